@@ -1,0 +1,1 @@
+"""REST API (FastAPI): one router per capability under /api/v1/."""

@@ -1,0 +1,47 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from gridgov import __version__
+from gridgov.api.errors import install_error_handlers
+from gridgov.api.limits import BodySizeLimit
+from gridgov.api.routers import ROUTERS
+from gridgov.settings import Settings, get_settings
+from gridgov.storage.engine import create_engine_for, session_factory
+from gridgov.storage.migrate import ensure_migrated
+
+
+def create_app(
+    *,
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    session_maker: sessionmaker[Session] | None = None,
+) -> FastAPI:
+    """Build the app. Refuses an un-migrated database (NotMigrated names the command)."""
+    settings = settings or get_settings()
+    if session_maker is None:
+        engine = engine or create_engine_for(settings.resolved_database_url())
+        ensure_migrated(engine)
+        session_maker = session_factory(engine)
+    app: FastAPI = FastAPIOffline(
+        title="gridgov",
+        version=__version__,
+        description="Grid-based grassroots governance: territory, registry, posts.",
+    )
+    app.state.settings = settings
+    app.state.session_maker = session_maker
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    for router in ROUTERS:
+        app.include_router(router, prefix="/api/v1")
+    return app

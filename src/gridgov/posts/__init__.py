@@ -1,0 +1,1 @@
+"""Posts: who leads what (grid leader, unit leader, village secretary, ...)."""

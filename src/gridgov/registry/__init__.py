@@ -1,0 +1,1 @@
+"""Registry: households, residents, key groups, life events, import and export."""

@@ -1,0 +1,33 @@
+"""The one settings object, read from ``GRIDGOV_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GRIDGOV_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("./data")
+    # Default: a SQLite file in data_dir. A PostgreSQL URL works the same.
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    timezone: str = "Asia/Shanghai"
+    # Largest request body accepted (uploads included), in bytes.
+    max_body_bytes: int = 50 * 1024 * 1024
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'gridgov.sqlite3').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,33 @@
+"""Alembic environment: runs on the connection gridgov hands it (see storage/migrate.py)."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+import gridgov.storage.models  # noqa: F401 - registers every table on the metadata
+from gridgov.settings import get_settings
+from gridgov.storage.base import Base
+from gridgov.storage.engine import create_engine_for
+
+target_metadata = Base.metadata
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = context.config.attributes.get("connection")
+if connection is not None:
+    _run(connection)
+else:
+    engine = create_engine_for(get_settings().resolved_database_url())
+    with engine.begin() as own_connection:
+        _run(own_connection)

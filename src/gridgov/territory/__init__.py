@@ -1,0 +1,1 @@
+"""Territory: district > town > village > grid > unit, hierarchical codes, boundaries."""

@@ -1,0 +1,73 @@
+"""Hierarchical territory codes (pure).
+
+A code is a materialized path: the parent's code plus a fixed-width serial, the way the
+national division codes (GB/T 2260 county + 3-digit town + 3-digit village) and the
+grid-coding standards build theirs. "Everything under V" is "code starts with V's code".
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Level = Literal["district", "town", "village", "grid", "unit"]
+LEVELS: tuple[Level, ...] = get_args(Level)
+
+CODE_LENGTH: dict[Level, int] = {"district": 6, "town": 9, "village": 12, "grid": 15, "unit": 17}
+SERIAL_WIDTH: dict[Level, int] = {"district": 6, "town": 3, "village": 3, "grid": 3, "unit": 2}
+PARENT_LEVEL: dict[Level, Level | None] = {
+    "district": None,
+    "town": "district",
+    "village": "town",
+    "grid": "village",
+    "unit": "grid",
+}
+CHILD_LEVEL: dict[Level, Level | None] = {
+    "district": "town",
+    "town": "village",
+    "village": "grid",
+    "grid": "unit",
+    "unit": None,
+}
+MAX_CODE_LENGTH = CODE_LENGTH["unit"]
+
+
+def level_of(code: str) -> Level | None:
+    """The level a well-formed code belongs to, or None."""
+    if not code.isascii() or not code.isdigit():
+        return None
+    for level, length in CODE_LENGTH.items():
+        if len(code) == length:
+            return level
+    return None
+
+
+def problem_with(code: str, level: str, parent_code: str | None) -> str | None:
+    """Why ``code`` cannot name a ``level`` node under ``parent_code``, or None if it can."""
+    if level not in CODE_LENGTH:
+        return f"level must be one of {', '.join(LEVELS)}"
+    typed_level: Level = level  # type: ignore[assignment]
+    if not code.isascii() or not code.isdigit():
+        return "a code has digits only"
+    if len(code) != CODE_LENGTH[typed_level]:
+        return f"a {level} code has {CODE_LENGTH[typed_level]} digits, this one has {len(code)}"
+    if PARENT_LEVEL[typed_level] is None:
+        return None
+    if parent_code is None:
+        return f"a {level} needs a parent {PARENT_LEVEL[typed_level]}"
+    if not code.startswith(parent_code):
+        return f"a {level} code starts with its parent's code {parent_code}"
+    if int(code[len(parent_code) :]) == 0:
+        return "the serial part of a code starts at 1"
+    return None
+
+
+def child_code(parent_code: str, child_level: Level, serial: int) -> str:
+    width = SERIAL_WIDTH[child_level]
+    if not 1 <= serial < 10**width:
+        raise ValueError(f"a {child_level} serial is 1 to {10**width - 1}, not {serial}")
+    return f"{parent_code}{serial:0{width}d}"
+
+
+def ancestors(code: str) -> list[str]:
+    """The codes of every ancestor of ``code``, top first (the code itself excluded)."""
+    return [code[:length] for length in CODE_LENGTH.values() if length < len(code)]

@@ -1,0 +1,145 @@
+"""Fixtures: every database test runs on SQLite and on the real PostgreSQL.
+
+Each test runs inside a transaction that is rolled back at its end (the API and the CLI
+are bound to that same connection, their commits only release savepoints). Tests that
+need real commits ask for ``fresh_database``: an empty database of their own.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from gridgov.api.app import create_app
+from gridgov.cli import common as cli_common
+from gridgov.settings import Settings
+from gridgov.storage.engine import create_engine_for
+from gridgov.storage.migrate import upgrade
+
+POSTGRES_URL = os.environ.get(
+    "GRIDGOV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_POSTGRES = os.environ.get("GRIDGOV_REQUIRE_POSTGRES") == "1"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+
+def _postgres_problem() -> str | None:
+    try:
+        engine = create_engine_for(POSTGRES_URL)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return None
+
+
+def _require_postgres() -> None:
+    problem = _postgres_problem()
+    if problem is None:
+        return
+    message = f"PostgreSQL at {POSTGRES_URL} unreachable ({problem})"
+    if REQUIRE_POSTGRES:
+        pytest.fail(message + " and GRIDGOV_REQUIRE_POSTGRES=1", pytrace=False)
+    pytest.skip(message + ": PostgreSQL tests skipped")
+
+
+class Database:
+    """An empty database on one backend (a file, or a schema), dropped when done."""
+
+    def __init__(self, backend: str, tmp_dir: str) -> None:
+        self.backend = backend
+        self.schema: str | None = None
+        if backend == "sqlite":
+            self.url = f"sqlite:///{tmp_dir}/gridgov-{secrets.token_hex(4)}.sqlite3"
+            self.engine = create_engine_for(self.url)
+        else:
+            _require_postgres()
+            self.schema = f"gridgov_test_{os.getpid()}_{secrets.token_hex(4)}"
+            admin = create_engine_for(POSTGRES_URL)
+            with admin.begin() as connection:
+                connection.exec_driver_sql(f'CREATE SCHEMA "{self.schema}"')
+            admin.dispose()
+            # The schema rides in the URL so that the CLI's own engine finds it too.
+            self.url = f"{POSTGRES_URL}?options=-csearch_path%3D{self.schema}"
+            self.engine = create_engine_for(self.url)
+
+    def migrate(self) -> Database:
+        upgrade(self.engine)
+        return self
+
+    def drop(self) -> None:
+        self.engine.dispose()
+        if self.schema:
+            admin = create_engine_for(POSTGRES_URL)
+            with admin.begin() as connection:
+                connection.exec_driver_sql(f'DROP SCHEMA "{self.schema}" CASCADE')
+            admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    db = Database(request.param, str(tmp_path_factory.mktemp("db"))).migrate()
+    yield db
+    db.drop()
+
+
+@pytest.fixture(scope="session")
+def engine(database: Database) -> Engine:
+    return database.engine
+
+
+@pytest.fixture
+def backend(database: Database) -> str:
+    return database.backend
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        outer = conn.begin()
+        yield conn
+        outer.rollback()
+
+
+@pytest.fixture
+def session_maker(connection: Connection) -> sessionmaker[Session]:
+    return sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+def session(session_maker: sessionmaker[Session]) -> Iterator[Session]:
+    with session_maker() as s:
+        yield s
+
+
+@pytest.fixture
+def client(session_maker: sessionmaker[Session], tmp_path) -> Iterator[TestClient]:
+    settings = Settings(data_dir=tmp_path, environment="test")
+    app = create_app(settings=settings, session_maker=session_maker)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def cli_bound(session_maker: sessionmaker[Session]) -> Iterator[None]:
+    """Run CLI commands inside the test's rolled-back transaction."""
+    cli_common.state.session_maker = session_maker
+    yield
+    cli_common.state.session_maker = None
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_database(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:
+    """An empty, un-migrated database of this test's own, for real commits."""
+    db = Database(request.param, str(tmp_path))
+    yield db
+    db.drop()
