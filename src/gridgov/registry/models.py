@@ -90,6 +90,7 @@ class Household(Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = updated_at_column()
+    updated_by: Mapped[str] = mapped_column(String(64), nullable=False, default="system")
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -127,6 +128,7 @@ class Resident(Base):
     residence_status: Mapped[str] = mapped_column(String(20), nullable=False)
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = updated_at_column()
+    updated_by: Mapped[str] = mapped_column(String(64), nullable=False, default="system")
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

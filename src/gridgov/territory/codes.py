@@ -41,23 +41,31 @@ def level_of(code: str) -> Level | None:
     return None
 
 
-def problem_with(code: str, level: str, parent_code: str | None) -> str | None:
-    """Why ``code`` cannot name a ``level`` node under ``parent_code``, or None if it can."""
+def problem_with(code: str, level: str, parent_code: str | None) -> tuple[str, str] | None:
+    """``(field, why)`` when ``code`` cannot name a ``level`` node under ``parent_code``."""
     if level not in CODE_LENGTH:
-        return f"level must be one of {', '.join(LEVELS)}"
+        return "level", f"level must be one of {', '.join(LEVELS)}"
     typed_level: Level = level  # type: ignore[assignment]
     if not code.isascii() or not code.isdigit():
-        return "a code has digits only"
+        return "code", "a code has digits only"
     if len(code) != CODE_LENGTH[typed_level]:
-        return f"a {level} code has {CODE_LENGTH[typed_level]} digits, this one has {len(code)}"
-    if PARENT_LEVEL[typed_level] is None:
+        return "code", f"a {level} code has {CODE_LENGTH[typed_level]} digits, not {len(code)}"
+    parent_level = PARENT_LEVEL[typed_level]
+    if parent_level is None:
+        if parent_code is not None:
+            return "parent_code", f"a {level} has no parent"
         return None
     if parent_code is None:
-        return f"a {level} needs a parent {PARENT_LEVEL[typed_level]}"
+        return "parent_code", f"a {level} needs a parent {parent_level}"
+    if len(parent_code) != CODE_LENGTH[parent_level]:
+        return (
+            "parent_code",
+            f"a {level}'s parent is a {parent_level} ({CODE_LENGTH[parent_level]}-digit code)",
+        )
     if not code.startswith(parent_code):
-        return f"a {level} code starts with its parent's code {parent_code}"
+        return "code", f"a {level} code starts with its parent's code {parent_code}"
     if int(code[len(parent_code) :]) == 0:
-        return "the serial part of a code starts at 1"
+        return "code", "the serial part of a code starts at 1"
     return None
 
 

@@ -67,6 +67,7 @@ def upgrade() -> None:
         sa.Column("retired_at", gridgov.storage.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", gridgov.storage.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", gridgov.storage.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "level IN ('district', 'town', 'village', 'grid', 'unit')",
@@ -99,6 +100,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_at", gridgov.storage.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", gridgov.storage.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "status IN ('active', 'moved_out', 'dissolved')",
@@ -142,6 +144,7 @@ def upgrade() -> None:
         sa.Column("residence_status", sa.String(length=20), nullable=False),
         sa.Column("created_at", gridgov.storage.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", gridgov.storage.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "residence_status IN ('living_here', 'working_away', 'incoming_migrant', 'moved_out', 'deceased')",

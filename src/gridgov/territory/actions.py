@@ -1,0 +1,166 @@
+"""Writes to the territory tree. Every rule of the tree is enforced here, on every write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from gridgov import clock
+from gridgov.errors import Conflict, ValidationFailed
+from gridgov.registry.models import Household
+from gridgov.registry.validation import FieldProblem, clean_lon_lat, clean_text
+from gridgov.territory.codes import PARENT_LEVEL, problem_with
+from gridgov.territory.geometry import centre_of, clean_boundary, to_geojson
+from gridgov.territory.models import Territory
+
+UNSET: Any = object()
+
+
+def _clean_names(name_zh: str, name_en: str) -> tuple[str, str]:
+    try:
+        zh = clean_text(name_zh, max_length=100, field_words="a name")
+    except FieldProblem as exc:
+        raise ValidationFailed.field("name_zh", str(exc)) from exc
+    if len(name_en) > 100:
+        raise ValidationFailed.field("name_en", "at most 100 characters")
+    return zh, name_en.strip()
+
+
+def _place(
+    boundary: dict[str, Any] | None, center_lon: float | None, center_lat: float | None
+) -> tuple[dict[str, Any] | None, float | None, float | None]:
+    """Validated boundary and centre; the centre defaults to a point inside the boundary."""
+    problems = clean_lon_lat(center_lon, center_lat)
+    if problems:
+        renamed = {f"center_{name}": why for name, why in problems.items()}
+        raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in renamed.items()), fields=renamed)
+    if boundary is None:
+        return None, center_lon, center_lat
+    try:
+        geometry = clean_boundary(boundary)
+    except FieldProblem as exc:
+        raise ValidationFailed.field("boundary", str(exc)) from exc
+    if center_lon is None:
+        center_lon, center_lat = centre_of(geometry)
+    return to_geojson(geometry), center_lon, center_lat
+
+
+def check_create_territory(
+    session: Session,
+    *,
+    code: str,
+    level: str,
+    name_zh: str,
+    name_en: str = "",
+    parent_code: str | None = None,
+    boundary: dict[str, Any] | None = None,
+    center_lon: float | None = None,
+    center_lat: float | None = None,
+    actor: str,
+) -> Territory:
+    """Validate a new node against the tree's rules, then add it."""
+    problem = problem_with(code, level, parent_code)
+    if problem:
+        raise ValidationFailed.field(*problem)
+    if parent_code is not None:
+        parent = session.scalar(select(Territory).where(Territory.code == parent_code))
+        if parent is None:
+            raise ValidationFailed.field("parent_code", f"no territory has code {parent_code}")
+        if parent.level != PARENT_LEVEL[level]:  # type: ignore[index]
+            raise ValidationFailed.field(
+                "parent_code",
+                f"a {level}'s parent is a {PARENT_LEVEL[level]}, "  # type: ignore[index]
+                f"{parent_code} is a {parent.level}",
+            )
+        if parent.status != "active":
+            raise ValidationFailed.field("parent_code", f"{parent_code} is retired")
+    if session.scalar(select(exists().where(Territory.code == code))):
+        # A code names one node forever: a retired node's code is not given again.
+        raise Conflict(f"code {code} is already taken", fields={"code": "already taken"})
+    zh, en = _clean_names(name_zh, name_en)
+    geojson, lon, lat = _place(boundary, center_lon, center_lat)
+    node = Territory(
+        code=code,
+        level=level,
+        parent_code=parent_code,
+        name_zh=zh,
+        name_en=en,
+        boundary=geojson,
+        center_lon=lon,
+        center_lat=lat,
+        status="active",
+        updated_by=actor,
+    )
+    session.add(node)
+    session.flush()
+    return node
+
+
+def check_update_territory(
+    session: Session,
+    node: Territory,
+    *,
+    version: int | None = None,
+    name_zh: str = UNSET,
+    name_en: str = UNSET,
+    boundary: dict[str, Any] | None = UNSET,
+    center_lon: float | None = UNSET,
+    center_lat: float | None = UNSET,
+    actor: str,
+) -> Territory:
+    """Change names, boundary or centre. Code, level and parent never change."""
+    if version is not None and version != node.version:
+        raise Conflict(
+            f"territory {node.code} changed since version {version} (now {node.version})",
+            fields={"version": "stale"},
+        )
+    if node.status != "active":
+        raise Conflict(f"territory {node.code} is retired", fields={"code": "retired"})
+    new_zh = node.name_zh if name_zh is UNSET else name_zh
+    new_en = node.name_en if name_en is UNSET else name_en
+    node.name_zh, node.name_en = _clean_names(new_zh, new_en)
+    if boundary is not UNSET or center_lon is not UNSET or center_lat is not UNSET:
+        new_boundary = node.boundary if boundary is UNSET else boundary
+        if center_lon is UNSET and center_lat is UNSET:
+            lon, lat = None, None  # a new boundary gets a new centre inside it
+        else:
+            lon = node.center_lon if center_lon is UNSET else center_lon
+            lat = node.center_lat if center_lat is UNSET else center_lat
+        node.boundary, node.center_lon, node.center_lat = _place(new_boundary, lon, lat)
+    node.updated_by = actor
+    session.flush()
+    return node
+
+
+def check_retire_territory(session: Session, node: Territory, *, actor: str) -> Territory:
+    """Retire a node that nothing active hangs on. Its code is never given again."""
+    if node.status == "retired":
+        raise Conflict(f"territory {node.code} is already retired")
+    active_child = session.scalar(
+        select(Territory.code)
+        .where(Territory.parent_code == node.code, Territory.status == "active")
+        .limit(1)
+    )
+    if active_child:
+        raise Conflict(
+            f"territory {node.code} still has active child {active_child}: retire or move it first",
+            fields={"code": "has active children"},
+        )
+    household = session.scalar(
+        select(Household.household_no)
+        .where(Household.territory_code == node.code, Household.status == "active")
+        .limit(1)
+    )
+    if household:
+        raise Conflict(
+            f"territory {node.code} still has active households (e.g. {household}): "
+            "move them first",
+            fields={"code": "has active households"},
+        )
+    node.status = "retired"
+    node.retired_at = clock.now()
+    node.updated_by = actor
+    session.flush()
+    return node
