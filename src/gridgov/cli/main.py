@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from gridgov.cli import db
+from gridgov.cli import db, demo, exporting, importing, posts, territory
 from gridgov.cli.common import new_typer
 from gridgov.cli.serve import serve
 
 app = new_typer("gridgov: grid-based grassroots governance.")
 app.add_typer(db.app, name="db")
+app.add_typer(territory.app, name="territory")
+app.add_typer(importing.app, name="import")
+app.add_typer(exporting.app, name="export")
+app.add_typer(posts.app, name="posts")
+app.add_typer(demo.app, name="demo")
 app.command()(serve)

@@ -7,8 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gridgov.storage.base import Base, created_at_column, id_column
-from gridgov.territory.codes import MAX_CODE_LENGTH
+from gridgov.storage.base import Base, code_string, created_at_column, id_column
 
 
 class Post(Base):
@@ -33,7 +32,7 @@ class Post(Base):
     resident_id: Mapped[str] = mapped_column(String(32), ForeignKey("residents.id"), nullable=False)
     post_type: Mapped[str] = mapped_column(String(32), nullable=False)
     territory_code: Mapped[str] = mapped_column(
-        String(MAX_CODE_LENGTH), ForeignKey("territories.code"), nullable=False
+        code_string(), ForeignKey("territories.code"), nullable=False
     )
     is_exclusive: Mapped[bool] = mapped_column(Boolean, nullable=False)
     start_date: Mapped[dt.date] = mapped_column(Date, nullable=False)

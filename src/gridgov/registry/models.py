@@ -22,11 +22,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from gridgov.storage.base import (
     Base,
     UTCDateTime,
+    code_string,
     created_at_column,
     id_column,
     updated_at_column,
 )
-from gridgov.territory.codes import MAX_CODE_LENGTH
 
 HOUSEHOLD_STATUSES = ("active", "moved_out", "dissolved")
 SEXES = ("male", "female")
@@ -77,11 +77,11 @@ class Household(Base):
 
     id: Mapped[str] = id_column()
     village_code: Mapped[str] = mapped_column(
-        String(MAX_CODE_LENGTH), ForeignKey("territories.code"), nullable=False
+        code_string(), ForeignKey("territories.code"), nullable=False
     )
     # The deepest node the household hangs on: its unit, or its village until placed.
     territory_code: Mapped[str] = mapped_column(
-        String(MAX_CODE_LENGTH), ForeignKey("territories.code"), nullable=False
+        code_string(), ForeignKey("territories.code"), nullable=False
     )
     household_no: Mapped[str] = mapped_column(String(32), nullable=False)
     address: Mapped[str] = mapped_column(String(255), nullable=False)
@@ -117,7 +117,7 @@ class Resident(Base):
         String(32), ForeignKey("households.id"), nullable=False
     )
     territory_code: Mapped[str] = mapped_column(
-        String(MAX_CODE_LENGTH), ForeignKey("territories.code"), nullable=False
+        code_string(), ForeignKey("territories.code"), nullable=False
     )
     name: Mapped[str] = mapped_column(String(64), nullable=False)
     sex: Mapped[str] = mapped_column(String(8), nullable=False)
@@ -177,7 +177,7 @@ class RegistryEvent(Base):
     resident_id: Mapped[str | None] = mapped_column(
         String(32), ForeignKey("residents.id"), nullable=True
     )
-    territory_code: Mapped[str] = mapped_column(String(MAX_CODE_LENGTH), nullable=False)
+    territory_code: Mapped[str] = mapped_column(code_string(), nullable=False)
     # What changed: {"field": [before, after]} with personal values masked, or context.
     details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     actor: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -43,6 +43,12 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+def code_string() -> String:
+    """A territory code column: byte-order collation on PostgreSQL, so ``LIKE 'code%'``
+    (the subtree filter) is served by the plain B-tree index."""
+    return String(17).with_variant(String(17, collation="C"), "postgresql")  # type: ignore[return-value]
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

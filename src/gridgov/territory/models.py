@@ -11,11 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from gridgov.storage.base import (
     Base,
     UTCDateTime,
+    code_string,
     created_at_column,
     id_column,
     updated_at_column,
 )
-from gridgov.territory.codes import MAX_CODE_LENGTH
 
 TERRITORY_STATUSES = ("active", "retired")
 
@@ -34,10 +34,10 @@ class Territory(Base):
     )
 
     id: Mapped[str] = id_column()
-    code: Mapped[str] = mapped_column(String(MAX_CODE_LENGTH), unique=True, nullable=False)
+    code: Mapped[str] = mapped_column(code_string(), unique=True, nullable=False)
     level: Mapped[str] = mapped_column(String(16), nullable=False)
     parent_code: Mapped[str | None] = mapped_column(
-        String(MAX_CODE_LENGTH), ForeignKey("territories.code"), nullable=True
+        code_string(), ForeignKey("territories.code"), nullable=True
     )
     name_zh: Mapped[str] = mapped_column(String(100), nullable=False)
     name_en: Mapped[str] = mapped_column(String(100), nullable=False, default="")

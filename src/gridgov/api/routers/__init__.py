@@ -2,4 +2,18 @@
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from gridgov.api.routers import (
+    households,
+    imports,
+    posts,
+    residents,
+    territories,
+)
+
+ROUTERS: list[APIRouter] = [
+    territories.router,
+    households.router,
+    residents.router,
+    posts.router,
+    imports.router,
+]

@@ -1,0 +1,7 @@
+"""`gridgov territory ...`."""
+
+from __future__ import annotations
+
+from gridgov.cli.common import new_typer
+
+app = new_typer("territory")
