@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import click
 import typer
 from rich.console import Console
 from sqlalchemy import Engine
@@ -34,11 +33,12 @@ state = _State()
 class GridgovGroup(TyperGroup):
     """Turns a GridgovError anywhere below into a one-line reason and exit code 1."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except GridgovError as exc:
-            raise click.ClickException(str(exc)) from exc
+            err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from exc
 
 
 def new_typer(help_text: str) -> typer.Typer:
@@ -51,16 +51,24 @@ def cli_actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def open_engine(*, check_migrated: bool = True) -> Engine:
+@contextmanager
+def open_engine(*, check_migrated: bool = True) -> Iterator[Engine]:
+    """The configured database's engine, disposed (connections closed) at the end."""
     engine = create_engine_for(Settings().resolved_database_url())
-    if check_migrated:
-        ensure_migrated(engine)
-    return engine
+    try:
+        if check_migrated:
+            ensure_migrated(engine)
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @contextmanager
 def transaction() -> Iterator[Session]:
     """One CLI command, one transaction: committed if the block ends, else rolled back."""
-    maker = state.session_maker or session_factory(open_engine())
-    with maker() as session, session.begin():
+    if state.session_maker is not None:
+        with state.session_maker() as session, session.begin():
+            yield session
+        return
+    with open_engine() as engine, session_factory(engine)() as session, session.begin():
         yield session

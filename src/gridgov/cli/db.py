@@ -17,20 +17,22 @@ def upgrade(revision: str = typer.Argument("head")) -> None:
     settings = Settings()
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = open_engine(check_migrated=False)
-    migrate.upgrade(engine, revision)
-    console.print(f"database at migration {migrate.current_revision(engine)}")
+    with open_engine(check_migrated=False) as engine:
+        migrate.upgrade(engine, revision)
+        console.print(f"database at migration {migrate.current_revision(engine)}")
 
 
 @app.command()
 def current() -> None:
     """Print the database's migration revision and the code's head."""
-    engine = open_engine(check_migrated=False)
-    console.print(f"database: {migrate.current_revision(engine)}  code: {migrate.head_revision()}")
+    with open_engine(check_migrated=False) as engine:
+        revision = migrate.current_revision(engine)
+    console.print(f"database: {revision}  code: {migrate.head_revision()}")
 
 
 @app.command()
 def check() -> None:
     """Fail when the models and the migrations disagree (alembic check)."""
-    migrate.check(open_engine())
+    with open_engine() as engine:
+        migrate.check(engine)
     console.print("models and migrations agree")

@@ -1,0 +1,152 @@
+"""Appointing, ending and handing over posts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov import clock
+from gridgov.errors import Conflict, ValidationFailed
+from gridgov.posts.models import Post
+from gridgov.posts.queries import current_holder
+from gridgov.posts.types import POST_TYPES, PostType
+from gridgov.registry.models import Resident
+from gridgov.territory.models import Territory
+
+INACTIVE_RESIDENCE = ("moved_out", "deceased")
+
+
+def _post_type(code: str) -> PostType:
+    post_type = POST_TYPES.get(code)
+    if post_type is None:
+        raise ValidationFailed.field("post_type", f"must be one of {', '.join(POST_TYPES)}")
+    return post_type
+
+
+def _check_target(session: Session, post_type: PostType, territory_code: str) -> Territory:
+    node = session.scalar(select(Territory).where(Territory.code == territory_code))
+    if node is None:
+        raise ValidationFailed.field("territory_code", f"no territory has code {territory_code}")
+    if node.level != post_type.level:
+        raise ValidationFailed.field(
+            "territory_code",
+            f"a {post_type.code} post is held on a {post_type.level}, "
+            f"{territory_code} is a {node.level}",
+        )
+    if node.status != "active":
+        raise ValidationFailed.field("territory_code", f"{territory_code} is retired")
+    return node
+
+
+def _check_holder(session: Session, resident_id: str) -> Resident:
+    resident = session.get(Resident, resident_id)
+    if resident is None:
+        raise ValidationFailed.field("resident_id", f"no resident has id {resident_id}")
+    if resident.residence_status in INACTIVE_RESIDENCE:
+        raise ValidationFailed.field(
+            "resident_id", f"the resident is {resident.residence_status.replace('_', ' ')}"
+        )
+    return resident
+
+
+def _check_date(value: dt.date, field: str) -> dt.date:
+    if value > clock.today():
+        raise ValidationFailed.field(field, "cannot be in the future")
+    return value
+
+
+def check_start_post(
+    session: Session,
+    *,
+    resident_id: str,
+    post_type: str,
+    territory_code: str,
+    start_date: dt.date,
+    actor: str,
+) -> Post:
+    """Appoint a resident. An exclusive post already held is a conflict: hand it over."""
+    kind = _post_type(post_type)
+    _check_target(session, kind, territory_code)
+    _check_holder(session, resident_id)
+    _check_date(start_date, "start_date")
+    holder = current_holder(session, post_type=post_type, territory_code=territory_code)
+    if kind.exclusive and holder is not None:
+        raise Conflict(
+            f"{territory_code} already has a current {post_type} (post {holder.id}): "
+            "hand the post over instead",
+            fields={"post_type": "already held"},
+        )
+    already = session.scalar(
+        select(Post.id).where(
+            Post.resident_id == resident_id,
+            Post.post_type == post_type,
+            Post.territory_code == territory_code,
+            Post.end_date.is_(None),
+        )
+    )
+    if already:
+        raise Conflict("the resident already holds this post", fields={"resident_id": "holds it"})
+    post = Post(
+        resident_id=resident_id,
+        post_type=post_type,
+        territory_code=territory_code,
+        is_exclusive=kind.exclusive,
+        start_date=start_date,
+        created_by=actor,
+    )
+    session.add(post)
+    session.flush()
+    return post
+
+
+def check_end_post(
+    session: Session, post: Post, *, end_date: dt.date, reason: str, actor: str
+) -> Post:
+    """End a current post on ``end_date`` (kept, never deleted)."""
+    if post.end_date is not None:
+        raise Conflict(f"post {post.id} already ended on {post.end_date.isoformat()}")
+    _check_date(end_date, "end_date")
+    if end_date < post.start_date:
+        raise ValidationFailed.field("end_date", "cannot be before the post's start date")
+    if not reason.strip():
+        raise ValidationFailed.field("reason", "say why the post ends")
+    post.end_date = end_date
+    post.end_reason = f"{reason.strip()} ({actor})"[:255]
+    session.flush()
+    return post
+
+
+def check_hand_over(
+    session: Session,
+    *,
+    post_type: str,
+    territory_code: str,
+    resident_id: str,
+    on_date: dt.date,
+    reason: str,
+    actor: str,
+) -> tuple[Post | None, Post]:
+    """End the current holder's post (if any) and start the successor's, on one date."""
+    kind = _post_type(post_type)
+    _check_target(session, kind, territory_code)
+    _check_holder(session, resident_id)
+    previous = current_holder(session, post_type=post_type, territory_code=territory_code)
+    if previous is not None:
+        if previous.resident_id == resident_id:
+            raise Conflict(
+                "the resident already holds this post", fields={"resident_id": "holds it"}
+            )
+        check_end_post(
+            session, previous, end_date=on_date, reason=reason or "handover", actor=actor
+        )
+    started = check_start_post(
+        session,
+        resident_id=resident_id,
+        post_type=post_type,
+        territory_code=territory_code,
+        start_date=on_date,
+        actor=actor,
+    )
+    return previous, started

@@ -1,0 +1,70 @@
+"""Reads of posts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gridgov.errors import NotFound
+from gridgov.posts.models import Post
+from gridgov.registry.models import Resident
+from gridgov.territory.scope import within
+
+
+def current_holder(session: Session, *, post_type: str, territory_code: str) -> Post | None:
+    return session.scalar(
+        select(Post).where(
+            Post.post_type == post_type,
+            Post.territory_code == territory_code,
+            Post.end_date.is_(None),
+        )
+    )
+
+
+def get_post(session: Session, post_id: str) -> Post:
+    post = session.get(Post, post_id)
+    if post is None:
+        raise NotFound(f"no post has id {post_id}")
+    return post
+
+
+def list_posts(
+    session: Session,
+    *,
+    territory: str | None = None,
+    post_type: str | None = None,
+    resident_id: str | None = None,
+    current: bool | None = True,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[Sequence[Post], int]:
+    """Posts filtered in SQL; ``current=None`` includes ended ones (history)."""
+    query = select(Post)
+    if territory is not None:
+        query = query.where(within(Post.territory_code, territory))
+    if post_type is not None:
+        query = query.where(Post.post_type == post_type)
+    if resident_id is not None:
+        query = query.where(Post.resident_id == resident_id)
+    if current is True:
+        query = query.where(Post.end_date.is_(None))
+    elif current is False:
+        query = query.where(Post.end_date.is_not(None))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = session.scalars(
+        query.order_by(Post.territory_code, Post.post_type, Post.start_date, Post.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return page, total
+
+
+def holder_names(session: Session, posts: Sequence[Post]) -> dict[str, str]:
+    """Names of the posts' holders, in one query."""
+    ids = {post.resident_id for post in posts}
+    if not ids:
+        return {}
+    rows = session.execute(select(Resident.id, Resident.name).where(Resident.id.in_(ids)))
+    return dict(rows.tuples().all())
