@@ -17,6 +17,7 @@ install: $(STAMP)
 ## Set up, migrate, load the demo island if the database is empty, serve on localhost.
 run: install
 	$(BIN)/gridgov db upgrade
+	$(BIN)/gridgov demo --if-empty
 	$(BIN)/gridgov serve
 
 lint: install

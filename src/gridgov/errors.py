@@ -11,7 +11,8 @@
         └── Conflict         409  a duplicate, or a stale ``version``
 
 Adapters translate these: the API into ``{"error": {"code", "message", "fields"}}``,
-the CLI into a one-line reason and a non-zero exit.
+the CLI into a one-line reason and a non-zero exit. An error with more to say (every bad
+row of an import) adds it through ``extra_body()``, next to code, message and fields.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ class DomainError(GridgovError):
         super().__init__(message)
         self.message = message
         self.fields = dict(fields or {})
+
+    def extra_body(self) -> dict[str, object]:
+        """More the API adds to the error body (e.g. every bad row of an import)."""
+        return {}
 
 
 class ValidationFailed(DomainError):

@@ -14,8 +14,14 @@ from gridgov.errors import DomainError
 log = logging.getLogger(__name__)
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None):
-    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    extra: dict[str, object] | None = None,
+) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "fields": fields or {}, **(extra or {})}}
     return JSONResponse(status_code=status, content=body)
 
 
@@ -28,7 +34,7 @@ def _field_name(location: tuple[object, ...]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.fields)
+        return error_response(exc.status, exc.code, exc.message, exc.fields, exc.extra_body())
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -150,3 +150,18 @@ def check_hand_over(
         actor=actor,
     )
     return previous, started
+
+
+def do_end_posts_of_resident(
+    session: Session, resident_id: str, *, end_date: dt.date, reason: str, actor: str
+) -> list[Post]:
+    """End every current post of a resident who died or moved away, so that no grid is
+    left with a leader who is not there; the nodes then show up as vacant."""
+    posts = session.scalars(
+        select(Post).where(Post.resident_id == resident_id, Post.end_date.is_(None))
+    ).all()
+    for post in posts:
+        post.end_date = max(end_date, post.start_date)
+        post.end_reason = f"{reason} ({actor})"[:255]
+    session.flush()
+    return list(posts)

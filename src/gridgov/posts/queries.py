@@ -67,4 +67,4 @@ def holder_names(session: Session, posts: Sequence[Post]) -> dict[str, str]:
     if not ids:
         return {}
     rows = session.execute(select(Resident.id, Resident.name).where(Resident.id.in_(ids)))
-    return dict(rows.tuples().all())
+    return {str(resident_id): str(name) for resident_id, name in rows.all()}

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from gridgov.posts.models import Post
 from gridgov.posts.types import POST_TYPES
+from gridgov.timestamps import LocalTimestamp
 
 
 class PostTypeOut(BaseModel):
@@ -30,7 +31,7 @@ class PostOut(BaseModel):
     end_reason: str | None
     current: bool
     created_by: str
-    created_at: dt.datetime
+    created_at: LocalTimestamp
 
     @classmethod
     def of(cls, post: Post, resident_name: str | None) -> PostOut:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import shapely
@@ -34,7 +35,9 @@ def clean_boundary(geojson: dict[str, Any]) -> BaseGeometry:
 
 
 def to_geojson(geometry: BaseGeometry) -> dict[str, Any]:
-    return dict(mapping(geometry))
+    """Plain JSON values (lists, not shapely's tuples), so a node's boundary compares and
+    exports the same before and after it is reloaded from the database."""
+    return json.loads(json.dumps(mapping(geometry)))
 
 
 def centre_of(geometry: BaseGeometry) -> tuple[float, float]:

@@ -1,7 +1,115 @@
-"""/api/v1/territories."""
+"""/api/v1/territories: the tree's nodes (no personal data), and its GeoJSON export."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from gridgov.api.deps import ActorDep, PagingDep, SessionDep
+from gridgov.api.schemas import Page
+from gridgov.territory import queries
+from gridgov.territory.actions import (
+    check_create_territory,
+    check_retire_territory,
+    check_update_territory,
+)
+from gridgov.territory.codes import Level
+from gridgov.territory.geojson import GEOJSON_MEDIA_TYPE, export_feature_collection
+from gridgov.territory.models import Territory
+from gridgov.territory.schemas import (
+    TerritoryCreate,
+    TerritoryDetail,
+    TerritoryListItem,
+    TerritoryUpdate,
+)
+from gridgov.territory.scope import clean_territory_filter
 
 router = APIRouter(tags=["territories"])
+
+TerritoryFilter = Annotated[
+    str | None, Query(description="A territory code: that node and everything under it.")
+]
+StatusFilter = Literal["active", "retired", "all"]
+
+
+def _node(session: SessionDep, code: str) -> Territory:
+    """The node named in the path; a malformed code is bad input (422), not a miss."""
+    return queries.get_territory(session, clean_territory_filter(code, field="code"))
+
+
+# Declared before /territories/{code}, so no future path pattern can swallow it.
+@router.get(
+    "/territories.geojson",
+    response_class=JSONResponse,
+    responses={200: {"content": {GEOJSON_MEDIA_TYPE: {}}}},
+)
+def territories_geojson(
+    session: SessionDep,
+    territory: Annotated[str, Query(description="Root of the exported subtree.")],
+    level: Level | None = None,
+) -> JSONResponse:
+    """A FeatureCollection of the subtree's active nodes, boundaries as geometries."""
+    clean_territory_filter(territory)
+    collection = export_feature_collection(session, territory=territory, level=level)
+    return JSONResponse(collection, media_type=GEOJSON_MEDIA_TYPE)
+
+
+@router.get("/territories", response_model=Page[TerritoryListItem])
+def list_territories(
+    session: SessionDep,
+    paging: PagingDep,
+    territory: TerritoryFilter = None,
+    level: Level | None = None,
+    status: StatusFilter = "active",
+    q: Annotated[str | None, Query(max_length=100, description="Part of a name.")] = None,
+) -> Page[TerritoryListItem]:
+    """Nodes in code order, without boundaries (``has_boundary`` says if one exists)."""
+    nodes, total = queries.list_territories(
+        session,
+        territory=territory,
+        level=level,
+        status=None if status == "all" else status,
+        q=q,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+    return Page(
+        items=[TerritoryListItem.from_node(node) for node in nodes],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+
+
+@router.get("/territories/{code}", response_model=TerritoryDetail)
+def get_territory(session: SessionDep, code: str) -> TerritoryDetail:
+    """One node, active or retired, with its boundary."""
+    return TerritoryDetail.from_node(_node(session, code))
+
+
+@router.post("/territories", status_code=201, response_model=TerritoryDetail)
+def create_territory(
+    session: SessionDep, actor: ActorDep, body: TerritoryCreate
+) -> TerritoryDetail:
+    node = check_create_territory(session, **body.model_dump(), actor=actor)
+    return TerritoryDetail.from_node(node)
+
+
+@router.patch("/territories/{code}", response_model=TerritoryDetail)
+def update_territory(
+    session: SessionDep, actor: ActorDep, code: str, body: TerritoryUpdate
+) -> TerritoryDetail:
+    """Change names, boundary or centre; a stale ``version`` is refused with 409."""
+    node = check_update_territory(
+        session, _node(session, code), version=body.version, **body.changes(), actor=actor
+    )
+    return TerritoryDetail.from_node(node)
+
+
+@router.post("/territories/{code}/retire", response_model=TerritoryDetail)
+def retire_territory(session: SessionDep, actor: ActorDep, code: str) -> TerritoryDetail:
+    """Retire a node nothing active hangs on. Nodes are never deleted."""
+    node = check_retire_territory(session, _node(session, code), actor=actor)
+    return TerritoryDetail.from_node(node)

@@ -1,0 +1,154 @@
+"""Loading the demo island into the database through the real actions and the importer.
+
+Nothing is written around the rules: territories go through ``check_create_territory``,
+households and residents through the bulk importer (which checks every row), posts
+through ``check_start_post``. The caller owns the transaction; this only flushes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov.demo.generate import TOWN_CODE, DemoIsland
+from gridgov.posts.actions import check_start_post
+from gridgov.registry.importing import (
+    PROGRESS_STEPS_PER_ROW,
+    import_households,
+    import_residents,
+)
+from gridgov.registry.models import Resident
+from gridgov.territory.actions import check_create_territory
+from gridgov.territory.geometry import to_geojson
+from gridgov.territory.models import Territory
+from gridgov.territory.scope import within
+
+# progress(description, total) starts a stage and returns its advance(steps) function.
+Advance = Callable[[int], None]
+Progress = Callable[[str, int], Advance]
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    villages: int
+    grids: int
+    units: int
+    households: int
+    residents: int
+    posts: int
+
+
+def has_territories(session: Session) -> bool:
+    """Whether any territory node exists: the demo only goes into an empty database."""
+    return session.scalar(select(Territory.id).limit(1)) is not None
+
+
+def _silent(_description: str, _total: int) -> Advance:
+    return lambda _steps: None
+
+
+def load_demo_island(
+    session: Session, demo: DemoIsland, *, actor: str, progress: Progress | None = None
+) -> LoadSummary:
+    """Write the whole island: territories, households, residents, posts."""
+    progress = progress or _silent
+    _load_territories(
+        session, demo, actor=actor, advance=progress("territories", len(demo.territories))
+    )
+    households = progress("households", PROGRESS_STEPS_PER_ROW * len(demo.households))
+    import_households(session, _household_rows(demo), actor=actor, progress=households)
+    residents = progress("residents", PROGRESS_STEPS_PER_ROW * len(demo.residents))
+    import_residents(session, _resident_rows(demo), actor=actor, progress=residents)
+    _load_posts(session, demo, actor=actor, advance=progress("posts", len(demo.posts)))
+    return LoadSummary(
+        villages=demo.count("village"),
+        grids=demo.count("grid"),
+        units=demo.count("unit"),
+        households=len(demo.households),
+        residents=len(demo.residents),
+        posts=len(demo.posts),
+    )
+
+
+def _load_territories(session: Session, demo: DemoIsland, *, actor: str, advance: Advance) -> None:
+    for node in demo.territories:  # parents come before their children
+        check_create_territory(
+            session,
+            code=node.code,
+            level=node.level,
+            name_zh=node.name_zh,
+            name_en=node.name_en,
+            parent_code=node.parent_code,
+            boundary=None if node.boundary is None else to_geojson(node.boundary),
+            actor=actor,
+        )
+        advance(1)
+
+
+def _household_rows(demo: DemoIsland) -> Iterator[tuple[int, dict[str, Any]]]:
+    # Line numbers as if read from a file with a header line, for the importer's messages.
+    for line, household in enumerate(demo.households, start=2):
+        yield (
+            line,
+            {
+                "village_code": household.village_code,
+                "household_no": household.household_no,
+                "address": household.address,
+                "unit_code": household.unit_code,
+                "lon": f"{household.lon:.7f}",
+                "lat": f"{household.lat:.7f}",
+            },
+        )
+
+
+def _resident_rows(demo: DemoIsland) -> Iterator[tuple[int, dict[str, Any]]]:
+    for line, resident in enumerate(demo.residents, start=2):
+        yield (
+            line,
+            {
+                "village_code": resident.village_code,
+                "household_no": resident.household_no,
+                "name": resident.name,
+                "sex": resident.sex,
+                "birth_date": resident.birth_date.isoformat(),
+                "id_number": resident.id_number,
+                "phone": resident.phone or "",
+                "relation_to_head": resident.relation_to_head,
+                "residence_status": resident.residence_status,
+                "key_groups": ";".join(resident.key_groups),
+            },
+        )
+
+
+def _load_posts(session: Session, demo: DemoIsland, *, actor: str, advance: Advance) -> None:
+    holders = _holders_by_id_number(session, sorted({post.id_number for post in demo.posts}))
+    for post in demo.posts:
+        check_start_post(
+            session,
+            resident_id=holders[post.id_number].id,
+            post_type=post.post_type,
+            territory_code=post.territory_code,
+            start_date=post.start_date,
+            actor=actor,
+        )
+        advance(1)
+
+
+def _holders_by_id_number(session: Session, id_numbers: list[str]) -> dict[str, Resident]:
+    """The imported residents who take posts, found by their (unique) ID numbers.
+
+    Holding them in the session also spares each post's check a query for its holder.
+    """
+    found: dict[str, Resident] = {}
+    for start in range(0, len(id_numbers), 900):
+        chunk = id_numbers[start : start + 900]
+        query = select(Resident).where(
+            within(Resident.territory_code, TOWN_CODE), Resident.id_number.in_(chunk)
+        )
+        for resident in session.scalars(query):
+            found[str(resident.id_number)] = resident
+    return found

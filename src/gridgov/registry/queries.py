@@ -1,0 +1,178 @@
+"""Reads of the registry. Every filter runs in SQL; totals are a COUNT, pages a LIMIT."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from gridgov.errors import NotFound, ValidationFailed
+from gridgov.registry.models import (
+    EVENT_KINDS,
+    HOUSEHOLD_STATUSES,
+    RESIDENCE_STATUSES,
+    SEXES,
+    Household,
+    KeyGroup,
+    RegistryEvent,
+    Resident,
+    ResidentKeyGroup,
+)
+from gridgov.territory.scope import within
+
+
+class ResidentRow(NamedTuple):
+    """A resident with the codes of its key groups (loaded for a whole page at once)."""
+
+    resident: Resident
+    key_groups: list[str]
+
+
+def get_household(session: Session, household_id: str) -> Household:
+    household = session.get(Household, household_id)
+    if household is None:
+        raise NotFound(f"no household has id {household_id}")
+    return household
+
+
+def get_resident(session: Session, resident_id: str) -> Resident:
+    resident = session.get(Resident, resident_id)
+    if resident is None:
+        raise NotFound(f"no resident has id {resident_id}")
+    return resident
+
+
+def get_resident_row(session: Session, resident_id: str) -> ResidentRow:
+    resident = get_resident(session, resident_id)
+    return ResidentRow(resident, key_group_codes(session, [resident.id])[resident.id])
+
+
+def _one_of(field: str, value: str | None, choices: tuple[str, ...]) -> str | None:
+    if value is not None and value not in choices:
+        raise ValidationFailed.field(field, f"must be one of {', '.join(choices)}")
+    return value
+
+
+def _page(
+    session: Session, query: Select[Any], order_by: Sequence[Any], limit: int, offset: int
+) -> tuple[list[Any], int]:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = list(session.scalars(query.order_by(*order_by).limit(limit).offset(offset)))
+    return items, int(total or 0)
+
+
+def list_households(
+    session: Session,
+    *,
+    territory: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Household], int]:
+    """Households under ``territory``; ``q`` matches part of household_no or address."""
+    conditions: list[ColumnElement[bool]] = []
+    if territory is not None:
+        conditions.append(within(Household.territory_code, territory))
+    if _one_of("status", status, HOUSEHOLD_STATUSES) is not None:
+        conditions.append(Household.status == status)
+    if q:
+        conditions.append(
+            or_(
+                Household.household_no.contains(q, autoescape=True),
+                Household.address.contains(q, autoescape=True),
+            )
+        )
+    query = select(Household).where(*conditions)
+    order = (Household.village_code, Household.household_no, Household.id)
+    return _page(session, query, order, limit, offset)
+
+
+def list_residents(
+    session: Session,
+    *,
+    territory: str | None = None,
+    key_group: str | None = None,
+    residence_status: str | None = None,
+    sex: str | None = None,
+    name: str | None = None,
+    household_id: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[ResidentRow], int]:
+    """Residents by place, tag, status, sex, part of the name or household."""
+    conditions: list[ColumnElement[bool]] = []
+    if territory is not None:
+        conditions.append(within(Resident.territory_code, territory))
+    if key_group is not None:
+        tagged = select(ResidentKeyGroup.resident_id).where(
+            ResidentKeyGroup.key_group_code == key_group
+        )
+        conditions.append(Resident.id.in_(tagged))
+    if _one_of("residence_status", residence_status, RESIDENCE_STATUSES) is not None:
+        conditions.append(Resident.residence_status == residence_status)
+    if _one_of("sex", sex, SEXES) is not None:
+        conditions.append(Resident.sex == sex)
+    if name:
+        conditions.append(Resident.name.contains(name, autoescape=True))
+    if household_id is not None:
+        conditions.append(Resident.household_id == household_id)
+    query = select(Resident).where(*conditions)
+    order = (Resident.territory_code, Resident.household_id, Resident.id)
+    residents, total = _page(session, query, order, limit, offset)
+    codes = key_group_codes(session, [resident.id for resident in residents])
+    return [ResidentRow(resident, codes[resident.id]) for resident in residents], total
+
+
+def key_group_codes(session: Session, resident_ids: Sequence[str]) -> dict[str, list[str]]:
+    """The key-group codes of each resident, in one query for all of them."""
+    codes: dict[str, list[str]] = defaultdict(list)
+    if not resident_ids:
+        return codes
+    rows = session.execute(
+        select(ResidentKeyGroup.resident_id, ResidentKeyGroup.key_group_code)
+        .where(ResidentKeyGroup.resident_id.in_(list(resident_ids)))
+        .order_by(ResidentKeyGroup.resident_id, ResidentKeyGroup.key_group_code)
+    )
+    for resident_id, code in rows:
+        codes[resident_id].append(code)
+    return codes
+
+
+def list_events(
+    session: Session,
+    *,
+    territory: str | None = None,
+    household_id: str | None = None,
+    resident_id: str | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[RegistryEvent], int]:
+    """Registry events, newest first (by the day they happened, then when recorded)."""
+    conditions: list[ColumnElement[bool]] = []
+    if territory is not None:
+        conditions.append(within(RegistryEvent.territory_code, territory))
+    if household_id is not None:
+        conditions.append(RegistryEvent.household_id == household_id)
+    if resident_id is not None:
+        conditions.append(RegistryEvent.resident_id == resident_id)
+    if _one_of("kind", kind, EVENT_KINDS) is not None:
+        conditions.append(RegistryEvent.kind == kind)
+    query = select(RegistryEvent).where(*conditions)
+    order = (
+        RegistryEvent.occurred_on.desc(),
+        RegistryEvent.recorded_at.desc(),
+        RegistryEvent.id.desc(),
+    )
+    return _page(session, query, order, limit, offset)
+
+
+def list_key_groups(session: Session, *, include_inactive: bool = False) -> list[KeyGroup]:
+    query = select(KeyGroup).order_by(KeyGroup.code)
+    if not include_inactive:
+        query = query.where(KeyGroup.active)
+    return list(session.scalars(query))

@@ -1,0 +1,61 @@
+"""`gridgov demo`: one command, refuses or skips a database that has territories."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from tests.factories.territory import make_tree
+from typer.testing import CliRunner
+
+from gridgov.cli.main import app
+from gridgov.posts.models import Post
+from gridgov.registry.models import Household
+from gridgov.territory.models import Territory
+
+pytestmark = pytest.mark.usefixtures("cli_bound")
+runner = CliRunner()
+
+
+def _count(session, model, *where) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_demo_fills_an_empty_database_and_prints_a_summary(session) -> None:
+    result = runner.invoke(app, ["demo", "--if-empty", "--seed", "7", "--scale", "0.03"])
+    assert result.exit_code == 0, result.output
+    assert _count(session, Territory, Territory.level == "village") == 11
+    households = _count(session, Household)
+    assert households == round(10_500 * 0.03)
+    grids = _count(session, Territory, Territory.level == "grid")
+    assert _count(session, Post, Post.post_type == "grid_leader") == grids
+    for label in ("villages", "grids", "units", "households", "residents", "posts", "seconds"):
+        assert label in result.stdout
+    assert f"{households:,}" in result.stdout
+
+
+def test_if_empty_does_nothing_when_territories_exist(session) -> None:
+    make_tree(session, villages=1, grids_per_village=1, units_per_grid=1)
+    before = _count(session, Territory)
+    result = runner.invoke(app, ["demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "already has territories" in result.stdout
+    assert "not loaded" in result.stdout
+    assert _count(session, Territory) == before
+    assert _count(session, Household) == 0
+
+
+def test_without_if_empty_a_database_with_territories_is_refused(session) -> None:
+    make_tree(session, villages=1, grids_per_village=1, units_per_grid=1)
+    before = _count(session, Territory)
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 1
+    assert "already has territories" in result.stderr and "--if-empty" in result.stderr
+    assert "Traceback" not in result.output
+    assert _count(session, Territory) == before
+
+
+def test_demo_is_one_command_not_a_group() -> None:
+    result = runner.invoke(app, ["demo", "--help"])
+    assert result.exit_code == 0
+    assert "--seed" in result.stdout and "--if-empty" in result.stdout
