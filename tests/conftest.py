@@ -22,6 +22,14 @@ from gridgov.settings import Settings
 from gridgov.storage.engine import create_engine_for
 from gridgov.storage.migrate import upgrade
 
+# Fixed test keys, so no test writes a secrets file and every process agrees.
+os.environ.setdefault("GRIDGOV_SECRET_KEY", "test-secret-key-" + "x" * 32)
+os.environ.setdefault(
+    "GRIDGOV_ENCRYPTION_KEYS",
+    "test2:MjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjI=,"
+    "test1:MTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTE=",
+)
+
 POSTGRES_URL = os.environ.get(
     "GRIDGOV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -143,3 +151,13 @@ def fresh_database(request: pytest.FixtureRequest, tmp_path) -> Iterator[Databas
     db = Database(request.param, str(tmp_path))
     yield db
     db.drop()
+
+
+@pytest.fixture
+def as_administrator(client: TestClient, session: Session) -> TestClient:
+    """The ``client``, carrying the token of an administrator of the whole platform."""
+    from tests.factories.access import bearer, make_user
+
+    admin = make_user(session, role="administrator", username="test.admin")
+    client.headers.update(bearer(session, admin))
+    return client

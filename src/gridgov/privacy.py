@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gridgov.errors import ValidationFailed
+
 PERSONAL_FIELDS = ("id_number", "phone")
 
 
@@ -29,3 +31,21 @@ def mask(field: str, value: str | None) -> str | None:
     if field == "phone":
         return mask_phone(value)
     return value
+
+
+def parse_reveal(reveal: str | None, reason: str | None) -> frozenset[str]:
+    """The personal fields a request asks to see in full (``reveal=id_number,phone``); a
+    reveal needs a reason, which the audit log keeps."""
+    if not reveal:
+        return frozenset()
+    fields = frozenset(part.strip() for part in reveal.split(",") if part.strip())
+    unknown = sorted(fields - set(PERSONAL_FIELDS))
+    if unknown:
+        raise ValidationFailed.field(
+            "reveal", f"unknown field(s) {', '.join(unknown)}; one of {', '.join(PERSONAL_FIELDS)}"
+        )
+    if reason is None or len(reason.strip()) < 4:
+        raise ValidationFailed.field(
+            "reason", "say why the full value is needed (kept in the audit log)"
+        )
+    return fields

@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,6 +22,14 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     # Largest request body accepted (uploads included), in bytes.
     max_body_bytes: int = 50 * 1024 * 1024
+    # How long a bearer token from POST /api/v1/auth/token lives (default 8 hours).
+    token_ttl_seconds: int = Field(default=8 * 3600, ge=60)
+    # Key of the keyed hashes (HMAC-SHA256) used to find ID numbers and phones without
+    # decrypting: at least 32 characters. Outside production, generated into the data dir.
+    secret_key: str | None = None
+    # AES-GCM keys for personal fields at rest: "id:base64key,id:base64key", newest first
+    # (the first encrypts, all decrypt; `gridgov keys rotate` re-encrypts with the first).
+    encryption_keys: str | None = None
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -11,6 +11,10 @@ from gridgov.registry.models import Household, RegistryEvent, Resident
 from tests.factories.registry import make_household, make_resident
 from tests.factories.territory import make_tree
 
+# The API needs a token: these tests act as an administrator of the whole platform.
+pytestmark = pytest.mark.usefixtures("as_administrator")
+
+
 API = "/api/v1"
 MASKED_ID = r"^\d{6}\*{8}[\dX]{4}$"
 

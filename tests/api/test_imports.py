@@ -10,6 +10,10 @@ from gridgov.registry.models import Household, Resident
 from tests.factories.territory import make_tree
 from tests.registry.import_rows import household_rows, resident_rows, to_csv, to_xlsx
 
+# The API needs a token: these tests act as an administrator of the whole platform.
+pytestmark = pytest.mark.usefixtures("as_administrator")
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -5,6 +5,9 @@ import pytest
 from tests.factories.registry import make_household, make_resident
 from tests.factories.territory import make_tree
 
+# The API needs a token: these tests act as an administrator of the whole platform.
+pytestmark = pytest.mark.usefixtures("as_administrator")
+
 
 @pytest.fixture
 def people(session):

@@ -13,6 +13,10 @@ from gridgov.registry.models import RegistryEvent, Resident, ResidentKeyGroup
 from tests.factories.registry import make_household, make_id_number, make_resident
 from tests.factories.territory import make_tree
 
+# The API needs a token: these tests act as an administrator of the whole platform.
+pytestmark = pytest.mark.usefixtures("as_administrator")
+
+
 API = "/api/v1"
 BIRTH = dt.date(1985, 4, 12)
 ID_NUMBER = make_id_number(BIRTH, "female")

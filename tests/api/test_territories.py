@@ -9,6 +9,10 @@ from gridgov.territory.actions import check_retire_territory
 from gridgov.territory.models import Territory
 from tests.factories.territory import ACTOR, TOWN, make_tree, square
 
+# The API needs a token: these tests act as an administrator of the whole platform.
+pytestmark = pytest.mark.usefixtures("as_administrator")
+
+
 API = "/api/v1"
 OUTPUT_FIELDS = {
     "id",
@@ -130,14 +134,14 @@ def _new_village(**overrides) -> dict:
     return body | overrides
 
 
-def test_create_answers_201_with_the_node_recorded_as_the_api(session, client) -> None:
+def test_create_answers_201_with_the_node_recorded_as_the_token_user(session, client) -> None:
     make_tree(session, villages=1)
     response = client.post(f"{API}/territories", json=_new_village())
     assert response.status_code == 201, response.text
     created = response.json()
     assert created["code"] == "350305108211" and created["version"] == 1
     assert 119.3 < created["center_lon"] < 119.31  # placed inside the boundary
-    assert _node(session, "350305108211").updated_by == "api:local"
+    assert _node(session, "350305108211").updated_by == "user:test.admin"  # the token's user
     assert client.get(f"{API}/territories/350305108211").json()["name_en"] == "Xincun"
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridgov import __version__
 from gridgov.api.errors import install_error_handlers
+from gridgov.api.headers import SecurityHeaders
 from gridgov.api.limits import BodySizeLimit
 from gridgov.api.routers import ROUTERS
 from gridgov.settings import Settings, get_settings
@@ -36,6 +37,8 @@ def create_app(
     app.state.settings = settings
     app.state.session_maker = session_maker
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Outermost, so that even a refused body (413) carries the headers.
+    app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["health"])

@@ -14,6 +14,8 @@ MAX_LIMIT = 1000
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request; committed when the handler returned, else rolled back."""
     session: Session = request.app.state.session_maker()
+    # The audit log ties every write of this request to its id (see api/headers.py).
+    session.info["request_id"] = getattr(request.state, "request_id", None)
     try:
         yield session
         session.commit()
@@ -28,9 +30,9 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def actor_of(request: Request) -> str:
-    """Who is acting. Until accounts land the API serves loopback only, as 'api:local'."""
-    return "api:local"
+def actor_of(user: _security.CurrentUserDep) -> str:
+    """Who is acting, as writes record it: ``user:<username>`` of the token's user."""
+    return f"user:{user.username}"
 
 
 ActorDep = Annotated[str, Depends(actor_of)]
@@ -47,3 +49,7 @@ class Paging:
 
 
 PagingDep = Annotated[Paging, Depends()]
+
+# Last: security imports SessionDep from here. A module import (not a name) also survives
+# security being imported first; actor_of's annotation is resolved when routes are built.
+from gridgov.api import security as _security  # noqa: E402

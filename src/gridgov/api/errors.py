@@ -34,7 +34,10 @@ def _field_name(location: tuple[object, ...]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.fields, exc.extra_body())
+        response = error_response(exc.status, exc.code, exc.message, exc.fields, exc.extra_body())
+        # e.g. WWW-Authenticate on a 401 (gridgov.accounts.errors.NotAuthenticated)
+        response.headers.update(getattr(exc, "headers", None) or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

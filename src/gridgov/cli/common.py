@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,9 +67,11 @@ def open_engine(*, check_migrated: bool = True) -> Iterator[Engine]:
 @contextmanager
 def transaction() -> Iterator[Session]:
     """One CLI command, one transaction: committed if the block ends, else rolled back."""
-    if state.session_maker is not None:
-        with state.session_maker() as session, session.begin():
+    maker = state.session_maker
+    with contextlib.ExitStack() as stack:
+        if maker is None:
+            maker = session_factory(stack.enter_context(open_engine()))
+        session = stack.enter_context(maker())
+        session.info["actor"] = cli_actor()  # the audit log's actor for this command
+        with session.begin():
             yield session
-        return
-    with open_engine() as engine, session_factory(engine)() as session, session.begin():
-        yield session

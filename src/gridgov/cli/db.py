@@ -12,8 +12,8 @@ app = new_typer("Database schema: upgrade, check, current revision.")
 
 
 @app.command()
-def upgrade(revision: str = typer.Argument("head")) -> None:
-    """Apply migrations up to REVISION (default: head). Creates the data folder if needed."""
+def upgrade(revision: str = typer.Argument("heads")) -> None:
+    """Apply migrations up to REVISION (default: every head). Creates the data folder if needed."""
     settings = Settings()
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

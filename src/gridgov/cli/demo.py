@@ -17,6 +17,7 @@ from rich.progress import (
 from rich.table import Table
 
 from gridgov import clock
+from gridgov.accounts.demo import create_demo_accounts
 from gridgov.cli.common import cli_actor, console, err_console, transaction
 from gridgov.demo.generate import build_demo_island
 from gridgov.demo.load import Advance, LoadSummary, has_territories, load_demo_island
@@ -62,7 +63,9 @@ def demo(
             return lambda steps: progress.advance(task, steps)
 
         summary = load_demo_island(session, island, actor=cli_actor(), progress=stage)
+        accounts = create_demo_accounts(session, actor=cli_actor())
     _print_summary(summary, seed=seed, seconds=time.monotonic() - started)
+    _print_accounts(accounts)
 
 
 def _as_of() -> dt.date:
@@ -82,4 +85,14 @@ def _print_summary(summary: LoadSummary, *, seed: int, seconds: float) -> None:
     ):
         table.add_row(label, f"{value:,}")
     table.add_row("seconds", f"{seconds:.1f}")
+    console.print(table)
+
+
+def _print_accounts(accounts: list[tuple[str, str, str, str]]) -> None:
+    # Passwords are drawn at random on each install and shown only here.
+    table = Table(
+        "username", "role", "territory", "password", title="demo accounts (passwords shown once)"
+    )
+    for username, role, territory, password in accounts:
+        table.add_row(username, role, territory, password)
     console.print(table)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from gridgov.cli import db, demo, exporting, importing, posts, territory
+from gridgov.cli import db, demo, exporting, importing, keys, posts, territory, users
+from gridgov.cli.audit import audit
 from gridgov.cli.common import new_typer
 from gridgov.cli.serve import serve
 
@@ -12,5 +13,8 @@ app.add_typer(territory.app, name="territory")
 app.add_typer(importing.app, name="import")
 app.add_typer(exporting.app, name="export")
 app.add_typer(posts.app, name="posts")
+app.add_typer(users.app, name="users")
+app.add_typer(keys.app, name="keys")
 app.command(name="demo")(demo.demo)
 app.command()(serve)
+app.command()(audit)

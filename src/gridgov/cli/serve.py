@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 import typer
 import uvicorn
 
 from gridgov.api.app import create_app
 from gridgov.cli.common import console
-from gridgov.errors import GridgovError
 from gridgov.settings import Settings
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def serve(
@@ -30,9 +18,6 @@ def serve(
     settings = Settings()
     host = host or settings.host
     port = port or settings.port
-    if not _is_loopback(host):
-        # Until accounts land the API has no login, so it must not leave this machine.
-        raise GridgovError(f"--host {host}: the API has no login yet and binds to loopback only")
     app = create_app(settings=settings)
     console.print(
         f"gridgov serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)"

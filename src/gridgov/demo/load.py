@@ -21,7 +21,7 @@ from gridgov.registry.importing import (
     import_households,
     import_residents,
 )
-from gridgov.registry.models import Resident
+from gridgov.registry.models import Resident, personal_hash
 from gridgov.territory.actions import check_create_territory
 from gridgov.territory.geometry import to_geojson
 from gridgov.territory.models import Territory
@@ -146,8 +146,9 @@ def _holders_by_id_number(session: Session, id_numbers: list[str]) -> dict[str, 
     found: dict[str, Resident] = {}
     for start in range(0, len(id_numbers), 900):
         chunk = id_numbers[start : start + 900]
+        hashes = [personal_hash(number) for number in chunk]
         query = select(Resident).where(
-            within(Resident.territory_code, TOWN_CODE), Resident.id_number.in_(chunk)
+            within(Resident.territory_code, TOWN_CODE), Resident.id_number_hash.in_(hashes)
         )
         for resident in session.scalars(query):
             found[str(resident.id_number)] = resident

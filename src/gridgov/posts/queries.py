@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gridgov.accounts.policy import scope_filter
 from gridgov.errors import NotFound
 from gridgov.posts.models import Post
 from gridgov.registry.models import Resident
 from gridgov.territory.scope import within
+
+if TYPE_CHECKING:
+    from gridgov.accounts.principal import Principal
 
 
 def current_holder(session: Session, *, post_type: str, territory_code: str) -> Post | None:
@@ -39,9 +44,13 @@ def list_posts(
     current: bool | None = True,
     limit: int = 50,
     offset: int = 0,
+    principal: Principal | None = None,
 ) -> tuple[Sequence[Post], int]:
-    """Posts filtered in SQL; ``current=None`` includes ended ones (history)."""
+    """Posts filtered in SQL; ``current=None`` includes ended ones (history). Given a
+    ``principal``, only the posts they may read (in the SQL, total too)."""
     query = select(Post)
+    if principal is not None:
+        query = query.where(scope_filter(principal, "read", "post", Post.territory_code))
     if territory is not None:
         query = query.where(within(Post.territory_code, territory))
     if post_type is not None:

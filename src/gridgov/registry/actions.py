@@ -27,6 +27,7 @@ from gridgov.registry.models import (
     RegistryEvent,
     Resident,
     ResidentKeyGroup,
+    personal_hash,
 )
 from gridgov.registry.validation import (
     FieldProblem,
@@ -451,7 +452,7 @@ def _clean_key_groups(
 
 
 def _duplicate_id_query(id_number: str, except_id: str | None = None) -> Select[Any]:
-    query = select(Resident.id).where(Resident.id_number == id_number)
+    query = select(Resident.id).where(Resident.id_number_hash == personal_hash(id_number))
     return query if except_id is None else query.where(Resident.id != except_id)
 
 

@@ -9,6 +9,7 @@ import psycopg
 from sqlalchemy import Connection, Table, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
 
 from gridgov.errors import Conflict
 
@@ -72,11 +73,21 @@ Writer = Callable[[list[dict[str, Any]]], None]
 def _copy_writer(connection: Connection, table: Table, columns: list[str]) -> Writer:
     driver = connection.connection.driver_connection  # psycopg, in the session's transaction
     sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    # COPY bypasses SQLAlchemy, so the columns' own conversions (encryption of personal
+    # fields, UTC timestamps) are applied here.
+    dialect = connection.dialect
+    converters = [_remembering(_decorator_bind(table.c[name].type, dialect)) for name in columns]
+    pairs = list(zip(columns, converters, strict=True))
 
     def write(chunk: list[dict[str, Any]]) -> None:
         with driver.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
             for record in chunk:
-                copy.write_row([record[name] for name in columns])
+                copy.write_row(
+                    [
+                        record[name] if convert is None else convert(record[name])
+                        for name, convert in pairs
+                    ]
+                )
 
     return write
 
@@ -118,3 +129,9 @@ def _remembering(bind: Callable[[Any], Any] | None) -> Callable[[Any], Any] | No
         return last_bound
 
     return process
+
+
+def _decorator_bind(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    if not isinstance(column_type, TypeDecorator):
+        return None
+    return lambda value: column_type.process_bind_param(value, dialect)

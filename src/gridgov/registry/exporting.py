@@ -8,11 +8,12 @@ register never sits in memory whole.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any
 
-from sqlalchemy import case, exists, select
+from sqlalchemy import ColumnElement, case, exists, select, true
 from sqlalchemy.orm import Session
 
+from gridgov.accounts.policy import scope_filter
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.privacy import mask_id_number, mask_phone
 from gridgov.registry.importing import HOUSEHOLD_COLUMNS, RESIDENT_COLUMNS
@@ -20,6 +21,9 @@ from gridgov.registry.models import Household, Resident, ResidentKeyGroup
 from gridgov.registry.tables import WRITERS, Cell
 from gridgov.territory.models import Territory
 from gridgov.territory.scope import within
+
+if TYPE_CHECKING:
+    from gridgov.accounts.principal import Principal
 
 KINDS = ("households", "residents")
 STREAM_CHUNK = 2000
@@ -34,8 +38,18 @@ def _require_territory(session: Session, code: str) -> None:
         raise NotFound(f"no territory has code {code}", fields={"territory": "not found"})
 
 
-def household_rows(session: Session, *, territory: str) -> Iterator[list[Cell]]:
-    """Households under ``territory``, in HOUSEHOLD_COLUMNS order."""
+def _visible(principal: Principal | None, code_column: Any) -> ColumnElement[bool]:
+    """Given a principal, the rows they may export (in the SQL); else every row."""
+    if principal is None:
+        return true()
+    return scope_filter(principal, "read", "import_export", code_column)
+
+
+def household_rows(
+    session: Session, *, territory: str, principal: Principal | None = None
+) -> Iterator[list[Cell]]:
+    """Households under ``territory`` (that ``principal`` may export), in HOUSEHOLD_COLUMNS
+    order."""
     _require_territory(session, territory)
     query = (
         select(
@@ -47,6 +61,7 @@ def household_rows(session: Session, *, territory: str) -> Iterator[list[Cell]]:
             Household.lat,
         )
         .where(within(Household.territory_code, territory))
+        .where(_visible(principal, Household.territory_code))
         .order_by(Household.village_code, Household.household_no)
         .execution_options(yield_per=STREAM_CHUNK)
     )
@@ -56,7 +71,11 @@ def household_rows(session: Session, *, territory: str) -> Iterator[list[Cell]]:
 
 
 def resident_rows(
-    session: Session, *, territory: str, reveal: bool = False
+    session: Session,
+    *,
+    territory: str,
+    reveal: bool = False,
+    principal: Principal | None = None,
 ) -> Iterator[list[Cell]]:
     """Residents under ``territory``, in RESIDENT_COLUMNS order; personal fields masked."""
     _require_territory(session, territory)
@@ -76,6 +95,7 @@ def resident_rows(
         )
         .join(Household, Household.id == Resident.household_id)
         .where(within(Resident.territory_code, territory))
+        .where(_visible(principal, Resident.territory_code))
         .order_by(
             Household.village_code,
             Household.household_no,
@@ -122,16 +142,18 @@ def export_table(
     territory: str,
     file_format: str,
     reveal: bool = False,
+    principal: Principal | None = None,
 ) -> int:
     """Write ``kind`` under ``territory`` to ``out`` as CSV or XLSX; returns the row count."""
     if file_format not in WRITERS:
         raise ValidationFailed.field("format", "csv or xlsx")
     _require_territory(session, territory)  # before the header is written
     if kind == "households":
-        columns, rows = HOUSEHOLD_COLUMNS, household_rows(session, territory=territory)
+        columns = HOUSEHOLD_COLUMNS
+        rows = household_rows(session, territory=territory, principal=principal)
     elif kind == "residents":
         columns = RESIDENT_COLUMNS
-        rows = resident_rows(session, territory=territory, reveal=reveal)
+        rows = resident_rows(session, territory=territory, reveal=reveal, principal=principal)
     else:
         raise ValidationFailed.field("kind", f"one of {', '.join(KINDS)}")
     if file_format == "xlsx":

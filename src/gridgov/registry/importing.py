@@ -14,21 +14,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
+from gridgov.accounts.policy import allows
+from gridgov.audit.actions import do_record
 from gridgov.errors import ValidationFailed
 from gridgov.ids import new_id
 from gridgov.registry import import_rules as rules
 from gridgov.registry.bulk_insert import Progress, bulk_insert
-from gridgov.registry.models import Household, KeyGroup, Resident, ResidentKeyGroup
+from gridgov.registry.models import Household, KeyGroup, Resident, ResidentKeyGroup, personal_hash
 from gridgov.registry.tables import EXTRA_CELLS, TableRows, read_table, read_table_bytes
 from gridgov.settings import get_settings
+from gridgov.territory.codes import common_ancestor
 from gridgov.territory.models import Territory
+
+if TYPE_CHECKING:
+    from gridgov.accounts.principal import Principal
+
+# A row outside the importer's territory: the same words whether its node exists or not.
+OUTSIDE = "outside your territory"
 
 __all__ = [
     "HOUSEHOLD_COLUMNS",
@@ -222,8 +231,10 @@ def import_households(
     *,
     actor: str,
     progress: Progress | None = None,
+    principal: Principal | None = None,
 ) -> ImportReport:
     """Check every row, then insert them all; or raise ImportRejected and insert none.
+    Given a ``principal``, a row outside the territory they may import into is a bad row.
 
     ``rows`` are ``(line, {column: text})``, as :func:`read_table` gives them. ``progress``
     is told how many row-steps were just done (PROGRESS_STEPS_PER_ROW per row).
@@ -234,6 +245,8 @@ def import_households(
         rules.household_fields(reader)
         for _, reader in _checked_rows(rows, columns, problems, progress)
     ]
+    if principal is not None:
+        parsed = _households_in_reach(parsed, principal, problems)
     _check_household_references(session, parsed, problems)
     _reject_if_any(problems, columns)
     now = clock.now()
@@ -255,7 +268,37 @@ def import_households(
         for row in parsed
     )
     bulk_insert(session, Household.__table__, records, progress)  # type: ignore[arg-type]
+    _audit_import(session, "households", [row.village_code for row in parsed], actor)
     return ImportReport(kind="households", rows=len(parsed))
+
+
+def _audit_import(session: Session, kind: str, village_codes: list[str], actor: str) -> None:
+    """One audit entry per import (not one per row), on the smallest node covering it."""
+    do_record(
+        session,
+        action="import",
+        object_type=kind,
+        territory_code=common_ancestor(village_codes),
+        changes={"rows": len(village_codes), "villages": sorted(set(village_codes))[:50]},
+        actor=actor,
+    )
+
+
+def _households_in_reach(
+    parsed: list[rules.HouseholdFields], principal: Principal, problems: _Problems
+) -> list[rules.HouseholdFields]:
+    """Rows the principal may import; the others become row errors and are not looked up
+    (so nothing is learnt of villages and household numbers outside)."""
+    kept = []
+    for row in parsed:
+        target, field = (
+            (row.unit_code, "unit_code") if row.unit_code else (row.village_code, "village_code")
+        )
+        if target and not allows(principal, "create", "import_export", target):
+            problems.add(row.line, field, OUTSIDE)
+        else:
+            kept.append(row)
+    return kept
 
 
 def _check_household_references(
@@ -304,10 +347,12 @@ def import_residents(
     *,
     actor: str,
     progress: Progress | None = None,
+    principal: Principal | None = None,
 ) -> ImportReport:
     """Check every row, then insert them all (with their key groups), or raise
     ImportRejected and insert none. Each row names an existing household by
     ``village_code`` + ``household_no``; the resident hangs where the household does.
+    Given a ``principal``, a row outside the territory they may import into is a bad row.
     """
     problems = _Problems()
     columns = _ColumnCheck(rows, RESIDENT_COLUMNS, RESIDENT_REQUIRED)
@@ -317,13 +362,44 @@ def import_residents(
         rules.resident_fields(reader, key_groups=key_groups, today=today)
         for _, reader in _checked_rows(rows, columns, problems, progress)
     ]
+    if principal is not None:
+        parsed = _residents_in_reach(parsed, principal, problems)
     households = _check_resident_references(session, parsed, problems)
+    if principal is not None:
+        _households_outside(parsed, households, principal, problems)
     _reject_if_any(problems, columns)
     _insert_residents(session, parsed, households, actor=actor, progress=progress)
+    _audit_import(session, "residents", [row.village_code for row in parsed], actor)
     return ImportReport(kind="residents", rows=len(parsed))
 
 
 HouseholdKey = tuple[str, str]  # (village_code, household_no)
+
+
+def _residents_in_reach(
+    parsed: list[rules.ResidentFields], principal: Principal, problems: _Problems
+) -> list[rules.ResidentFields]:
+    """Rows whose village the principal may import into; the others become row errors."""
+    kept = []
+    for row in parsed:
+        if row.village_code and not allows(principal, "create", "import_export", row.village_code):
+            problems.add(row.line, "village_code", OUTSIDE)
+        else:
+            kept.append(row)
+    return kept
+
+
+def _households_outside(
+    parsed: list[rules.ResidentFields],
+    households: Mapping[HouseholdKey, tuple[str, str]],
+    principal: Principal,
+    problems: _Problems,
+) -> None:
+    """A household placed outside the principal's reach reads as one that is not there."""
+    for row in parsed:
+        found = households.get((row.village_code, row.household_no))
+        if found and not allows(principal, "create", "import_export", found[1]):
+            problems.add(row.line, "household_no", "no such household in this village")
 
 
 def _check_resident_references(
@@ -373,9 +449,10 @@ def _households_of(session: Session, villages: set[str]) -> dict[HouseholdKey, t
 
 def _registered_id_numbers(session: Session, id_numbers: list[str]) -> set[str]:
     registered: set[str] = set()
-    for chunk in _chunks(sorted(set(id_numbers))):
-        query = select(Resident.id_number).where(Resident.id_number.in_(chunk))
-        registered.update(session.scalars(query))
+    by_hash = {personal_hash(number): number for number in set(id_numbers)}
+    for chunk in _chunks(sorted(by_hash)):
+        query = select(Resident.id_number_hash).where(Resident.id_number_hash.in_(chunk))
+        registered.update(by_hash[found] for found in session.scalars(query))
     return registered
 
 
@@ -403,7 +480,9 @@ def _insert_residents(
                 "sex": row.sex,
                 "birth_date": row.birth_date,
                 "id_number": row.id_number,
+                "id_number_hash": personal_hash(row.id_number),
                 "phone": row.phone,
+                "phone_hash": personal_hash(row.phone),
                 "relation_to_head": row.relation_to_head,
                 "residence_status": row.residence_status,
                 "created_at": now,

@@ -17,10 +17,12 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from gridgov.crypto import keyed_hash
 from gridgov.storage.base import (
     Base,
+    EncryptedString,
     UTCDateTime,
     code_string,
     created_at_column,
@@ -122,8 +124,11 @@ class Resident(Base):
     name: Mapped[str] = mapped_column(String(64), nullable=False)
     sex: Mapped[str] = mapped_column(String(8), nullable=False)
     birth_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    id_number: Mapped[str | None] = mapped_column(String(18), unique=True, nullable=True)
-    phone: Mapped[str | None] = mapped_column(String(11), nullable=True)
+    # Encrypted at rest; found and de-duplicated through their keyed hashes.
+    id_number: Mapped[str | None] = mapped_column(EncryptedString(), nullable=True)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    phone: Mapped[str | None] = mapped_column(EncryptedString(), nullable=True)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     relation_to_head: Mapped[str] = mapped_column(String(32), nullable=False)
     residence_status: Mapped[str] = mapped_column(String(20), nullable=False)
     created_at: Mapped[dt.datetime] = created_at_column()
@@ -132,6 +137,17 @@ class Resident(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @validates("id_number", "phone")
+    def _keep_hash(self, key: str, value: str | None) -> str | None:
+        # The hash follows the value on every assignment, so lookups never go stale.
+        setattr(self, f"{key}_hash", personal_hash(value))
+        return value
+
+
+def personal_hash(value: str | None) -> str | None:
+    """The keyed hash stored next to an encrypted personal field (None stays None)."""
+    return None if value is None else keyed_hash(value)
 
 
 class KeyGroup(Base):
@@ -161,6 +177,7 @@ class RegistryEvent(Base):
     """A dated life change (move in or out, birth, death, split, unit change): never a delete."""
 
     __tablename__ = "registry_events"
+    __audited__ = False  # itself a history row; the audit log would only repeat it
     __table_args__ = (
         CheckConstraint(_in("kind", EVENT_KINDS), name="kind_known"),
         Index("ix_registry_events_territory_code", "territory_code"),

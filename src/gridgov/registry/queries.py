@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from gridgov.accounts.policy import scope_filter
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.registry.models import (
     EVENT_KINDS,
@@ -22,6 +23,9 @@ from gridgov.registry.models import (
     ResidentKeyGroup,
 )
 from gridgov.territory.scope import within
+
+if TYPE_CHECKING:
+    from gridgov.accounts.principal import Principal
 
 
 class ResidentRow(NamedTuple):
@@ -72,9 +76,21 @@ def list_households(
     q: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    principal: Principal | None = None,
 ) -> tuple[list[Household], int]:
-    """Households under ``territory``; ``q`` matches part of household_no or address."""
+    """Households under ``territory``; ``q`` matches part of household_no or address.
+    Given a ``principal``, only the households they may read (in the SQL, total too)."""
     conditions: list[ColumnElement[bool]] = []
+    if principal is not None:
+        conditions.append(
+            scope_filter(
+                principal,
+                "read",
+                "household",
+                Household.territory_code,
+                household_column=Household.id,
+            )
+        )
     if territory is not None:
         conditions.append(within(Household.territory_code, territory))
     if _one_of("status", status, HOUSEHOLD_STATUSES) is not None:
@@ -102,9 +118,21 @@ def list_residents(
     household_id: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    principal: Principal | None = None,
 ) -> tuple[list[ResidentRow], int]:
-    """Residents by place, tag, status, sex, part of the name or household."""
+    """Residents by place, tag, status, sex, part of the name or household. Given a
+    ``principal``, only the residents they may read (in the SQL, total too)."""
     conditions: list[ColumnElement[bool]] = []
+    if principal is not None:
+        conditions.append(
+            scope_filter(
+                principal,
+                "read",
+                "resident",
+                Resident.territory_code,
+                household_column=Resident.household_id,
+            )
+        )
     if territory is not None:
         conditions.append(within(Resident.territory_code, territory))
     if key_group is not None:
@@ -151,9 +179,21 @@ def list_events(
     kind: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    principal: Principal | None = None,
 ) -> tuple[list[RegistryEvent], int]:
-    """Registry events, newest first (by the day they happened, then when recorded)."""
+    """Registry events, newest first (by the day they happened, then when recorded).
+    Given a ``principal``, only the events they may read (in the SQL, total too)."""
     conditions: list[ColumnElement[bool]] = []
+    if principal is not None:
+        conditions.append(
+            scope_filter(
+                principal,
+                "read",
+                "registry_event",
+                RegistryEvent.territory_code,
+                household_column=RegistryEvent.household_id,
+            )
+        )
     if territory is not None:
         conditions.append(within(RegistryEvent.territory_code, territory))
     if household_id is not None:

@@ -179,7 +179,10 @@ class ResidentOut(BaseModel):
     updated_at: LocalTimestamp
 
     @classmethod
-    def of(cls, resident: Resident, key_groups: list[str]) -> ResidentOut:
+    def of(
+        cls, resident: Resident, key_groups: list[str], reveal: frozenset[str] = frozenset()
+    ) -> ResidentOut:
+        """Personal fields masked, except those in ``reveal`` (already authorized and audited)."""
         return cls(
             id=resident.id,
             household_id=resident.household_id,
@@ -188,8 +191,10 @@ class ResidentOut(BaseModel):
             sex=resident.sex,
             birth_date=resident.birth_date,
             age=age_on(resident.birth_date, local_today()),
-            id_number=mask_id_number(resident.id_number),
-            phone=mask_phone(resident.phone),
+            id_number=resident.id_number
+            if "id_number" in reveal
+            else mask_id_number(resident.id_number),
+            phone=resident.phone if "phone" in reveal else mask_phone(resident.phone),
             relation_to_head=resident.relation_to_head,
             residence_status=resident.residence_status,
             key_groups=key_groups,

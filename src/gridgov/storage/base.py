@@ -8,7 +8,7 @@ from sqlalchemy import DateTime, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from gridgov import clock
+from gridgov import clock, crypto
 from gridgov.ids import new_id
 
 NAMING_CONVENTION = {
@@ -41,6 +41,20 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+class EncryptedString(TypeDecorator[str]):
+    """A personal field encrypted at rest (AES-GCM, see gridgov.crypto): the column holds
+    ciphertext only; Python code reads and writes the plain value."""
+
+    impl = String(120)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: object) -> str | None:
+        return None if value is None else crypto.encrypt(value)
+
+    def process_result_value(self, value: str | None, dialect: object) -> str | None:
+        return None if value is None else crypto.decrypt(value)
 
 
 def code_string() -> String:

@@ -8,6 +8,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# Every session of the platform audits its writes; the listener lives with the audit log.
+from gridgov.audit import recorder as _audit_recorder  # noqa: F401
+
 
 def normalize_url(url: str) -> str:
     """Accept plain ``postgresql://`` URLs and use psycopg 3 for them."""

@@ -22,15 +22,18 @@ def alembic_config() -> Config:
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The code's head revision(s), comma-joined when branches are open."""
+    heads = sorted(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return ",".join(heads) or None
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        heads = sorted(MigrationContext.configure(connection).get_current_heads())
+    return ",".join(heads) or None
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -7,6 +7,7 @@ grid-coding standards build theirs. "Everything under V" is "code starts with V'
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal, get_args
 
 Level = Literal["district", "town", "village", "grid", "unit"]
@@ -79,3 +80,15 @@ def child_code(parent_code: str, child_level: Level, serial: int) -> str:
 def ancestors(code: str) -> list[str]:
     """The codes of every ancestor of ``code``, top first (the code itself excluded)."""
     return [code[:length] for length in CODE_LENGTH.values() if length < len(code)]
+
+
+def common_ancestor(codes: Iterable[str]) -> str | None:
+    """The deepest node whose subtree holds every code (None if nothing is shared)."""
+    distinct = set(codes)
+    if not distinct:
+        return None
+    for length in sorted(CODE_LENGTH.values(), reverse=True):
+        prefixes = {code[:length] for code in distinct if len(code) >= length}
+        if len(prefixes) == 1 and all(len(code) >= length for code in distinct):
+            return prefixes.pop()
+    return None

@@ -3,14 +3,18 @@
 from fastapi import APIRouter
 
 from gridgov.api.routers import (
+    auth,
     households,
     imports,
     posts,
     residents,
     territories,
+    users,
 )
 
 ROUTERS: list[APIRouter] = [
+    auth.router,
+    users.router,
     territories.router,
     households.router,
     residents.router,

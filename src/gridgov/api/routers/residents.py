@@ -1,17 +1,26 @@
 """/api/v1/residents, their life events, /registry-events and /key-groups.
 
-ID numbers and phones are masked in every answer (350305********1234, 138****5678)."""
+ID numbers and phones are masked in every answer (350305********1234, 138****5678).
+Every list is filtered by the caller's territory in SQL; a resident named in a path goes
+through ``access_resident`` (404 outside the caller's reach, like a missing one); a
+household named in a body that the caller may not change reads as one that is not there."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.accounts.access import access_resident, require
+from gridgov.accounts.policy import scope_filter
+from gridgov.accounts.principal import Principal
+from gridgov.accounts.reveal import do_reveal
+from gridgov.api.access import PrincipalDep
 from gridgov.api.deps import ActorDep, PagingDep, SessionDep
 from gridgov.api.schemas import Page
-from gridgov.errors import ValidationFailed
+from gridgov.errors import NotFound, ValidationFailed
 from gridgov.registry import queries
 from gridgov.registry.actions import check_create_resident, check_update_resident
 from gridgov.registry.life_events import (
@@ -20,6 +29,7 @@ from gridgov.registry.life_events import (
     check_record_move_out,
 )
 from gridgov.registry.models import Household, Resident
+from gridgov.registry.own_data import export_resident_data
 from gridgov.registry.schemas import (
     KeyGroupOut,
     RegistryEventOut,
@@ -31,6 +41,13 @@ from gridgov.registry.schemas import (
 
 router = APIRouter(tags=["residents"])
 
+RevealQuery = Annotated[
+    str | None,
+    Query(max_length=40, description="id_number,phone: show in full (needs a reason; audited)"),
+]
+ReasonQuery = Annotated[
+    str | None, Query(max_length=200, description="why the full values are needed")
+]
 TerritoryFilter = Annotated[
     str | None, Query(description="A territory code: that node and everything under it.")
 ]
@@ -40,9 +57,17 @@ def _out(session: Session, resident: Resident) -> ResidentOut:
     return ResidentOut.of(*queries.get_resident_row(session, resident.id))
 
 
-def _household_to_return_to(session: Session, household_id: str) -> Household:
-    household = session.get(Household, household_id)
-    if household is None:  # a bad field of the body is a 422, not a missing page
+def _household_in_body(session: Session, household_id: str, principal: Principal) -> Household:
+    """A household named in a body, that the caller may add residents to. A bad field of
+    the body is a 422, not a missing page; one out of reach gets the same answer."""
+    require(principal, "create", "resident")
+    household = session.scalar(
+        select(Household).where(
+            Household.id == household_id,
+            scope_filter(principal, "update", "household", Household.territory_code),
+        )
+    )
+    if household is None:
         raise ValidationFailed.field("household_id", "no household has this id")
     return household
 
@@ -51,13 +76,17 @@ def _household_to_return_to(session: Session, household_id: str) -> Household:
 def list_residents(
     session: SessionDep,
     paging: PagingDep,
+    principal: PrincipalDep,
     territory: TerritoryFilter = None,
     key_group: str | None = None,
     residence_status: str | None = None,
     sex: str | None = None,
     name: Annotated[str | None, Query(max_length=64, description="Part of the name.")] = None,
     household_id: str | None = None,
+    reveal: RevealQuery = None,
+    reason: ReasonQuery = None,
 ) -> Page[ResidentOut]:
+    require(principal, "read", "resident")
     rows, total = queries.list_residents(
         session,
         territory=territory,
@@ -68,9 +97,16 @@ def list_residents(
         household_id=household_id,
         limit=paging.limit,
         offset=paging.offset,
+        principal=principal,
+    )
+    shown = do_reveal(
+        session, principal, [row.resident for row in rows], reveal=reveal, reason=reason
     )
     return Page(
-        items=[ResidentOut.of(row.resident, row.key_groups) for row in rows],
+        items=[
+            ResidentOut.of(row.resident, row.key_groups, shown.get(row.resident.id, frozenset()))
+            for row in rows
+        ],
         total=total,
         limit=paging.limit,
         offset=paging.offset,
@@ -78,23 +114,51 @@ def list_residents(
 
 
 @router.post("/residents", response_model=ResidentOut, status_code=201)
-def create_resident(body: ResidentCreate, session: SessionDep, actor: ActorDep) -> ResidentOut:
+def create_resident(
+    body: ResidentCreate, session: SessionDep, actor: ActorDep, principal: PrincipalDep
+) -> ResidentOut:
+    _household_in_body(session, body.household_id, principal)
     resident = check_create_resident(session, **body.model_dump(), actor=actor)
     return _out(session, resident)
 
 
+@router.get("/residents/me/export")
+def export_my_data(session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Everything the platform holds about the caller as a resident, unmasked: their record,
+    household, life events and posts. Written to the audit log."""
+    if principal.resident_id is None:
+        raise NotFound("your account is not linked to a resident")
+    return export_resident_data(session, principal.resident_id, actor=principal.actor)
+
+
 @router.get("/residents/{resident_id}", response_model=ResidentOut)
-def read_resident(resident_id: str, session: SessionDep) -> ResidentOut:
-    return ResidentOut.of(*queries.get_resident_row(session, resident_id))
+def read_resident(
+    resident_id: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    reveal: RevealQuery = None,
+    reason: ReasonQuery = None,
+) -> ResidentOut:
+    """One resident. ``reveal=id_number,phone`` with a ``reason`` shows them in full to a
+    role that may (audited); everyone else sees them masked."""
+    resident = access_resident(session, resident_id, principal)
+    shown = do_reveal(session, principal, [resident], reveal=reveal, reason=reason)
+    return ResidentOut.of(
+        *queries.get_resident_row(session, resident.id), shown.get(resident.id, frozenset())
+    )
 
 
 @router.patch("/residents/{resident_id}", response_model=ResidentOut)
 def update_resident(
-    resident_id: str, body: ResidentUpdate, session: SessionDep, actor: ActorDep
+    resident_id: str,
+    body: ResidentUpdate,
+    session: SessionDep,
+    actor: ActorDep,
+    principal: PrincipalDep,
 ) -> ResidentOut:
     """Correct the fields sent; ``key_groups`` replaces the tags. Deaths and moves are
     events (``POST /residents/{id}/events``), not edits."""
-    resident = queries.get_resident(session, resident_id)
+    resident = access_resident(session, resident_id, principal, "update")
     resident = check_update_resident(
         session, resident, **body.model_dump(exclude_unset=True), actor=actor
     )
@@ -103,10 +167,15 @@ def update_resident(
 
 @router.post("/residents/{resident_id}/events", response_model=ResidentOut, status_code=201)
 def record_resident_event(
-    resident_id: str, body: ResidentEventCreate, session: SessionDep, actor: ActorDep
+    resident_id: str,
+    body: ResidentEventCreate,
+    session: SessionDep,
+    actor: ActorDep,
+    principal: PrincipalDep,
 ) -> ResidentOut:
     """Record a dated death, move-out or return (moved_in); answers with the resident."""
-    resident = queries.get_resident(session, resident_id)
+    action = "update" if body.kind == "moved_in" else "retire"
+    resident = access_resident(session, resident_id, principal, action)
     if body.kind == "death":
         check_record_death(
             session, resident, occurred_on=body.occurred_on, note=body.note, actor=actor
@@ -120,7 +189,9 @@ def record_resident_event(
             actor=actor,
         )
     else:
-        household = _household_to_return_to(session, body.household_id or resident.household_id)
+        household = _household_in_body(
+            session, body.household_id or resident.household_id, principal
+        )
         check_record_move_in(
             session,
             household,
@@ -137,12 +208,14 @@ def record_resident_event(
 def list_registry_events(
     session: SessionDep,
     paging: PagingDep,
+    principal: PrincipalDep,
     territory: TerritoryFilter = None,
     household_id: str | None = None,
     resident_id: str | None = None,
     kind: str | None = None,
 ) -> Page[RegistryEventOut]:
     """Life events, newest first. Personal values in ``details`` are masked."""
+    require(principal, "read", "registry_event")
     events, total = queries.list_events(
         session,
         territory=territory,
@@ -151,6 +224,7 @@ def list_registry_events(
         kind=kind,
         limit=paging.limit,
         offset=paging.offset,
+        principal=principal,
     )
     return Page(
         items=[RegistryEventOut.of(event) for event in events],
@@ -161,7 +235,10 @@ def list_registry_events(
 
 
 @router.get("/key-groups", response_model=Page[KeyGroupOut])
-def list_key_groups(session: SessionDep, paging: PagingDep) -> Page[KeyGroupOut]:
+def list_key_groups(
+    session: SessionDep, paging: PagingDep, principal: PrincipalDep
+) -> Page[KeyGroupOut]:
+    require(principal, "read", "reference")
     groups = queries.list_key_groups(session)
     page = groups[paging.offset : paging.offset + paging.limit]
     return Page(

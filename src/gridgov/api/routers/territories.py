@@ -1,4 +1,8 @@
-"""/api/v1/territories: the tree's nodes (no personal data), and its GeoJSON export."""
+"""/api/v1/territories: the tree's nodes (no personal data), and its GeoJSON export.
+
+Reading the tree is public (no token): it is the map. Writing needs a leader role over the
+node (policy: create and retire strictly under one's node, update at or under it; an
+administrator anywhere); a node out of reach answers 404 like a missing one."""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from gridgov.accounts.access import access_territory_write, require_target
+from gridgov.api.access import PrincipalDep
 from gridgov.api.deps import ActorDep, PagingDep, SessionDep
 from gridgov.api.schemas import Page
 from gridgov.territory import queries
@@ -37,6 +43,12 @@ StatusFilter = Literal["active", "retired", "all"]
 def _node(session: SessionDep, code: str) -> Territory:
     """The node named in the path; a malformed code is bad input (422), not a miss."""
     return queries.get_territory(session, clean_territory_filter(code, field="code"))
+
+
+def _writable(session: SessionDep, principal: PrincipalDep, code: str, action: str) -> Territory:
+    """The node named in the path, if the caller may ``action`` it; else 404 (or 403)."""
+    clean_territory_filter(code, field="code")
+    return access_territory_write(session, code, principal, action)
 
 
 # Declared before /territories/{code}, so no future path pattern can swallow it.
@@ -91,25 +103,31 @@ def get_territory(session: SessionDep, code: str) -> TerritoryDetail:
 
 @router.post("/territories", status_code=201, response_model=TerritoryDetail)
 def create_territory(
-    session: SessionDep, actor: ActorDep, body: TerritoryCreate
+    session: SessionDep, actor: ActorDep, principal: PrincipalDep, body: TerritoryCreate
 ) -> TerritoryDetail:
+    require_target(principal, "create", "territory", body.code, field="code")
     node = check_create_territory(session, **body.model_dump(), actor=actor)
     return TerritoryDetail.from_node(node)
 
 
 @router.patch("/territories/{code}", response_model=TerritoryDetail)
 def update_territory(
-    session: SessionDep, actor: ActorDep, code: str, body: TerritoryUpdate
+    session: SessionDep, actor: ActorDep, principal: PrincipalDep, code: str, body: TerritoryUpdate
 ) -> TerritoryDetail:
     """Change names, boundary or centre; a stale ``version`` is refused with 409."""
+    node = _writable(session, principal, code, "update")
     node = check_update_territory(
-        session, _node(session, code), version=body.version, **body.changes(), actor=actor
+        session, node, version=body.version, **body.changes(), actor=actor
     )
     return TerritoryDetail.from_node(node)
 
 
 @router.post("/territories/{code}/retire", response_model=TerritoryDetail)
-def retire_territory(session: SessionDep, actor: ActorDep, code: str) -> TerritoryDetail:
+def retire_territory(
+    session: SessionDep, actor: ActorDep, principal: PrincipalDep, code: str
+) -> TerritoryDetail:
     """Retire a node nothing active hangs on. Nodes are never deleted."""
-    node = check_retire_territory(session, _node(session, code), actor=actor)
+    node = check_retire_territory(
+        session, _writable(session, principal, code, "retire"), actor=actor
+    )
     return TerritoryDetail.from_node(node)

@@ -1,0 +1,1 @@
+"""Accounts: users, bearer tokens, role assignments scoped to a territory code, logins."""

@@ -1,0 +1,128 @@
+"""Permission-checked reads: one object, or ONE NotFound whether it is missing or outside
+the caller's territory (same message as a missing one), so nothing leaks by the
+difference. PermissionDenied (403) only when no role of the caller may ever do the action.
+
+The scope condition runs inside the SQL that loads the object (policy.scope_filter).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov.accounts.policy import allows, may, scope_filter
+from gridgov.accounts.principal import Principal
+from gridgov.errors import NotFound, PermissionDenied
+from gridgov.posts.models import Post
+from gridgov.registry.models import Household, Resident
+from gridgov.territory.models import Territory
+
+ACTION_WORDS = {
+    "read": "read",
+    "create": "create",
+    "update": "change",
+    "retire": "end",
+    "reveal": "reveal personal fields of",
+}
+RESOURCE_WORDS = {
+    "territory": "territory nodes",
+    "household": "households",
+    "resident": "residents",
+    "post": "posts",
+    "import_export": "imports and exports",
+    "registry_event": "registry events",
+    "user": "users",
+    "reference": "reference lists",
+}
+
+
+def require(principal: Principal, action: str, resource: str) -> None:
+    """PermissionDenied unless one of the principal's roles may do this somewhere."""
+    if not may(principal, action, resource):
+        raise PermissionDenied(
+            f"your roles may not {ACTION_WORDS[action]} {RESOURCE_WORDS[resource]}"
+        )
+
+
+def access_household(
+    session: Session, household_id: str, principal: Principal, action: str = "read"
+) -> Household:
+    require(principal, action, "household")
+    household = session.scalar(
+        select(Household).where(
+            Household.id == household_id,
+            scope_filter(
+                principal,
+                action,
+                "household",
+                Household.territory_code,
+                household_column=Household.id,
+            ),
+        )
+    )
+    if household is None:
+        raise NotFound(f"no household has id {household_id}")
+    return household
+
+
+def access_resident(
+    session: Session, resident_id: str, principal: Principal, action: str = "read"
+) -> Resident:
+    require(principal, action, "resident")
+    resident = session.scalar(
+        select(Resident).where(
+            Resident.id == resident_id,
+            scope_filter(
+                principal,
+                action,
+                "resident",
+                Resident.territory_code,
+                household_column=Resident.household_id,
+            ),
+        )
+    )
+    if resident is None:
+        raise NotFound(f"no resident has id {resident_id}")
+    return resident
+
+
+def access_post(session: Session, post_id: str, principal: Principal, action: str = "read") -> Post:
+    require(principal, action, "post")
+    post = session.scalar(
+        select(Post).where(
+            Post.id == post_id, scope_filter(principal, action, "post", Post.territory_code)
+        )
+    )
+    if post is None:
+        raise NotFound(f"no post has id {post_id}")
+    return post
+
+
+def access_territory_write(
+    session: Session, code: str, principal: Principal, action: str = "update"
+) -> Territory:
+    """A node the principal may update or retire. The tree is public to read, but a node
+    outside the caller's reach still answers exactly like a missing one."""
+    require(principal, action, "territory")
+    node = session.scalar(
+        select(Territory).where(
+            Territory.code == code,
+            scope_filter(principal, action, "territory", Territory.code),
+        )
+    )
+    if node is None:
+        raise NotFound(f"no territory has code {code}", fields={"code": "not found"})
+    return node
+
+
+def require_target(
+    principal: Principal, action: str, resource: str, code: str, *, field: str
+) -> str:
+    """A territory code a request names as the place of a new or moved record (the unit a
+    household is created in, the node a post is held on): NotFound when it is outside the
+    principal's reach. Decided on the code alone, before the database is asked, so a code
+    outside answers the same whether its node exists or not."""
+    require(principal, action, resource)
+    if not allows(principal, action, resource, code):
+        raise NotFound(f"no territory has code {code}", fields={field: "not found"})
+    return code

@@ -1,0 +1,204 @@
+"""Writes of accounts: users, passwords, role assignments, token revocation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov import clock
+from gridgov.accounts import passwords, queries, tokens
+from gridgov.accounts.models import ROLES, RoleAssignment, User
+from gridgov.accounts.roles import level_problem
+from gridgov.errors import Conflict, NotFound, ValidationFailed
+from gridgov.registry.models import Resident
+from gridgov.territory.models import Territory
+
+
+def check_create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    display_name: str = "",
+    phone: str | None = None,
+    resident_id: str | None = None,
+    must_change_password: bool = False,
+    actor: str,
+) -> User:
+    """A new user; the password must pass the policy. Username and phone are unique."""
+    username = queries.clean_username(username)
+    phone = queries.clean_phone(phone) if phone else None
+    passwords.check_password_policy(password, username=username, phone=phone)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"the username {username} is taken", fields={"username": "taken"})
+    phone_hash = queries.phone_hash(phone) if phone else None
+    if phone_hash and session.scalar(select(User.id).where(User.phone_hash == phone_hash)):
+        raise Conflict("another user logs in with this phone", fields={"phone": "taken"})
+    if resident_id is not None:
+        _check_resident(session, resident_id)
+    user = User(
+        username=username,
+        phone_hash=phone_hash,
+        display_name=display_name.strip() or username,
+        resident_id=resident_id,
+        password_hash=passwords.hash_password(password),
+        must_change_password=must_change_password,
+        created_by=actor,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _check_resident(session: Session, resident_id: str) -> None:
+    if session.get(Resident, resident_id) is None:
+        raise ValidationFailed.field("resident_id", f"no resident has id {resident_id}")
+    if session.scalar(select(User.id).where(User.resident_id == resident_id)) is not None:
+        raise Conflict("this resident already has a user", fields={"resident_id": "already linked"})
+
+
+def check_create_admin(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    force: bool = False,
+    territory_code: str | None = None,
+    actor: str,
+) -> User:
+    """Bootstrap an administrator (of the whole platform unless ``territory_code``).
+    Refused when an active administrator exists, unless ``force``."""
+    if not force and queries.administrator_exists(session):
+        raise Conflict("an administrator already exists (use --force to add another)")
+    user = check_create_user(session, username=username, password=password, actor=actor)
+    check_assign_role(
+        session,
+        user_id=user.id,
+        role="administrator",
+        territory_code=territory_code,
+        start_date=clock.today(),
+        actor=actor,
+    )
+    return user
+
+
+def check_assign_role(
+    session: Session,
+    *,
+    user_id: str,
+    role: str,
+    territory_code: str | None,
+    start_date: dt.date,
+    actor: str,
+) -> RoleAssignment:
+    """Give a user a role on a node; the role's level must fit the node's."""
+    if role not in ROLES:
+        raise ValidationFailed.field("role", f"must be one of {', '.join(ROLES)}")
+    queries.get_user(session, user_id)
+    if territory_code is None:
+        if role != "administrator":
+            raise ValidationFailed.field("territory_code", f"a {role} needs a territory")
+    else:
+        _check_node(session, role, territory_code)
+    if _current_same(session, user_id, role, territory_code) is not None:
+        raise Conflict(
+            f"the user already is {role} of {territory_code or 'the platform'}",
+            fields={"role": "already assigned"},
+        )
+    assignment = RoleAssignment(
+        user_id=user_id,
+        role=role,
+        territory_code=territory_code,
+        start_date=start_date,
+        created_by=actor,
+    )
+    session.add(assignment)
+    session.flush()
+    return assignment
+
+
+def _check_node(session: Session, role: str, territory_code: str) -> None:
+    node = session.scalar(select(Territory).where(Territory.code == territory_code))
+    if node is None:
+        raise ValidationFailed.field("territory_code", f"no territory has code {territory_code}")
+    if node.status != "active":
+        raise ValidationFailed.field("territory_code", f"{territory_code} is retired")
+    problem = level_problem(role, node.level)
+    if problem is not None:
+        raise ValidationFailed.field("territory_code", problem)
+
+
+def _current_same(
+    session: Session, user_id: str, role: str, territory_code: str | None
+) -> RoleAssignment | None:
+    code_matches = (
+        RoleAssignment.territory_code.is_(None)
+        if territory_code is None
+        else RoleAssignment.territory_code == territory_code
+    )
+    return session.scalar(
+        select(RoleAssignment).where(
+            RoleAssignment.user_id == user_id,
+            RoleAssignment.role == role,
+            code_matches,
+            RoleAssignment.end_date.is_(None),
+        )
+    )
+
+
+def check_end_role(
+    session: Session, *, assignment_id: str, end_date: dt.date, actor: str
+) -> RoleAssignment:
+    """End an assignment on ``end_date`` (it stays in the history)."""
+    assignment = session.get(RoleAssignment, assignment_id)
+    if assignment is None:
+        raise NotFound(f"no role assignment has id {assignment_id}")
+    if assignment.end_date is not None:
+        raise Conflict(f"the assignment already ended on {assignment.end_date.isoformat()}")
+    if end_date < assignment.start_date:
+        raise ValidationFailed.field("end_date", "cannot be before the start date")
+    assignment.end_date = end_date
+    session.flush()
+    return assignment
+
+
+def check_change_password(
+    session: Session,
+    user: User,
+    *,
+    current_password: str,
+    new_password: str,
+    keep_token_id: str | None = None,
+) -> None:
+    """The user changes their own password; their other tokens are revoked."""
+    if not passwords.verify_password(user.password_hash, current_password):
+        raise ValidationFailed.field("current_password", "is not the current password")
+    if new_password == current_password:
+        raise ValidationFailed.field("new_password", "must differ from the current password")
+    passwords.check_password_policy(new_password, username=user.username, field="new_password")
+    user.password_hash = passwords.hash_password(new_password)
+    user.must_change_password = False
+    tokens.revoke_user_tokens(session, user.id, keep_id=keep_token_id)
+    session.flush()
+
+
+def do_reset_password(session: Session, user: User, *, actor: str) -> str:
+    """A random temporary password, returned once; it must be changed at the next login.
+    Every token of the user is revoked and a lockout lifted."""
+    temporary = passwords.temporary_password()
+    user.password_hash = passwords.hash_password(temporary)
+    user.must_change_password = True
+    user.failed_login_count = 0
+    user.locked_until = None
+    tokens.revoke_user_tokens(session, user.id)
+    session.flush()
+    return temporary
+
+
+def do_revoke_tokens(session: Session, user: User, *, actor: str) -> int:
+    """Revoke every live token of ``user``; how many there were."""
+    revoked = tokens.revoke_user_tokens(session, user.id)
+    session.flush()
+    return revoked

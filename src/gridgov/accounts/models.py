@@ -1,0 +1,121 @@
+"""Users, their bearer tokens, their role assignments and the log of every login attempt."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gridgov.storage.base import (
+    Base,
+    UTCDateTime,
+    code_string,
+    created_at_column,
+    id_column,
+    updated_at_column,
+)
+
+# The roles, lowest reach last. Which level of node each may be assigned on: see
+# gridgov.accounts.roles.
+ROLES = (
+    "administrator",
+    "town_official",
+    "village_secretary",
+    "grid_leader",
+    "unit_leader",
+    "party_member",
+    "resident",
+)
+
+
+class User(Base):
+    """Someone who logs in, by username or by phone (looked up through its keyed hash)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = id_column()
+    # Lower-case, starts with a letter: never mistaken for a phone number at login.
+    username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    # gridgov.crypto.keyed_hash of the normalized mobile number; the number itself is not kept.
+    phone_hash: Mapped[str | None] = mapped_column(String(128), unique=True, nullable=True)
+    display_name: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    # A user linked to a resident also holds the roles of that resident's current posts.
+    resident_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("residents.id"), unique=True, nullable=True
+    )
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Wrong passwords in a row; reset by a success, by a lockout and by a reset.
+    failed_login_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[dt.datetime] = created_at_column()
+    updated_at: Mapped[dt.datetime] = updated_at_column()
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class ApiToken(Base):
+    """A bearer token. Only its SHA-256 is stored: a database leak yields no usable token."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (Index("ix_api_tokens_user_id", "user_id"),)
+
+    id: Mapped[str] = id_column()
+    user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id"), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[dt.datetime] = created_at_column()
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class RoleAssignment(Base):
+    """(user, role, territory code, start, end): current while ``end_date`` is null or later
+    than today. An administrator's ``territory_code`` may be null: the whole platform."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN (" + ", ".join(f"'{role}'" for role in ROLES) + ")", name="role_known"
+        ),
+        CheckConstraint(
+            "territory_code IS NOT NULL OR role = 'administrator'", name="territory_needed"
+        ),
+        Index("ix_role_assignments_user_id", "user_id"),
+        Index("ix_role_assignments_territory_code", "territory_code"),
+    )
+
+    id: Mapped[str] = id_column()
+    user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id"), nullable=False)
+    role: Mapped[str] = mapped_column(String(32), nullable=False)
+    territory_code: Mapped[str | None] = mapped_column(
+        code_string(), ForeignKey("territories.code"), nullable=True
+    )
+    start_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    end_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+
+class LoginEvent(Base):
+    """One login attempt, success or failure. The rate limit counts these rows, so it holds
+    across restarts and across server processes."""
+
+    __tablename__ = "login_events"
+    __audited__ = False  # itself a log; the audit log would only repeat it
+    __table_args__ = (
+        Index("ix_login_events_login_at", "login", "at"),
+        Index("ix_login_events_ip_at", "ip", "at"),
+        Index("ix_login_events_user_id", "user_id"),
+    )
+
+    id: Mapped[str] = id_column()
+    user_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("users.id"), nullable=True)
+    # What was typed as the login name (normalized), never the password.
+    login: Mapped[str] = mapped_column(String(128), nullable=False)
+    success: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    # ok, bad_credentials, locked, rate_limited, inactive
+    reason: Mapped[str] = mapped_column(String(32), nullable=False)
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)

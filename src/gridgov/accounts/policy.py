@@ -1,0 +1,236 @@
+"""What each role may read and change, as ONE table a reader can check.
+
+Each role is held on a territory node (a Scope). A cell of POLICY says where a role may
+perform an action on a resource:
+
+    ALL     anywhere (the administrator)
+    PUBLIC  anyone, even without a token (the territory tree and boundaries: no personal data)
+    SUB     the role's node and everything under it (a code-prefix filter in SQL)
+    BELOW   strictly under the role's node: one creates, retires and appoints to the nodes
+            one leads, never one's own node (a village secretary appoints grid leaders, the
+            town appoints the village secretary)
+    OWN     the principal's own household (the resident they are linked to lives there)
+    CONTACT the households a party member contacts. Contact households come with the contacts
+            issue; until then this is the party member's own household and nothing more.
+    -       never: asking answers 403 when no role of the caller has the action anywhere
+
+Actions: read, create, update, retire (retire a node, end a post, move out, record a
+death: the end of a record's current life), reveal (see ID numbers and phones unmasked).
+Resources: ``import_export`` reads are exports and creates are imports; ``reference`` is
+the shared vocabulary (post types, key groups): every signed-in user reads it.
+
+:func:`may` answers "can this principal EVER do it" (else 403); :func:`scope_filter` is the
+SQL condition every query adds, and :func:`allows` the same rule on one code, for a code a
+request names (the node a household is created in).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy.sql.elements import False_
+
+from gridgov.accounts.models import ROLES
+from gridgov.territory.scope import within
+
+if TYPE_CHECKING:
+    from gridgov.accounts.principal import Principal
+
+ACTIONS: Final = ("read", "create", "update", "retire", "reveal")
+RESOURCES: Final = (
+    "territory",
+    "household",
+    "resident",
+    "post",
+    "import_export",
+    "registry_event",
+    "user",
+    "reference",
+)
+
+ALL, PUBLIC, SUB, BELOW, OWN, CONTACT = "ALL", "PUBLIC", "SUB", "BELOW", "OWN", "CONTACT"
+_ = None
+Rule = str | None
+
+# fmt: off
+POLICY: Final[dict[str, dict[str, tuple[Rule, Rule, Rule, Rule, Rule]]]] = {
+    #                        read     create  update  retire  reveal
+    "territory": {
+        "administrator":     (PUBLIC, ALL,    ALL,    ALL,    _),
+        "town_official":     (PUBLIC, BELOW,  SUB,    BELOW,  _),
+        "village_secretary": (PUBLIC, BELOW,  SUB,    BELOW,  _),
+        "grid_leader":       (PUBLIC, BELOW,  SUB,    BELOW,  _),
+        "unit_leader":       (PUBLIC, _,      _,      _,      _),
+        "party_member":      (PUBLIC, _,      _,      _,      _),
+        "resident":          (PUBLIC, _,      _,      _,      _),
+    },
+    "household": {
+        "administrator":     (ALL,    ALL,    ALL,    ALL,    ALL),
+        "town_official":     (SUB,    SUB,    SUB,    SUB,    SUB),
+        "village_secretary": (SUB,    SUB,    SUB,    SUB,    SUB),
+        "grid_leader":       (SUB,    SUB,    SUB,    SUB,    SUB),
+        "unit_leader":       (SUB,    _,      _,      _,      _),
+        "party_member":      (CONTACT, _,     _,      _,      _),
+        "resident":          (OWN,    _,      _,      _,      _),
+    },
+    "resident": {
+        "administrator":     (ALL,    ALL,    ALL,    ALL,    ALL),
+        "town_official":     (SUB,    SUB,    SUB,    SUB,    SUB),
+        "village_secretary": (SUB,    SUB,    SUB,    SUB,    SUB),
+        "grid_leader":       (SUB,    SUB,    SUB,    SUB,    SUB),
+        "unit_leader":       (SUB,    _,      _,      _,      _),
+        "party_member":      (CONTACT, _,     _,      _,      _),
+        "resident":          (OWN,    _,      _,      _,      _),
+    },
+    "post": {  # posts are started and ended (a handover is both), never edited
+        "administrator":     (ALL,    ALL,    _,      ALL,    _),
+        "town_official":     (SUB,    BELOW,  _,      BELOW,  _),
+        "village_secretary": (SUB,    BELOW,  _,      BELOW,  _),
+        "grid_leader":       (SUB,    BELOW,  _,      BELOW,  _),
+        "unit_leader":       (SUB,    _,      _,      _,      _),
+        "party_member":      (_,      _,      _,      _,      _),
+        "resident":          (_,      _,      _,      _,      _),
+    },
+    "import_export": {  # read: export, create: import, reveal: unmasked export
+        "administrator":     (ALL,    ALL,    _,      _,      ALL),
+        "town_official":     (SUB,    SUB,    _,      _,      SUB),
+        "village_secretary": (SUB,    SUB,    _,      _,      SUB),
+        "grid_leader":       (SUB,    _,      _,      _,      _),
+        "unit_leader":       (_,      _,      _,      _,      _),
+        "party_member":      (_,      _,      _,      _,      _),
+        "resident":          (_,      _,      _,      _,      _),
+    },
+    "registry_event": {  # written only by the registry's actions
+        "administrator":     (ALL,    _,      _,      _,      _),
+        "town_official":     (SUB,    _,      _,      _,      _),
+        "village_secretary": (SUB,    _,      _,      _,      _),
+        "grid_leader":       (SUB,    _,      _,      _,      _),
+        "unit_leader":       (SUB,    _,      _,      _,      _),
+        "party_member":      (CONTACT, _,     _,      _,      _),
+        "resident":          (OWN,    _,      _,      _,      _),
+    },
+    "user": {  # update includes a password reset by the user's leader
+        "administrator":     (ALL,    ALL,    ALL,    ALL,    _),
+        "town_official":     (SUB,    SUB,    SUB,    SUB,    _),
+        "village_secretary": (SUB,    SUB,    SUB,    SUB,    _),
+        "grid_leader":       (SUB,    _,      SUB,    _,      _),
+        "unit_leader":       (_,      _,      _,      _,      _),
+        "party_member":      (_,      _,      _,      _,      _),
+        "resident":          (_,      _,      _,      _,      _),
+    },
+    "reference": {
+        "administrator":     (ALL,    _,      _,      _,      _),
+        "town_official":     (ALL,    _,      _,      _,      _),
+        "village_secretary": (ALL,    _,      _,      _,      _),
+        "grid_leader":       (ALL,    _,      _,      _,      _),
+        "unit_leader":       (ALL,    _,      _,      _,      _),
+        "party_member":      (ALL,    _,      _,      _,      _),
+        "resident":          (ALL,    _,      _,      _,      _),
+    },
+}
+# fmt: on
+assert all(tuple(by_role) == ROLES for by_role in POLICY.values())  # no role forgotten
+assert tuple(POLICY) == RESOURCES
+
+_HOUSEHOLD_RULES = (OWN, CONTACT)
+
+
+def rule(role: str, action: str, resource: str) -> Rule:
+    """The cell of POLICY (KeyError names an unknown role, action or resource)."""
+    return POLICY[resource][role][ACTIONS.index(action)]
+
+
+def _check(action: str, resource: str) -> None:
+    if action not in ACTIONS:
+        raise KeyError(f"unknown action {action!r}")
+    if resource not in RESOURCES:
+        raise KeyError(f"unknown resource {resource!r}")
+
+
+def is_public(action: str, resource: str) -> bool:
+    """True when anyone may do it, signed in or not (the territory map)."""
+    _check(action, resource)
+    return all(rule(role, action, resource) == PUBLIC for role in ROLES)
+
+
+def may(principal: Principal, action: str, resource: str) -> bool:
+    """Can any of the principal's roles EVER do ``action`` on ``resource``? Else 403."""
+    _check(action, resource)
+    return any(rule(s.role, action, resource) is not None for s in principal.scopes)
+
+
+def _one(principal: Principal, cell: str, code: str | None, column: Any, household: Any) -> Any:
+    """One scope's condition; None when the scope matches every row."""
+    if cell in (ALL, PUBLIC) or (code is None and cell in (SUB, BELOW)):
+        return None  # a null node is the whole platform (an administrator's assignment)
+    if cell == SUB:
+        return within(column, code)
+    if cell == BELOW:
+        return and_(within(column, code), column != code)
+    # OWN / CONTACT: by household; without a household column nothing matches.
+    if household is None or principal.household_id is None:
+        return false()
+    return household == principal.household_id
+
+
+def scope_filter(
+    principal: Principal,
+    action: str,
+    resource: str,
+    code_column: Any,
+    *,
+    household_column: Any = None,
+) -> ColumnElement[bool]:
+    """The SQL condition "the principal may do ``action`` on this row": an OR over the
+    principal's scopes whose role allows it. ``household_column`` names the row's household
+    (OWN and CONTACT rules); a principal with no such scope gets ``false()``."""
+    _check(action, resource)
+    terms: list[Any] = []
+    for scope in principal.scopes:
+        cell = rule(scope.role, action, resource)
+        if cell is None:
+            continue
+        term = _one(principal, cell, scope.territory_code, code_column, household_column)
+        if term is None:
+            return true()
+        if not any(term.compare(seen) for seen in terms):
+            terms.append(term)
+    terms = [term for term in terms if not isinstance(term, False_)]
+    if not terms:
+        return false()
+    return or_(*terms) if len(terms) > 1 else terms[0]
+
+
+def allows(
+    principal: Principal,
+    action: str,
+    resource: str,
+    territory_code: str,
+    *,
+    household_id: str | None = None,
+) -> bool:
+    """The rule of :func:`scope_filter` on one row's code (and household), in Python: for a
+    code a request names (the unit a household is created in), never to filter a list."""
+    _check(action, resource)
+    for scope in principal.scopes:
+        cell = rule(scope.role, action, resource)
+        if cell in (ALL, PUBLIC) or (scope.territory_code is None and cell in (SUB, BELOW)):
+            return True
+        if scope.territory_code is None:
+            continue
+        if cell == SUB and territory_code.startswith(scope.territory_code):
+            return True
+        if (
+            cell == BELOW
+            and territory_code.startswith(scope.territory_code)
+            and territory_code != scope.territory_code
+        ):
+            return True
+        if (
+            cell in _HOUSEHOLD_RULES
+            and household_id is not None
+            and household_id == principal.household_id
+        ):
+            return True
+    return False

@@ -1,0 +1,121 @@
+"""Who is asking: a user with the roles they hold today, each scoped to a territory node.
+
+A principal's scopes come from three places, read fresh on every request:
+
+1. the user's current role assignments (``start_date <= today`` and no ``end_date`` or one
+   after today: accounts.queries.current_role_assignments);
+2. the current posts of the resident the user is linked to, so that a handover moves
+   access with the post (POST_ROLES below says which role each post type carries);
+3. ``resident`` of their own household, when the user is linked to a resident who still
+   lives there (not moved out, not deceased).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov.accounts.models import ROLES
+from gridgov.accounts.queries import current_role_assignments
+from gridgov.posts.models import Post
+from gridgov.registry.models import Household, Resident
+
+# The role a current post carries, on the post's node. A grid member (网格员) does the grid's
+# registry work day to day alongside the grid leader, so the post carries the grid leader's
+# role on that grid; a party group leader is a party member (the contacts issue will give
+# party members their contact households).
+POST_ROLES: dict[str, str] = {
+    "town_official": "town_official",
+    "village_secretary": "village_secretary",
+    "village_director": "village_secretary",
+    "grid_leader": "grid_leader",
+    "grid_member": "grid_leader",
+    "unit_leader": "unit_leader",
+    "party_group_leader": "party_member",
+}
+INACTIVE_RESIDENCE = ("moved_out", "deceased")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One role on one node: the node and everything under it (see policy.POLICY)."""
+
+    role: str
+    territory_code: str | None  # None: the whole platform (an administrator only)
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"unknown role {self.role!r}")
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    username: str
+    resident_id: str | None = None
+    household_id: str | None = None  # the linked resident's household
+    household_code: str | None = None  # that household's territory code
+    scopes: tuple[Scope, ...] = ()
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(scope.role for scope in self.scopes)
+
+    @property
+    def actor(self) -> str:
+        """How writes by this principal are recorded."""
+        return f"user:{self.username}"
+
+
+class UserLike(Protocol):
+    """What principal_for needs of an accounts User."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def resident_id(self) -> str | None: ...
+
+
+def _assigned_scopes(session: Session, user_id: str) -> list[Scope]:
+    return [
+        Scope(row.role, row.territory_code)
+        for row in current_role_assignments(session, user_id)
+        if row.role in ROLES
+    ]
+
+
+def _post_scopes(session: Session, resident_id: str) -> list[Scope]:
+    # Current as the posts module counts it: not ended (a start is never in the future).
+    rows = session.execute(
+        select(Post.post_type, Post.territory_code)
+        .where(Post.resident_id == resident_id, Post.end_date.is_(None))
+        .order_by(Post.post_type, Post.territory_code)
+    )
+    return [Scope(POST_ROLES[kind], code) for kind, code in rows if kind in POST_ROLES]
+
+
+def principal_for(session: Session, user: UserLike) -> Principal:
+    """The principal of ``user`` as of today (scopes deduplicated, in a stable order)."""
+    scopes = _assigned_scopes(session, user.id)
+    household_id = household_code = None
+    resident = session.get(Resident, user.resident_id) if user.resident_id else None
+    if resident is not None and resident.residence_status not in INACTIVE_RESIDENCE:
+        scopes += _post_scopes(session, resident.id)
+        household = session.get(Household, resident.household_id)
+        if household is not None and household.status == "active":
+            household_id, household_code = household.id, household.territory_code
+            scopes.append(Scope("resident", household.territory_code))
+    unique = tuple(dict.fromkeys(scopes))
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        resident_id=resident.id if resident is not None else None,
+        household_id=household_id,
+        household_code=household_code,
+        scopes=unique,
+    )

@@ -1,0 +1,178 @@
+"""Reads of accounts: users by id, name or phone; role assignments; recent login attempts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from gridgov import clock
+from gridgov.accounts.models import LoginEvent, RoleAssignment, User
+from gridgov.errors import NotFound, ValidationFailed
+from gridgov.privacy import mask_phone
+from gridgov.registry.validation import FieldProblem, clean_mobile_phone
+
+USERNAME_PATTERN = re.compile(r"[a-z][a-z0-9_.-]{2,63}")
+_PHONE_LIKE = re.compile(r"\+?[\d\s\-()]{7,20}")
+
+
+def clean_username(value: str) -> str:
+    """Lower-case; 3-64 letters, digits, ``_ . -``; starts with a letter (never a phone)."""
+    username = value.strip().lower()
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise ValidationFailed.field(
+            "username", "3 to 64 letters, digits, '_', '.' or '-', starting with a letter"
+        )
+    return username
+
+
+def clean_phone(value: str, *, field: str = "phone") -> str:
+    try:
+        return clean_mobile_phone(value)
+    except FieldProblem as exc:
+        raise ValidationFailed.field(field, str(exc)) from exc
+
+
+def phone_hash(phone: str) -> str:
+    from gridgov.crypto import keyed_hash
+
+    return keyed_hash(clean_phone(phone))
+
+
+def looks_like_phone(login: str) -> bool:
+    return bool(_PHONE_LIKE.fullmatch(login.strip()))
+
+
+def login_key(login: str) -> str:
+    """What login_events keeps of the typed login: the username as typed (lower-cased), or
+    for a phone its masked form plus a short keyed hash (never the number itself)."""
+    typed = login.strip()
+    if looks_like_phone(typed):
+        try:
+            normal = clean_mobile_phone(typed)
+        except FieldProblem:
+            return typed[:128]
+        return f"phone:{mask_phone(normal)}:{phone_hash(normal)[:16]}"
+    return typed.lower()[:128]
+
+
+def user_by_login(session: Session, login: str) -> User | None:
+    """The user a typed login names: a username, or a mainland mobile number."""
+    typed = login.strip()
+    if looks_like_phone(typed):
+        try:
+            wanted = phone_hash(typed)
+        except ValidationFailed:
+            return None
+        return session.scalar(select(User).where(User.phone_hash == wanted))
+    return session.scalar(select(User).where(User.username == typed.lower()))
+
+
+def get_user(session: Session, user_id: str) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user has id {user_id}")
+    return user
+
+
+def find_user(session: Session, name_or_id: str) -> User:
+    """A user by username (case-insensitive) or id: how the CLI names users."""
+    user = session.scalar(
+        select(User).where(or_(User.username == name_or_id.lower(), User.id == name_or_id))
+    )
+    if user is None:
+        raise NotFound(f"no user has username or id {name_or_id}")
+    return user
+
+
+def list_users(session: Session, *, limit: int = 50, offset: int = 0) -> tuple[list[User], int]:
+    total = session.scalar(select(func.count()).select_from(User)) or 0
+    users = session.scalars(select(User).order_by(User.username).limit(limit).offset(offset))
+    return list(users), total
+
+
+def _current(on: dt.date) -> tuple[ColumnElement[bool], ...]:
+    """SQL conditions: the assignment is in force on ``on``."""
+    return (
+        RoleAssignment.start_date <= on,
+        or_(RoleAssignment.end_date.is_(None), RoleAssignment.end_date > on),
+    )
+
+
+def current_role_assignments(
+    session: Session, user_id: str, *, on: dt.date | None = None
+) -> list[RoleAssignment]:
+    """The user's assignments in force on ``on`` (today): started, and not ended."""
+    return list(
+        session.scalars(
+            select(RoleAssignment)
+            .where(RoleAssignment.user_id == user_id, *_current(on or clock.today()))
+            .order_by(RoleAssignment.role, RoleAssignment.territory_code)
+        )
+    )
+
+
+def roles_by_user(session: Session, user_ids: list[str]) -> dict[str, list[RoleAssignment]]:
+    """Current assignments of several users at once (for lists)."""
+    found: dict[str, list[RoleAssignment]] = {user_id: [] for user_id in user_ids}
+    rows = session.scalars(
+        select(RoleAssignment)
+        .where(RoleAssignment.user_id.in_(user_ids), *_current(clock.today()))
+        .order_by(RoleAssignment.role, RoleAssignment.territory_code)
+    )
+    for row in rows:
+        found[row.user_id].append(row)
+    return found
+
+
+def is_administrator(session: Session, user_id: str) -> bool:
+    return (
+        session.scalar(
+            select(RoleAssignment.id)
+            .where(RoleAssignment.user_id == user_id, RoleAssignment.role == "administrator")
+            .where(*_current(clock.today()))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def administrator_exists(session: Session) -> bool:
+    return (
+        session.scalar(
+            select(RoleAssignment.id)
+            .join(User, User.id == RoleAssignment.user_id)
+            .where(RoleAssignment.role == "administrator", User.is_active)
+            .where(*_current(clock.today()))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def recent_attempts(
+    session: Session, *, login: str, ip: str | None, since: dt.datetime
+) -> tuple[int, int]:
+    """(attempts with this login, attempts from this address) since ``since``."""
+    by_login = session.scalar(
+        select(func.count()).where(LoginEvent.login == login, LoginEvent.at > since)
+    )
+    by_ip = 0
+    if ip is not None:
+        by_ip = session.scalar(
+            select(func.count()).where(LoginEvent.ip == ip, LoginEvent.at > since)
+        )
+    return by_login or 0, by_ip or 0
+
+
+def login_events(
+    session: Session, *, user_id: str | None = None, login: str | None = None
+) -> list[LoginEvent]:
+    statement = select(LoginEvent).order_by(LoginEvent.at, LoginEvent.id)
+    if user_id is not None:
+        statement = statement.where(LoginEvent.user_id == user_id)
+    if login is not None:
+        statement = statement.where(LoginEvent.login == login)
+    return list(session.scalars(statement))

@@ -1,0 +1,70 @@
+"""/api/v1/auth: bearer tokens (the OAuth2 password flow), logout, changing one's password."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordRequestForm
+
+from gridgov.accounts import actions, tokens
+from gridgov.accounts.login import attempt_login
+from gridgov.accounts.schemas import PasswordChange, TokenOut
+from gridgov.api.deps import SessionDep
+from gridgov.api.errors import error_response
+from gridgov.api.security import AuthenticatedDep
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    responses={
+        401: {"description": "wrong login or password (the same answer for both)"},
+        423: {"description": "locked after repeated failures"},
+        429: {"description": "too many attempts for this login or address"},
+    },
+)
+def issue_token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
+    session: SessionDep,
+) -> TokenOut | JSONResponse:
+    """Log in with a username or a mainland mobile number (the ``username`` field) and a
+    password; answers a bearer token. Every attempt, refused or not, is logged."""
+    ip = request.client.host if request.client else None
+    session.info["actor"] = "system:login"  # failure counts, lockouts, the token row
+    result = attempt_login(session, login=form.username, password=form.password, ip=ip)
+    if result.error is not None:
+        # Answered, not raised: the request's transaction commits the failure's traces.
+        error = result.error
+        response = error_response(error.status, error.code, error.message, error.fields)
+        response.headers.update(getattr(error, "headers", None) or {})
+        return response
+    assert result.user is not None
+    ttl = request.app.state.settings.token_ttl_seconds
+    token, _row = tokens.issue_token(session, result.user, ttl_seconds=ttl)
+    return TokenOut(access_token=token, expires_in=ttl)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(auth: AuthenticatedDep, session: SessionDep) -> Response:
+    """Revoke the token this request presents."""
+    tokens.revoke_token(session, auth.token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(body: PasswordChange, auth: AuthenticatedDep, session: SessionDep) -> Response:
+    """Change one's own password (the only call allowed after a reset). The caller's other
+    tokens are revoked; this one stays valid."""
+    actions.check_change_password(
+        session,
+        auth.user,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        keep_token_id=auth.token.id,
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

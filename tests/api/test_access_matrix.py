@@ -1,0 +1,757 @@
+"""The access matrix, generated from the app's route table.
+
+Two towns (make_tree) with households, residents and posts in every unit. For every API
+route and every role, a user scoped to one unit, grid, village and town tries the objects
+of ANOTHER unit, grid, village and town (and a resident: the neighbour's household). Every
+out-of-scope read or write answers 404 (403 when the caller's roles can never do it; a
+list answers nothing; a body naming a household out of reach answers exactly like one
+naming no household; an import row out of reach is a row error) and changes nothing.
+The test fails if a route of the app is missing from ROUTES below.
+
+The administrator acts on the whole platform, so nothing is out of its scope: it is only
+checked in scope (and by every other API test, which act as one).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gridgov import clock
+from gridgov.accounts.models import ApiToken, RoleAssignment, User
+from gridgov.accounts.policy import may
+from gridgov.accounts.principal import Principal, principal_for
+from gridgov.posts.actions import check_start_post
+from gridgov.posts.models import Post
+from gridgov.registry.importing import OUTSIDE
+from gridgov.registry.models import Household, RegistryEvent, Resident, ResidentKeyGroup
+from gridgov.territory.codes import child_code
+from gridgov.territory.models import Territory
+from tests.factories.access import bearer, make_user
+from tests.factories.registry import make_household, make_resident
+from tests.factories.territory import make_tree
+
+API = "/api/v1"
+OTHER_TOWN = "350305109"
+ACTOR = "test:matrix"
+
+
+# --- the world ---------------------------------------------------------------------------
+
+
+@dataclass
+class Place:
+    """The objects of one place (a unit, or the first unit under a grid/village/town)."""
+
+    code: str  # the place's own node
+    unit_code: str
+    grid_code: str
+    village_code: str
+    household: Household
+    residents: list[Resident]
+    unit_post: Post
+    user_id: str = ""  # a user holding a role there
+
+
+@dataclass
+class World:
+    here_unit: str
+    here_grid: str
+    here_village: str
+    here_town: str
+    places: dict[str, Place] = field(default_factory=dict)  # by unit code
+    neighbour: Household | None = None  # a second household in here_unit
+    callers: dict[str, tuple[User, dict[str, str]]] = field(default_factory=dict)
+
+
+def _days_ago(days: int) -> dt.date:
+    return clock.today() - dt.timedelta(days=days)
+
+
+def _build(session: Session, *, outsiders: bool = False) -> World:
+    """Two towns with a household, three residents and a unit leader in every unit and a
+    grid leader in every grid; a user per role; with ``outsiders``, a user in each target
+    place too (for the password-reset route)."""
+    towns = [
+        make_tree(session, villages=2, grids_per_village=2, units_per_grid=2),
+        make_tree(session, villages=2, grids_per_village=2, units_per_grid=2, town_code=OTHER_TOWN),
+    ]
+    here = towns[0]
+    village = here.villages[0]
+    grid = here.grids[village.code][0]
+    unit = here.units[grid.code][0]
+    world = World(unit.code, grid.code, village.code, here.town.code)
+    for tree in towns:
+        for grid_node in tree.all_grids():
+            grid_holder = None
+            for unit_node in tree.units[grid_node.code]:
+                household = make_household(session, unit=unit_node)
+                people = [make_resident(session, household=household) for _ in range(3)]
+                post = check_start_post(
+                    session,
+                    resident_id=people[0].id,
+                    post_type="unit_leader",
+                    territory_code=unit_node.code,
+                    start_date=_days_ago(100),
+                    actor=ACTOR,
+                )
+                grid_holder = grid_holder or people[1]
+                world.places[unit_node.code] = Place(
+                    unit_node.code,
+                    unit_node.code,
+                    grid_node.code,
+                    grid_node.code[:12],
+                    household,
+                    people,
+                    post,
+                )
+            check_start_post(
+                session,
+                resident_id=grid_holder.id,
+                post_type="grid_leader",
+                territory_code=grid_node.code,
+                start_date=_days_ago(100),
+                actor=ACTOR,
+            )
+    for level in TARGET_LEVELS if outsiders else ():
+        place = world.places[_target_unit(world, level)]
+        outsider = make_user(session, role="unit_leader", territory_code=place.unit_code)
+        place.user_id = outsider.id
+    world.neighbour = make_household(session, unit=unit)
+    neighbour_people = [make_resident(session, household=world.neighbour) for _ in range(2)]
+    mine = world.places[unit.code]
+    # The grid leader holds the role through their post (held by people[1] of the grid's
+    # first unit): a handover would move it.
+    users = {
+        "town_official": make_user(session, role="town_official", territory_code=here.town.code),
+        "village_secretary": make_user(
+            session, role="village_secretary", territory_code=village.code
+        ),
+        "grid_leader": make_user(session, resident_id=mine.residents[1].id),
+        "unit_leader": make_user(session, role="unit_leader", territory_code=unit.code),
+        "party_member": make_user(
+            session, role="party_member", territory_code=grid.code, resident_id=mine.residents[2].id
+        ),
+        "resident": make_user(session, resident_id=neighbour_people[1].id),
+        "administrator": make_user(session, role="administrator"),
+    }
+    world.callers = {role: (user, bearer(session, user)) for role, user in users.items()}
+    session.flush()
+    return world
+
+
+TARGET_LEVELS = ("unit", "grid", "village", "town")
+
+
+def _target_unit(world: World, level: str) -> str:
+    """The first unit of another unit, grid, village and town than the callers' own."""
+    other_village = child_code(world.here_town, "village", 202)
+    first_units = {
+        "unit": child_code(world.here_grid, "unit", 2),
+        "grid": child_code(child_code(world.here_village, "grid", 2), "unit", 1),
+        "village": child_code(child_code(other_village, "grid", 1), "unit", 1),
+        "town": child_code(
+            child_code(child_code(OTHER_TOWN, "village", 201), "grid", 1), "unit", 1
+        ),
+    }
+    return first_units[level]
+
+
+def _targets(world: World, principal: Principal) -> list[Place]:
+    """Another unit, grid, village and town, each named by its own node and seen through
+    its first unit; only those outside every territorial scope of the caller (a resident's
+    and a party member's reach is a household, so every place is outside theirs)."""
+    reach = [
+        scope.territory_code
+        for scope in principal.scopes
+        if scope.role not in ("resident", "party_member") and scope.territory_code
+    ]
+    own = {"unit": world.here_unit, "grid": world.here_grid, "village": world.here_village}
+    own["town"] = world.here_town
+    places = []
+    for level in TARGET_LEVELS:
+        place = world.places[_target_unit(world, level)]
+        if any(place.unit_code.startswith(code) for code in reach):
+            continue
+        places.append(dataclasses.replace(place, code=place.unit_code[: len(own[level])]))
+    return places
+
+
+def _neighbour_place(session: Session, world: World, principal: Principal) -> Place:
+    """For a resident or a party member: the other household of their own unit."""
+    place = world.places[world.here_unit]
+    assert world.neighbour is not None
+    household = world.neighbour if principal.household_id != world.neighbour.id else place.household
+    residents = session.scalars(
+        select(Resident).where(Resident.household_id == household.id).order_by(Resident.id)
+    ).all()
+    return dataclasses.replace(place, household=household, residents=[*residents, *residents][:3])
+
+
+# --- what "nothing changed" means --------------------------------------------------------
+
+
+def fingerprint(session: Session) -> tuple[Any, ...]:
+    """Row counts and version sums of everything a route could change."""
+    queries = [
+        select(func.count(), func.coalesce(func.sum(Household.version), 0)).select_from(Household),
+        select(func.count(), func.coalesce(func.sum(Resident.version), 0)).select_from(Resident),
+        select(func.count(), func.coalesce(func.sum(Territory.version), 0)).select_from(Territory),
+        select(func.count(), func.count(Post.end_date)).select_from(Post),
+        select(func.count(), func.count()).select_from(RegistryEvent),
+        select(func.count(), func.count()).select_from(ResidentKeyGroup),
+        select(func.count(), func.count(User.locked_until)).select_from(User),
+        select(func.count(), func.count(RoleAssignment.end_date)).select_from(RoleAssignment),
+        select(func.count(), func.count(ApiToken.revoked_at)).select_from(ApiToken),
+        select(func.count()).select_from(User).where(User.must_change_password.is_(True)),
+        select(func.count(Household.id)).where(Household.status != "active"),
+        select(func.count(Resident.id)).where(Resident.residence_status != "living_here"),
+    ]
+    return tuple(tuple(session.execute(query).one()) for query in queries)
+
+
+# --- the route table -----------------------------------------------------------------------
+
+Call = Callable[[TestClient, dict[str, str], Place], Any]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """How one route is tried against a place out of the caller's scope.
+
+    kind: object (404), list (empty page), body (same answer as for a missing household),
+    import (row errors), public / reference / self (nothing of another place to try)."""
+
+    kind: str
+    resource: str = ""
+    action: str = "read"
+    call: Call | None = None
+
+
+def _day(days: int = 3) -> str:
+    return _days_ago(days).isoformat()
+
+
+def _csv(header: str, row: str) -> dict[str, Any]:
+    return {"files": {"file": ("rows.csv", f"{header}\n{row}\n".encode())}}
+
+
+ROUTES: dict[tuple[str, str], Probe] = {
+    # accounts: the caller's own token and user, nothing of anyone else
+    ("POST", "/auth/token"): Probe("self"),
+    ("POST", "/auth/logout"): Probe("self"),
+    ("POST", "/auth/password"): Probe("self"),
+    ("GET", "/users/me"): Probe("self"),
+    ("GET", "/residents/me/export"): Probe("self"),
+    ("POST", "/users/{user_id}/password-reset"): Probe(
+        "user",
+        "user",
+        "update",
+        lambda c, h, p: c.post(f"{API}/users/{p.user_id}/password-reset", headers=h),
+    ),
+    # the public map and the shared vocabulary
+    ("GET", "/territories"): Probe("public"),
+    ("GET", "/territories/{code}"): Probe("public"),
+    ("GET", "/territories.geojson"): Probe("public"),
+    ("GET", "/key-groups"): Probe("reference"),
+    ("GET", "/post-types"): Probe("reference"),
+    # the tree
+    ("POST", "/territories"): Probe(
+        "object",
+        "territory",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/territories",
+            headers=h,
+            json={
+                "code": child_code(p.grid_code, "unit", 50),
+                "level": "unit",
+                "parent_code": p.grid_code,
+                "name_zh": "新单元",
+            },
+        ),
+    ),
+    ("PATCH", "/territories/{code}"): Probe(
+        "object",
+        "territory",
+        "update",
+        lambda c, h, p: c.patch(f"{API}/territories/{p.code}", headers=h, json={"name_en": "X"}),
+    ),
+    ("POST", "/territories/{code}/retire"): Probe(
+        "object",
+        "territory",
+        "retire",
+        lambda c, h, p: c.post(f"{API}/territories/{p.unit_code}/retire", headers=h),
+    ),
+    # households
+    ("GET", "/households"): Probe(
+        "list",
+        "household",
+        "read",
+        lambda c, h, p: c.get(
+            f"{API}/households",
+            headers=h,
+            params={"territory": p.code, "q": p.household.household_no},
+        ),
+    ),
+    ("POST", "/households"): Probe(
+        "object",
+        "household",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/households",
+            headers=h,
+            json={
+                "village_code": p.village_code,
+                "household_no": "M-1",
+                "address": "外面",
+                "unit_code": p.unit_code,
+            },
+        ),
+    ),
+    ("GET", "/households/{household_id}"): Probe(
+        "object",
+        "household",
+        "read",
+        lambda c, h, p: c.get(f"{API}/households/{p.household.id}", headers=h),
+    ),
+    ("PATCH", "/households/{household_id}"): Probe(
+        "object",
+        "household",
+        "update",
+        lambda c, h, p: c.patch(
+            f"{API}/households/{p.household.id}", headers=h, json={"address": "改了"}
+        ),
+    ),
+    ("GET", "/households/{household_id}/residents"): Probe(
+        "object",
+        "household",
+        "read",
+        lambda c, h, p: c.get(f"{API}/households/{p.household.id}/residents", headers=h),
+    ),
+    ("POST", "/households/{household_id}/split"): Probe(
+        "object",
+        "household",
+        "update",
+        lambda c, h, p: c.post(
+            f"{API}/households/{p.household.id}/split",
+            headers=h,
+            json={
+                "resident_ids": [p.residents[2].id],
+                "new_household_no": "S-1",
+                "address": "分出去",
+            },
+        ),
+    ),
+    ("POST", "/households/{household_id}/move-out"): Probe(
+        "object",
+        "household",
+        "retire",
+        lambda c, h, p: c.post(
+            f"{API}/households/{p.household.id}/move-out", headers=h, json={"occurred_on": _day()}
+        ),
+    ),
+    ("POST", "/households/{household_id}/births"): Probe(
+        "object",
+        "resident",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/households/{p.household.id}/births",
+            headers=h,
+            json={"name": "新生", "sex": "male", "birth_date": _day()},
+        ),
+    ),
+    ("POST", "/households/{household_id}/move-ins"): Probe(
+        "object",
+        "resident",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/households/{p.household.id}/move-ins",
+            headers=h,
+            json={
+                "occurred_on": _day(),
+                "name": "来人",
+                "sex": "female",
+                "birth_date": "1990-01-01",
+                "relation_to_head": "other",
+            },
+        ),
+    ),
+    # residents
+    ("GET", "/residents"): Probe(
+        "list",
+        "resident",
+        "read",
+        lambda c, h, p: c.get(
+            f"{API}/residents",
+            headers=h,
+            params={"territory": p.code, "household_id": p.household.id},
+        ),
+    ),
+    ("POST", "/residents"): Probe(
+        "body",
+        "resident",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/residents",
+            headers=h,
+            json={
+                "household_id": p.household.id,
+                "name": "外人",
+                "sex": "male",
+                "birth_date": "1990-01-01",
+                "relation_to_head": "other",
+            },
+        ),
+    ),
+    ("GET", "/residents/{resident_id}"): Probe(
+        "object",
+        "resident",
+        "read",
+        lambda c, h, p: c.get(f"{API}/residents/{p.residents[0].id}", headers=h),
+    ),
+    ("PATCH", "/residents/{resident_id}"): Probe(
+        "object",
+        "resident",
+        "update",
+        lambda c, h, p: c.patch(
+            f"{API}/residents/{p.residents[0].id}", headers=h, json={"name": "改名"}
+        ),
+    ),
+    ("POST", "/residents/{resident_id}/events"): Probe(
+        "object",
+        "resident",
+        "retire",
+        lambda c, h, p: c.post(
+            f"{API}/residents/{p.residents[0].id}/events",
+            headers=h,
+            json={"kind": "death", "occurred_on": _day()},
+        ),
+    ),
+    ("GET", "/registry-events"): Probe(
+        "list",
+        "registry_event",
+        "read",
+        lambda c, h, p: c.get(
+            f"{API}/registry-events", headers=h, params={"household_id": p.household.id}
+        ),
+    ),
+    # posts
+    ("GET", "/posts"): Probe(
+        "list",
+        "post",
+        "read",
+        lambda c, h, p: c.get(f"{API}/posts", headers=h, params={"territory": p.code}),
+    ),
+    ("POST", "/posts"): Probe(
+        "object",
+        "post",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/posts",
+            headers=h,
+            json={
+                "resident_id": p.residents[2].id,
+                "post_type": "grid_member",
+                "territory_code": p.grid_code,
+                "start_date": _day(),
+            },
+        ),
+    ),
+    ("POST", "/posts/handover"): Probe(
+        "object",
+        "post",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/posts/handover",
+            headers=h,
+            json={
+                "post_type": "unit_leader",
+                "territory_code": p.unit_code,
+                "resident_id": p.residents[2].id,
+                "on_date": _day(),
+            },
+        ),
+    ),
+    ("GET", "/posts/{post_id}"): Probe(
+        "object",
+        "post",
+        "read",
+        lambda c, h, p: c.get(f"{API}/posts/{p.unit_post.id}", headers=h),
+    ),
+    ("POST", "/posts/{post_id}/end"): Probe(
+        "object",
+        "post",
+        "retire",
+        lambda c, h, p: c.post(
+            f"{API}/posts/{p.unit_post.id}/end",
+            headers=h,
+            json={"end_date": _day(), "reason": "试"},
+        ),
+    ),
+    # imports and exports
+    ("POST", "/imports/households"): Probe(
+        "import",
+        "import_export",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/imports/households",
+            headers=h,
+            **_csv(
+                "village_code,household_no,address,unit_code",
+                f"{p.village_code},I-1,外,{p.unit_code}",
+            ),
+        ),
+    ),
+    ("POST", "/imports/residents"): Probe(
+        "import",
+        "import_export",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/imports/residents",
+            headers=h,
+            **_csv(
+                "village_code,household_no,name,sex,birth_date,relation_to_head",
+                f"{p.village_code},{p.household.household_no},外人,male,1990-01-01,other",
+            ),
+        ),
+    ),
+    **{
+        ("GET", f"/exports/{kind}.{fmt}"): Probe(
+            "object",
+            "import_export",
+            "read",
+            lambda c, h, p, kind=kind, fmt=fmt: c.get(
+                f"{API}/exports/{kind}.{fmt}", headers=h, params={"territory": p.code}
+            ),
+        )
+        for kind in ("households", "residents")
+        for fmt in ("csv", "xlsx")
+    },
+}
+
+
+def app_routes(client: TestClient) -> set[tuple[str, str]]:
+    """Every (method, path) the app serves under /api/v1, from its route table."""
+    found = set()
+    for route in iter_route_contexts(client.app.routes):
+        if not route.path.startswith(f"{API}/"):
+            continue
+        for method in route.methods or ():
+            if method != "HEAD":
+                found.add((method, route.path.removeprefix(API)))
+    return found
+
+
+def test_every_route_of_the_app_is_in_the_matrix(client) -> None:
+    served = app_routes(client)
+    assert served - set(ROUTES) == set(), "routes missing from the access matrix"
+    assert set(ROUTES) - served == set(), "the matrix names routes the app does not serve"
+
+
+# --- the matrix ----------------------------------------------------------------------------
+
+
+def _expect(probe: Probe, principal: Principal, response: Any, missing: Any) -> str | None:
+    """Why the answer is wrong, or None."""
+    status = response.status_code
+    if probe.kind == "user":  # the users router refuses all but administrators (403)
+        return None if status in (403, 404) else f"{status}"
+    if not may(principal, probe.action, probe.resource):
+        return None if status == 403 else f"{status}, expected 403"
+    if probe.kind == "object":
+        return None if status == 404 else f"{status}, expected 404: {response.text[:200]}"
+    if probe.kind == "list":
+        body = response.json()
+        ok = status == 200 and body["total"] == 0 and body["items"] == []
+        return None if ok else f"{status} total={body.get('total')}, expected an empty page"
+    if probe.kind == "body":
+        same = (status, response.json()) == (missing.status_code, missing.json())
+        return None if same else f"{response.text[:200]} differs from {missing.text[:200]}"
+    if probe.kind == "import":
+        rows = response.json().get("error", {}).get("rows", [])
+        ok = status == 422 and rows and all(row["reason"] == OUTSIDE for row in rows)
+        return None if ok else f"{status}: {response.text[:200]}"
+    return f"unknown probe kind {probe.kind}"
+
+
+def _missing_household_answer(client: TestClient, headers: dict[str, str]) -> Any:
+    return client.post(
+        f"{API}/residents",
+        headers=headers,
+        json={
+            "household_id": "no-such-household",
+            "name": "外人",
+            "sex": "male",
+            "birth_date": "1990-01-01",
+            "relation_to_head": "other",
+        },
+    )
+
+
+def test_out_of_scope_attempts_answer_404_and_change_nothing(client, session) -> None:
+    world = _build(session, outsiders=True)
+    failures: list[str] = []
+    attempts = 0
+    for role, (user, headers) in world.callers.items():
+        if role == "administrator":
+            continue  # the whole platform is its scope
+        principal = principal_for(session, user)
+        assert role in principal.roles, (role, principal.scopes)
+        targets = _targets(world, principal)
+        if role in ("resident", "party_member"):
+            targets.append(_neighbour_place(session, world, principal))
+        assert targets, role
+        missing = _missing_household_answer(client, headers)
+        for (method, path), probe in ROUTES.items():
+            if probe.call is None:
+                continue
+            for place in targets:
+                before = fingerprint(session)
+                response = probe.call(client, headers, place)
+                attempts += 1
+                wrong = _expect(probe, principal, response, missing)
+                if wrong:
+                    failures.append(f"{role} {method} {path} on {place.code}: {wrong}")
+                if fingerprint(session) != before:
+                    failures.append(f"{role} {method} {path} on {place.code}: changed rows")
+    print(f"\naccess matrix: {attempts} out-of-scope attempts, {len(failures)} wrong")
+    assert attempts > 500
+    assert failures == []
+
+
+# --- in scope --------------------------------------------------------------------------------
+
+
+def _total(client: TestClient, headers: dict[str, str], path: str, **params: Any) -> int:
+    response = client.get(f"{API}{path}", headers=headers, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()["total"]
+
+
+def _count(session: Session, model: Any, *conditions: Any) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
+
+
+def test_each_role_sees_exactly_its_own_territory(client, session) -> None:
+    world = _build(session)
+    headers = {role: pair[1] for role, pair in world.callers.items()}
+    under = {
+        "administrator": "",
+        "town_official": world.here_town,
+        "village_secretary": world.here_village,
+        "grid_leader": world.here_grid,
+        "unit_leader": world.here_unit,
+    }
+    for role, code in under.items():
+        in_scope = Resident.territory_code.startswith(code)
+        assert _total(client, headers[role], "/residents") == _count(session, Resident, in_scope)
+        households = _count(session, Household, Household.territory_code.startswith(code))
+        assert _total(client, headers[role], "/households") == households, role
+    # A grid leader reads and changes a resident of their grid.
+    own = world.places[world.here_unit].residents[0]
+    grid_leader = headers["grid_leader"]
+    assert client.get(f"{API}/residents/{own.id}", headers=grid_leader).status_code == 200
+    changed = client.patch(f"{API}/residents/{own.id}", headers=grid_leader, json={"name": "新名"})
+    assert changed.status_code == 200 and changed.json()["name"] == "新名"
+    # A unit leader reads their unit but can never change a resident: 403.
+    unit_leader = headers["unit_leader"]
+    assert client.get(f"{API}/residents/{own.id}", headers=unit_leader).status_code == 200
+    refused = client.patch(f"{API}/residents/{own.id}", headers=unit_leader, json={"name": "x"})
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "permission_denied"
+
+
+def test_a_resident_sees_only_their_own_household(client, session) -> None:
+    world = _build(session)
+    headers = world.callers["resident"][1]
+    assert world.neighbour is not None
+    page = client.get(f"{API}/households", headers=headers).json()
+    assert [item["id"] for item in page["items"]] == [world.neighbour.id] and page["total"] == 1
+    members = client.get(f"{API}/residents", headers=headers).json()
+    assert members["total"] == 2
+    assert {item["household_id"] for item in members["items"]} == {world.neighbour.id}
+    assert client.get(f"{API}/households/{world.neighbour.id}", headers=headers).status_code == 200
+    next_door = world.places[world.here_unit].household
+    assert client.get(f"{API}/households/{next_door.id}", headers=headers).status_code == 404
+    events = client.get(f"{API}/registry-events", headers=headers).json()["items"]
+    assert events and {event["household_id"] for event in events} == {world.neighbour.id}
+    assert client.get(f"{API}/posts", headers=headers).status_code == 403
+    assert client.get(f"{API}/key-groups", headers=headers).status_code == 200
+
+
+def test_a_village_secretary_imports_into_their_village_only(client, session) -> None:
+    world = _build(session)
+    headers = world.callers["village_secretary"][1]
+    unit = world.here_unit
+    header = "village_code,household_no,address,unit_code"
+    mine = client.post(
+        f"{API}/imports/households",
+        headers=headers,
+        **_csv(header, f"{world.here_village},N-1,新家,{unit}"),
+    )
+    assert mine.status_code == 201, mine.text
+    other = _target_unit(world, "village")
+    both = f"{world.here_village},N-2,新家,{unit}\n{other[:12]},N-3,外,{other}"
+    before = fingerprint(session)
+    refused = client.post(f"{API}/imports/households", headers=headers, **_csv(header, both))
+    assert refused.status_code == 422
+    assert refused.json()["error"]["rows"] == [{"line": 3, "field": "unit_code", "reason": OUTSIDE}]
+    assert fingerprint(session) == before
+
+
+def test_no_token_is_401_except_for_the_public_map(client, session) -> None:
+    world = _build(session)
+    for path in ("/territories", f"/territories/{world.here_town}"):
+        assert client.get(f"{API}{path}").status_code == 200
+    geojson = client.get(f"{API}/territories.geojson", params={"territory": world.here_town})
+    assert geojson.status_code == 200
+    for path in ("/households", "/residents", "/posts", "/key-groups", "/post-types"):
+        answer = client.get(f"{API}{path}")
+        assert answer.status_code == 401 and answer.json()["error"]["code"] == "not_authenticated"
+    unit = world.here_unit
+    answer = client.patch(f"{API}/territories/{unit}", json={"name_en": "X"})
+    assert answer.status_code == 401
+
+
+def test_a_handover_through_the_api_moves_access_with_the_post(client, session) -> None:
+    world = _build(session)
+    old_leader, old_headers = world.callers["grid_leader"]
+    secretary = world.callers["village_secretary"][1]
+    mine = world.places[world.here_unit]
+    elsewhere = world.places[child_code(world.here_grid, "unit", 2)]
+    successor = elsewhere.residents[2]
+    new_leader = make_user(session, resident_id=successor.id)
+    new_headers = bearer(session, new_leader)
+    # The successor lives in the grid's other unit; the old leader in this one.
+    theirs = f"{API}/residents/{elsewhere.residents[0].id}"
+    ours = f"{API}/residents/{mine.residents[0].id}"
+    assert client.get(theirs, headers=old_headers).status_code == 200
+    assert client.get(ours, headers=new_headers).status_code == 404
+
+    handed = client.post(
+        f"{API}/posts/handover",
+        headers=secretary,
+        json={
+            "post_type": "grid_leader",
+            "territory_code": world.here_grid,
+            "resident_id": successor.id,
+            "on_date": _day(1),
+        },
+    )
+    assert handed.status_code == 200, handed.text
+    assert handed.json()["ended"]["resident_id"] == mine.residents[1].id
+
+    assert client.get(theirs, headers=old_headers).status_code == 404
+    assert client.get(ours, headers=new_headers).status_code == 200
+    # The old leader is still a resident of their own household, nothing more.
+    assert _total(client, old_headers, "/households") == 1
+    assert old_leader.resident_id == mine.residents[1].id
