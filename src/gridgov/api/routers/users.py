@@ -6,9 +6,10 @@ from fastapi import APIRouter
 
 from gridgov.accounts import actions, queries
 from gridgov.accounts.schemas import PasswordResetOut, UserOut
+from gridgov.accounts.user_access import access_user_to_manage
+from gridgov.api.access import PrincipalDep
 from gridgov.api.deps import SessionDep
 from gridgov.api.security import CurrentUserDep
-from gridgov.errors import PermissionDenied
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -20,13 +21,12 @@ def me(user: CurrentUserDep, session: SessionDep) -> UserOut:
 
 
 @router.post("/{user_id}/password-reset")
-def reset_password(user_id: str, user: CurrentUserDep, session: SessionDep) -> PasswordResetOut:
-    """Administrators: give the user a random temporary password (shown once in this
-    answer), revoke their tokens; they must change it at their next login."""
-    if not queries.is_administrator(session, user.id):
-        raise PermissionDenied("only an administrator may reset passwords")
-    target = queries.get_user(session, user_id)
-    temporary = actions.do_reset_password(session, target, actor=f"user:{user.username}")
+def reset_password(user_id: str, principal: PrincipalDep, session: SessionDep) -> PasswordResetOut:
+    """An administrator, or the user's leader (every role of the user in the leader's
+    subtree and below the leader's rank): give the user a random temporary password (shown
+    once in this answer) and revoke their tokens; they must change it at their next login."""
+    target = access_user_to_manage(session, user_id, principal)
+    temporary = actions.do_reset_password(session, target, actor=principal.actor)
     return PasswordResetOut(
         user_id=target.id, username=target.username, temporary_password=temporary
     )
