@@ -7,6 +7,8 @@ The scope condition runs inside the SQL that loads the object (policy.scope_filt
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -44,58 +46,66 @@ def require(principal: Principal, action: str, resource: str) -> None:
         )
 
 
-def access_household(
-    session: Session, household_id: str, principal: Principal, action: str = "read"
-) -> Household:
-    require(principal, action, "household")
-    household = session.scalar(
-        select(Household).where(
-            Household.id == household_id,
+def _one_in_scope(
+    session: Session,
+    model: Any,
+    object_id: str,
+    principal: Principal,
+    action: str,
+    resource: str,
+    *,
+    household_column: Any = None,
+) -> Any:
+    """The row with this id if the principal may act on it, else the NotFound a missing
+    row would give: the filter is in the same SQL, so both answers are one."""
+    require(principal, action, resource)
+    found = session.scalar(
+        select(model).where(
+            model.id == object_id,
             scope_filter(
                 principal,
                 action,
-                "household",
-                Household.territory_code,
-                household_column=Household.id,
+                resource,
+                model.territory_code,
+                household_column=household_column,
             ),
         )
     )
-    if household is None:
-        raise NotFound(f"no household has id {household_id}")
-    return household
+    if found is None:
+        raise NotFound(f"no {resource} has id {object_id}")
+    return found
+
+
+def access_household(
+    session: Session, household_id: str, principal: Principal, action: str = "read"
+) -> Household:
+    return _one_in_scope(
+        session,
+        Household,
+        household_id,
+        principal,
+        action,
+        "household",
+        household_column=Household.id,
+    )
 
 
 def access_resident(
     session: Session, resident_id: str, principal: Principal, action: str = "read"
 ) -> Resident:
-    require(principal, action, "resident")
-    resident = session.scalar(
-        select(Resident).where(
-            Resident.id == resident_id,
-            scope_filter(
-                principal,
-                action,
-                "resident",
-                Resident.territory_code,
-                household_column=Resident.household_id,
-            ),
-        )
+    return _one_in_scope(
+        session,
+        Resident,
+        resident_id,
+        principal,
+        action,
+        "resident",
+        household_column=Resident.household_id,
     )
-    if resident is None:
-        raise NotFound(f"no resident has id {resident_id}")
-    return resident
 
 
 def access_post(session: Session, post_id: str, principal: Principal, action: str = "read") -> Post:
-    require(principal, action, "post")
-    post = session.scalar(
-        select(Post).where(
-            Post.id == post_id, scope_filter(principal, action, "post", Post.territory_code)
-        )
-    )
-    if post is None:
-        raise NotFound(f"no post has id {post_id}")
-    return post
+    return _one_in_scope(session, Post, post_id, principal, action, "post")
 
 
 def access_territory_write(
