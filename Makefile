@@ -29,7 +29,10 @@ test: lint
 	$(BIN)/python -m pytest
 
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/registry.py
+	$(BIN)/python bench/access.py
+	$(BIN)/python bench/partition.py --spopt-cap 60
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
