@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 from collections import Counter, defaultdict
 
@@ -60,6 +61,10 @@ def _households_by(demo: DemoIsland, length: int) -> dict[str, list[HouseholdSpe
     for household in demo.households:
         grouped[household.unit_code[:length]].append(household)
     return grouped
+
+
+def _centre(households: list[HouseholdSpec]) -> tuple[float, float]:
+    return statistics.fmean(h.lon for h in households), statistics.fmean(h.lat for h in households)
 
 
 def _in_metres(geometry):
@@ -169,13 +174,44 @@ def test_households_cluster_in_settlements_not_spread_evenly(full_island) -> Non
 # --- division --------------------------------------------------------------------------
 
 
-def test_grid_and_unit_sizes_follow_meizhou(full_island) -> None:
+def _target_count(households: int, low: int, high: int, target: int) -> int:
+    """round(households / target) clamped to the feasible range (the issue's rule)."""
+    return min(max(round(households / target), math.ceil(households / high)), households // low)
+
+
+def test_grid_and_unit_counts_are_the_targets_and_sizes_stay_in_bounds(full_island) -> None:
+    villages = _households_by(full_island, 12)
     grids, units = _households_by(full_island, 15), _households_by(full_island, 17)
     assert len(full_island.households) == 10_500
+    assert full_island.division_exceptions == []
+    for village, members in villages.items():
+        village_grids = [code for code in grids if code.startswith(village)]
+        assert len(village_grids) == _target_count(len(members), 25, 45, 36), village
+    for grid, members in grids.items():
+        grid_units = [code for code in units if code.startswith(grid)]
+        assert len(grid_units) == _target_count(len(members), 4, 8, 6), grid
+    # Meizhou has 289 grids and 1,650 units: the engine aims at 36 and 6 households.
     assert 280 <= len(grids) == full_island.count("grid") <= 300
-    assert 1_600 <= len(units) == full_island.count("unit") <= 1_700
+    assert 1_650 <= len(units) == full_island.count("unit") <= 1_800
     assert all(25 <= len(members) <= 45 for members in grids.values())
     assert all(4 <= len(members) <= 8 for members in units.values())
+
+
+def test_a_small_island_lists_every_grid_it_cannot_fit_in_bounds(small_island) -> None:
+    # A twentieth of the houses leaves settlements of ~50 households: one grid is too big,
+    # two are too small, and the engine says so instead of hiding it.
+    grids = _households_by(small_island, 15)
+    outside = {code for code, members in grids.items() if not 25 <= len(members) <= 45}
+    listed = {
+        f"{e.village}{e.grid_serial:03d}"
+        for e in small_island.division_exceptions
+        if e.level == "grid"
+    }
+    assert outside and outside <= listed
+    assert all(e.reason for e in small_island.division_exceptions)
+    assert {e.village for e in small_island.division_exceptions} <= {
+        v.code for v in _nodes(small_island, "village")
+    }
 
 
 def test_codes_are_numbered_west_to_east_north_to_south(full_island) -> None:
@@ -186,8 +222,17 @@ def test_codes_are_numbered_west_to_east_north_to_south(full_island) -> None:
         houses = _households_by(full_island, 15)
         mean_lat = {code: statistics.fmean(h.lat for h in houses[code]) for code in (first, last)}
         assert mean_lat[first] > mean_lat[last]
-    units = [u.code for u in _nodes(full_island, "unit")]
-    assert all(code[-2:] != "00" for code in units) and len(set(units)) == len(units)
+    units = _households_by(full_island, 17)
+    units_of: dict[str, list[str]] = defaultdict(list)
+    for code in sorted(units):
+        units_of[code[:15]].append(code)
+    reading_order = []
+    for grid, grid_units in units_of.items():
+        assert grid_units == [f"{grid}{n:02d}" for n in range(1, len(grid_units) + 1)]
+        first, last = (_centre(units[code]) for code in (grid_units[0], grid_units[-1]))
+        reading_order.append(first[1] > last[1] or first[0] < last[0])
+    # Units go row by row: the first is north of the last, or west of it in a single row.
+    assert all(reading_order)
 
 
 def test_household_numbers_and_addresses(full_island) -> None:

@@ -1,106 +1,84 @@
-"""A simple grid and unit division of a village's households (pure; numpy and shapely).
+"""The demo island's grids and units, drawn by the grid-division engine (pure).
 
-A stand-in until the real grid-division engine exists: households are cut into rows
-north to south and, within a row, into parts west to east, so parts are compact and
-numbered the way the codes are (west to east, north to south). Grids never cross their
-village, units never cross their grid.
+Every house is one point of one household. The engine keeps each grid inside its village
+and each unit inside its grid, contiguous and within the default bounds (grids 25-45
+households, target 36; units 4-8, target 6), numbers them west to east, north to south,
+and draws their boundaries from the houses' Voronoi cells clipped to the village.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
-import shapely
 from shapely.geometry.base import BaseGeometry
 
-HOUSEHOLDS_PER_GRID = 36.3  # Meizhou: ~10,500 households / 289 grids
-HOUSEHOLDS_PER_UNIT = 6.36  # Meizhou: ~10,500 households / 1,650 units
-GRID_SIZE_BOUNDS = (25, 45)
-UNIT_SIZE_BOUNDS = (4, 8)
+from gridgov.partition import Division, DivisionException, divide
 
 
-def grid_sizes(household_count: int, rng: np.random.Generator) -> list[int]:
-    """Household counts of a village's grids: near the target, varied, within bounds."""
-    grid_count = max(1, round(household_count / HOUSEHOLDS_PER_GRID))
-    weights = rng.uniform(0.85, 1.15, grid_count)
-    sizes = _largest_remainder(household_count, weights)
-    low, high = GRID_SIZE_BOUNDS
-    if low * grid_count <= household_count <= high * grid_count:
-        sizes = _pull_into_bounds(sizes, low, high)
-    return sizes
+@dataclass(frozen=True)
+class UnitPlan:
+    serial: int
+    boundary: BaseGeometry  # WGS84 lon/lat
+    households: np.ndarray  # indices into the village's houses, ascending
 
 
-def unit_sizes(grid_household_count: int) -> list[int]:
-    """Household counts of a grid's units: as even as possible, ~6 each."""
-    unit_count = max(1, round(grid_household_count / HOUSEHOLDS_PER_UNIT))
-    return _largest_remainder(grid_household_count, np.ones(unit_count))
+@dataclass(frozen=True)
+class GridPlan:
+    serial: int
+    boundary: BaseGeometry  # WGS84 lon/lat
+    units: list[UnitPlan]  # by serial
 
 
-def _largest_remainder(total: int, weights: np.ndarray) -> list[int]:
-    """Split ``total`` into integers proportional to ``weights`` (summing to ``total``)."""
-    exact = total * weights / weights.sum()
-    sizes = np.floor(exact).astype(int)
-    short = total - int(sizes.sum())
-    sizes[np.argsort(-(exact - sizes), kind="stable")[:short]] += 1
-    return sizes.tolist()
+@dataclass(frozen=True)
+class IslandDivision:
+    grids: list[list[GridPlan]]  # per village, in the order given; by serial
+    exceptions: list[DivisionException]  # what misses a bound, with its reason
 
 
-def _pull_into_bounds(sizes: list[int], low: int, high: int) -> list[int]:
-    sizes = list(sizes)
-    while max(sizes) > high or min(sizes) < low:
-        if max(sizes) > high:
-            sizes[sizes.index(max(sizes))] -= 1
-            sizes[sizes.index(min(sizes))] += 1
-        else:
-            sizes[sizes.index(min(sizes))] += 1
-            sizes[sizes.index(max(sizes))] -= 1
-    return sizes
+def divide_villages(
+    codes: Sequence[str], houses: Sequence[np.ndarray], boundaries: Sequence[BaseGeometry]
+) -> IslandDivision:
+    """Grids and units of villages from their codes, houses ((n, 2) lon/lat) and boundaries.
 
-
-def split_in_rows(xy: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
-    """Indices of ``xy`` cut into parts of ``sizes``: rows north to south, west to east in a row.
-
-    The number of rows follows the points' extent, so parts come out roughly square.
+    One engine run over the whole island; a grid never spans two villages, and the
+    exceptions name their village by its code.
     """
-    part_count = len(sizes)
-    width, height = np.ptp(xy[:, 0]) + 1.0, np.ptp(xy[:, 1]) + 1.0
-    row_count = min(part_count, max(1, round(math.sqrt(part_count * height / width))))
-    parts_per_row = _largest_remainder(part_count, np.ones(row_count))
-    north_first = np.lexsort((xy[:, 0], -xy[:, 1]))
-    parts: list[np.ndarray] = []
-    start, part_index = 0, 0
-    for row_parts in parts_per_row:
-        row_sizes = sizes[part_index : part_index + row_parts]
-        row = north_first[start : start + sum(row_sizes)]
-        west_first = row[np.lexsort((-xy[row, 1], xy[row, 0]))]
-        offsets = np.cumsum([0, *row_sizes])
-        parts += [west_first[offsets[i] : offsets[i + 1]] for i in range(row_parts)]
-        start += sum(row_sizes)
-        part_index += row_parts
-    return parts
-
-
-def divide_village(xy: np.ndarray, rng: np.random.Generator) -> list[list[np.ndarray]]:
-    """Grids of a village, each a list of its units, each an array of household indices."""
-    grids = split_in_rows(xy, grid_sizes(len(xy), rng))
-    return [
-        [grid[unit] for unit in split_in_rows(xy[grid], unit_sizes(len(grid)))] for grid in grids
-    ]
-
-
-def household_cells(xy: np.ndarray, village: BaseGeometry) -> np.ndarray:
-    """Each household's Voronoi cell, clipped to its village (same order as ``xy``).
-
-    Unions of cells give grid and unit boundaries that tile the village exactly.
-    """
-    points = shapely.multipoints(xy)
-    cells = shapely.get_parts(
-        shapely.voronoi_polygons(points, extend_to=village.envelope.buffer(100), ordered=True)
+    lonlat = np.concatenate([np.asarray(xy, dtype=float).reshape(-1, 2) for xy in houses])
+    village = np.repeat(np.asarray(codes), [len(xy) for xy in houses])
+    result = divide(
+        lonlat[:, 0],
+        lonlat[:, 1],
+        np.ones(len(lonlat)),
+        village,
+        village_boundaries=dict(zip(codes, boundaries, strict=True)),
     )
-    return shapely.intersection(cells, village)
+    starts = np.cumsum([0, *[len(xy) for xy in houses]])
+    grids = [
+        _village_grids(result, code, np.arange(starts[index], starts[index + 1]))
+        for index, code in enumerate(codes)
+    ]
+    exceptions = [replace(e, village=str(e.village)) for e in result.exceptions]
+    return IslandDivision(grids, exceptions)
 
 
-def area_of(cells: np.ndarray, indices: np.ndarray) -> BaseGeometry:
-    """The union of some households' cells: the boundary of their grid or unit."""
-    return shapely.union_all(cells[indices])
+def _village_grids(result: Division, code: str, houses: np.ndarray) -> list[GridPlan]:
+    """A village's grids by serial; ``houses`` are its points in the engine's input."""
+    assert result.grid_polygons is not None and result.unit_polygons is not None
+    grids = [g for g, v in enumerate(result.grid_village) if v == code]
+    plans = []
+    for grid in sorted(grids, key=lambda g: result.grid_serial[g]):
+        units = np.flatnonzero(result.unit_grid == grid)
+        units = units[np.argsort(result.unit_serial[units])]
+        unit_plans = [
+            UnitPlan(
+                int(result.unit_serial[unit]),
+                result.unit_polygons[unit],
+                houses[result.point_unit[houses] == unit] - houses[0],
+            )
+            for unit in units
+        ]
+        serial = int(result.grid_serial[grid])
+        plans.append(GridPlan(serial, result.grid_polygons[grid], unit_plans))
+    return plans

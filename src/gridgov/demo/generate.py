@@ -12,11 +12,10 @@ import random
 from dataclasses import dataclass, field
 
 import numpy as np
-import shapely
 from shapely.geometry import LineString, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from gridgov.demo import division
+from gridgov.demo.division import GridPlan, divide_villages
 from gridgov.demo.island import (
     VILLAGE_NAMES,
     Projection,
@@ -28,6 +27,7 @@ from gridgov.demo.island import (
     village_settlements,
 )
 from gridgov.demo.people import Member, PeopleMaker, surname_weights
+from gridgov.partition import DivisionException
 from gridgov.territory.codes import CODE_LENGTH, child_code
 
 DISTRICT_CODE, TOWN_CODE = "350305", "350305108"
@@ -102,6 +102,8 @@ class DemoIsland:
     households: list[HouseholdSpec] = field(default_factory=list)
     residents: list[ResidentSpec] = field(default_factory=list)
     posts: list[PostSpec] = field(default_factory=list)
+    # What the grid-division engine could not fit in its bounds (none on the real island).
+    division_exceptions: list[DivisionException] = field(default_factory=list)
 
     def count(self, level: str) -> int:
         return sum(1 for node in self.territories if node.level == level)
@@ -109,12 +111,12 @@ class DemoIsland:
 
 @dataclass
 class _VillagePlan:
-    """One village while it is being built, in metres."""
+    """One village while it is being built: its area and houses in WGS84 lon/lat."""
 
     spec: VillageName
     code: str
-    area: BaseGeometry
-    xy: np.ndarray
+    boundary: BaseGeometry  # WGS84 lon/lat
+    lonlat: np.ndarray  # the houses as stored: rounded to 1e-7 degrees
     settlement_names: list[str]
     settlement_of: np.ndarray
 
@@ -123,7 +125,7 @@ def build_demo_island(
     seed: int = 7, *, scale: float = 1.0, as_of: dt.date = DEFAULT_AS_OF
 ) -> DemoIsland:
     """The Meizhou-like island; ``scale`` shrinks the number of households (tests)."""
-    streams = np.random.SeedSequence(seed).spawn(4)
+    streams = np.random.SeedSequence(seed).spawn(3)
     land_rng = np.random.default_rng(streams[0])
     projection = Projection()
     island = island_shape(land_rng)
@@ -140,16 +142,28 @@ def build_demo_island(
     demo = DemoIsland(seed=seed, island=projection.geometry_to_lonlat(island))
     demo.territories += _top_nodes(demo.island)
     people = PeopleMaker(random.Random(int(streams[2].generate_state(1)[0])), as_of)
-    division_rng = np.random.default_rng(streams[3])
-    for plan in plans:
-        _build_village(demo, plan, projection, people, division_rng)
+    island_division = divide_villages(
+        [p.code for p in plans], [p.lonlat for p in plans], [p.boundary for p in plans]
+    )
+    demo.division_exceptions = island_division.exceptions
+    for plan, grids in zip(plans, island_division.grids, strict=True):
+        _build_village(demo, plan, grids, people)
     demo.posts = choose_posts(demo, random.Random(seed), as_of=as_of)
     return demo
 
 
 def _village_household_counts(total: int) -> list[int]:
     weights = np.array([village.weight for village in VILLAGE_NAMES])
-    return division._largest_remainder(total, weights)
+    return _largest_remainder(total, weights)
+
+
+def _largest_remainder(total: int, weights: np.ndarray) -> list[int]:
+    """Split ``total`` into integers proportional to ``weights`` (summing to ``total``)."""
+    exact = total * weights / weights.sum()
+    sizes = np.floor(exact).astype(int)
+    short = total - int(sizes.sum())
+    sizes[np.argsort(-(exact - sizes), kind="stable")[:short]] += 1
+    return sizes.tolist()
 
 
 def _plan_village(
@@ -168,8 +182,8 @@ def _plan_village(
     return _VillagePlan(
         spec=spec,
         code=child_code(TOWN_CODE, "village", spec.serial),
-        area=area,
-        xy=projection.to_metres(lonlat),
+        boundary=projection.geometry_to_lonlat(area),
+        lonlat=lonlat,
         settlement_names=[s.name_zh for s in settlements],
         settlement_of=owner,
     )
@@ -185,40 +199,35 @@ def _top_nodes(island: BaseGeometry) -> list[TerritorySpec]:
 def _build_village(
     demo: DemoIsland,
     plan: _VillagePlan,
-    projection: Projection,
+    grids: list[GridPlan],
     people: PeopleMaker,
-    rng: np.random.Generator,
 ) -> None:
     """The village node, its grids and units with boundaries, its households and people."""
-    builder = _VillageBuilder(demo, plan, projection, people)
-    builder.add_node(plan.code, "village", "", plan.area)
-    cells = division.household_cells(plan.xy, plan.area)
-    for grid_serial, units in enumerate(division.divide_village(plan.xy, rng), start=1):
-        grid_code = child_code(plan.code, "grid", grid_serial)
-        unit_areas = [division.area_of(cells, unit) for unit in units]
-        # The grid is the union of its units: units lie in their grid by construction.
-        builder.add_node(grid_code, "grid", f"第{grid_serial}网格", shapely.union_all(unit_areas))
-        for unit_serial, (unit, unit_area) in enumerate(zip(units, unit_areas, strict=True), 1):
-            unit_code = child_code(grid_code, "unit", unit_serial)
-            label = f"第{grid_serial}网格第{unit_serial}单元"
-            builder.add_node(unit_code, "unit", label, unit_area)
-            for index in unit:
+    builder = _VillageBuilder(demo, plan, people)
+    builder.add_node(plan.code, "village", "", plan.boundary)
+    for grid in grids:
+        grid_code = child_code(plan.code, "grid", grid.serial)
+        # The engine's grid is the union of its units: units lie in their grid.
+        builder.add_node(grid_code, "grid", f"第{grid.serial}网格", grid.boundary)
+        for unit in grid.units:
+            unit_code = child_code(grid_code, "unit", unit.serial)
+            label = f"第{grid.serial}网格第{unit.serial}单元"
+            builder.add_node(unit_code, "unit", label, unit.boundary)
+            for index in unit.households:
                 builder.add_household(int(index), unit_code)
 
 
 class _VillageBuilder:
     """Appends one village's nodes, households and residents to the island, in order."""
 
-    def __init__(
-        self, demo: DemoIsland, plan: _VillagePlan, projection: Projection, people: PeopleMaker
-    ) -> None:
-        self.demo, self.plan, self.projection, self.people = demo, plan, projection, people
+    def __init__(self, demo: DemoIsland, plan: _VillagePlan, people: PeopleMaker) -> None:
+        self.demo, self.plan, self.people = demo, plan, people
         self.surnames = surname_weights(people.rnd)
-        self.lonlat = np.round(projection.to_lonlat(plan.xy), 7).tolist()
+        self.lonlat = plan.lonlat.tolist()
         self.house_numbers = [0] * len(plan.settlement_names)
         self.household_count = 0
 
-    def add_node(self, code: str, level: str, label: str, area: BaseGeometry) -> None:
+    def add_node(self, code: str, level: str, label: str, boundary: BaseGeometry) -> None:
         spec = self.plan.spec
         parent = TOWN_CODE if level == "village" else code[: CODE_LENGTH[_PARENT[level]]]
         name_en = spec.name_en + _label_en(code, level)
@@ -229,7 +238,7 @@ class _VillageBuilder:
                 f"{spec.name_zh}村{label}",
                 name_en,
                 parent,
-                self.projection.geometry_to_lonlat(area),
+                boundary,
             )
         )
 
