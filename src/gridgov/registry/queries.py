@@ -68,6 +68,26 @@ def _page(
     return items, int(total or 0)
 
 
+def _place_conditions(
+    principal: Principal | None,
+    resource: str,
+    code_column: Any,
+    household_column: Any,
+    territory: str | None,
+) -> list[ColumnElement[bool]]:
+    """Where a list may look: the principal's scope (if any) and the ``territory`` filter."""
+    conditions: list[ColumnElement[bool]] = []
+    if principal is not None:
+        conditions.append(
+            scope_filter(
+                principal, "read", resource, code_column, household_column=household_column
+            )
+        )
+    if territory is not None:
+        conditions.append(within(code_column, territory))
+    return conditions
+
+
 def list_households(
     session: Session,
     *,
@@ -80,19 +100,9 @@ def list_households(
 ) -> tuple[list[Household], int]:
     """Households under ``territory``; ``q`` matches part of household_no or address.
     Given a ``principal``, only the households they may read (in the SQL, total too)."""
-    conditions: list[ColumnElement[bool]] = []
-    if principal is not None:
-        conditions.append(
-            scope_filter(
-                principal,
-                "read",
-                "household",
-                Household.territory_code,
-                household_column=Household.id,
-            )
-        )
-    if territory is not None:
-        conditions.append(within(Household.territory_code, territory))
+    conditions = _place_conditions(
+        principal, "household", Household.territory_code, Household.id, territory
+    )
     if _one_of("status", status, HOUSEHOLD_STATUSES) is not None:
         conditions.append(Household.status == status)
     if q:
@@ -122,19 +132,9 @@ def list_residents(
 ) -> tuple[list[ResidentRow], int]:
     """Residents by place, tag, status, sex, part of the name or household. Given a
     ``principal``, only the residents they may read (in the SQL, total too)."""
-    conditions: list[ColumnElement[bool]] = []
-    if principal is not None:
-        conditions.append(
-            scope_filter(
-                principal,
-                "read",
-                "resident",
-                Resident.territory_code,
-                household_column=Resident.household_id,
-            )
-        )
-    if territory is not None:
-        conditions.append(within(Resident.territory_code, territory))
+    conditions = _place_conditions(
+        principal, "resident", Resident.territory_code, Resident.household_id, territory
+    )
     if key_group is not None:
         tagged = select(ResidentKeyGroup.resident_id).where(
             ResidentKeyGroup.key_group_code == key_group
@@ -183,19 +183,13 @@ def list_events(
 ) -> tuple[list[RegistryEvent], int]:
     """Registry events, newest first (by the day they happened, then when recorded).
     Given a ``principal``, only the events they may read (in the SQL, total too)."""
-    conditions: list[ColumnElement[bool]] = []
-    if principal is not None:
-        conditions.append(
-            scope_filter(
-                principal,
-                "read",
-                "registry_event",
-                RegistryEvent.territory_code,
-                household_column=RegistryEvent.household_id,
-            )
-        )
-    if territory is not None:
-        conditions.append(within(RegistryEvent.territory_code, territory))
+    conditions = _place_conditions(
+        principal,
+        "registry_event",
+        RegistryEvent.territory_code,
+        RegistryEvent.household_id,
+        territory,
+    )
     if household_id is not None:
         conditions.append(RegistryEvent.household_id == household_id)
     if resident_id is not None:
