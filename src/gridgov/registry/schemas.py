@@ -55,21 +55,7 @@ class HouseholdOut(BaseModel):
 
     @classmethod
     def of(cls, household: Household) -> HouseholdOut:
-        return cls(
-            id=household.id,
-            village_code=household.village_code,
-            unit_code=household.unit_code,
-            territory_code=household.territory_code,
-            household_no=household.household_no,
-            address=household.address,
-            lon=household.lon,
-            lat=household.lat,
-            status=household.status,
-            version=household.version,
-            created_at=household.created_at,
-            updated_at=household.updated_at,
-            updated_by=household.updated_by,
-        )
+        return cls.model_validate(household, from_attributes=True)
 
 
 class HouseholdSplit(_Input):
@@ -217,17 +203,7 @@ class RegistryEventOut(BaseModel):
 
     @classmethod
     def of(cls, event: RegistryEvent) -> RegistryEventOut:
-        return cls(
-            id=event.id,
-            kind=event.kind,
-            occurred_on=event.occurred_on,
-            household_id=event.household_id,
-            resident_id=event.resident_id,
-            territory_code=event.territory_code,
-            details=event.details,
-            actor=event.actor,
-            recorded_at=event.recorded_at,
-        )
+        return cls.model_validate(event, from_attributes=True)
 
 
 class KeyGroupOut(BaseModel):
