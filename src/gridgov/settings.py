@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     # AES-GCM keys for personal fields at rest: "id:base64key,id:base64key", newest first
     # (the first encrypts, all decrypt; `gridgov keys rotate` re-encrypts with the first).
     encryption_keys: str | None = None
+    # Largest case photo accepted, in bytes (JPEG, PNG or WebP).
+    max_photo_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    # Working periods of a working day, local time (case deadlines count only these).
+    working_hours: str = "08:30-12:00,14:00-17:30"
+    # Run the job worker (escalation, reminders, notification delivery) inside `gridgov serve`.
+    embedded_worker: bool = True
 
     def resolved_database_url(self) -> str:
         if self.database_url:

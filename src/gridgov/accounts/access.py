@@ -35,6 +35,10 @@ RESOURCE_WORDS = {
     "registry_event": "registry events",
     "user": "users",
     "reference": "reference lists",
+    "case": "cases",
+    "case_setting": "case categories and the working calendar",
+    "report": "reports",
+    "partition_plan": "grid-division plans",
 }
 
 

@@ -17,7 +17,14 @@ perform an action on a resource:
 Actions: read, create, update, retire (retire a node, end a post, move out, record a
 death: the end of a record's current life), reveal (see ID numbers and phones unmasked).
 Resources: ``import_export`` reads are exports and creates are imports; ``reference`` is
-the shared vocabulary (post types, key groups): every signed-in user reads it.
+the shared vocabulary (post types, key groups): every signed-in user reads it. ``case``:
+the cases located in a territory (read: see them; create: report one located there;
+update: take a workflow action, which cases/workflow.py narrows further by role and level;
+reveal: see the reporter's contact). Every signed-in user may report a case anywhere and
+always sees the cases they reported (cases.queries adds that to the filter).
+``case_setting``: case categories and the working calendar. ``report``: the measures
+leaders look at. ``partition_plan``: grid-division plans (create: compute one; update:
+apply or roll back).
 
 :func:`may` answers "can this principal EVER do it" (else 403); :func:`scope_filter` is the
 SQL condition every query adds, and :func:`allows` the same rule on one code, for a code a
@@ -47,6 +54,10 @@ RESOURCES: Final = (
     "registry_event",
     "user",
     "reference",
+    "case",
+    "case_setting",
+    "report",
+    "partition_plan",
 )
 
 ALL, PUBLIC, SUB, BELOW, OWN, CONTACT = "ALL", "PUBLIC", "SUB", "BELOW", "OWN", "CONTACT"
@@ -127,6 +138,42 @@ POLICY: Final[dict[str, dict[str, tuple[Rule, Rule, Rule, Rule, Rule]]]] = {
         "unit_leader":       (ALL,    _,      _,      _,      _),
         "party_member":      (ALL,    _,      _,      _,      _),
         "resident":          (ALL,    _,      _,      _,      _),
+    },
+    "case": {
+        "administrator":     (ALL,    ALL,    ALL,    ALL,    ALL),
+        "town_official":     (SUB,    ALL,    SUB,    _,      SUB),
+        "village_secretary": (SUB,    ALL,    SUB,    _,      SUB),
+        "grid_leader":       (SUB,    ALL,    SUB,    _,      SUB),
+        "unit_leader":       (SUB,    ALL,    SUB,    _,      SUB),
+        "party_member":      (_,      ALL,    _,      _,      _),
+        "resident":          (_,      ALL,    _,      _,      _),
+    },
+    "case_setting": {  # categories and the working calendar
+        "administrator":     (ALL,    ALL,    ALL,    ALL,    _),
+        "town_official":     (ALL,    _,      _,      _,      _),
+        "village_secretary": (ALL,    _,      _,      _,      _),
+        "grid_leader":       (ALL,    _,      _,      _,      _),
+        "unit_leader":       (ALL,    _,      _,      _,      _),
+        "party_member":      (ALL,    _,      _,      _,      _),
+        "resident":          (ALL,    _,      _,      _,      _),
+    },
+    "report": {
+        "administrator":     (ALL,    _,      _,      _,      _),
+        "town_official":     (SUB,    _,      _,      _,      _),
+        "village_secretary": (SUB,    _,      _,      _,      _),
+        "grid_leader":       (SUB,    _,      _,      _,      _),
+        "unit_leader":       (SUB,    _,      _,      _,      _),
+        "party_member":      (_,      _,      _,      _,      _),
+        "resident":          (_,      _,      _,      _,      _),
+    },
+    "partition_plan": {  # create: compute a plan; update: apply or roll it back
+        "administrator":     (ALL,    ALL,    ALL,    _,      _),
+        "town_official":     (SUB,    SUB,    SUB,    _,      _),
+        "village_secretary": (SUB,    SUB,    SUB,    _,      _),
+        "grid_leader":       (_,      _,      _,      _,      _),
+        "unit_leader":       (_,      _,      _,      _,      _),
+        "party_member":      (_,      _,      _,      _,      _),
+        "resident":          (_,      _,      _,      _,      _),
     },
 }
 # fmt: on

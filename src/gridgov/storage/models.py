@@ -3,6 +3,10 @@
 from gridgov.accounts.models import ApiToken, LoginEvent, RoleAssignment, User
 from gridgov.audit import recorder  # noqa: F401 - audits every ORM write
 from gridgov.audit.models import AuditEntry
+from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
+from gridgov.notify.models import Notification, OutboxMessage
+from gridgov.open311.models import Open311ApiKey
+from gridgov.partition.models import PartitionPlan
 from gridgov.posts.models import Post
 from gridgov.registry.models import Household, KeyGroup, RegistryEvent, Resident, ResidentKeyGroup
 from gridgov.territory.models import Territory
@@ -10,9 +14,19 @@ from gridgov.territory.models import Territory
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "CalendarDay",
+    "Case",
+    "CaseCategory",
+    "CaseEvent",
+    "CaseFollower",
+    "CasePhoto",
     "Household",
     "KeyGroup",
     "LoginEvent",
+    "Notification",
+    "Open311ApiKey",
+    "OutboxMessage",
+    "PartitionPlan",
     "Post",
     "RegistryEvent",
     "Resident",

@@ -1,0 +1,36 @@
+"""Write an event to the outbox in the caller's transaction: if the change rolls back, the
+event goes with it; the delivery job (gridgov.jobs) hands it on after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gridgov.notify.models import OutboxMessage
+
+# What people hear of. Payload: {"case_id", "title", "body", ...}.
+KINDS = (
+    "case_assigned",  # a case arrived at your level (new, or returned to reported)
+    "case_due_soon",  # the warning before due
+    "case_escalated",  # escalated to you (and: your case went up, for the level below)
+    "case_resolved",  # resolved: please confirm and rate (to the reporter and followers)
+    "case_updated",  # any other step the reporter and followers hear of
+    "case_reopened",
+    "case_closed",
+)
+
+
+def enqueue(
+    session: Session, kind: str, recipients: Iterable[str], payload: dict[str, Any]
+) -> OutboxMessage | None:
+    """Add one outbox row for these user ids (none: nothing is written)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    users = sorted(set(recipients))
+    if not users:
+        return None
+    message = OutboxMessage(kind=kind, recipients=users, payload=payload)
+    session.add(message)
+    return message
