@@ -4,6 +4,7 @@
     python bench/partition.py --size town           # 100,000 households in 30 villages
     python bench/partition.py --size prefecture     # 1,000,000 households in 300 villages
     python bench/partition.py --methods gridgov,pymetis --spopt-cap 60
+    python bench/partition.py --real houses.geojson  # your own points (see load_real)
 
 Every method runs in a process of its own (peak memory: that process's peak resident set
 up to the end of the timed division, territory included) on the same seeded territory and
@@ -31,6 +32,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -321,9 +323,44 @@ def targets(prepared: Prepared) -> tuple[int, int]:
     return target, lower
 
 
-def one_method(method: str, size: str, seed: int, spopt_cap: float) -> dict:
+def load_real(path: str) -> Territory:
+    """Points of a GeoJSON FeatureCollection (WGS84): each Point feature is one place with
+    the optional properties ``households`` (default 1: a house; more: an apartment block)
+    and ``village`` (default: all in one village). No village polygons, no barriers."""
+    collection = json.loads(Path(path).read_text(encoding="utf-8"))
+    lon, lat, households, villages = [], [], [], []
+    for feature in collection.get("features", []):
+        geometry = feature.get("geometry") or {}
+        if geometry.get("type") != "Point":
+            continue
+        properties = feature.get("properties") or {}
+        lon.append(float(geometry["coordinates"][0]))
+        lat.append(float(geometry["coordinates"][1]))
+        households.append(max(int(properties.get("households") or 1), 1))
+        villages.append(str(properties.get("village", "")))
+    if not lon:
+        raise SystemExit(f"{path}: no Point features")
+    _, village = np.unique(np.array(villages), return_inverse=True)
+    return Territory(
+        lon=np.array(lon),
+        lat=np.array(lat),
+        households=np.array(households, dtype=np.int64),
+        village=village.ravel().astype(np.int64),
+        village_boundaries={},
+        barriers=[],
+        origin=np.arange(len(lon)),
+    )
+
+
+def territory_for(size: str, seed: int, real: str | None) -> Territory:
+    if real:
+        return load_real(real)
     households, villages = SIZES[size]
-    territory = make_territory(households, villages, seed=seed)
+    return make_territory(households, villages, seed=seed)
+
+
+def one_method(method: str, size: str, seed: int, spopt_cap: float, real: str | None) -> dict:
+    territory = territory_for(size, seed, real)
     changed = change_territory(territory, seed=seed + 1)
     started = time.perf_counter()
     progress = ""
@@ -395,8 +432,13 @@ def _fmt(value, pattern: str) -> str:
     return f"{'n/a':>{width}}" if value is None else format(value, pattern)
 
 
-def print_table(size: str, rows: list[dict], spopt_cap: float) -> None:
-    households, villages = SIZES[size]
+def print_table(size: str, rows: list[dict], spopt_cap: float, real: str | None) -> None:
+    if real:
+        territory = load_real(real)
+        households, villages = int(territory.households.sum()), len(set(territory.village))
+        size = real
+    else:
+        households, villages = SIZES[size]
     print(
         f"\n{size}: {households:,} households in {villages} villages (bounds grid 25-45 "
         f"target 36, unit 4-8 target 6; spopt cap {spopt_cap:.0f} s)"
@@ -430,10 +472,11 @@ def main() -> None:
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--spopt-cap", type=float, default=60.0, help="seconds for max-p in all")
+    parser.add_argument("--real", help="a GeoJSON file of points instead of a generated one")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one_method(args.one, args.size, args.seed, args.spopt_cap)))
+        print(json.dumps(one_method(args.one, args.size, args.seed, args.spopt_cap, args.real)))
         return
     rows = []
     for method in args.methods.split(","):
@@ -448,13 +491,14 @@ def main() -> None:
             str(args.seed),
             "--spopt-cap",
             str(args.spopt_cap),
+            *(["--real", args.real] if args.real else []),
         ]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             print(f"{method}: failed\n{done.stderr[-2000:]}", file=sys.stderr)
             continue
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    print_table(args.size, rows, args.spopt_cap)
+    print_table(args.size, rows, args.spopt_cap, args.real)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ the shared vocabulary (post types, key groups): every signed-in user reads it. `
 the cases located in a territory (read: see them; create: report one located there;
 update: take a workflow action, which cases/workflow.py narrows further by role and level;
 reveal: see the reporter's contact). Every signed-in user may report a case anywhere and
-always sees the cases they reported (cases.queries adds that to the filter).
+always sees the cases they reported or follow (cases.queries adds that to the filter); a
+resident also sees the cases about their own household.
 ``case_setting``: case categories and the working calendar. ``report``: the measures
 leaders look at. ``partition_plan``: grid-division plans (create: compute one; update:
 apply or roll back).
@@ -145,8 +146,8 @@ POLICY: Final[dict[str, dict[str, tuple[Rule, Rule, Rule, Rule, Rule]]]] = {
         "village_secretary": (SUB,    ALL,    SUB,    _,      SUB),
         "grid_leader":       (SUB,    ALL,    SUB,    _,      SUB),
         "unit_leader":       (SUB,    ALL,    SUB,    _,      SUB),
-        "party_member":      (_,      ALL,    _,      _,      _),
-        "resident":          (_,      ALL,    _,      _,      _),
+        "party_member":      (CONTACT, ALL,   _,      _,      _),
+        "resident":          (OWN,    ALL,    _,      _,      _),
     },
     "case_setting": {  # categories and the working calendar
         "administrator":     (ALL,    ALL,    ALL,    ALL,    _),

@@ -11,7 +11,7 @@ from gridgov import __version__
 from gridgov.api.errors import install_error_handlers
 from gridgov.api.headers import SecurityHeaders
 from gridgov.api.limits import BodySizeLimit
-from gridgov.api.routers import ROUTERS
+from gridgov.api.routers import ROUTERS, open311
 from gridgov.settings import Settings, get_settings
 from gridgov.storage.engine import create_engine_for, session_factory
 from gridgov.storage.migrate import ensure_migrated
@@ -47,4 +47,5 @@ def create_app(
 
     for router in ROUTERS:
         app.include_router(router, prefix="/api/v1")
+    app.include_router(open311.router)  # /open311/v2, outside /api/v1 as the spec names it
     return app

@@ -8,7 +8,10 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
+from gridgov.storage.engine import begin_as_writer
+
 MAX_LIMIT = 1000
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -16,6 +19,8 @@ def get_session(request: Request) -> Iterator[Session]:
     session: Session = request.app.state.session_maker()
     # The audit log ties every write of this request to its id (see api/headers.py).
     session.info["request_id"] = getattr(request.state, "request_id", None)
+    if request.method not in SAFE_METHODS:
+        begin_as_writer(session)
     try:
         yield session
         session.commit()

@@ -6,22 +6,36 @@ their roles, the cases they reported or follow.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from gridgov import clock
 from gridgov.accounts.access import require
 from gridgov.accounts.policy import scope_filter
 from gridgov.accounts.principal import Principal
-from gridgov.cases.models import Case, CaseFollower
-from gridgov.errors import NotFound
+from gridgov.cases.levels import HANDLER_ROLE
+from gridgov.cases.models import (
+    CASE_LEVELS,
+    CASE_STATES,
+    OPEN_STATES,
+    Case,
+    CaseEvent,
+    CaseFollower,
+    CasePhoto,
+)
+from gridgov.errors import NotFound, ValidationFailed
+from gridgov.territory.scope import within
 
 
 def case_filter(principal: Principal, action: str = "read") -> ColumnElement[bool]:
     """SQL condition: the principal may do ``action`` on this case. Reading also covers the
     cases the principal reported or follows (a resident's own reports)."""
-    condition: Any = scope_filter(principal, action, "case", Case.territory_code)
+    condition: Any = scope_filter(
+        principal, action, "case", Case.territory_code, household_column=Case.household_id
+    )
     if action == "read":
         followed = select(CaseFollower.case_id).where(CaseFollower.user_id == principal.user_id)
         condition = or_(
@@ -40,3 +54,98 @@ def access_case(session: Session, case_id: str, principal: Principal, action: st
     if found is None:
         raise NotFound(f"no case has id {case_id}")
     return found
+
+
+# --- lists --------------------------------------------------------------------------------
+
+
+def _one_of(field: str, value: str | None, choices: tuple[str, ...]) -> str | None:
+    if value is not None and value not in choices:
+        raise ValidationFailed.field(field, f"one of {', '.join(choices)}")
+    return value
+
+
+def mine_filter(principal: Principal) -> ColumnElement[bool]:
+    """Cases waiting on a node the principal handles at the case's current level (a grid
+    leader's grid-level cases of their grid, the administrator's district-level ones)."""
+    terms: list[Any] = []
+    for scope in principal.scopes:
+        for level, role in HANDLER_ROLE.items():
+            if role != scope.role:
+                continue
+            if scope.territory_code is None:
+                terms.append(Case.level == level)
+            else:
+                terms.append(
+                    and_(Case.level == level, within(Case.handler_code, scope.territory_code))
+                )
+    return or_(*terms) if terms else false()
+
+
+def list_cases(
+    session: Session,
+    *,
+    principal: Principal | None = None,
+    territory: str | None = None,
+    state: str | None = None,
+    level: str | None = None,
+    category: str | None = None,
+    household_id: str | None = None,
+    overdue: bool = False,
+    mine: bool = False,
+    reported_by_me: bool = False,
+    now: dt.datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Case], int]:
+    """Cases, newest first. Given a ``principal``, only those they may read (in the SQL,
+    total too); ``mine`` and ``reported_by_me`` need one. ``category`` also matches its
+    children; ``household_id``: the cases about that household; ``overdue``: open and past
+    due."""
+    conditions: list[Any] = []
+    if principal is not None:
+        conditions.append(case_filter(principal, "read"))
+    if territory is not None:
+        conditions.append(within(Case.territory_code, territory))
+    if _one_of("state", state, CASE_STATES) is not None:
+        conditions.append(Case.state == state)
+    if _one_of("level", level, CASE_LEVELS) is not None:
+        conditions.append(Case.level == level)
+    if category:
+        conditions.append(
+            or_(Case.category_code == category, Case.category_code.like(f"{category}.%"))
+        )
+    if household_id is not None:
+        conditions.append(Case.household_id == household_id)
+    if overdue:
+        moment = now or clock.now()
+        conditions += [Case.state.in_(OPEN_STATES), Case.due_at < moment]
+    if mine:
+        conditions.append(mine_filter(principal) if principal is not None else false())
+    if reported_by_me:
+        user_id = principal.user_id if principal is not None else None
+        conditions.append(Case.reporter_user_id == user_id if user_id else false())
+    query = select(Case).where(*conditions)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    items = session.scalars(
+        query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit).offset(offset)
+    )
+    return list(items), int(total or 0)
+
+
+def case_timeline(session: Session, case_id: str) -> list[CaseEvent]:
+    return list(
+        session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)
+        )
+    )
+
+
+def case_photos(session: Session, case_id: str) -> list[CasePhoto]:
+    return list(
+        session.scalars(
+            select(CasePhoto)
+            .where(CasePhoto.case_id == case_id)
+            .order_by(CasePhoto.created_at, CasePhoto.id)
+        )
+    )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import typer
+from sqlalchemy.orm import Session
 
-from gridgov.cli.common import console, new_typer, open_engine
+from gridgov.cases.setup import seed_case_settings
+from gridgov.cli.common import cli_actor, console, new_typer, open_engine
 from gridgov.settings import Settings
 from gridgov.storage import migrate
 
@@ -13,13 +15,21 @@ app = new_typer("Database schema: upgrade, check, current revision.")
 
 @app.command()
 def upgrade(revision: str = typer.Argument("heads")) -> None:
-    """Apply migrations up to REVISION (default: every head). Creates the data folder if needed."""
+    """Apply migrations up to REVISION (default: every head), then add the seed case
+    categories and the working calendar where missing. Creates the data folder if needed."""
     settings = Settings()
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     with open_engine(check_migrated=False) as engine:
         migrate.upgrade(engine, revision)
         console.print(f"database at migration {migrate.current_revision(engine)}")
+        if revision != "heads":
+            return  # a partial upgrade may predate the case tables
+        with Session(engine) as session, session.begin():
+            session.info["actor"] = cli_actor()
+            categories, days = seed_case_settings(session, actor=cli_actor())
+        if categories or days:
+            console.print(f"seeded {categories} case categories, {days} calendar days")
 
 
 @app.command()

@@ -22,6 +22,7 @@ from gridgov.cli.common import cli_actor, console, err_console, transaction
 from gridgov.demo.generate import build_demo_island
 from gridgov.demo.load import Advance, LoadSummary, has_territories, load_demo_island
 from gridgov.errors import Conflict
+from gridgov.partition import DivisionException
 
 
 def demo(
@@ -65,6 +66,7 @@ def demo(
         summary = load_demo_island(session, island, actor=cli_actor(), progress=stage)
         accounts = create_demo_accounts(session, actor=cli_actor())
     _print_summary(summary, seed=seed, seconds=time.monotonic() - started)
+    _print_division_exceptions(island.division_exceptions)
     _print_accounts(accounts)
 
 
@@ -85,6 +87,25 @@ def _print_summary(summary: LoadSummary, *, seed: int, seconds: float) -> None:
     ):
         table.add_row(label, f"{value:,}")
     table.add_row("seconds", f"{seconds:.1f}")
+    console.print(table)
+
+
+def _print_division_exceptions(exceptions: list[DivisionException]) -> None:
+    """What the grid-division engine could not fit in its bounds, with its reason."""
+    if not exceptions:
+        console.print("grid division: every grid and unit within bounds and contiguous")
+        return
+    table = Table("level", "village", "grid", "unit", "households", "reason")
+    table.title = f"grid division exceptions ({len(exceptions)})"
+    for e in exceptions:
+        table.add_row(
+            e.level,
+            str(e.village),
+            "" if e.grid_serial is None else str(e.grid_serial),
+            "" if e.unit_serial is None else str(e.unit_serial),
+            str(e.households),
+            e.reason,
+        )
     console.print(table)
 
 

@@ -1,7 +1,9 @@
-"""`gridgov export households|residents --territory CODE --format csv|xlsx --out FILE`."""
+"""`gridgov export households|residents --territory CODE --format csv|xlsx --out FILE`,
+and `gridgov export cases --territory CODE [--from --to] --output FILE.xlsx`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -51,6 +53,54 @@ def residents(
 ) -> None:
     """Export residents (the columns `gridgov import residents` reads)."""
     _run("residents", territory=territory, out=out, file_format=file_format, reveal=reveal)
+
+
+@app.command("cases")
+def cases(
+    territory: TerritoryOption,
+    output: Annotated[
+        Path, typer.Option("--output", "--out", dir_okay=False, help="the .xlsx file to write")
+    ],
+    from_day: Annotated[
+        dt.datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="first local day of creation"),
+    ] = None,
+    to_day: Annotated[
+        dt.datetime | None,
+        typer.Option("--to", formats=["%Y-%m-%d"], help="last local day of creation (inclusive)"),
+    ] = None,
+    reveal: Annotated[
+        bool, typer.Option("--reveal", help="write reporters' contacts unmasked")
+    ] = False,
+) -> None:
+    """Export the case register as XLSX: one row per case located under the node."""
+    from gridgov.cases.exporting import export_cases
+    from gridgov.reports.resolution import local_period
+    from gridgov.settings import Settings
+
+    timezone = Settings().timezone
+    start = end = None
+    if from_day is not None or to_day is not None:
+        first = from_day.date() if from_day else dt.date(1970, 1, 1)
+        last = to_day.date() if to_day else dt.date(9998, 12, 31)
+        start, end = local_period(first, last, timezone=timezone)
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        with transaction() as session, partial.open("wb") as stream:
+            count = export_cases(
+                session,
+                stream,
+                territory=territory,
+                start=start,
+                end=end,
+                reveal=reveal,
+                timezone=timezone,
+            )
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+    masked = "" if reveal else " (reporters' contacts masked)"
+    typer.echo(f"exported {count} cases under {territory} to {output}{masked}")
 
 
 def _run(

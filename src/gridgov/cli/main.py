@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from gridgov.cli import db, demo, exporting, importing, keys, posts, territory, users
+from gridgov.cli import db, demo, exporting, importing, keys, open311, posts, territory, users
 from gridgov.cli.audit import audit
+from gridgov.cli.calendar import app as calendar_app
+from gridgov.cli.cases import app as cases_app
 from gridgov.cli.common import new_typer
+from gridgov.cli.partition import app as partition_app
+from gridgov.cli.report import app as report_app
 from gridgov.cli.serve import serve
+from gridgov.cli.worker import worker
 
 app = new_typer("gridgov: grid-based grassroots governance.")
 app.add_typer(db.app, name="db")
+app.add_typer(partition_app, name="partition")
 app.add_typer(territory.app, name="territory")
 app.add_typer(importing.app, name="import")
 app.add_typer(exporting.app, name="export")
+app.add_typer(report_app, name="report")
 app.add_typer(posts.app, name="posts")
 app.add_typer(users.app, name="users")
 app.add_typer(keys.app, name="keys")
+app.add_typer(open311.app, name="open311")
 app.command(name="demo")(demo.demo)
 app.command()(serve)
 app.command()(audit)
+app.command()(worker)
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(cases_app, name="cases")

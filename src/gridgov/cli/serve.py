@@ -7,6 +7,7 @@ import uvicorn
 
 from gridgov.api.app import create_app
 from gridgov.cli.common import console
+from gridgov.jobs.worker import embedded_worker
 from gridgov.settings import Settings
 
 
@@ -22,4 +23,8 @@ def serve(
     console.print(
         f"gridgov serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)"
     )
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # The job worker (case timers, notifications) runs in this process unless turned off.
+    with embedded_worker(app.state.session_maker, enabled=settings.embedded_worker) as job:
+        if job is not None:
+            console.print("job worker running in this process (GRIDGOV_EMBEDDED_WORKER=false: off)")
+        uvicorn.run(app, host=host, port=port, log_level="info")

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.cases.setup import seed_case_settings
 from gridgov.demo.generate import TOWN_CODE, DemoIsland
 from gridgov.posts.actions import check_start_post
 from gridgov.registry.importing import (
@@ -54,7 +55,8 @@ def _silent(_description: str, _total: int) -> Advance:
 def load_demo_island(
     session: Session, demo: DemoIsland, *, actor: str, progress: Progress | None = None
 ) -> LoadSummary:
-    """Write the whole island: territories, households, residents, posts."""
+    """Write the whole island: territories, households, residents, posts, and the case
+    categories and working calendar when they are missing."""
     progress = progress or _silent
     _load_territories(
         session, demo, actor=actor, advance=progress("territories", len(demo.territories))
@@ -64,6 +66,7 @@ def load_demo_island(
     residents = progress("residents", PROGRESS_STEPS_PER_ROW * len(demo.residents))
     import_residents(session, _resident_rows(demo), actor=actor, progress=residents)
     _load_posts(session, demo, actor=actor, advance=progress("posts", len(demo.posts)))
+    seed_case_settings(session, actor=actor)
     return LoadSummary(
         villages=demo.count("village"),
         grids=demo.count("grid"),

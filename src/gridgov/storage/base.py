@@ -47,8 +47,13 @@ class EncryptedString(TypeDecorator[str]):
     """A personal field encrypted at rest (AES-GCM, see gridgov.crypto): the column holds
     ciphertext only; Python code reads and writes the plain value."""
 
-    impl = String(120)
+    impl = String
     cache_ok = True
+
+    def __init__(self, length: int = 120) -> None:
+        # The column holds the ciphertext: key id, nonce and tag add about 70 characters
+        # to the base64 of the value.
+        super().__init__(length)
 
     def process_bind_param(self, value: str | None, dialect: object) -> str | None:
         return None if value is None else crypto.encrypt(value)

@@ -44,7 +44,23 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A writer takes the write lock at BEGIN: a read transaction that later writes
+        # would fail at once with "database is locked" when another writer holds the
+        # lock, whereas BEGIN IMMEDIATE waits for it (busy_timeout).
+        writer = connection.get_execution_options().get(WRITE_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+WRITE_OPTION = "gridgov_writer"
+
+
+def begin_as_writer(session: Session) -> None:
+    """Start ``session``'s transaction as one that will write (SQLite: BEGIN IMMEDIATE, so
+    concurrent writers queue instead of failing; PostgreSQL: no difference). Call it before
+    the session's first statement."""
+    if session.bind is None:
+        return  # an unbound session (a test's stand-in) has no database to lock
+    session.connection(execution_options={WRITE_OPTION: True})
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

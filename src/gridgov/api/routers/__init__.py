@@ -4,9 +4,16 @@ from fastapi import APIRouter
 
 from gridgov.api.routers import (
     auth,
+    calendar,
+    case_categories,
+    case_transitions,
+    cases,
     households,
     imports,
+    notifications,
+    partition_plans,
     posts,
+    reports,
     residents,
     territories,
     users,
@@ -14,10 +21,17 @@ from gridgov.api.routers import (
 
 ROUTERS: list[APIRouter] = [
     auth.router,
+    calendar.router,
+    notifications.router,
+    case_transitions.router,
+    cases.router,
+    case_categories.router,
     users.router,
     territories.router,
     households.router,
     residents.router,
     posts.router,
     imports.router,
+    partition_plans.router,
+    reports.router,
 ]

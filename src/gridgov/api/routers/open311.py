@@ -1,0 +1,478 @@
+"""Open311 GeoReport v2 under /open311/v2/, named exactly as the specification names it.
+
+Every path ends in its format (``.json`` or ``.xml``); an unknown one answers 404. Errors
+come in the specification's shape (``[{"code", "description"}]``, or ``<errors>`` in XML)
+with 400 (bad input), 403 (missing, unknown or revoked ``api_key``) or 404. Reads are
+public, as the specification intends: they list only cases of public categories and never
+personal data (see ``open311.convert``). ``jurisdiction_id`` is a town's code: accepted
+everywhere, it narrows the requests to that town; an unknown one answers 404.
+
+Choices the specification leaves open:
+
+- POST answers 200 with the case id at once (realtime services) and the same id as its
+  token; ``GET tokens/{token}`` knows the tokens of cases posted through Open311.
+- ``GET requests`` without dates covers the 90 days up to ``end_date`` (or now), newest
+  first; ``page`` (from 1) and ``page_size`` (default and most 1000) page through it.
+- A location is ``lat`` + ``long`` (``address_string`` is kept as the case's address); an
+  ``address_string`` alone cannot be placed (there is no geocoder) and answers 400.
+- ``first_name`` + ``last_name`` become the reporter's name, ``phone`` (a mainland
+  mobile number) the contact and ``email`` (a plausible address, see ``cases.intake``)
+  the reporter's e-mail: all private, never in a GET's answer.
+- ``media_url`` (an http(s) URL) is kept with the case and given back as it came.
+- ``Idempotency-Key`` (the platform's header, not the specification's) makes a retried
+  POST answer the case the first one created.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from gridgov import clock
+from gridgov.api.deps import SessionDep
+from gridgov.cases.intake import check_report_case
+from gridgov.cases.models import Case
+from gridgov.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from gridgov.open311 import convert, queries
+from gridgov.open311.keys import find_active_key
+from gridgov.open311.render import MEDIA_TYPES, render, render_error
+from gridgov.registry.validation import FieldProblem, clean_mobile_phone
+
+PREFIX = "/open311/v2"
+MAX_PAGE_SIZE = 1000
+MAX_PAGE = 1_000_000  # keeps the offset a sane number
+DEFAULT_SPAN = dt.timedelta(days=90)
+KEY_SERVICE = "API keys are issued by the platform's administrators (gridgov open311 keys create)"
+CONTACT = "the administrators of this gridgov deployment"
+
+
+class Open311Error(Exception):
+    """An answer in the specification's error format."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+# The platform's field names as the specification names them, in error descriptions.
+SPEC_FIELD = {
+    "category_code": "service_code",
+    "lon": "long",
+    "location": "lat/long",
+    "reporter_contact": "phone",
+    "reporter_email": "email",
+    "reporter_name": "first_name/last_name",
+    "address": "address_string",
+}
+
+
+def _description_of(exc: DomainError) -> str:
+    if isinstance(exc, ValidationFailed) and exc.fields:
+        return "; ".join(f"{SPEC_FIELD.get(name, name)}: {why}" for name, why in exc.fields.items())
+    return exc.message
+
+
+def _status_of(exc: DomainError) -> int:
+    if isinstance(exc, PermissionDenied):
+        return 403
+    if isinstance(exc, NotFound):
+        return 404
+    return 400
+
+
+def open311_session(request: Request, session: SessionDep) -> Session:
+    """The request's session, kept where Open311Route finds it to roll back a refusal."""
+    request.state.open311_session = session
+    return session
+
+
+# Every Open311 handler takes this, not SessionDep (see Open311Route).
+Open311SessionDep = Annotated[Session, Depends(open311_session)]
+
+
+def _roll_back(request: Request) -> None:
+    session = getattr(request.state, "open311_session", None)
+    if session is not None:
+        session.rollback()
+
+
+class Open311Route(APIRoute):
+    """Checks the format first, and turns every refusal into the specification's errors.
+
+    The error answer is returned from inside the request's dependency scope (where
+    FastAPI calls the route handler), so the session would commit on the way out: a
+    refusal rolls it back here first, and one request stays all or nothing."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def open311_handler(request: Request) -> Response:
+            # The catch-all route has no {fmt}: its path's extension says it.
+            fmt = request.path_params.get("fmt") or request.url.path.rpartition(".")[2]
+            if fmt not in MEDIA_TYPES:
+                return render_error("json", 404, f"unknown format {fmt!r}: use .json or .xml")
+            try:
+                return await handler(request)
+            except Open311Error as exc:
+                status, description = exc.status, exc.description
+            except RequestValidationError as exc:
+                status = 400
+                description = "; ".join(str(err.get("msg")) for err in exc.errors())
+            except DomainError as exc:
+                status, description = _status_of(exc), _description_of(exc)
+            await run_in_threadpool(_roll_back, request)  # blocking I/O: off the event loop
+            return render_error(fmt, status, description or "bad request")
+
+        return open311_handler
+
+
+router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
+OptionalQuery = str | None
+
+
+# --- parameters -----------------------------------------------------------------------------
+
+
+def _given(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _check_jurisdiction(session: Session, jurisdiction_id: str | None) -> str | None:
+    code = _given(jurisdiction_id)
+    if code is not None and not queries.jurisdiction_exists(session, code):
+        raise Open311Error(404, f"unknown jurisdiction_id {code!r}: it is a town's code")
+    return code
+
+
+def _csv(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _datetime(name: str, value: str | None) -> dt.datetime | None:
+    text = _given(value)
+    if text is None:
+        return None
+    # An unencoded "+08:00" arrives as " 08:00" in a query string.
+    text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text)
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise Open311Error(400, f"{name} is not an ISO 8601 date and time") from None
+    if parsed.tzinfo is None:
+        raise Open311Error(400, f"{name} needs a timezone (Z or an offset such as +08:00)")
+    return parsed.astimezone(dt.UTC)
+
+
+def _whole(name: str, value: str | None, *, default: int, most: int | None = None) -> int:
+    text = _given(value)
+    if text is None:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise Open311Error(400, f"{name} is a whole number from 1")
+    if most is not None and int(text) > most:
+        raise Open311Error(400, f"{name} is at most {most}")
+    return int(text)
+
+
+def _coordinate(name: str, value: str, bound: float) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise Open311Error(400, f"{name} is not a number") from None
+    if not math.isfinite(number) or abs(number) > bound:
+        raise Open311Error(400, f"{name} is out of range")
+    return number
+
+
+def _point(lat: str | None, long: str | None) -> tuple[float | None, float | None]:
+    lat, long = _given(lat), _given(long)
+    if lat is None and long is None:
+        return None, None
+    if lat is None or long is None:
+        raise Open311Error(400, "a location needs both lat and long")
+    return _coordinate("lat", lat, 90), _coordinate("long", long, 180)
+
+
+def _phone(value: str | None) -> str | None:
+    text = _given(value)
+    if text is None:
+        return None
+    try:
+        return clean_mobile_phone(text)
+    except FieldProblem as exc:
+        raise Open311Error(400, f"phone: {exc}") from None
+
+
+# --- answers --------------------------------------------------------------------------------
+
+
+def _requests_answer(session: Session, fmt: str, cases: list[Case]) -> Response:
+    context = queries.context_for(session, cases)
+    items = [
+        convert.service_request(
+            case,
+            category=context.categories[case.category_code],
+            agency=context.agencies.get(case.handler_code, case.handler_code),
+        )
+        for case in cases
+    ]
+    return render(fmt, items, root="service_requests", item="request")
+
+
+@router.get("/discovery.{fmt}")
+def discovery(
+    fmt: str, request: Request, session: Open311SessionDep, jurisdiction_id: OptionalQuery = None
+) -> Response:
+    """Where this endpoint is and what it speaks."""
+    _check_jurisdiction(session, jurisdiction_id)
+    payload = convert.discovery(
+        url=str(request.base_url).rstrip("/") + PREFIX,
+        changeset=queries.latest_change(session) or clock.now(),
+        contact=CONTACT,
+        key_service=KEY_SERVICE,
+    )
+    return render(fmt, payload, root="discovery")
+
+
+@router.get("/services.{fmt}")
+def list_services(
+    fmt: str, session: Open311SessionDep, jurisdiction_id: OptionalQuery = None
+) -> Response:
+    """The active case categories, each a service; its group is its parent's name."""
+    _check_jurisdiction(session, jurisdiction_id)
+    items = [convert.service(c, parent) for c, parent in queries.active_services(session)]
+    return render(fmt, items, root="services", item="service")
+
+
+@router.get("/services/{service_code}.{fmt}")
+def service_definition(
+    service_code: str, fmt: str, session: Open311SessionDep, jurisdiction_id: OptionalQuery = None
+) -> Response:
+    """A service's definition: no category asks for extra attributes."""
+    _check_jurisdiction(session, jurisdiction_id)
+    category = queries.active_service(session, service_code)
+    if category is None:
+        raise Open311Error(404, f"no service has service_code {service_code!r}")
+    return render(fmt, convert.service_definition(category), root="service_definition")
+
+
+POST_FIELDS = (
+    "api_key",
+    "jurisdiction_id",
+    "service_code",
+    "lat",
+    "long",
+    "address_string",
+    "email",
+    "first_name",
+    "last_name",
+    "phone",
+    "description",
+    "media_url",
+)
+MAX_FORM_FIELDS = 100
+FORM_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {name: {"type": "string"} for name in POST_FIELDS},
+                    "required": ["api_key", "service_code"],
+                }
+            }
+        },
+    }
+}
+
+
+async def open311_form(request: Request) -> dict[str, str]:
+    """The POST's fields, read as UTF-8 as the specification says whether the client
+    percent-encoded them or not (Starlette's parser reads raw bytes as Latin-1)."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form()
+        return {name: value for name, value in form.items() if isinstance(value, str)}
+    try:
+        text = (await request.body()).decode("utf-8")
+        fields = parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+    except (UnicodeDecodeError, ValueError):
+        raise Open311Error(400, "the body is not a UTF-8 form (at most 100 fields)") from None
+    return {name: values[0] for name, values in fields.items()}
+
+
+Open311FormDep = Annotated[dict[str, str], Depends(open311_form)]
+
+
+@dataclass(frozen=True)
+class _Post:
+    """A POST's fields, checked in the order the specification's errors suggest."""
+
+    service_code: str
+    lat: float
+    long: float
+    address: str
+    description: str
+    reporter_name: str
+    phone: str | None
+    email: str | None
+    media_url: str | None
+
+
+def _checked_post(session: Session, form: dict[str, str]) -> _Post:
+    code = _given(form.get("service_code"))
+    if code is None:
+        raise Open311Error(400, "service_code is required")
+    lat, long = _point(form.get("lat"), form.get("long"))
+    address = _given(form.get("address_string"))
+    if lat is None or long is None:
+        if address is None:
+            raise Open311Error(400, "a location is required: lat and long, or address_string")
+        raise Open311Error(
+            400, "address_string alone cannot be placed (no geocoder): add lat and long"
+        )
+    if queries.active_service(session, code) is None:
+        raise Open311Error(400, f"service_code {code!r} is not a service")
+    names = (_given(form.get("first_name")), _given(form.get("last_name")))
+    return _Post(
+        service_code=code,
+        lat=lat,
+        long=long,
+        address=address or "",
+        description=(form.get("description") or "").strip(),
+        reporter_name=" ".join(name for name in names if name),
+        phone=_phone(form.get("phone")),
+        email=_given(form.get("email")),  # checked by intake (400 naming email)
+        media_url=_given(form.get("media_url")),  # checked by intake (400 naming media_url)
+    )
+
+
+@router.post("/requests.{fmt}", openapi_extra=FORM_DOC)
+def create_request(
+    fmt: str,
+    session: Open311SessionDep,
+    form: Open311FormDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    """Report a case (form-encoded: api_key, service_code, lat, long, address_string,
+    description, first_name, last_name, phone, email, media_url). The answer carries its
+    id at once."""
+    jurisdiction = _check_jurisdiction(session, form.get("jurisdiction_id"))
+    key = find_active_key(session, _given(form.get("api_key")) or "")
+    if key is None:
+        raise Open311Error(403, "api_key is missing, unknown or revoked")
+    post = _checked_post(session, form)
+    actor = f"open311:{key.name}"
+    session.info["actor"] = actor
+    case, _created = check_report_case(
+        session,
+        category_code=post.service_code,
+        description=post.description,
+        channel="open311",
+        actor=actor,
+        reporter_name=post.reporter_name,
+        reporter_contact=post.phone,
+        reporter_email=post.email,
+        media_url=post.media_url,
+        lon=post.long,
+        lat=post.lat,
+        address=post.address,
+        idempotency_owner=f"open311:{key.id}",
+        idempotency_key=_given(idempotency_key),
+    )
+    if jurisdiction is not None and not case.territory_code.startswith(jurisdiction):
+        raise Open311Error(400, f"the location is outside jurisdiction {jurisdiction}")
+    agency = queries.context_for(session, [case]).agencies.get(case.handler_code, "")
+    answer = [convert.created_request(case, agency=agency)]
+    return render(fmt, answer, root="service_requests", item="request")
+
+
+@router.get("/tokens/{token}.{fmt}")
+def token_status(
+    token: str, fmt: str, session: Open311SessionDep, jurisdiction_id: OptionalQuery = None
+) -> Response:
+    """A token (the id of a case posted here) and its service_request_id."""
+    jurisdiction = _check_jurisdiction(session, jurisdiction_id)
+    case = session.get(Case, token)
+    if (
+        case is None
+        or case.channel != "open311"
+        or (jurisdiction is not None and not case.territory_code.startswith(jurisdiction))
+    ):
+        raise Open311Error(404, f"no request has token {token!r}")
+    return render(fmt, [convert.token(case)], root="service_requests", item="request")
+
+
+@router.get("/requests.{fmt}")
+def list_requests(
+    fmt: str,
+    session: Open311SessionDep,
+    jurisdiction_id: OptionalQuery = None,
+    service_request_id: OptionalQuery = None,
+    service_code: OptionalQuery = None,
+    start_date: OptionalQuery = None,
+    end_date: OptionalQuery = None,
+    status: OptionalQuery = None,
+    page: OptionalQuery = None,
+    page_size: OptionalQuery = None,
+) -> Response:
+    """Cases of public categories, newest first; service_request_id overrides the rest."""
+    jurisdiction = _check_jurisdiction(session, jurisdiction_id)
+    ids = _csv(service_request_id)
+    if len(ids) > MAX_PAGE_SIZE:
+        raise Open311Error(400, f"at most {MAX_PAGE_SIZE} service_request_id at once")
+    statuses = _csv(status)
+    unknown = [value for value in statuses if value not in convert.STATUSES]
+    if unknown:
+        raise Open311Error(400, f"status is open or closed, not {unknown[0]!r}")
+    end = _datetime("end_date", end_date)
+    start = _datetime("start_date", start_date) or (end or clock.now()) - DEFAULT_SPAN
+    if end is not None and end < start:
+        raise Open311Error(400, "end_date is before start_date")
+    size = _whole("page_size", page_size, default=MAX_PAGE_SIZE, most=MAX_PAGE_SIZE)
+    number = _whole("page", page, default=1, most=MAX_PAGE)
+    where = queries.RequestFilter(
+        ids=ids,
+        service_codes=_csv(service_code),
+        states=tuple(state for value in statuses for state in convert.states_of(value)),
+        start=start,
+        end=end,
+        jurisdiction=jurisdiction,
+    )
+    cases = queries.public_requests(session, where, limit=size, offset=(number - 1) * size)
+    return _requests_answer(session, fmt, cases)
+
+
+@router.get("/requests/{service_request_id}.{fmt}")
+def get_request(
+    service_request_id: str,
+    fmt: str,
+    session: Open311SessionDep,
+    jurisdiction_id: OptionalQuery = None,
+) -> Response:
+    """One case of a public category; any other answers 404 like a missing one."""
+    jurisdiction = _check_jurisdiction(session, jurisdiction_id)
+    case = queries.public_request(session, service_request_id, jurisdiction=jurisdiction)
+    if case is None:
+        raise Open311Error(404, f"no request has service_request_id {service_request_id!r}")
+    return _requests_answer(session, fmt, [case])
+
+
+@router.api_route("/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
+def unknown_resource(rest: str) -> Response:
+    """Anything else under /open311/v2/: a 404 in the specification's format."""
+    raise Open311Error(404, f"GeoReport v2 has no resource {rest!r}")

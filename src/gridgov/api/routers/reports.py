@@ -1,0 +1,87 @@
+"""/api/v1/reports: the measures leaders look at, for a node the caller may report on
+(outside their reach the node answers 404 like a missing one)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from gridgov import clock
+from gridgov.accounts.access import require_target
+from gridgov.api.access import PrincipalDep
+from gridgov.api.deps import SessionDep
+from gridgov.cases.exporting import MEDIA_TYPE, export_cases
+from gridgov.reports.resolution import local_period, resolution_report
+from gridgov.reports.schemas import ResolutionReportOut
+from gridgov.territory.scope import clean_territory_filter
+
+router = APIRouter(tags=["reports"])
+
+
+@router.get("/reports/resolution", response_model=ResolutionReportOut)
+def get_resolution_report(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    territory: Annotated[str, Query(description="that node and everything under it")],
+    from_date: Annotated[dt.date, Query(alias="from", description="first local day (YYYY-MM-DD)")],
+    to_date: Annotated[
+        dt.date, Query(alias="to", description="last local day (YYYY-MM-DD), inclusive")
+    ],
+) -> ResolutionReportOut:
+    """Resolution measures of the cases CREATED from ``from`` to ``to`` (local days of the
+    deployment's timezone) and located under ``territory``, and the same per child node."""
+    start, end = local_period(from_date, to_date, timezone=request.app.state.settings.timezone)
+    report = resolution_report(
+        session,
+        territory_code=territory,
+        start=start,
+        end=end,
+        now=clock.now(),
+        principal=principal,
+    )
+    return ResolutionReportOut.of(report, from_date=from_date, to_date=to_date)
+
+
+@router.get("/exports/cases.xlsx", response_class=Response, tags=["imports"])
+def export_cases_xlsx(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    territory: Annotated[str, Query(description="export this node and everything under it")],
+    from_date: Annotated[
+        dt.date | None, Query(alias="from", description="first local day of creation")
+    ] = None,
+    to_date: Annotated[
+        dt.date | None, Query(alias="to", description="last local day of creation, inclusive")
+    ] = None,
+) -> Response:
+    """The case register under ``territory`` as XLSX, one row per case; reporter contacts
+    masked."""
+    clean_territory_filter(territory)
+    require_target(principal, "read", "import_export", territory, field="territory")
+    timezone = request.app.state.settings.timezone
+    start = end = None
+    if from_date is not None or to_date is not None:
+        start, end = local_period(
+            from_date or dt.date(1970, 1, 1), to_date or dt.date(9998, 12, 31), timezone=timezone
+        )
+    buffer = io.BytesIO()
+    export_cases(
+        session,
+        buffer,
+        territory=territory,
+        start=start,
+        end=end,
+        principal=principal,
+        timezone=timezone,
+    )
+    return Response(
+        content=buffer.getvalue(),
+        media_type=MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="cases-{territory}.xlsx"'},
+    )

@@ -1,0 +1,131 @@
+"""Case photos: JPEG, PNG or WebP only (decided by opening the bytes with Pillow, never by
+the name or the declared type), at most ``max_photo_bytes``, stored under
+``data_dir/photos/<case id>/<photo id>.<ext>`` with their SHA-256.
+
+The file is written before the row; a rolled-back request leaves an orphan file behind
+(harmless: no row names it), never a row without its file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gridgov.cases.models import PHOTO_KINDS, Case, CasePhoto
+from gridgov.errors import NotFound, ValidationFailed
+from gridgov.ids import new_id
+
+# Pillow's format name -> (content type, file extension).
+FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
+MAX_PHOTOS_PER_CASE = 20
+MAX_PIXELS = 50_000_000  # a decompression bomb is refused, not opened
+
+
+_UNREADABLE = (
+    UnidentifiedImageError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    Image.DecompressionBombError,
+    Image.DecompressionBombWarning,
+)
+
+
+class PhotoTooLarge(ValidationFailed):
+    """413: the file is over the photo size limit."""
+
+    code = "photo_too_large"
+    status = 413
+
+
+def image_format(data: bytes) -> tuple[str, str]:
+    """(content type, extension) of a JPEG, PNG or WebP image; 422 naming ``file`` for
+    anything else (a renamed text file, a GIF, a truncated image)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                kind = image.format
+                if image.width * image.height > MAX_PIXELS:
+                    raise ValidationFailed.field("file", "the image has too many pixels")
+                image.verify()
+    except _UNREADABLE as exc:
+        raise ValidationFailed.field("file", "not a readable JPEG, PNG or WebP image") from exc
+    if kind not in FORMATS:
+        raise ValidationFailed.field("file", f"{kind} images are not accepted: JPEG, PNG or WebP")
+    return FORMATS[kind]
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(path.suffix + ".part")
+    partial.write_bytes(data)
+    partial.replace(path)
+
+
+def check_add_photo(
+    session: Session,
+    case: Case,
+    *,
+    data: bytes,
+    kind: str,
+    data_dir: Path,
+    max_bytes: int,
+    actor: str,
+) -> CasePhoto:
+    """Check and store one photo of ``case`` (``kind``: report, or after: the handler's
+    proof of the resolution)."""
+    if kind not in PHOTO_KINDS:
+        raise ValidationFailed.field("kind", f"one of {', '.join(PHOTO_KINDS)}")
+    if len(data) > max_bytes:
+        raise PhotoTooLarge(
+            f"file: over the limit of {max_bytes} bytes",
+            fields={"file": f"at most {max_bytes} bytes"},
+        )
+    if not data:
+        raise ValidationFailed.field("file", "the file is empty")
+    content_type, extension = image_format(data)
+    count = session.scalar(select(func.count()).where(CasePhoto.case_id == case.id)) or 0
+    if count >= MAX_PHOTOS_PER_CASE:
+        raise ValidationFailed.field("file", f"a case has at most {MAX_PHOTOS_PER_CASE} photos")
+    photo_id = new_id()
+    relative = Path("photos") / case.id / f"{photo_id}.{extension}"
+    _write(data_dir / relative, data)
+    photo = CasePhoto(
+        id=photo_id,
+        case_id=case.id,
+        kind=kind,
+        path=relative.as_posix(),
+        content_type=content_type,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=actor,
+    )
+    session.add(photo)
+    session.flush()
+    return photo
+
+
+def photo_file(
+    session: Session, case: Case, photo_id: str, *, data_dir: Path
+) -> tuple[CasePhoto, Path]:
+    """The photo row of this case and its file (NotFound for another case's photo)."""
+    photo = session.scalar(
+        select(CasePhoto).where(CasePhoto.id == photo_id, CasePhoto.case_id == case.id)
+    )
+    if photo is None:
+        raise NotFound(f"case {case.id} has no photo {photo_id}")
+    path = data_dir / photo.path
+    if not path.is_file():
+        raise NotFound(f"the file of photo {photo_id} is missing from the data directory")
+    return photo, path

@@ -1,0 +1,152 @@
+"""Cases and categories as GeoReport v2 shapes (pure: rows in, plain dicts out).
+
+Status map (GeoReport knows only ``open`` and ``closed``):
+
+- reported, accepted, in_progress, returned -> ``open``;
+- resolved -> ``closed``: the handler's work is done and the resolution note is the answer;
+  the reporter's confirmation is our own step. A rating of 1-2 reopens the case, and it
+  reads ``open`` again (with a newer ``updated_datetime``);
+- closed, rejected (duplicate or out of scope), withdrawn -> ``closed``.
+
+``status_notes`` says which of these it is, in words. Nothing personal leaves here: no
+reporter name, contact or e-mail, no household; a case located by a household gives no address
+or point either (they would pin a private dwelling). The description goes out as written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from gridgov.cases.models import OPEN_STATES, Case, CaseCategory
+from gridgov.timestamps import local_iso
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+FORMATS_MIME = ("text/xml", "application/json")
+
+STATUS_OF_STATE: dict[str, str] = {
+    **dict.fromkeys(OPEN_STATES, "open"),
+    "resolved": "closed",
+    "closed": "closed",
+    "rejected": "closed",
+    "withdrawn": "closed",
+}
+STATUSES = ("open", "closed")
+
+_OPEN_NOTES = {
+    "reported": "reported, waiting to be accepted",
+    "accepted": "accepted",
+    "in_progress": "in progress",
+    "returned": "returned to the reporter for more information",
+}
+
+
+def states_of(status: str) -> tuple[str, ...]:
+    """The case states a GeoReport status stands for."""
+    return tuple(state for state, mapped in STATUS_OF_STATE.items() if mapped == status)
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """ISO 8601 with the deployment's offset (+08:00 on Asia/Shanghai)."""
+    return None if value is None else local_iso(value)
+
+
+def category_name(category: CaseCategory) -> str:
+    return category.name_en or category.name_zh
+
+
+def service(category: CaseCategory, parent: CaseCategory | None) -> dict[str, Any]:
+    """One entry of GET services: a category."""
+    keywords = [category.name_zh] + ([parent.name_zh] if parent is not None else [])
+    return {
+        "service_code": category.code,
+        "service_name": category_name(category),
+        "description": category.description,
+        "metadata": False,
+        "type": "realtime",
+        "keywords": ",".join(word for word in keywords if word),
+        "group": category_name(parent) if parent is not None else None,
+    }
+
+
+def service_definition(category: CaseCategory) -> dict[str, Any]:
+    """GET services/{code}: no category asks for extra attributes."""
+    return {"service_code": category.code, "attributes": []}
+
+
+def status_notes(case: Case) -> str:
+    if case.state in _OPEN_NOTES:
+        return _OPEN_NOTES[case.state]
+    if case.state == "resolved":
+        note = case.resolution_note or ""
+        return f"resolved, awaiting the reporter's confirmation: {note}".rstrip(": ")
+    if case.state == "closed":
+        return case.resolution_note or "closed"
+    if case.state == "rejected":
+        if case.duplicate_of_id is not None:
+            return f"duplicate of request {case.duplicate_of_id}"
+        return "rejected: outside what the platform handles"
+    return "withdrawn by the reporter"
+
+
+def service_notice(case: Case, agency: str) -> str | None:
+    """Who acts on an open case; nothing once it is closed."""
+    if STATUS_OF_STATE[case.state] != "open":
+        return None
+    return f"handled at the {case.level} level by {agency}"
+
+
+def service_request(case: Case, *, category: CaseCategory, agency: str) -> dict[str, Any]:
+    """One entry of GET requests, in the specification's field order."""
+    private_place = case.household_id is not None
+    return {
+        "service_request_id": case.id,
+        "status": STATUS_OF_STATE[case.state],
+        "status_notes": status_notes(case),
+        "service_name": category_name(category),
+        "service_code": case.category_code,
+        "description": case.description,
+        "agency_responsible": agency,
+        "service_notice": service_notice(case, agency),
+        "requested_datetime": iso(case.created_at),
+        "updated_datetime": iso(case.updated_at),
+        "expected_datetime": iso(case.due_at),
+        "address": None if private_place else (case.address or None),
+        "address_id": None,
+        "zipcode": None,
+        "lat": None if private_place else case.lat,
+        "long": None if private_place else case.lon,
+        "media_url": case.media_url,
+    }
+
+
+def created_request(case: Case, *, agency: str) -> dict[str, Any]:
+    """The answer to POST requests: the id at once (realtime), and the id as the token."""
+    return {
+        "service_request_id": case.id,
+        "service_notice": service_notice(case, agency),
+        "account_id": None,
+        "token": case.id,
+    }
+
+
+def token(case: Case) -> dict[str, Any]:
+    """GET tokens/{token}: the token is the case id itself."""
+    return {"service_request_id": case.id, "token": case.id}
+
+
+def discovery(*, url: str, changeset: dt.datetime, contact: str, key_service: str) -> dict:
+    return {
+        "changeset": iso(changeset),
+        "contact": contact,
+        "key_service": key_service,
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": url,
+                "changeset": iso(changeset),
+                "type": "production",
+                "formats": list(FORMATS_MIME),
+            }
+        ],
+    }

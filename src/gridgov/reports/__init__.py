@@ -1,0 +1,1 @@
+"""The measures leaders look at: where and how fast cases were solved."""
