@@ -33,6 +33,7 @@ bench: install
 	$(BIN)/python bench/registry.py
 	$(BIN)/python bench/access.py
 	$(BIN)/python bench/partition.py --spopt-cap 60
+	$(BIN)/python bench/cases.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -8,6 +8,7 @@ from PIL import Image
 
 from gridgov.cases.photos import PhotoTooLarge, check_add_photo, image_format, photo_file
 from gridgov.errors import NotFound, ValidationFailed
+from gridgov.storage.engine import session_factory
 from tests.factories.cases import make_case
 from tests.factories.territory import make_tree
 
@@ -93,3 +94,36 @@ def test_size_and_kind_are_checked(session, tmp_path) -> None:
         )
     assert set(refused.value.fields) == {"kind"}
     assert not (tmp_path / "photos").exists()
+
+
+def test_a_photo_of_a_rolled_back_transaction_leaves_no_file(fresh_database, tmp_path) -> None:
+    maker = session_factory(fresh_database.migrate().engine)
+    with maker() as session:
+        tree = make_tree(session, villages=1, grids_per_village=1, units_per_grid=1)
+        case = make_case(session, unit=tree.all_units()[0])
+        session.commit()
+        kept = check_add_photo(
+            session,
+            case,
+            data=image_bytes("PNG"),
+            kind="report",
+            data_dir=tmp_path,
+            max_bytes=MAX_BYTES,
+            actor=ACTOR,
+        )
+        session.commit()
+        dropped = check_add_photo(
+            session,
+            case,
+            data=image_bytes("PNG"),
+            kind="report",
+            data_dir=tmp_path,
+            max_bytes=MAX_BYTES,
+            actor=ACTOR,
+        )
+        kept_file, dropped_file = tmp_path / kept.path, tmp_path / dropped.path
+        assert dropped_file.exists()
+        session.rollback()
+        session.rollback()  # a second rollback of the same session removes nothing more
+    assert kept_file.exists()
+    assert not dropped_file.exists()

@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from gridgov.cases.models import PHOTO_KINDS, Case, CasePhoto
@@ -73,6 +73,21 @@ def _write(path: Path, data: bytes) -> None:
     partial.replace(path)
 
 
+def _remove_on_rollback(session: Session, path: Path) -> None:
+    """The file is written before the transaction commits: if the transaction rolls back,
+    no row names it, so it goes too."""
+
+    def remove(_session: Session) -> None:
+        path.unlink(missing_ok=True)
+
+    def keep(_session: Session) -> None:
+        if event.contains(session, "after_rollback", remove):
+            event.remove(session, "after_rollback", remove)
+
+    event.listen(session, "after_rollback", remove, once=True)
+    event.listen(session, "after_commit", keep, once=True)
+
+
 def check_add_photo(
     session: Session,
     case: Case,
@@ -101,6 +116,7 @@ def check_add_photo(
     photo_id = new_id()
     relative = Path("photos") / case.id / f"{photo_id}.{extension}"
     _write(data_dir / relative, data)
+    _remove_on_rollback(session, data_dir / relative)
     photo = CasePhoto(
         id=photo_id,
         case_id=case.id,
