@@ -38,7 +38,9 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def _value(name: str, value: Any) -> Any:
+def audited_value(name: str, value: Any) -> Any:
+    """A column value as the audit log keeps it: personal strings masked, other values plain
+    JSON (bulk writers that bypass the ORM build their entries with it)."""
     return mask(name, value) if isinstance(value, str) else _plain(value)
 
 
@@ -52,11 +54,11 @@ def _changes(obj: Any, action: str) -> dict[str, Any]:
         if action == "create":
             value = getattr(obj, attr.key)
             if value is not None:
-                changes[attr.key] = [None, _value(attr.key, value)]
+                changes[attr.key] = [None, audited_value(attr.key, value)]
         elif history.has_changes():
             before = history.deleted[0] if history.deleted else None
             after = history.added[0] if history.added else None
-            changes[attr.key] = [_value(attr.key, before), _value(attr.key, after)]
+            changes[attr.key] = [audited_value(attr.key, before), audited_value(attr.key, after)]
     return changes
 
 

@@ -51,7 +51,7 @@ from sqlalchemy.orm.util import identity_key
 
 from gridgov import clock
 from gridgov.audit.models import AuditEntry
-from gridgov.audit.recorder import SKIPPED, UNATTRIBUTED, _value
+from gridgov.audit.recorder import SKIPPED, UNATTRIBUTED, audited_value
 from gridgov.cases import workflow
 from gridgov.cases.actions import SYSTEM_ACTOR
 from gridgov.cases.levels import handler_code_for, rank
@@ -409,15 +409,15 @@ _AUDITED = tuple(
 
 def _audit_changes(change: Change, plain: _Plain) -> dict[str, Any]:
     """As the audit recorder: ``[before, after]`` of each column whose value changed, in
-    the table's column order (recorder._value; instants through ``plain``, the same)."""
+    the table's column order (recorder.audited_value; instants through ``plain``, the same)."""
     changes = {}
     old, values = change.before, change.values
     for name in _AUDITED:
         before, after = old[name], values[name]
         if before is not after and before != after:
             changes[name] = [
-                plain(before) if isinstance(before, dt.datetime) else _value(name, before),
-                plain(after) if isinstance(after, dt.datetime) else _value(name, after),
+                plain(before) if isinstance(before, dt.datetime) else audited_value(name, before),
+                plain(after) if isinstance(after, dt.datetime) else audited_value(name, after),
             ]
     return changes
 

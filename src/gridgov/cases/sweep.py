@@ -8,20 +8,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gridgov import clock
-from gridgov.accounts.models import RoleAssignment, User
-from gridgov.accounts.principal import INACTIVE_RESIDENCE, POST_ROLES
 from gridgov.cases import timers
 from gridgov.cases.calendar import load_calendar
-from gridgov.cases.levels import HANDLER_ROLE
 from gridgov.cases.models import CaseEvent, CaseFollower
 from gridgov.cases.sla import WorkingCalendar
-from gridgov.notify.recipients import handlers_of
-from gridgov.posts.models import Post
-from gridgov.registry.models import Resident
+from gridgov.notify.recipients import handlers_of, handlers_of_nodes
 
 
 class Followed(Protocol):
@@ -98,47 +92,3 @@ class Sweep:
             found = handlers_of_nodes(session, sorted(codes), level)
             for code in codes:
                 self.handlers[code, level] = found[code]
-
-
-def handlers_of_nodes(session: Session, codes: list[str], level: str) -> dict[str, list[str]]:
-    """notify.recipients.handlers_of for many nodes of one level: the users holding the
-    level's role on each node (a current role assignment, or a current post carrying that
-    role held by a resident a user is linked to; administrators everywhere at the district
-    level), as ``{code: sorted user ids}``."""
-    role = HANDLER_ROLE[level]
-    users: dict[str, set[str]] = {code: set() for code in codes}
-    today = clock.today()
-    on_node = RoleAssignment.territory_code.in_(codes)
-    if role == "administrator":
-        on_node = or_(on_node, RoleAssignment.territory_code.is_(None))
-    assigned = session.execute(
-        select(RoleAssignment.territory_code, RoleAssignment.user_id)
-        .join(User, User.id == RoleAssignment.user_id)
-        .where(
-            RoleAssignment.role == role,
-            on_node,
-            RoleAssignment.start_date <= today,
-            or_(RoleAssignment.end_date.is_(None), RoleAssignment.end_date > today),
-            User.is_active.is_(True),
-        )
-    )
-    for code, user_id in assigned:
-        for node in codes if code is None else [code]:  # None: an administrator's everywhere
-            users[node].add(user_id)
-    post_types = [kind for kind, carried in POST_ROLES.items() if carried == role]
-    if post_types:
-        holders = session.execute(
-            select(Post.territory_code, User.id)
-            .join(Post, Post.resident_id == User.resident_id)
-            .join(Resident, Resident.id == Post.resident_id)
-            .where(
-                Post.post_type.in_(post_types),
-                Post.territory_code.in_(codes),
-                Post.end_date.is_(None),
-                Resident.residence_status.not_in(INACTIVE_RESIDENCE),
-                User.is_active.is_(True),
-            )
-        )
-        for code, user_id in holders:
-            users[code].add(user_id)
-    return {code: sorted(found) for code, found in users.items()}

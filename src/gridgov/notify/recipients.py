@@ -20,13 +20,17 @@ from gridgov.posts.models import Post
 from gridgov.registry.models import Resident
 
 
-def _assigned(session: Session, role: str, handler_code: str) -> set[str]:
+def handlers_of_nodes(session: Session, codes: list[str], level: str) -> dict[str, list[str]]:
+    """The handlers of many nodes of one level at once (the sweep asks for hundreds), as
+    ``{code: sorted user ids}``: two queries, whatever the number of nodes."""
+    role = HANDLER_ROLE[level]
+    users: dict[str, set[str]] = {code: set() for code in codes}
     today = clock.today()
-    on_node = RoleAssignment.territory_code == handler_code
+    on_node = RoleAssignment.territory_code.in_(codes)
     if role == "administrator":
         on_node = or_(on_node, RoleAssignment.territory_code.is_(None))
-    rows = session.scalars(
-        select(RoleAssignment.user_id)
+    assigned = session.execute(
+        select(RoleAssignment.territory_code, RoleAssignment.user_id)
         .join(User, User.id == RoleAssignment.user_id)
         .where(
             RoleAssignment.role == role,
@@ -36,32 +40,31 @@ def _assigned(session: Session, role: str, handler_code: str) -> set[str]:
             User.is_active.is_(True),
         )
     )
-    return set(rows)
-
-
-def _by_post(session: Session, role: str, handler_code: str) -> set[str]:
+    for code, user_id in assigned:
+        for node in codes if code is None else [code]:  # None: an administrator's everywhere
+            users[node].add(user_id)
     post_types = [kind for kind, carried in POST_ROLES.items() if carried == role]
-    if not post_types:
-        return set()
-    rows = session.scalars(
-        select(User.id)
-        .join(Post, Post.resident_id == User.resident_id)
-        .join(Resident, Resident.id == Post.resident_id)
-        .where(
-            Post.post_type.in_(post_types),
-            Post.territory_code == handler_code,
-            Post.end_date.is_(None),
-            Resident.residence_status.not_in(INACTIVE_RESIDENCE),
-            User.is_active.is_(True),
+    if post_types:
+        holders = session.execute(
+            select(Post.territory_code, User.id)
+            .join(Post, Post.resident_id == User.resident_id)
+            .join(Resident, Resident.id == Post.resident_id)
+            .where(
+                Post.post_type.in_(post_types),
+                Post.territory_code.in_(codes),
+                Post.end_date.is_(None),
+                Resident.residence_status.not_in(INACTIVE_RESIDENCE),
+                User.is_active.is_(True),
+            )
         )
-    )
-    return set(rows)
+        for code, user_id in holders:
+            users[code].add(user_id)
+    return {code: sorted(found) for code, found in users.items()}
 
 
 def handlers_of(session: Session, handler_code: str, level: str) -> list[str]:
     """User ids of those who handle cases at ``level`` on node ``handler_code``."""
-    role = HANDLER_ROLE[level]
-    return sorted(_assigned(session, role, handler_code) | _by_post(session, role, handler_code))
+    return handlers_of_nodes(session, [handler_code], level)[handler_code]
 
 
 def followers_of(session: Session, case: Case) -> list[str]:
