@@ -7,8 +7,11 @@ need real commits ask for ``fresh_database``: an empty database of their own.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
+import select
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from gridgov import clock
 from gridgov.api.app import create_app
 from gridgov.cli import common as cli_common
 from gridgov.settings import Settings
@@ -29,6 +33,20 @@ os.environ.setdefault(
     "test2:MjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjI=,"
     "test1:MTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTE=",
 )
+
+# Every test runs on this clock unless it freezes another: Monday 30 November 2026, 09:00 in
+# Asia/Shanghai. Fixtures and factories date their rows from it, so no test depends on the
+# day it runs (CI runs the suite a second time under faketime, years ahead).
+TEST_NOW = dt.datetime(2026, 11, 30, 1, 0, tzinfo=dt.UTC)
+
+if "libfaketime" in os.environ.get("LD_PRELOAD", ""):
+    # Under Debian's libfaketime 0.9.10 with FAKETIME_DONT_FAKE_MONOTONIC=1 (needed, or every
+    # timed lock or Event wait hangs), Python's time.sleep fails with EINVAL: libfaketime
+    # rejects clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME). select() sleeps the same.
+    def _sleep(seconds: float) -> None:
+        select.select([], [], [], seconds)
+
+    time.sleep = _sleep
 
 POSTGRES_URL = os.environ.get(
     "GRIDGOV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -89,6 +107,12 @@ class Database:
             with admin.begin() as connection:
                 connection.exec_driver_sql(f'DROP SCHEMA "{self.schema}" CASCADE')
             admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def frozen_clock() -> Iterator[None]:
+    with clock.frozen(TEST_NOW):
+        yield
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

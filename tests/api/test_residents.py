@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from gridgov import clock
 from gridgov.registry.models import RegistryEvent, Resident, ResidentKeyGroup
 from tests.factories.registry import make_household, make_id_number, make_resident
 from tests.factories.territory import make_tree
@@ -213,7 +214,7 @@ def test_life_events_and_their_history(client, session, tree, household) -> None
 def test_event_refusals_name_their_field(client, session, household) -> None:
     person = make_resident(session, household=household)
     url = f"{API}/residents/{person.id}/events"
-    future = (dt.date.today() + dt.timedelta(days=5)).isoformat()
+    future = (clock.today() + dt.timedelta(days=5)).isoformat()
     response = client.post(url, json={"kind": "death", "occurred_on": future})
     assert response.status_code == 422
     assert set(response.json()["error"]["fields"]) == {"occurred_on"}

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from gridgov import clock
@@ -622,7 +623,9 @@ def check_update_resident(
     for field in changes.keys() & values.keys():
         setattr(resident, field, values[field])
     resident.updated_by = actor
-    resident.updated_at = clock.now()  # a tag change alone still bumps the version
+    resident.updated_at = clock.now()
+    # A tag change alone must still bump the version, even when the clock has not moved.
+    flag_modified(resident, "updated_at")
     _record_resident_event(session, resident, "updated", local_today(), changes, actor)
     _flush(session)
     return resident
