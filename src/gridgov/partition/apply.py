@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from shapely.geometry import Point, shape
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
@@ -147,7 +147,8 @@ def check_apply_plan(session: Session, plan: PartitionPlan, *, actor: str) -> Pa
         "role_assignments_ended": ended_roles,
         "after_fingerprint": load_scope(session, plan.scope_code).fingerprint(),
     }
-    plan.status, plan.applied_by, plan.applied_at = "applied", actor, clock.now()
+    plan.status, plan.applied_by = "applied", actor
+    plan.applied_at = _application_instant(session, plan)
     _supersede_older(session, plan)
     session.flush()
     do_record(
@@ -352,6 +353,20 @@ def _end_roles(session: Session, codes: Sequence[str], *, today: dt.date) -> lis
             )
     session.flush()
     return ended
+
+
+def _application_instant(session: Session, plan: PartitionPlan) -> dt.datetime:
+    """Now, or just after the latest application over the same ground: ``applied_at`` orders
+    the applications (only the latest rolls back), even two within one clock tick."""
+    latest = session.scalar(
+        select(func.max(PartitionPlan.applied_at)).where(
+            _overlapping(plan), PartitionPlan.id != plan.id
+        )
+    )
+    now = clock.now()
+    if latest is None or latest < now:
+        return now
+    return latest + dt.timedelta(microseconds=1)
 
 
 def _supersede_older(session: Session, plan: PartitionPlan) -> None:
