@@ -52,8 +52,10 @@ from gridgov import clock
 from gridgov.accounts.actions import check_assign_role, check_create_user
 from gridgov.accounts.principal import Principal, principal_for
 from gridgov.crypto import encrypt, keyed_hash
+from gridgov.deployment import install
 from gridgov.ids import new_id
 from gridgov.registry.queries import list_residents
+from gridgov.settings import Settings
 from gridgov.storage.engine import create_engine_for
 from gridgov.storage.migrate import upgrade
 from gridgov.territory.codes import child_code
@@ -442,6 +444,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="do not drop the schema")
     parser.add_argument("--explain", action="store_true", help="plans of the slowest scoped case")
     args = parser.parse_args(argv)
+    install(Settings())  # this script is the adapter: timezone, key ring, working hours
     if args.residents < TOWNS * PER_UNIT:
         parser.error(f"--residents must be at least {TOWNS * PER_UNIT}")
     towns = county_of(args.residents)

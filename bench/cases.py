@@ -75,7 +75,9 @@ from gridgov.api.deps import SessionDep
 from gridgov.cases.calendar import seed_calendar
 from gridgov.cases.categories import seed_categories
 from gridgov.cases.models import CaseCategory
+from gridgov.deployment import install
 from gridgov.ids import new_id
+from gridgov.settings import Settings
 from gridgov.storage.engine import create_engine_for
 from gridgov.storage.migrate import upgrade
 from gridgov.territory.actions import check_create_territory
@@ -244,7 +246,6 @@ def serve(database_url: str, port: int, data_dir: str) -> None:
     import uvicorn
 
     from gridgov.api.app import create_app
-    from gridgov.settings import Settings
 
     settings = Settings(database_url=database_url, data_dir=Path(data_dir), embedded_worker=False)
     app = create_app(settings=settings)
@@ -810,6 +811,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="do not drop the schemas")
     parser.add_argument("--explain", action="store_true", help="plans of the report's queries")
     args = parser.parse_args(argv)
+    install(Settings())  # this script is the adapter: timezone, key ring, working hours
     cases = args.cases or (20_000 if args.quick else 1_000_000)
     requests = args.requests or (400 if args.quick else 3200)
     parts = set(args.parts.split(","))

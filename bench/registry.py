@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
 from gridgov import clock
+from gridgov.deployment import install
 from gridgov.ids import new_id
 from gridgov.registry.importing import (
     HOUSEHOLD_COLUMNS,
@@ -46,6 +47,7 @@ from gridgov.registry.importing import (
     read_table,
 )
 from gridgov.registry.models import Household, Resident
+from gridgov.settings import Settings
 from gridgov.storage.engine import create_engine_for
 from gridgov.storage.migrate import upgrade
 from gridgov.territory.actions import check_create_territory
@@ -446,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
         "--backends", nargs="+", choices=("sqlite", "postgresql"), default=["sqlite", "postgresql"]
     )
     args = parser.parse_args(argv)
+    install(Settings())  # this script is the adapter: timezone, key ring, working hours
     rng = random.Random(args.seed)
     layout = Layout.for_households(args.households)
     results: list[Result] = []

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridgov import clock
 from gridgov.api.app import create_app
 from gridgov.cli import common as cli_common
+from gridgov.deployment import install
 from gridgov.settings import Settings
 from gridgov.storage.engine import create_engine_for
 from gridgov.storage.migrate import upgrade
@@ -113,6 +114,27 @@ class Database:
 def frozen_clock() -> Iterator[None]:
     with clock.frozen(TEST_NOW):
         yield
+
+
+def _test_settings() -> Settings:
+    # The keys come from the environment set above; timezone and working hours are the defaults.
+    return Settings(environment="test")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def deployment() -> None:
+    """The process's timezone, key ring and working hours, as an adapter installs them
+    (before the session's databases are migrated: a migration may encrypt)."""
+    install(_test_settings())
+
+
+@pytest.fixture(autouse=True)
+def _restore_deployment() -> Iterator[None]:
+    """A test whose app, CLI command or worker installed other settings leaves the process
+    as it found it."""
+    yield
+    cli_common.state.settings = None
+    install(_test_settings())
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

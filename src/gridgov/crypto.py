@@ -4,9 +4,11 @@ A stored value reads ``v1:<key id>:<base64(nonce + ciphertext)>``; the key id sa
 of the ring decrypts it, so keys rotate without a flag day. Equality lookups and duplicate
 checks use ``keyed_hash`` (HMAC-SHA256), never the ciphertext.
 
-Keys come from ``GRIDGOV_SECRET_KEY`` and ``GRIDGOV_ENCRYPTION_KEYS``. Outside production,
-missing keys are generated once into ``<data dir>/secrets.json`` (mode 0600); production
-refuses to run without keys of its own.
+Keys come from ``GRIDGOV_SECRET_KEY`` and ``GRIDGOV_ENCRYPTION_KEYS`` through the adapter's
+Settings: ``key_ring_for(settings)`` builds the ring and the adapter installs it for the
+process with :func:`use_key_ring` (built at its first use, so a command that touches no
+personal field needs no keys). Outside production, missing keys are generated once into
+``<data dir>/secrets.json`` (mode 0600); production refuses to run without keys of its own.
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ import hmac
 import json
 import os
 import secrets
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from gridgov.errors import GridgovError
-from gridgov.settings import Settings, get_settings
+from gridgov.settings import Settings
 
 PREFIX = "v1"
 NONCE_BYTES = 12
@@ -38,6 +42,10 @@ class InsecureSettings(GridgovError):
 
 class UndecryptableValue(GridgovError):
     """A stored value names a key the ring does not have, or was tampered with."""
+
+
+class NoKeyRing(GridgovError):
+    """A personal field was touched before the adapter installed a key ring."""
 
 
 @dataclass(frozen=True)
@@ -130,9 +138,26 @@ def key_ring_for(settings: Settings) -> KeyRing:
     return KeyRing(hash_key=secret.encode(), current_id=current, ciphers=ciphers)
 
 
-@lru_cache(maxsize=1)
+_ring_source: Callable[[], KeyRing] | None = None
+_ring: KeyRing | None = None
+_ring_lock = threading.Lock()  # request threads may all reach the first use at once
+
+
+def use_key_ring(source: Callable[[], KeyRing]) -> None:
+    """Install the process's key ring (the adapter does, e.g. with
+    ``lambda: key_ring_for(settings)``); ``source`` is called at the first use."""
+    global _ring_source, _ring
+    _ring_source, _ring = source, None
+
+
 def key_ring() -> KeyRing:
-    return key_ring_for(get_settings())
+    global _ring  # noqa: PLW0603 - built once from the installed source
+    if _ring is None:
+        with _ring_lock:
+            if _ring_source is None:
+                raise NoKeyRing("no key ring installed: the adapter calls crypto.use_key_ring")
+            _ring = _ring if _ring is not None else _ring_source()
+    return _ring
 
 
 def encrypt(plaintext: str) -> str:

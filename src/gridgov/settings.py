@@ -1,13 +1,18 @@
-"""The one settings object, read from ``GRIDGOV_*`` environment variables."""
+"""The one settings object, read from ``GRIDGOV_*`` environment variables.
+
+Only the adapters build it (the API's ``create_app``, the ``gridgov`` command, the worker,
+the migrations' environment) and pass it down; :func:`gridgov.deployment.install` hands the
+parts the whole process shares (timezone, key ring, working hours) to their modules."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gridgov.clock import DEFAULT_TIMEZONE
 
 
 class Settings(BaseSettings):
@@ -19,7 +24,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     # Largest request body accepted (uploads included), in bytes.
     max_body_bytes: int = 50 * 1024 * 1024
     # How long a bearer token from POST /api/v1/auth/token lives (default 8 hours).
@@ -41,8 +46,3 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'gridgov.sqlite3').resolve()}"
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import json
 
@@ -8,6 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 from typer.testing import CliRunner
 
+from gridgov import clock
 from gridgov.audit.models import AuditEntry
 from gridgov.audit.queries import search_audit
 from gridgov.cli.main import app
@@ -104,3 +106,25 @@ def test_cli_writes_are_recorded_as_cli_user_and_searchable(session, cli_bound) 
     assert found["total"] == 1
     assert found["items"][0]["territory_code"] == grid
     assert found["items"][0]["at"].endswith("+08:00")
+
+
+def test_the_cli_shows_and_reads_times_in_gridgov_timezone(session, cli_bound) -> None:
+    # 20:00 UTC on 30 November is 04:00 on 1 December in Beijing.
+    with clock.frozen(dt.datetime(2026, 11, 30, 20, tzinfo=dt.UTC)):
+        make_tree(session, villages=1, grids_per_village=1, units_per_grid=1)
+    session.commit()
+
+    def search(*options: str, timezone: str | None = None) -> list[dict]:
+        env = {"GRIDGOV_TIMEZONE": timezone} if timezone else {}
+        command = ["audit", "--object-type", "territories", "--limit", "1", "--json", *options]
+        result = runner.invoke(app, command, env=env)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)["items"]
+
+    assert search()[0]["at"] == "2026-12-01T04:00:00+08:00"
+    assert search(timezone="UTC")[0]["at"] == "2026-11-30T20:00:00+00:00"
+    # A bare date is the start of that local day: 1 December began at 16:00 UTC in Beijing.
+    assert search("--until", "2026-12-01") == []
+    assert len(search("--until", "2026-12-01", timezone="UTC")) == 1
+    refused = runner.invoke(app, ["audit"], env={"GRIDGOV_TIMEZONE": "Mars/Olympus"})
+    assert refused.exit_code == 1 and "unknown timezone 'Mars/Olympus'" in refused.output

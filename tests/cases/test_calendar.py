@@ -16,6 +16,7 @@ from gridgov.cases.calendar import (
     ensure_calendar_seeded,
     load_calendar,
     seed_calendar,
+    use_working_hours,
 )
 from gridgov.cases.models import CalendarDay
 from gridgov.cases.sla import Limit, deadline
@@ -85,7 +86,8 @@ def test_load_calendar_sees_an_edit_at_once(session: Session) -> None:
 
 def test_load_calendar_follows_the_working_hours_setting(session: Session) -> None:
     settings = Settings(working_hours="09:00-17:00", environment="test")
-    calendar = load_calendar(session, settings=settings)
+    use_working_hours(settings.working_hours)  # as the adapter installs its settings
+    calendar = load_calendar(session)
     start = dt.datetime(2026, 3, 2, 9, tzinfo=SHANGHAI)
     assert deadline(calendar, start, Limit(hours=8)) == dt.datetime(2026, 3, 2, 17, tzinfo=SHANGHAI)
 
@@ -208,7 +210,8 @@ def test_load_calendar_is_read_once_per_transaction(session: Session) -> None:
     session.commit()
     assert load_calendar(session) is not first  # a new transaction reads afresh
     other = Settings(working_hours="09:00-17:00", environment="test")
-    assert load_calendar(session, settings=other).periods != first.periods
+    use_working_hours(other.working_hours)
+    assert load_calendar(session).periods != first.periods
 
 
 def test_ensure_calendar_seeded_fills_only_missing_years(session: Session) -> None:

@@ -13,18 +13,20 @@ import threading
 import time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from gridgov import clock
+from gridgov.cases.calendar import load_calendar
 from gridgov.cases.categories import seed_categories
 from gridgov.cases.intake import check_report_case
-from gridgov.cases.models import Case
+from gridgov.cases.models import CalendarDay, Case
 from gridgov.cli.main import app
 from gridgov.jobs.worker import STEPS, Step, Worker, embedded_worker
 from gridgov.notify.models import Notification, OutboxMessage
 from gridgov.notify.outbox import enqueue
+from gridgov.settings import Settings
 from gridgov.storage.engine import session_factory
 from tests.factories.access import make_user
 from tests.factories.registry import make_household
@@ -50,6 +52,26 @@ def test_the_registered_steps_are_calendar_timers_then_delivery() -> None:
         "auto_close",
         "deliver_outbox",
     ]
+
+
+def test_a_worker_runs_on_the_settings_it_was_given(session: Session, session_maker) -> None:
+    calendar_step = [step for step in STEPS if step.name == "calendar"]
+
+    def seeded_years() -> set[int]:
+        years = select(extract("year", CalendarDay.day)).distinct()
+        return {int(year) for year in session.scalars(years)}
+
+    # 20:00 UTC on 31 December 2026 is already 2027 in Beijing: the calendar step seeds
+    # this year and next in the worker's timezone.
+    with clock.frozen(dt.datetime(2026, 12, 31, 20, tzinfo=dt.UTC)):
+        in_utc = Settings(environment="test", timezone="UTC", working_hours="09:00-10:00")
+        Worker(session_maker, settings=in_utc, steps=calendar_step).run_until_idle()
+        assert seeded_years() == {2026, 2027}
+        assert load_calendar(session).periods == ((dt.time(9), dt.time(10)),)
+        in_beijing = Settings(environment="test")
+        Worker(session_maker, settings=in_beijing, steps=calendar_step).run_until_idle()
+        assert seeded_years() == {2026, 2027, 2028}
+        assert len(load_calendar(session).periods) == 2
 
 
 def test_rounds_run_until_one_finds_no_work() -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
+from gridgov import clock
 from gridgov.accounts.models import RoleAssignment
 from gridgov.audit.models import AuditEntry
 from gridgov.errors import Conflict, ValidationFailed
@@ -134,6 +136,26 @@ def test_apply_moves_households_retires_and_creates_nodes_and_ends_posts(session
     )
 
 
+def test_an_apply_at_half_past_midnight_in_beijing_is_dated_that_local_day(session) -> None:
+    village = located_village(session, households=60, unlocated=1)
+    appoint_grid_leaders(session, village)
+    old_grid = village.tree.grids[village.village.code][0]
+    leader = make_user(session, role="grid_leader", territory_code=old_grid.code)
+    plan = plan_village(session, village)
+    # 00:30 on 1 December in Beijing is still 30 November (16:30) in UTC.
+    with clock.frozen(dt.datetime(2026, 12, 1, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai"))):
+        check_apply_plan(session, plan, actor="test:apply")
+    local_day = dt.date(2026, 12, 1)
+    ended = [session.get(Post, row["post_id"]) for row in plan.effects["posts_ended"]]
+    assert ended and {post.end_date for post in ended} == {local_day}
+    assignment = session.scalar(select(RoleAssignment).where(RoleAssignment.user_id == leader.id))
+    assert assignment.end_date == local_day
+    events = session.scalars(
+        select(RegistryEvent).where(RegistryEvent.kind == "unit_changed")
+    ).all()
+    assert len(events) == 61 and {event.occurred_on for event in events} == {local_day}
+
+
 def test_a_plan_after_apply_keeps_everything(session) -> None:
     village = located_village(session, households=70)
     check_apply_plan(session, plan_village(session, village), actor="test")
@@ -199,7 +221,8 @@ def test_only_the_latest_applied_plan_rolls_back(session) -> None:
     first = plan_village(session, village)
     check_apply_plan(session, first, actor="test")
     second = plan_village(session, village, grid_bounds=Bounds(25, 45, 30))
-    check_apply_plan(session, second, actor="test")
+    with clock.frozen(clock.now() + dt.timedelta(minutes=1)):  # applied after the first
+        check_apply_plan(session, second, actor="test")
     with pytest.raises(Conflict) as refused:
         check_rollback_plan(session, first, actor="test")
     assert second.id in str(refused.value)

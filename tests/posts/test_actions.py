@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
+from gridgov import clock
 from gridgov.errors import Conflict, ValidationFailed
 from gridgov.posts.actions import check_end_post, check_hand_over, check_start_post
 from gridgov.posts.models import Post
@@ -152,6 +154,39 @@ def test_end_before_start_and_double_end_are_refused(session, grid_and_people) -
     check_end_post(session, post, end_date=DAY, reason="resigned", actor=ACTOR)
     with pytest.raises(Conflict):
         check_end_post(session, post, end_date=DAY, reason="again", actor=ACTOR)
+
+
+def test_a_post_ended_at_half_past_midnight_in_beijing_ends_that_local_day(
+    session, grid_and_people
+) -> None:
+    _tree, grid, people = grid_and_people
+    post = check_start_post(
+        session,
+        resident_id=people[0].id,
+        post_type="grid_member",
+        territory_code=grid.code,
+        start_date=DAY,
+        actor=ACTOR,
+    )
+    local_day = dt.date(2026, 12, 1)
+    # 00:30 on 1 December in Beijing is still 30 November (16:30) in UTC.
+    with clock.frozen(dt.datetime(2026, 12, 1, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai"))):
+        with pytest.raises(ValidationFailed) as info:
+            tomorrow = local_day + dt.timedelta(days=1)
+            check_end_post(session, post, end_date=tomorrow, reason="x", actor=ACTOR)
+        assert "end_date" in info.value.fields
+        check_end_post(session, post, end_date=local_day, reason="resigned", actor=ACTOR)
+        other = check_start_post(
+            session,
+            resident_id=people[1].id,
+            post_type="grid_member",
+            territory_code=grid.code,
+            start_date=DAY,
+            actor=ACTOR,
+        )
+        check_record_death(session, people[1], occurred_on=clock.today(), actor=ACTOR)
+    assert post.end_date == local_day
+    assert other.end_date == local_day  # the death, dated the local day, ended it that day
 
 
 def test_a_deceased_resident_cannot_be_appointed(session, grid_and_people) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from gridgov import clock
 from gridgov.errors import Conflict, ValidationFailed
-from gridgov.registry.actions import check_change_unit, local_today
+from gridgov.registry.actions import check_change_unit
 from gridgov.registry.life_events import (
     check_record_birth,
     check_record_death,
@@ -62,9 +62,9 @@ def _rows(session) -> tuple[int, int, int]:
     )
 
 
-def test_local_today_is_shanghai_time(session) -> None:
+def test_the_registry_today_is_shanghai_time(session) -> None:
     with clock.frozen(dt.datetime(2026, 3, 1, 17, 0, tzinfo=dt.UTC)):  # 01:00 next day
-        assert local_today() == dt.date(2026, 3, 2)
+        assert clock.today() == dt.date(2026, 3, 2)
 
 
 def test_death_keeps_the_person_with_a_dated_event(session, family) -> None:

@@ -18,7 +18,7 @@ from tests.reports.factory import make_case
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2026, 4, 10, 9, 0, tzinfo=SHANGHAI)
-START, END = local_period(dt.date(2026, 3, 1), dt.date(2026, 3, 31), timezone="Asia/Shanghai")
+START, END = local_period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
 
 
 def march(day: int, hour: int = 10) -> dt.datetime:
@@ -79,11 +79,11 @@ def report(session: Session, code: str, **kwargs):
 
 
 def test_local_period_is_local_days_with_to_inclusive() -> None:
-    start, end = local_period(dt.date(2026, 3, 1), dt.date(2026, 3, 31), timezone="Asia/Shanghai")
+    start, end = local_period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
     assert start == dt.datetime(2026, 2, 28, 16, 0, tzinfo=dt.UTC)
     assert end == dt.datetime(2026, 3, 31, 16, 0, tzinfo=dt.UTC)
     with pytest.raises(ValidationFailed) as refused:
-        local_period(dt.date(2026, 3, 2), dt.date(2026, 3, 1), timezone="Asia/Shanghai")
+        local_period(dt.date(2026, 3, 2), dt.date(2026, 3, 1))
     assert refused.value.fields == {"to": "2026-03-01 is before from (2026-03-02)"}
 
 

@@ -12,7 +12,8 @@ from gridgov.api.errors import install_error_handlers
 from gridgov.api.headers import SecurityHeaders
 from gridgov.api.limits import BodySizeLimit
 from gridgov.api.routers import ROUTERS, open311
-from gridgov.settings import Settings, get_settings
+from gridgov.deployment import install
+from gridgov.settings import Settings
 from gridgov.storage.engine import create_engine_for, session_factory
 from gridgov.storage.migrate import ensure_migrated
 
@@ -23,8 +24,11 @@ def create_app(
     engine: Engine | None = None,
     session_maker: sessionmaker[Session] | None = None,
 ) -> FastAPI:
-    """Build the app. Refuses an un-migrated database (NotMigrated names the command)."""
-    settings = settings or get_settings()
+    """Build the app. Refuses an un-migrated database (NotMigrated names the command).
+    ``settings`` (default: read from the environment) become the process's: its timezone,
+    key ring and working hours (gridgov.deployment)."""
+    settings = settings or Settings()
+    install(settings)
     if session_maker is None:
         engine = engine or create_engine_for(settings.resolved_database_url())
         ensure_migrated(engine)

@@ -5,7 +5,9 @@ or a weekend day made a working day around a holiday (true). ``seed_calendar`` f
 from the ``holidays`` library's China schedule; people correct it with
 ``check_set_calendar_day`` (CLI ``gridgov calendar set``, API ``PUT /calendar-days/{day}``).
 A seeded row keeps ``updated_by = "seed"``, so seeding again refreshes it; a row a person
-edited is never overwritten by a seed.
+edited is never overwritten by a seed. The working periods of a working day
+(``GRIDGOV_WORKING_HOURS``) are the process's, installed by the adapter with
+:func:`use_working_hours`; the timezone is the clock's.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
 import holidays
 from sqlalchemy import extract, select
@@ -21,20 +22,28 @@ from sqlalchemy.orm import Session
 
 from gridgov import clock
 from gridgov.cases.models import CalendarDay
-from gridgov.cases.sla import WorkingCalendar, parse_working_hours
+from gridgov.cases.sla import DEFAULT_PERIODS, Period, WorkingCalendar, parse_working_hours
 from gridgov.errors import ValidationFailed
-from gridgov.settings import Settings, get_settings
 
 SEED_ACTOR = "seed"
 # The library names the day off that swaps with a weekend day like this (en_US dates).
 _SUBSTITUTED = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
 NAME_MAX = 64
 _CACHE_KEY = "gridgov.working_calendar"
+_working_periods: tuple[Period, ...] = DEFAULT_PERIODS
+
+
+def use_working_hours(text: str) -> None:
+    """Set the working periods of a working day for the process (the adapter does, from
+    ``Settings.working_hours``, e.g. ``"08:30-12:00,14:00-17:30"``); bad text is refused
+    here rather than at the first deadline."""
+    global _working_periods  # noqa: PLW0603 - one deployment, one working day per process
+    _working_periods = parse_working_hours(text)
 
 
 def default_years() -> list[int]:
     """The current and the next year, in the deployment's timezone."""
-    year = clock.now().astimezone(ZoneInfo(get_settings().timezone)).year
+    year = clock.today().year
     return [year, year + 1]
 
 
@@ -125,23 +134,20 @@ def calendar_days(session: Session, *, year: int | None = None) -> list[Calendar
     return list(session.scalars(query))
 
 
-def load_calendar(session: Session, *, settings: Settings | None = None) -> WorkingCalendar:
-    """The working calendar as the data says now. Kept for the session's current transaction
-    (one request, one job step: a sweep of many cases reads the rows once); an edit through
-    this module drops it, and any other transaction reads the rows afresh."""
-    settings = settings or get_settings()
-    key = (settings.working_hours, settings.timezone)
+def load_calendar(session: Session) -> WorkingCalendar:
+    """The working calendar as the data says now, over the deployment's working periods and
+    timezone. Kept for the session's current transaction (one request, one job step: a
+    sweep of many cases reads the rows once); an edit through this module drops it, and any
+    other transaction reads the rows afresh."""
+    periods = _working_periods
+    key = (periods, clock.zone().key)
     cached = session.info.get(_CACHE_KEY)
     transaction = session.get_transaction()
     if cached is not None and transaction is not None and cached[:2] == (key, transaction):
         return cached[2]
     rows = session.execute(select(CalendarDay.day, CalendarDay.is_workday))
     overrides: dict[dt.date, bool] = {row.day: row.is_workday for row in rows}
-    calendar = WorkingCalendar(
-        overrides,
-        periods=parse_working_hours(settings.working_hours),
-        timezone=settings.timezone,
-    )
+    calendar = WorkingCalendar(overrides, periods=periods, timezone=key[1])
     session.info[_CACHE_KEY] = (key, session.get_transaction(), calendar)
     return calendar
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -20,6 +19,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import exists, select, true
 from sqlalchemy.orm import Session
 
+from gridgov import clock
 from gridgov.accounts.policy import scope_filter
 from gridgov.cases.models import Case, CaseCategory
 from gridgov.errors import NotFound
@@ -78,11 +78,9 @@ def case_rows(
     end: dt.datetime | None = None,
     reveal: bool = False,
     principal: Principal | None = None,
-    timezone: str = "Asia/Shanghai",
 ) -> Iterator[list[Any]]:
     """The register's rows (COLUMNS order), oldest first: cases located under ``territory``
     (created in ``[start, end)`` when given) that ``principal`` may export."""
-    zone = ZoneInfo(timezone)
     visible = (
         true()
         if principal is None
@@ -118,14 +116,14 @@ def case_rows(
         query = query.where(Case.created_at < end)
     for row in session.execute(query):
         *head, name, contact, email = row
-        cells = [_local(value, zone) if isinstance(value, dt.datetime) else value for value in head]
+        cells = [_local(value) if isinstance(value, dt.datetime) else value for value in head]
         personal = [contact, email] if reveal else [mask_contact(contact), mask_contact(email)]
         yield [*cells, name, *personal]
 
 
-def _local(value: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+def _local(value: dt.datetime) -> dt.datetime:
     # Whole seconds: Excel keeps milliseconds at best, and a register needs minutes.
-    return value.astimezone(zone).replace(tzinfo=None, microsecond=0)
+    return clock.local(value).replace(tzinfo=None, microsecond=0)
 
 
 def export_cases(
@@ -137,7 +135,6 @@ def export_cases(
     end: dt.datetime | None = None,
     reveal: bool = False,
     principal: Principal | None = None,
-    timezone: str = "Asia/Shanghai",
 ) -> int:
     """Write the register of ``territory`` to ``out`` as XLSX; returns the row count."""
     if not session.scalar(select(exists().where(Territory.code == territory))):
@@ -149,7 +146,6 @@ def export_cases(
         end=end,
         reveal=reveal,
         principal=principal,
-        timezone=timezone,
     )
     workbook = Workbook(write_only=True)
     sheet: WriteOnlyWorksheet = workbook.create_sheet("cases")
@@ -159,7 +155,7 @@ def export_cases(
     bold = Font(bold=True)
     header = []
     for heading, _width in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=heading.format(zone=timezone))
+        cell = WriteOnlyCell(sheet, value=heading.format(zone=clock.zone().key))
         cell.font = bold
         header.append(cell)
     sheet.append(header)

@@ -1,9 +1,10 @@
-"""Deadline arithmetic over a working calendar (pure: no database, no clock).
+"""Deadline arithmetic over a working calendar (pure: no database, never reads the clock).
 
 A :class:`WorkingCalendar` knows which days are working days (Monday to Friday unless an
 override says otherwise: a public holiday on a weekday is not, a weekend day made a working
 day around a holiday is) and the working periods of a working day, in local time
-(``08:30-12:00`` and ``14:00-17:30`` by default, timezone Asia/Shanghai).
+(``08:30-12:00`` and ``14:00-17:30`` by default) and the timezone they are in (passed by
+the caller from the deployment's setting; the same default, Asia/Shanghai).
 
 Limits (a category's deadline for a level) come in two kinds:
 
@@ -28,12 +29,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gridgov.clock import DEFAULT_TIMEZONE
+
 Period = tuple[dt.time, dt.time]
 DEFAULT_PERIODS: tuple[Period, ...] = (
     (dt.time(8, 30), dt.time(12, 0)),
     (dt.time(14, 0), dt.time(17, 30)),
 )
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 # A calendar with no working day for this long is a data error, not a deadline.
 _MAX_DAYS_SEARCHED = 3660
 _PERIOD_PATTERN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")

@@ -8,22 +8,16 @@ import json
 import typer
 from rich.table import Table
 
+from gridgov import clock
 from gridgov.audit.queries import search_audit
 from gridgov.cli.common import console, transaction
-from gridgov.timestamps import local_iso
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"]
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
     # A bare date or time means the deployment's local day (Asia/Shanghai by default).
-    if value is None or value.tzinfo is not None:
-        return value
-    from zoneinfo import ZoneInfo
-
-    from gridgov.settings import get_settings
-
-    return value.replace(tzinfo=ZoneInfo(get_settings().timezone))
+    return None if value is None else clock.from_local(value)
 
 
 def audit(
@@ -52,7 +46,7 @@ def audit(
         )
         rows = [
             {
-                "at": local_iso(entry.at),
+                "at": clock.local_iso(entry.at),
                 "actor": entry.actor,
                 "action": entry.action,
                 "object_type": entry.object_type,

@@ -1,4 +1,5 @@
-"""What every CLI command shares: its transaction, its actor, its error reporting."""
+"""What every CLI command shares: its settings, its transaction, its actor, its error
+reporting."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from typer.core import TyperGroup
 
+from gridgov.deployment import install
 from gridgov.errors import GridgovError
 from gridgov.settings import Settings
 from gridgov.storage.engine import create_engine_for, session_factory
@@ -26,9 +28,29 @@ err_console = Console(stderr=True)
 class _State:
     # Tests bind the CLI to their own (rolled-back) connection through this.
     session_maker: sessionmaker[Session] | None = None
+    # This invocation's settings, read from the environment by start_invocation().
+    settings: Settings | None = None
 
 
 state = _State()
+
+
+def start_invocation() -> Settings:
+    """Read the settings of this invocation from the environment and install what the
+    process shares (timezone, key ring, working hours); the ``gridgov`` command's callback
+    runs it before any command."""
+    try:
+        configured = Settings()
+        install(configured)
+    except ValueError as exc:  # a bad GRIDGOV_* value (pydantic's errors are ValueErrors too)
+        raise GridgovError(f"settings: {exc}") from exc
+    state.settings = configured
+    return configured
+
+
+def settings() -> Settings:
+    """The settings of this invocation (read once, by :func:`start_invocation`)."""
+    return state.settings or start_invocation()
 
 
 class GridgovGroup(TyperGroup):
@@ -55,7 +77,7 @@ def cli_actor() -> str:
 @contextmanager
 def open_engine(*, check_migrated: bool = True) -> Iterator[Engine]:
     """The configured database's engine, disposed (connections closed) at the end."""
-    engine = create_engine_for(Settings().resolved_database_url())
+    engine = create_engine_for(settings().resolved_database_url())
     try:
         if check_migrated:
             ensure_migrated(engine)

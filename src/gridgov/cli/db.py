@@ -6,8 +6,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from gridgov.cases.setup import seed_case_settings
-from gridgov.cli.common import cli_actor, console, new_typer, open_engine
-from gridgov.settings import Settings
+from gridgov.cli.common import cli_actor, console, new_typer, open_engine, settings
 from gridgov.storage import migrate
 
 app = new_typer("Database schema: upgrade, check, current revision.")
@@ -17,9 +16,9 @@ app = new_typer("Database schema: upgrade, check, current revision.")
 def upgrade(revision: str = typer.Argument("heads")) -> None:
     """Apply migrations up to REVISION (default: every head), then add the seed case
     categories and the working calendar where missing. Creates the data folder if needed."""
-    settings = Settings()
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    configured = settings()
+    if configured.database_url is None:
+        configured.data_dir.mkdir(parents=True, exist_ok=True)
     with open_engine(check_migrated=False) as engine:
         migrate.upgrade(engine, revision)
         console.print(f"database at migration {migrate.current_revision(engine)}")

@@ -76,14 +76,12 @@ def cases(
     """Export the case register as XLSX: one row per case located under the node."""
     from gridgov.cases.exporting import export_cases
     from gridgov.reports.resolution import local_period
-    from gridgov.settings import Settings
 
-    timezone = Settings().timezone
     start = end = None
     if from_day is not None or to_day is not None:
         first = from_day.date() if from_day else dt.date(1970, 1, 1)
         last = to_day.date() if to_day else dt.date(9998, 12, 31)
-        start, end = local_period(first, last, timezone=timezone)
+        start, end = local_period(first, last)
     partial = output.with_name(f".{output.name}.partial")
     try:
         with transaction() as session, partial.open("wb") as stream:
@@ -94,7 +92,6 @@ def cases(
                 start=start,
                 end=end,
                 reveal=reveal,
-                timezone=timezone,
             )
         partial.replace(output)
     finally:

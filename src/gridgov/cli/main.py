@@ -6,13 +6,14 @@ from gridgov.cli import db, demo, exporting, importing, keys, open311, posts, te
 from gridgov.cli.audit import audit
 from gridgov.cli.calendar import app as calendar_app
 from gridgov.cli.cases import app as cases_app
-from gridgov.cli.common import new_typer
+from gridgov.cli.common import new_typer, start_invocation
 from gridgov.cli.partition import app as partition_app
 from gridgov.cli.report import app as report_app
 from gridgov.cli.serve import serve
 from gridgov.cli.worker import worker
 
 app = new_typer("gridgov: grid-based grassroots governance.")
+app.callback()(start_invocation)
 app.add_typer(db.app, name="db")
 app.add_typer(partition_app, name="partition")
 app.add_typer(territory.app, name="territory")

@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 
 from gridgov.cli.common import cli_actor, console, new_typer, transaction
+from gridgov.clock import local_iso
 from gridgov.open311 import keys as open311_keys
-from gridgov.timestamps import local_iso
 
 app = new_typer("Open311 GeoReport v2: the API keys its clients post requests with.")
 keys_app = new_typer("API keys: create (shown once), list, revoke.")

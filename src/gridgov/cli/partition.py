@@ -8,7 +8,8 @@ from typing import Any
 import typer
 from rich.table import Column, Table
 
-from gridgov.cli.common import cli_actor, console, new_typer, transaction
+from gridgov.cli.common import cli_actor, console, new_typer, settings, transaction
+from gridgov.clock import local_iso
 from gridgov.errors import ValidationFailed
 from gridgov.partition import queries
 from gridgov.partition.apply import check_apply_plan, check_rollback_plan
@@ -16,8 +17,6 @@ from gridgov.partition.models import PartitionPlan
 from gridgov.partition.plans import check_bounds, check_create_plan, parse_range
 from gridgov.partition.preview import write_preview
 from gridgov.partition.schemas import PlanListItem, PlanOut
-from gridgov.settings import Settings
-from gridgov.timestamps import local_iso
 
 app = new_typer("Grid division plans: compute, look, apply, roll back.")
 
@@ -128,7 +127,7 @@ def plan(
             locks=lock,
             actor=cli_actor(),
         )
-        path = write_preview(session, made, data_dir=Settings().data_dir)
+        path = write_preview(session, made, data_dir=settings().data_dir)
         out = PlanOut.of(made)
     if as_json:
         typer.echo(

@@ -13,8 +13,6 @@ from gridgov import clock
 from gridgov.cli.common import console, new_typer, transaction
 from gridgov.reports.resolution import Measures, local_period, resolution_report
 from gridgov.reports.schemas import ResolutionReportOut
-from gridgov.settings import Settings
-from gridgov.timestamps import local_iso
 
 app = new_typer("Reports: the measures leaders look at.")
 
@@ -36,7 +34,7 @@ def resolution(
     """Cases CREATED in the period under a node: where and how fast they were solved, and
     the same per child node (villages of a town, grids of a village)."""
     first, last = from_day.date(), to_day.date()
-    start, end = local_period(first, last, timezone=Settings().timezone)
+    start, end = local_period(first, last)
     with transaction() as session:
         report = resolution_report(
             session, territory_code=territory, start=start, end=end, now=clock.now()
@@ -45,7 +43,7 @@ def resolution(
     if as_json:
         typer.echo(json.dumps(out.model_dump(mode="json", by_alias=True), ensure_ascii=False))
         return
-    as_of = local_iso(report.generated_at.replace(microsecond=0))
+    as_of = clock.local_iso(report.generated_at.replace(microsecond=0))
     title = f"Cases created {first} to {last} under {territory}, as of {as_of}"
     rows = [report.territory, *report.children]
     if report.at_node is not None:

@@ -6,9 +6,8 @@ import typer
 import uvicorn
 
 from gridgov.api.app import create_app
-from gridgov.cli.common import console
+from gridgov.cli.common import console, settings
 from gridgov.jobs.worker import embedded_worker
-from gridgov.settings import Settings
 
 
 def serve(
@@ -16,15 +15,15 @@ def serve(
     port: int = typer.Option(None, help="Port (default GRIDGOV_PORT, 8000)."),
 ) -> None:
     """Serve the API and its docs on HOST:PORT."""
-    settings = Settings()
-    host = host or settings.host
-    port = port or settings.port
-    app = create_app(settings=settings)
+    configured = settings()
+    host = host or configured.host
+    port = port or configured.port
+    app = create_app(settings=configured)
     console.print(
         f"gridgov serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)"
     )
     # The job worker (case timers, notifications) runs in this process unless turned off.
-    with embedded_worker(app.state.session_maker, enabled=settings.embedded_worker) as job:
+    with embedded_worker(app.state.session_maker, enabled=configured.embedded_worker) as job:
         if job is not None:
             console.print("job worker running in this process (GRIDGOV_EMBEDDED_WORKER=false: off)")
         uvicorn.run(app, host=host, port=port, log_level="info")

@@ -14,7 +14,7 @@ import typer
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridgov import clock
-from gridgov.cli.common import console, err_console, open_engine, state
+from gridgov.cli.common import console, err_console, open_engine, settings, state
 from gridgov.jobs.worker import DEFAULT_INTERVAL, Worker
 from gridgov.storage.engine import session_factory
 
@@ -75,7 +75,7 @@ def worker(
     stop = threading.Event()
     pretend = _pretend_time(at, once=once)
     with _session_maker() as maker:
-        job = Worker(maker, interval=interval, stop=stop)
+        job = Worker(maker, settings=settings(), interval=interval, stop=stop)
         if not once:
             console.print(f"gridgov worker running (idle interval {interval:g}s); Ctrl-C stops")
             with _stop_on_signals(stop):

@@ -24,8 +24,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridgov import clock
 from gridgov.cases.calendar import ensure_calendar_seeded
+from gridgov.deployment import install
 from gridgov.jobs import escalation
 from gridgov.jobs.delivery import deliver_outbox_step
+from gridgov.settings import Settings
 from gridgov.storage.engine import begin_as_writer
 
 log = logging.getLogger("gridgov.worker")
@@ -69,14 +71,21 @@ class RoundResult:
 
 
 class Worker:
+    """Given ``settings``, the worker installs them for its process (timezone, key ring,
+    working hours: gridgov.deployment), as ``gridgov worker`` does; without, it runs on
+    what its process installed (the one embedded in ``gridgov serve`` shares the app's)."""
+
     def __init__(
         self,
         session_maker: sessionmaker[Session],
         *,
+        settings: Settings | None = None,
         steps: Iterable[Step] = STEPS,
         interval: float = DEFAULT_INTERVAL,
         stop: threading.Event | None = None,
     ) -> None:
+        if settings is not None:
+            install(settings)
         self.session_maker = session_maker
         self.steps = tuple(steps)
         self.interval = interval

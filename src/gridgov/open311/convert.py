@@ -19,7 +19,7 @@ import datetime as dt
 from typing import Any
 
 from gridgov.cases.models import OPEN_STATES, Case, CaseCategory
-from gridgov.timestamps import local_iso
+from gridgov.clock import local_iso
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS_MIME = ("text/xml", "application/json")

@@ -34,7 +34,6 @@ from gridgov.partition.plans import posts_on
 from gridgov.partition.state import load_scope
 from gridgov.posts.actions import check_end_post
 from gridgov.posts.models import Post
-from gridgov.registry.actions import local_today
 from gridgov.registry.models import Household, RegistryEvent, Resident
 from gridgov.territory.actions import check_create_territory, check_retire_territory
 from gridgov.territory.codes import ancestors
@@ -253,7 +252,7 @@ def _record_moves(
     actor: str,
 ) -> None:
     """A ``unit_changed`` registry event per moved household, as a move by hand records."""
-    today, now = local_today(), clock.now()
+    today, now = clock.today(), clock.now()
 
     def unit(code: str) -> str | None:
         return code if len(code) == 17 else None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -42,7 +41,6 @@ from gridgov.registry.validation import (
     clean_text,
     id_number_disagreement,
 )
-from gridgov.settings import get_settings
 from gridgov.territory.models import Territory
 
 UNSET: Any = object()
@@ -71,11 +69,6 @@ class _Problems(dict[str, str]):
             raise ValidationFailed(message, fields=dict(self))
 
 
-def local_today() -> dt.date:
-    """Today where the registry is kept (Asia/Shanghai by default), not in UTC."""
-    return clock.now().astimezone(ZoneInfo(get_settings().timezone)).date()
-
-
 def _blank(value: str | None) -> bool:
     return value is None or not value.strip()
 
@@ -89,7 +82,7 @@ def _text(problems: _Problems, field: str, value: str | None, *, max_length: int
 def _clean_occurred_on(
     problems: _Problems, value: dt.date | None, *, not_before: dt.date | None = None
 ) -> dt.date:
-    today = local_today()
+    today = clock.today()
     if value is None:
         return today
     if value > today:
@@ -282,7 +275,7 @@ def check_create_household(
         lat=lat,
     )
     problems.raise_if_any()
-    return _insert_household(session, values, actor=actor, occurred_on=local_today())
+    return _insert_household(session, values, actor=actor, occurred_on=clock.today())
 
 
 def check_update_household(
@@ -434,7 +427,7 @@ def _clean_birth_date(problems: _Problems, birth_date: dt.date | None) -> dt.dat
     if birth_date is None:
         problems.add("birth_date", "required")
         return None
-    return problems.check("birth_date", clean_birth_date, birth_date, today=local_today())
+    return problems.check("birth_date", clean_birth_date, birth_date, today=clock.today())
 
 
 def _clean_key_groups(
@@ -564,7 +557,7 @@ def check_create_resident(
     )
     problems.raise_if_any()
     return _insert_resident(
-        session, household, values, codes, kind="registered", occurred_on=local_today(), actor=actor
+        session, household, values, codes, kind="registered", occurred_on=clock.today(), actor=actor
     )
 
 
@@ -626,7 +619,7 @@ def check_update_resident(
     resident.updated_at = clock.now()
     # A tag change alone must still bump the version, even when the clock has not moved.
     flag_modified(resident, "updated_at")
-    _record_resident_event(session, resident, "updated", local_today(), changes, actor)
+    _record_resident_event(session, resident, "updated", clock.today(), changes, actor)
     _flush(session)
     return resident
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,7 +28,6 @@ from gridgov.registry import import_rules as rules
 from gridgov.registry.bulk_insert import Progress, bulk_insert
 from gridgov.registry.models import Household, KeyGroup, Resident, ResidentKeyGroup, personal_hash
 from gridgov.registry.tables import EXTRA_CELLS, TableRows, read_table, read_table_bytes
-from gridgov.settings import get_settings
 from gridgov.territory.codes import common_ancestor
 from gridgov.territory.models import Territory
 
@@ -357,7 +355,7 @@ def import_residents(
     problems = _Problems()
     columns = _ColumnCheck(rows, RESIDENT_COLUMNS, RESIDENT_REQUIRED)
     key_groups = set(session.scalars(select(KeyGroup.code).where(KeyGroup.active.is_(True))))
-    today = clock.now().astimezone(ZoneInfo(get_settings().timezone)).date()
+    today = clock.today()
     parsed = [
         rules.resident_fields(reader, key_groups=key_groups, today=today)
         for _, reader in _checked_rows(rows, columns, problems, progress)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov import clock
 from gridgov.errors import Conflict
 from gridgov.posts.actions import do_end_posts_of_resident
 from gridgov.registry.actions import (
@@ -30,7 +31,6 @@ from gridgov.registry.actions import (
     _record_household_event,
     _record_resident_event,
     _validated_newcomer,
-    local_today,
 )
 from gridgov.registry.models import Household, Resident
 from gridgov.registry.validation import clean_relation
@@ -209,7 +209,7 @@ def check_record_move_in(
     person = {
         "name": name or "",
         "sex": sex or "",
-        "birth_date": birth_date or local_today(),
+        "birth_date": birth_date or clock.today(),
         "id_number": id_number,
         "phone": phone,
         "relation_to_head": relation_to_head or "",

@@ -14,7 +14,6 @@ from gridgov.errors import NotFound
 from gridgov.posts.models import Post
 from gridgov.privacy import mask_id_number, mask_phone
 from gridgov.registry.models import Household, RegistryEvent, Resident, ResidentKeyGroup
-from gridgov.timestamps import local_iso
 
 
 def _person(resident: Resident, *, masked: bool) -> dict[str, Any]:
@@ -62,7 +61,7 @@ def export_resident_data(session: Session, resident_id: str, *, actor: str) -> d
         actor=actor,
     )
     return {
-        "exported_at": local_iso(clock.now()),
+        "exported_at": clock.local_iso(clock.now()),
         "resident": {**_person(resident, masked=False), "key_groups": sorted(tags)},
         "household": {
             "id": household.id,
@@ -78,7 +77,7 @@ def export_resident_data(session: Session, resident_id: str, *, actor: str) -> d
                 "kind": e.kind,
                 "occurred_on": e.occurred_on.isoformat(),
                 "details": e.details,
-                "recorded_at": local_iso(e.recorded_at),
+                "recorded_at": clock.local_iso(e.recorded_at),
             }
             for e in events
         ],

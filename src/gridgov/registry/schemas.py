@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gridgov import clock
 from gridgov.privacy import mask_id_number, mask_phone
-from gridgov.registry.actions import local_today
 from gridgov.registry.models import Household, KeyGroup, RegistryEvent, Resident
 from gridgov.timestamps import LocalTimestamp
 
@@ -176,7 +176,7 @@ class ResidentOut(BaseModel):
             name=resident.name,
             sex=resident.sex,
             birth_date=resident.birth_date,
-            age=age_on(resident.birth_date, local_today()),
+            age=age_on(resident.birth_date, clock.today()),
             id_number=resident.id_number
             if "id_number" in reveal
             else mask_id_number(resident.id_number),

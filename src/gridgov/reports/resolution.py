@@ -27,11 +27,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlalchemy.orm import Session
 
+from gridgov import clock
 from gridgov.accounts.access import require
 from gridgov.accounts.policy import allows
 from gridgov.cases.models import CASE_STATES, OPEN_STATES, Case
@@ -101,17 +101,12 @@ class ResolutionReport:
     period_basis: str = PERIOD_BASIS
 
 
-def local_period(
-    first_day: dt.date, last_day: dt.date, *, timezone: str
-) -> tuple[dt.datetime, dt.datetime]:
+def local_period(first_day: dt.date, last_day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """``[start, end)`` in UTC for the local days ``first_day`` to ``last_day`` inclusive
-    (the API's ``from`` and ``to``)."""
+    (the API's ``from`` and ``to``), in the deployment's timezone."""
     if last_day < first_day:
         raise ValidationFailed.field("to", f"{last_day} is before from ({first_day})")
-    zone = ZoneInfo(timezone)
-    start = dt.datetime.combine(first_day, dt.time(), tzinfo=zone)
-    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    return clock.day_span(first_day, last_day)
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from gridgov import clock
@@ -24,7 +24,6 @@ router = APIRouter(tags=["reports"])
 
 @router.get("/reports/resolution", response_model=ResolutionReportOut)
 def get_resolution_report(
-    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
     territory: Annotated[str, Query(description="that node and everything under it")],
@@ -35,7 +34,7 @@ def get_resolution_report(
 ) -> ResolutionReportOut:
     """Resolution measures of the cases CREATED from ``from`` to ``to`` (local days of the
     deployment's timezone) and located under ``territory``, and the same per child node."""
-    start, end = local_period(from_date, to_date, timezone=request.app.state.settings.timezone)
+    start, end = local_period(from_date, to_date)
     report = resolution_report(
         session,
         territory_code=territory,
@@ -49,7 +48,6 @@ def get_resolution_report(
 
 @router.get("/exports/cases.xlsx", response_class=Response, tags=["imports"])
 def export_cases_xlsx(
-    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
     territory: Annotated[str, Query(description="export this node and everything under it")],
@@ -64,11 +62,10 @@ def export_cases_xlsx(
     masked."""
     clean_territory_filter(territory)
     require_target(principal, "read", "import_export", territory, field="territory")
-    timezone = request.app.state.settings.timezone
     start = end = None
     if from_date is not None or to_date is not None:
         start, end = local_period(
-            from_date or dt.date(1970, 1, 1), to_date or dt.date(9998, 12, 31), timezone=timezone
+            from_date or dt.date(1970, 1, 1), to_date or dt.date(9998, 12, 31)
         )
     buffer = io.BytesIO()
     export_cases(
@@ -78,7 +75,6 @@ def export_cases_xlsx(
         start=start,
         end=end,
         principal=principal,
-        timezone=timezone,
     )
     return Response(
         content=buffer.getvalue(),

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 import gridgov.storage.models  # noqa: F401 - registers every table on the metadata
-from gridgov.settings import get_settings
+from gridgov.settings import Settings
 from gridgov.storage.base import Base
 from gridgov.storage.engine import create_engine_for
 
@@ -28,6 +28,6 @@ connection = context.config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    engine = create_engine_for(get_settings().resolved_database_url())
+    engine = create_engine_for(Settings().resolved_database_url())
     with engine.begin() as own_connection:
         _run(own_connection)
