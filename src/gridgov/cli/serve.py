@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from gridgov.api.app import create_app
 from gridgov.cli.common import console
 from gridgov.jobs.worker import embedded_worker
 from gridgov.settings import Settings
@@ -16,6 +15,9 @@ def serve(
     port: int = typer.Option(None, help="Port (default GRIDGOV_PORT, 8000)."),
 ) -> None:
     """Serve the API and its docs on HOST:PORT."""
+    # The API loads every router (and the division engine): only this command needs it.
+    from gridgov.api.app import create_app
+
     settings = Settings()
     host = host or settings.host
     port = port or settings.port
