@@ -21,8 +21,9 @@ run: install
 	$(BIN)/gridgov serve
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/lint-imports
 
 ## Set up, lint, then the whole test suite (SQLite, and PostgreSQL when reachable).
 test: lint

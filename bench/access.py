@@ -46,18 +46,18 @@ os.environ.setdefault(
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, event
-from sqlalchemy.orm import Session
 
 from gridgov import clock
 from gridgov.accounts.actions import check_assign_role, check_create_user
 from gridgov.accounts.principal import Principal, principal_for
 from gridgov.crypto import encrypt, keyed_hash
+from gridgov.database.migrate import upgrade
+from gridgov.database.sessions import session_factory
 from gridgov.deployment import install
 from gridgov.ids import new_id
 from gridgov.registry.queries import list_residents
 from gridgov.settings import Settings
 from gridgov.storage.engine import create_engine_for
-from gridgov.storage.migrate import upgrade
 from gridgov.territory.codes import child_code
 
 POSTGRES_URL = os.environ.get(
@@ -260,7 +260,7 @@ def build_county(engine: Engine, towns: list[Town], seed: int) -> int:
 def make_users(engine: Engine, town: Town) -> dict[str, Principal]:
     """A grid leader of the town's first grid and a town official, via the real actions."""
     principals = {}
-    with Session(engine) as session, session.begin():
+    with session_factory(engine)() as session, session.begin():
         for role, code in (("grid_leader", town.first_grid()), ("town_official", town.code)):
             user = check_create_user(
                 session,
@@ -307,7 +307,7 @@ class Case:
 
     def call(self, engine: Engine) -> float:
         start = time.perf_counter()
-        with Session(engine) as session, session.begin():
+        with session_factory(engine)() as session, session.begin():
             rows, total = list_residents(session, limit=PAGE, offset=0, **self.kwargs)
         elapsed = time.perf_counter() - start
         assert len(rows) == min(PAGE, total)

@@ -65,7 +65,6 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy import Table as SqlTable
-from sqlalchemy.orm import Session
 
 from gridgov import clock
 from gridgov.accounts import tokens
@@ -75,11 +74,12 @@ from gridgov.api.deps import SessionDep
 from gridgov.cases.calendar import seed_calendar
 from gridgov.cases.categories import seed_categories
 from gridgov.cases.models import CaseCategory
+from gridgov.database.migrate import upgrade
+from gridgov.database.sessions import session_factory
 from gridgov.deployment import install
 from gridgov.ids import new_id
 from gridgov.settings import Settings
 from gridgov.storage.engine import create_engine_for
-from gridgov.storage.migrate import upgrade
 from gridgov.territory.actions import check_create_territory
 from gridgov.territory.codes import child_code
 
@@ -144,7 +144,7 @@ def sqlite_file() -> Iterator[tuple[Engine, str]]:
 
 def seed(engine: Engine) -> dict[str, Any]:
     """Categories and the working calendar, through the real seeds."""
-    with Session(engine) as session, session.begin():
+    with session_factory(engine)() as session, session.begin():
         session.info["actor"] = ACTOR
         seed_categories(session, actor=ACTOR)
         seed_calendar(session, actor=ACTOR)
@@ -170,7 +170,7 @@ def small_town(engine: Engine) -> tuple[list[tuple[float, float]], str]:
     """A town of 4 villages x 4 grids x 4 units with polygons (real actions), a village
     secretary and a bearer token. Returns the centres of the units and the token."""
     centres: list[tuple[float, float]] = []
-    with Session(engine) as session, session.begin():
+    with session_factory(engine)() as session, session.begin():
         session.info["actor"] = ACTOR
 
         def node(code: str, level: str, parent: str | None, box: dict | None) -> None:
@@ -360,7 +360,7 @@ def intake_part(backend: str, requests: int) -> None:
     with opened as (engine, url):
         category = seed(engine)
         CATEGORY_CODE[:] = [category["code"]]
-        with Session(engine) as session, session.begin():
+        with session_factory(engine)() as session, session.begin():
             MINIMAL.create_all(session.connection())
         centres, token = small_town(engine)
         with server(url) as base:
@@ -598,7 +598,7 @@ def sweep_part(total: int, overdue: int, keep: bool) -> None:
         steps = escalated = 0
         start = time.perf_counter()
         while True:
-            with Session(engine) as session, session.begin():
+            with session_factory(engine)() as session, session.begin():
                 done = run_escalation_step_of()(session, now=now)
             steps += 1
             escalated += done
@@ -710,7 +710,7 @@ def report_part(total: int, repeat: int, keep: bool, show_plans: bool = False) -
         now = clock.now()
 
         def run_report(code: str, begin: dt.datetime, end: dt.datetime) -> int:
-            with Session(engine) as session, session.begin():
+            with session_factory(engine)() as session, session.begin():
                 report = resolution_report(
                     session, territory_code=code, start=begin, end=end, now=now
                 )

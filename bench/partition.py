@@ -36,7 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
-from gridgov.partition import GRID_BOUNDS, UNIT_BOUNDS, PreviousDivision, divide
+from gridgov.partition.algorithm import divide
+from gridgov.partition.constraints import GRID_BOUNDS, UNIT_BOUNDS
+from gridgov.partition.division import PreviousDivision
 from gridgov.partition.graph import DEFAULT_LINK_CAP_M
 from gridgov.partition.metrics import contiguous_parts, polsby_popper, share_in_bounds
 from gridgov.partition.polygons import union_by_label, voronoi_cells

@@ -33,10 +33,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
 from gridgov import clock
+from gridgov.database.migrate import upgrade
+from gridgov.database.sessions import session_factory
 from gridgov.deployment import install
 from gridgov.ids import new_id
 from gridgov.registry.importing import (
@@ -49,7 +50,6 @@ from gridgov.registry.importing import (
 from gridgov.registry.models import Household, Resident
 from gridgov.settings import Settings
 from gridgov.storage.engine import create_engine_for
-from gridgov.storage.migrate import upgrade
 from gridgov.territory.actions import check_create_territory
 from gridgov.territory.codes import child_code
 
@@ -213,7 +213,7 @@ def postgres_database(_work: Path) -> Iterator[Engine]:
 
 def build_territory(engine: Engine, layout: Layout) -> None:
     """The tree through the real territory actions, as a deployment would build it."""
-    with Session(engine) as session, session.begin():
+    with session_factory(engine)() as session, session.begin():
 
         def create(code: str, level: str, parent: str | None) -> None:
             name = f"{level} {code}"
@@ -251,7 +251,7 @@ def empty_registry(engine: Engine) -> None:
 
 
 def count_rows(engine: Engine) -> tuple[int, int]:
-    with Session(engine) as session:
+    with session_factory(engine)() as session:
         households = session.scalar(select(func.count()).select_from(Household)) or 0
         residents = session.scalar(select(func.count()).select_from(Resident)) or 0
     return households, residents
@@ -262,7 +262,7 @@ def count_rows(engine: Engine) -> tuple[int, int]:
 
 def real_import(engine: Engine, kind: str, path: Path) -> int:
     importer = import_households if kind == "households" else import_residents
-    with Session(engine) as session, session.begin():
+    with session_factory(engine)() as session, session.begin():
         return importer(session, read_table(path), actor=ACTOR).rows
 
 

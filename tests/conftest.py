@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridgov import clock
 from gridgov.api.app import create_app
 from gridgov.cli import common as cli_common
+from gridgov.database.migrate import upgrade
+from gridgov.database.sessions import session_factory
 from gridgov.deployment import install
 from gridgov.settings import Settings
 from gridgov.storage.engine import create_engine_for
-from gridgov.storage.migrate import upgrade
 
 # Fixed test keys, so no test writes a secrets file and every process agrees.
 os.environ.setdefault("GRIDGOV_SECRET_KEY", "test-secret-key-" + "x" * 32)
@@ -164,9 +165,7 @@ def connection(engine: Engine) -> Iterator[Connection]:
 
 @pytest.fixture
 def session_maker(connection: Connection) -> sessionmaker[Session]:
-    return sessionmaker(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
+    return session_factory(connection, join_transaction_mode="create_savepoint")
 
 
 @pytest.fixture

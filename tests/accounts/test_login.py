@@ -149,7 +149,8 @@ def test_an_inactive_user_cannot_log_in(session) -> None:
 
 def test_the_limit_holds_across_processes_and_restarts(fresh_database) -> None:
     """Two engines stand for two server processes (or one restarted): the count is in rows."""
-    from gridgov.storage.engine import create_engine_for, session_factory
+    from gridgov.database.sessions import session_factory
+    from gridgov.storage.engine import create_engine_for
 
     fresh_database.migrate()
     engines = [create_engine_for(fresh_database.url) for _ in range(2)]

@@ -32,7 +32,7 @@ from gridgov.accounts.principal import Principal, principal_for
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
 from gridgov.cases.photos import check_add_photo
 from gridgov.notify.models import Notification, OutboxMessage
-from gridgov.partition.bisection import Bounds
+from gridgov.partition.constraints import Bounds
 from gridgov.partition.models import PartitionPlan
 from gridgov.partition.plans import check_create_plan
 from gridgov.posts.actions import check_start_post

@@ -18,8 +18,8 @@ from gridgov.api.app import create_app
 from gridgov.audit.queries import search_audit
 from gridgov.cases.categories import seed_categories
 from gridgov.cases.models import Case, CasePhoto
+from gridgov.database.sessions import session_factory
 from gridgov.settings import Settings
-from gridgov.storage.engine import session_factory
 from tests.factories.access import bearer, make_user
 from tests.factories.cases import centre, draw_polygons
 from tests.factories.registry import make_household, make_resident

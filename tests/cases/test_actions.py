@@ -19,9 +19,9 @@ from gridgov.cases.actions import (
     do_warn,
 )
 from gridgov.cases.models import Case, CaseFollower
+from gridgov.database.sessions import session_factory
 from gridgov.errors import Conflict, PermissionDenied, ValidationFailed
 from gridgov.jobs.escalation import run_auto_close_step, run_escalation_step, run_warning_step
-from gridgov.storage.engine import session_factory
 from tests.cases.case_world import MONDAY_9AM, World, events, make_world, outbox, report
 
 HOUR = dt.timedelta(hours=1)

@@ -13,9 +13,9 @@ from gridgov.cases.categories import check_update_category, seed_categories
 from gridgov.cases.duplicates import haversine_m, possible_duplicates
 from gridgov.cases.intake import check_report_case, max_email_length
 from gridgov.cases.models import Case, CaseCategory, CaseEvent, CaseFollower
+from gridgov.database.sessions import session_factory
 from gridgov.errors import ValidationFailed
 from gridgov.notify.models import OutboxMessage
-from gridgov.storage.engine import session_factory
 from gridgov.territory.actions import check_update_territory
 from tests.factories.access import make_user
 from tests.factories.cases import centre, draw_polygons, make_case

@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from gridgov.cases.photos import PhotoTooLarge, check_add_photo, image_format, photo_file
+from gridgov.database.sessions import session_factory
 from gridgov.errors import NotFound, ValidationFailed
-from gridgov.storage.engine import session_factory
 from tests.factories.cases import make_case
 from tests.factories.territory import make_tree
 

@@ -4,7 +4,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gridgov.cli.main import app
-from gridgov.storage import migrate
+from gridgov.database import migrate
 
 runner = CliRunner()
 

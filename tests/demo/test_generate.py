@@ -25,11 +25,11 @@ from gridgov.demo.generate import (
 from gridgov.demo.island import VILLAGE_NAMES, Projection
 from gridgov.registry.models import RELATIONS
 from gridgov.registry.validation import (
-    FieldProblem,
     clean_id_number,
     clean_mobile_phone,
     id_number_disagreement,
 )
+from gridgov.validation import FieldProblem
 
 KEY_GROUP_CODES = {
     "elderly_alone",

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gridgov.database.sessions import session_factory
 from gridgov.jobs.delivery import MAX_ATTEMPTS, deliver_outbox_step
 from gridgov.notify.models import Notification, OutboxMessage
 from gridgov.notify.outbox import enqueue
-from gridgov.storage.engine import session_factory
 from tests.factories.access import make_user
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridgov import clock
 from gridgov.cases.actions import check_transition
 from gridgov.cases.models import Case, CaseEvent
+from gridgov.database.sessions import session_factory
 from gridgov.jobs.escalation import (
     STEPS,
     run_auto_close_step,
@@ -21,7 +22,7 @@ from gridgov.jobs.escalation import (
     run_warning_step,
 )
 from gridgov.notify.models import OutboxMessage
-from gridgov.storage.engine import create_engine_for, session_factory
+from gridgov.storage.engine import create_engine_for
 from tests.cases.case_world import MONDAY_9AM, World, make_world, report
 
 HOUR = dt.timedelta(hours=1)

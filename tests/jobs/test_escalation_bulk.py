@@ -17,10 +17,10 @@ from gridgov.audit.models import AuditEntry
 from gridgov.cases import bulk_steps
 from gridgov.cases.actions import check_transition, do_auto_escalate, do_warn
 from gridgov.cases.models import Case, CaseEvent
+from gridgov.cases.recipients import handlers_of, handlers_of_nodes
 from gridgov.cases.sweep import Sweep
 from gridgov.jobs.escalation import run_escalation_step, run_warning_step
 from gridgov.notify.models import OutboxMessage
-from gridgov.notify.recipients import handlers_of, handlers_of_nodes
 from gridgov.posts.actions import check_start_post
 from tests.cases.case_world import MONDAY_9AM, World, events, make_world, report
 from tests.factories.access import make_user

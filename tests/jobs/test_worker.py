@@ -23,11 +23,11 @@ from gridgov.cases.categories import seed_categories
 from gridgov.cases.intake import check_report_case
 from gridgov.cases.models import CalendarDay, Case
 from gridgov.cli.main import app
+from gridgov.database.sessions import session_factory
 from gridgov.jobs.worker import STEPS, Step, Worker, embedded_worker
 from gridgov.notify.models import Notification, OutboxMessage
 from gridgov.notify.outbox import enqueue
 from gridgov.settings import Settings
-from gridgov.storage.engine import session_factory
 from tests.factories.access import make_user
 from tests.factories.registry import make_household
 from tests.factories.territory import make_tree

@@ -9,7 +9,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.partition import Bounds
+from gridgov.partition.constraints import Bounds
 from gridgov.partition.plans import check_create_plan
 from gridgov.posts.actions import check_start_post
 from gridgov.registry.models import Household, Resident

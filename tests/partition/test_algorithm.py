@@ -5,8 +5,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gridgov.partition import GRID_BOUNDS, UNIT_BOUNDS, Bounds, divide
-from gridgov.partition.algorithm import allocate_counts
+from gridgov.partition.algorithm import allocate_counts, divide
+from gridgov.partition.constraints import GRID_BOUNDS, UNIT_BOUNDS, Bounds
 from gridgov.partition.metrics import contiguous_parts
 from tests.partition.helpers import EXAMPLES, grid_of_points, points_of, random_villages
 

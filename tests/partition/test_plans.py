@@ -12,9 +12,9 @@ from gridgov import clock
 from gridgov.accounts.models import RoleAssignment
 from gridgov.audit.models import AuditEntry
 from gridgov.errors import Conflict, ValidationFailed
-from gridgov.partition import Bounds
 from gridgov.partition.apply import check_apply_plan, check_rollback_plan
-from gridgov.partition.plans import check_bounds, check_create_plan, parse_range
+from gridgov.partition.constraints import Bounds, check_bounds, parse_range
+from gridgov.partition.plans import check_create_plan
 from gridgov.posts.models import Post
 from gridgov.registry.actions import check_update_household
 from gridgov.registry.models import Household, RegistryEvent, Resident

@@ -7,11 +7,11 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from gridgov.database.sessions import session_factory
 from gridgov.errors import Conflict
-from gridgov.partition import Bounds
 from gridgov.partition.apply import check_apply_plan
+from gridgov.partition.constraints import Bounds
 from gridgov.partition.models import PartitionPlan
-from gridgov.storage.engine import session_factory
 from tests.partition.plan_helpers import located_village, plan_village
 
 

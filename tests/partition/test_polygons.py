@@ -3,7 +3,7 @@
 import numpy as np
 import shapely
 
-from gridgov.partition import divide
+from gridgov.partition.algorithm import divide
 from gridgov.partition.synthetic import FRAME, make_territory
 from tests.partition.helpers import grid_of_points, points_of
 

@@ -4,7 +4,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gridgov.partition import GRID_BOUNDS, PreviousDivision, divide
+from gridgov.partition.algorithm import divide
+from gridgov.partition.constraints import GRID_BOUNDS
+from gridgov.partition.division import PreviousDivision
 from tests.partition.helpers import EXAMPLES, Points, grid_of_points, points_of, random_villages
 from tests.partition.test_algorithm import check_division
 

@@ -11,7 +11,8 @@ from gridgov.errors import Conflict, ValidationFailed
 from gridgov.posts.actions import check_end_post, check_hand_over, check_start_post
 from gridgov.posts.models import Post
 from gridgov.posts.queries import current_holder, list_posts
-from gridgov.registry.life_events import check_record_death
+from gridgov.registry.life_events import check_record_death, check_record_move_out
+from gridgov.registry.models import RegistryEvent
 from tests.factories.registry import make_household, make_resident
 from tests.factories.territory import ACTOR, make_tree
 
@@ -218,3 +219,26 @@ def test_death_ends_the_residents_posts(session, grid_and_people) -> None:
     check_record_death(session, people[0], occurred_on=later, actor=ACTOR)
     assert post.end_date == later and "deceased" in post.end_reason
     assert current_holder(session, post_type="grid_leader", territory_code=grid.code) is None
+
+
+def test_moving_away_ends_the_residents_posts_and_the_event_names_them(
+    session, grid_and_people
+) -> None:
+    _tree, grid, people = grid_and_people
+    post = check_start_post(
+        session,
+        resident_id=people[1].id,
+        post_type="grid_leader",
+        territory_code=grid.code,
+        start_date=DAY,
+        actor=ACTOR,
+    )
+    later = DAY + dt.timedelta(days=3)
+    check_record_move_out(session, people[1], occurred_on=later, actor=ACTOR)
+    assert post.end_date == later and "moved out" in post.end_reason
+    event = session.scalars(
+        select(RegistryEvent).where(
+            RegistryEvent.resident_id == people[1].id, RegistryEvent.kind == "moved_out"
+        )
+    ).one()
+    assert event.details["posts_ended"] == [post.id]

@@ -10,10 +10,10 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from gridgov.database.sessions import session_factory
 from gridgov.errors import Conflict
 from gridgov.registry.actions import check_create_household, check_create_resident
 from gridgov.registry.models import Resident
-from gridgov.storage.engine import session_factory
 from tests.factories.registry import ACTOR, make_id_number
 from tests.factories.territory import make_tree
 

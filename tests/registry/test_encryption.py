@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from gridgov import crypto
 from gridgov.cli.main import app
+from gridgov.database import migrate
 from gridgov.registry.encryption import do_reencrypt_personal_fields
 from gridgov.settings import Settings
-from gridgov.storage import migrate
 from tests.factories.registry import make_household, make_resident
 from tests.factories.territory import make_tree
 

@@ -19,8 +19,9 @@ from gridgov.registry.importing import (
     read_table_bytes,
 )
 from gridgov.registry.models import Household, Resident, ResidentKeyGroup
-from gridgov.registry.validation import FieldProblem, clean_id_number, clean_mobile_phone
+from gridgov.registry.validation import clean_id_number, clean_mobile_phone
 from gridgov.territory.actions import check_retire_territory
+from gridgov.validation import FieldProblem
 from tests.factories.territory import make_tree
 from tests.registry.import_rows import (
     household_rows,

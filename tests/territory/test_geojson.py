@@ -6,8 +6,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from gridgov.database.sessions import session_factory
 from gridgov.errors import NotFound, ValidationFailed
-from gridgov.storage.engine import session_factory
 from gridgov.territory.actions import check_retire_territory, check_update_territory
 from gridgov.territory.geojson import (
     GeoJSONImportFailed,

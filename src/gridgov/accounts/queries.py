@@ -12,7 +12,8 @@ from gridgov import clock
 from gridgov.accounts.models import LoginEvent, RoleAssignment, User
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.privacy import mask_phone
-from gridgov.registry.validation import FieldProblem, clean_mobile_phone
+from gridgov.registry.validation import clean_mobile_phone
+from gridgov.validation import FieldProblem
 
 USERNAME_PATTERN = re.compile(r"[a-z][a-z0-9_.-]{2,63}")
 _PHONE_LIKE = re.compile(r"\+?[\d\s\-()]{7,20}")

@@ -12,10 +12,11 @@ from gridgov.api.errors import install_error_handlers
 from gridgov.api.headers import SecurityHeaders
 from gridgov.api.limits import BodySizeLimit
 from gridgov.api.routers import ROUTERS, open311
+from gridgov.database.migrate import ensure_migrated
+from gridgov.database.sessions import session_factory
 from gridgov.deployment import install
 from gridgov.settings import Settings
-from gridgov.storage.engine import create_engine_for, session_factory
-from gridgov.storage.migrate import ensure_migrated
+from gridgov.storage.engine import create_engine_for
 
 
 def create_app(

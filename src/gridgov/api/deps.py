@@ -35,14 +35,6 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def actor_of(user: _security.CurrentUserDep) -> str:
-    """Who is acting, as writes record it: ``user:<username>`` of the token's user."""
-    return f"user:{user.username}"
-
-
-ActorDep = Annotated[str, Depends(actor_of)]
-
-
 class Paging:
     def __init__(
         self,
@@ -54,7 +46,3 @@ class Paging:
 
 
 PagingDep = Annotated[Paging, Depends()]
-
-# Last: security imports SessionDep from here. A module import (not a name) also survives
-# security being imported first; actor_of's annotation is resolved when routes are built.
-from gridgov.api import security as _security  # noqa: E402

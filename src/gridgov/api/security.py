@@ -69,3 +69,11 @@ def authenticated_user(auth: AuthenticatedDep) -> User:
 
 PendingUserDep = Annotated[User, Depends(pending_user)]
 CurrentUserDep = Annotated[User, Depends(authenticated_user)]
+
+
+def actor_of(user: CurrentUserDep) -> str:
+    """Who is acting, as writes record it: ``user:<username>`` of the token's user."""
+    return f"user:{user.username}"
+
+
+ActorDep = Annotated[str, Depends(actor_of)]

@@ -1,5 +1,8 @@
 """Every ORM write is audited automatically, after each flush, in the same transaction.
 
+The listener is installed on the platform's sessions by
+:func:`gridgov.database.sessions.session_factory` (through :func:`install_audit`).
+
 The adapter that owns the transaction says who acts: ``session.info["actor"]`` (and
 ``session.info["request_id"]`` for API requests). Bulk writes that bypass the ORM (imports)
 record one entry themselves through :func:`gridgov.audit.actions.do_record`.
@@ -10,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
 from gridgov import clock
 from gridgov.audit.models import AuditEntry
@@ -104,8 +107,13 @@ def _entries(session: Session) -> list[dict[str, Any]]:
     return entries
 
 
-@event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
     entries = _entries(session)
     if entries:
         session.connection().execute(insert(AuditEntry.__table__), entries)
+
+
+def install_audit(target: sessionmaker[Session] | Session) -> None:
+    """Audit every flush of the sessions ``target`` makes (or of that one session)."""
+    if not event.contains(target, "after_flush", _after_flush):
+        event.listen(target, "after_flush", _after_flush)

@@ -30,9 +30,9 @@ from gridgov.cases.levels import HANDLER_ROLE, handler_code_for, rank
 from gridgov.cases.models import OPEN_STATES, Case, CaseEvent, CaseFollower
 from gridgov.cases.notices import notify
 from gridgov.cases.queries import access_case
+from gridgov.cases.recipients import followers_of
 from gridgov.cases.sweep import Sweep
 from gridgov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from gridgov.notify.recipients import followers_of
 
 SYSTEM_ACTOR = "system"
 # Actions that need a note, and what the note is.

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from gridgov.cases.levels import rank
 from gridgov.cases.models import CASE_LEVELS, CaseCategory
 from gridgov.errors import Conflict, NotFound, ValidationFailed
+from gridgov.validation import Problems
 
 UNSET: Any = object()
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,15}(\.[a-z][a-z0-9_]{0,14})?$")
@@ -154,21 +155,19 @@ def clean_deadlines(deadlines: Any, default_level: str) -> dict[str, dict[str, i
     and every level above it up to the town (an escalated case needs one there too)."""
     if not isinstance(deadlines, dict) or not deadlines:
         raise ValidationFailed.field("deadlines", "a limit by level, e.g. {'grid': {'days': 2}}")
-    problems: dict[str, str] = {}
+    problems = Problems()
     for level, limit in deadlines.items():
         if level not in CASE_LEVELS:
-            problems[f"deadlines.{level}"] = f"not a level; one of {', '.join(CASE_LEVELS)}"
+            problems.add(f"deadlines.{level}", f"not a level; one of {', '.join(CASE_LEVELS)}")
             continue
         why = _problem_with_limit(limit)
         if why is not None:
-            problems[f"deadlines.{level}"] = why
+            problems.add(f"deadlines.{level}", why)
     if default_level in CASE_LEVELS:
         for level in CASE_LEVELS[rank(default_level) : rank("town") + 1]:
             if level not in deadlines:
-                problems.setdefault(f"deadlines.{level}", "missing: a case may reach this level")
-    if problems:
-        message = "; ".join(f"{field}: {why}" for field, why in problems.items())
-        raise ValidationFailed(message, fields=problems)
+                problems.add(f"deadlines.{level}", "missing: a case may reach this level")
+    problems.raise_if_any()
     return {level: dict(limit) for level, limit in deadlines.items()}
 
 

@@ -39,12 +39,13 @@ from gridgov.audit.actions import do_record
 from gridgov.cases.levels import handler_code_for, starting_level
 from gridgov.cases.locate import locate
 from gridgov.cases.models import CHANNELS, Case, CaseCategory, CaseEvent, CaseFollower
+from gridgov.cases.recipients import handlers_of
 from gridgov.cases.timers import set_level_timers, top_level
 from gridgov.errors import ValidationFailed
 from gridgov.notify.outbox import enqueue
-from gridgov.notify.recipients import handlers_of
 from gridgov.registry.models import Household
-from gridgov.registry.validation import FieldProblem, clean_lon_lat, clean_mobile_phone
+from gridgov.registry.validation import clean_mobile_phone
+from gridgov.validation import Problems, clean_lon_lat
 
 MAX_DESCRIPTION = 2000
 TITLE_FROM_DESCRIPTION = 60
@@ -71,25 +72,25 @@ class _Report:
     household: Household | None
 
 
-def _clean_text(problems: dict[str, str], field: str, value: str | None, limit: int) -> str:
+def _clean_text(problems: Problems, field: str, value: str | None, limit: int) -> str:
     text = (value or "").strip()
     if len(text) > limit:
-        problems.setdefault(field, f"at most {limit} characters")
+        problems.add(field, f"at most {limit} characters")
     return text
 
 
-def _clean_category(session: Session, problems: dict[str, str], code: str) -> CaseCategory | None:
+def _clean_category(session: Session, problems: Problems, code: str) -> CaseCategory | None:
     category = session.get(CaseCategory, code) if code else None
     if category is None:
-        problems["category_code"] = "no case category has this code"
+        problems.add("category_code", "no case category has this code")
     elif not category.active:
-        problems["category_code"] = "this category is no longer in use"
+        problems.add("category_code", "this category is no longer in use")
     return category
 
 
 def _clean_household(
     session: Session,
-    problems: dict[str, str],
+    problems: Problems,
     household_id: str | None,
     principal: Principal | None,
 ) -> Household | None:
@@ -110,18 +111,14 @@ def _clean_household(
         )
     household = session.scalar(query)
     if household is None:
-        problems["household_id"] = "no household has this id"
+        problems.add("household_id", "no household has this id")
     return household
 
 
-def _clean_contact(problems: dict[str, str], contact: str | None) -> str | None:
+def _clean_contact(problems: Problems, contact: str | None) -> str | None:
     if contact is None or not contact.strip():
         return None
-    try:
-        return clean_mobile_phone(contact)
-    except FieldProblem as exc:
-        problems["reporter_contact"] = str(exc)
-        return None
+    return problems.check("reporter_contact", clean_mobile_phone, contact)
 
 
 def _given(value: str | None) -> str | None:
@@ -140,7 +137,7 @@ def max_email_length() -> int:
     return max(0, min(MAX_EMAIL, room))
 
 
-def _clean_email(problems: dict[str, str], email: str | None) -> str | None:
+def _clean_email(problems: Problems, email: str | None) -> str | None:
     """A plausible address (see the module's docstring), at most ``max_email_length()``
     bytes in UTF-8 (the encrypted column's measure; the same as characters for ASCII)."""
     text = _given(email)
@@ -148,13 +145,13 @@ def _clean_email(problems: dict[str, str], email: str | None) -> str | None:
         return None
     most = max_email_length()
     if len(text.encode()) > most:
-        problems["reporter_email"] = f"at most {most} characters"
+        problems.add("reporter_email", f"at most {most} characters")
     elif EMAIL_PATTERN.fullmatch(text) is None:
-        problems["reporter_email"] = "not an e-mail address (name@example.org)"
+        problems.add("reporter_email", "not an e-mail address (name@example.org)")
     return text
 
 
-def _clean_media_url(problems: dict[str, str], url: str | None) -> str | None:
+def _clean_media_url(problems: Problems, url: str | None) -> str | None:
     text = _given(url)
     if text is None:
         return None
@@ -165,7 +162,7 @@ def _clean_media_url(problems: dict[str, str], url: str | None) -> str | None:
         or not parts.hostname
         or any(char.isspace() for char in text)
     ):
-        problems["media_url"] = f"an http(s) URL of at most {MAX_MEDIA_URL} characters"
+        problems.add("media_url", f"an http(s) URL of at most {MAX_MEDIA_URL} characters")
     return text
 
 
@@ -186,14 +183,14 @@ def _clean_report(
     household_id: str | None,
     principal: Principal | None,
 ) -> _Report:
-    problems: dict[str, str] = {}
+    problems = Problems()
     category = _clean_category(session, problems, category_code)
     text = _clean_text(problems, "description", description, MAX_DESCRIPTION)
     if not text:
-        problems["description"] = "say what the problem is (1 to 2000 characters)"
+        problems.add("description", "say what the problem is (1 to 2000 characters)")
     if channel not in CHANNELS:
-        problems["channel"] = f"one of {', '.join(CHANNELS)}"
-    problems.update(clean_lon_lat(lon, lat))
+        problems.add("channel", f"one of {', '.join(CHANNELS)}")
+    problems.add_all(clean_lon_lat(lon, lat))
     report = _Report(
         category=category,  # type: ignore[arg-type]
         description=text,
@@ -205,9 +202,7 @@ def _clean_report(
         media_url=_clean_media_url(problems, media_url),
         household=_clean_household(session, problems, household_id, principal),
     )
-    if problems:
-        message = "; ".join(f"{field}: {why}" for field, why in problems.items())
-        raise ValidationFailed(message, fields=problems)
+    problems.raise_if_any()
     return report
 
 

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from gridgov.cases import workflow
 from gridgov.cases.models import Case
+from gridgov.cases.recipients import followers_of, handlers_of
 from gridgov.cases.sweep import Sweep
 from gridgov.notify.outbox import enqueue
-from gridgov.notify.recipients import followers_of, handlers_of
 
 
 def _payload(case: Case, title: str, body: str = "") -> dict[str, Any]:
@@ -26,7 +26,7 @@ def _payload(case: Case, title: str, body: str = "") -> dict[str, Any]:
 
 
 def _audience(session: Session, case: Case, sweep: Sweep | None = None) -> list[str]:
-    """The reporter and the followers (notify.recipients.followers_of)."""
+    """The reporter and the followers (cases.recipients.followers_of)."""
     if sweep is not None and case.id in sweep.followers:
         return sweep.followers[case.id]
     return followers_of(session, case)

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from gridgov.cases import timers
 from gridgov.cases.calendar import load_calendar
 from gridgov.cases.models import CaseEvent, CaseFollower
+from gridgov.cases.recipients import handlers_of, handlers_of_nodes
 from gridgov.cases.sla import WorkingCalendar
-from gridgov.notify.recipients import handlers_of, handlers_of_nodes
 
 
 class Followed(Protocol):

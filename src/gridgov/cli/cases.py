@@ -11,7 +11,6 @@ from rich.table import Table
 from gridgov import clock
 from gridgov.cases.categories import list_categories, seed_categories
 from gridgov.cases.duplicates import possible_duplicates
-from gridgov.cases.intake import check_report_case
 from gridgov.cases.models import Case
 from gridgov.cases.queries import case_photos, case_timeline, list_cases
 from gridgov.cases.schemas import CaseDetail, CaseOut, CategoryOut
@@ -42,6 +41,9 @@ def report(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Report a case (channel cli), located by --household or by --lon/--lat."""
+    # Intake locates points with shapely (and numpy): imported by this command only.
+    from gridgov.cases.intake import check_report_case
+
     with transaction() as session:
         case, created = check_report_case(
             session,

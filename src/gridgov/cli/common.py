@@ -15,11 +15,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from typer.core import TyperGroup
 
+from gridgov.database.migrate import ensure_migrated
+from gridgov.database.sessions import session_factory
 from gridgov.deployment import install
 from gridgov.errors import GridgovError
 from gridgov.settings import Settings
-from gridgov.storage.engine import create_engine_for, session_factory
-from gridgov.storage.migrate import ensure_migrated
+from gridgov.storage.engine import create_engine_for
 
 console = Console()
 err_console = Console(stderr=True)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy.orm import Session
 
 from gridgov.cases.setup import seed_case_settings
 from gridgov.cli.common import cli_actor, console, new_typer, open_engine, settings
-from gridgov.storage import migrate
+from gridgov.database import migrate
+from gridgov.database.sessions import session_factory
 
 app = new_typer("Database schema: upgrade, check, current revision.")
 
@@ -24,7 +24,7 @@ def upgrade(revision: str = typer.Argument("heads")) -> None:
         console.print(f"database at migration {migrate.current_revision(engine)}")
         if revision != "heads":
             return  # a partial upgrade may predate the case tables
-        with Session(engine) as session, session.begin():
+        with session_factory(engine)() as session, session.begin():
             session.info["actor"] = cli_actor()
             categories, days = seed_case_settings(session, actor=cli_actor())
         if categories or days:

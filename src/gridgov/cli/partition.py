@@ -12,13 +12,13 @@ from gridgov.cli.common import cli_actor, console, new_typer, settings, transact
 from gridgov.clock import local_iso
 from gridgov.errors import ValidationFailed
 from gridgov.partition import queries
-from gridgov.partition.apply import check_apply_plan, check_rollback_plan
+from gridgov.partition.constraints import check_bounds, parse_range
 from gridgov.partition.models import PartitionPlan
-from gridgov.partition.plans import check_bounds, check_create_plan, parse_range
-from gridgov.partition.preview import write_preview
 from gridgov.partition.schemas import PlanListItem, PlanOut
 
 app = new_typer("Grid division plans: compute, look, apply, roll back.")
+# The engine's modules (plans, apply, preview) load numpy, scipy, shapely and matplotlib:
+# the commands that run it import them, so that every other command starts without them.
 
 
 def _summary_table(plan: PartitionPlan) -> Table:
@@ -110,6 +110,9 @@ def plan(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Compute a plan, store it, print its report and write its PNG map."""
+    from gridgov.partition.plans import check_create_plan
+    from gridgov.partition.preview import write_preview
+
     if (village is None) == (town is None):
         raise ValidationFailed.field("scope_code", "give exactly one of --village and --town")
     grid_bounds = check_bounds(
@@ -143,6 +146,8 @@ def plan(
 @app.command()
 def apply(plan_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """Apply a plan in one transaction."""
+    from gridgov.partition.apply import check_apply_plan
+
     with transaction() as session:
         applied = check_apply_plan(session, queries.get_plan(session, plan_id), actor=cli_actor())
         out = PlanOut.of(applied)
@@ -156,6 +161,8 @@ def apply(plan_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
 @app.command()
 def rollback(plan_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """Restore the division a plan replaced (the latest applied plan of its scope only)."""
+    from gridgov.partition.apply import check_rollback_plan
+
     with transaction() as session:
         rolled = check_rollback_plan(session, queries.get_plan(session, plan_id), actor=cli_actor())
         out = PlanOut.of(rolled)

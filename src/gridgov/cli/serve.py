@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from gridgov.api.app import create_app
 from gridgov.cli.common import console, settings
 from gridgov.jobs.worker import embedded_worker
 
@@ -15,6 +14,9 @@ def serve(
     port: int = typer.Option(None, help="Port (default GRIDGOV_PORT, 8000)."),
 ) -> None:
     """Serve the API and its docs on HOST:PORT."""
+    # The API loads every router (and the division engine): only this command needs it.
+    from gridgov.api.app import create_app
+
     configured = settings()
     host = host or configured.host
     port = port or configured.port

@@ -13,11 +13,6 @@ from gridgov.cli.common import cli_actor, console, err_console, new_typer, trans
 from gridgov.errors import GridgovError
 from gridgov.territory import queries
 from gridgov.territory.actions import check_create_territory, check_retire_territory
-from gridgov.territory.geojson import (
-    GeoJSONImportFailed,
-    export_feature_collection,
-    import_feature_collection,
-)
 from gridgov.territory.models import Territory
 from gridgov.territory.schemas import TerritoryDetail, TerritoryListItem
 from gridgov.territory.scope import clean_territory_filter
@@ -138,6 +133,9 @@ def import_geojson(
     file: Path = typer.Argument(..., help="A GeoJSON FeatureCollection of territory nodes."),
 ) -> None:
     """Create and update nodes from a GeoJSON file: all of it, or nothing if a feature is bad."""
+    # GeoJSON needs shapely (and numpy): imported by the commands that read or write it.
+    from gridgov.territory.geojson import GeoJSONImportFailed, import_feature_collection
+
     data = _read_geojson(file)
     try:
         with transaction() as session:
@@ -162,6 +160,8 @@ def export_geojson(
     out: Path = typer.Option(None, help="Write here instead of standard output."),
 ) -> None:
     """Export a subtree as a GeoJSON FeatureCollection (boundaries as geometries)."""
+    from gridgov.territory.geojson import export_feature_collection  # see import_geojson
+
     with transaction() as session:
         collection = export_feature_collection(session, territory=territory, level=level)
     text = json.dumps(collection, ensure_ascii=False)

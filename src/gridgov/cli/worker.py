@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridgov import clock
 from gridgov.cli.common import console, err_console, open_engine, settings, state
+from gridgov.database.sessions import session_factory
 from gridgov.jobs.worker import DEFAULT_INTERVAL, Worker
-from gridgov.storage.engine import session_factory
 
 
 @contextlib.contextmanager

@@ -14,7 +14,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 from shapely.geometry.base import BaseGeometry
 
-from gridgov.partition import Division, DivisionException, divide
+from gridgov.partition.algorithm import divide
+from gridgov.partition.constraints import DivisionException
+from gridgov.partition.division import Division
 
 
 @dataclass(frozen=True)

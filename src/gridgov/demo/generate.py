@@ -27,7 +27,7 @@ from gridgov.demo.island import (
     village_settlements,
 )
 from gridgov.demo.people import Member, PeopleMaker, surname_weights
-from gridgov.partition import DivisionException
+from gridgov.partition.constraints import DivisionException
 from gridgov.territory.codes import CODE_LENGTH, child_code
 
 DISTRICT_CODE, TOWN_CODE = "350305", "350305108"

@@ -1,21 +1,7 @@
-"""Grid division engine (pure: arrays in, arrays out; no database or web code)."""
+"""Grid division: the engine and the plans that apply it.
 
-from gridgov.partition.algorithm import (
-    GRID_BOUNDS,
-    UNIT_BOUNDS,
-    Division,
-    PreviousDivision,
-    divide,
-)
-from gridgov.partition.bisection import Bounds
-from gridgov.partition.report import DivisionException
-
-__all__ = [
-    "GRID_BOUNDS",
-    "UNIT_BOUNDS",
-    "Bounds",
-    "Division",
-    "DivisionException",
-    "PreviousDivision",
-    "divide",
-]
+The engine is pure (arrays in, arrays out; no database or web code): ``algorithm.divide``
+over ``division`` types within ``constraints``. Importing this package loads nothing heavy:
+numpy, scipy and shapely load with the engine's modules, when a division runs. Plans
+(``plans``, ``apply``, ``queries``) keep divisions in the database and apply them.
+"""

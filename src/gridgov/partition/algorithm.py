@@ -19,53 +19,18 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gridgov.partition.bisection import Bounds, Splitter
+from gridgov.partition.bisection import Splitter
+from gridgov.partition.constraints import GRID_BOUNDS, UNIT_BOUNDS, Bounds, DivisionException
+from gridgov.partition.division import Division, PreviousDivision
 from gridgov.partition.graph import DEFAULT_LINK_CAP_M, NeighbourGraph
 from gridgov.partition.metrics import contiguous_parts
 from gridgov.partition.numbering import assign_serials
 from gridgov.partition.polygons import union_by_label, voronoi_cells
 from gridgov.partition.projection import LocalFrame
 from gridgov.partition.refine import refine, resplit_misfits, split_in_two_by_growth
-from gridgov.partition.report import DivisionException, find_exceptions
+from gridgov.partition.report import find_exceptions
 from gridgov.partition.sites import Sites, build_graph
 from gridgov.partition.stability import FREE, RegionRepair, inherit_labels
-
-GRID_BOUNDS = Bounds(25, 45, 36)
-UNIT_BOUNDS = Bounds(4, 8, 6)
-
-
-@dataclass(frozen=True)
-class PreviousDivision:
-    """The division in force: serials per point (-1 for a household that is new)."""
-
-    grid_serial: np.ndarray  # grid serial inside the point's village
-    unit_serial: np.ndarray  # unit serial inside that grid
-    locked: frozenset[tuple[Hashable, int]] = frozenset()  # (village, grid serial)
-    used_grid_serials: Mapping[Hashable, Iterable[int]] = field(default_factory=dict)
-
-
-@dataclass
-class Division:
-    """Grids and units as tables; points refer to them by index."""
-
-    point_grid: np.ndarray
-    point_unit: np.ndarray
-    grid_village: list[Hashable]
-    grid_serial: np.ndarray
-    grid_households: np.ndarray
-    grid_kept: np.ndarray  # an earlier grid kept as it was (it may have gained newcomers)
-    unit_grid: np.ndarray
-    unit_serial: np.ndarray
-    unit_households: np.ndarray
-    exceptions: list[DivisionException]
-    households_moved_grid: int = 0
-    households_moved_unit: int = 0
-    grid_polygons: list[BaseGeometry] | None = None  # WGS84
-    unit_polygons: list[BaseGeometry] | None = None
-    # The graph over sites the division kept contiguous in: neighbour links, plus the barrier
-    # links that join a piece too small to stand alone.
-    graph: NeighbourGraph | None = None
-    point_site: np.ndarray | None = None
 
 
 @dataclass

@@ -14,12 +14,11 @@ one grid (or unit).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from gridgov.partition.constraints import Bounds
 from gridgov.partition.graph import NeighbourGraph
 
 SMALL_SET = 300  # below this many sites a plain union-find beats scipy's set-up cost
@@ -29,36 +28,6 @@ SMALL_SET = 300  # below this many sites a plain union-find beats scipy's set-up
 SIZE_WEIGHT = 200.0
 DIAGONAL = float(np.sqrt(0.5))
 MISS_COST = 1e18  # one household outside the feasible range outweighs any compactness
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """Household bounds of one part (grid or unit) and the size aimed at."""
-
-    low: int
-    high: int
-    target: float
-
-    def count_range(self, households: float) -> tuple[int, int]:
-        """The feasible numbers of parts: ``[ceil(h / high), floor(h / low)]`` (may be empty)."""
-        return int(np.ceil(households / self.high - 1e-9)), int(
-            np.floor(households / self.low + 1e-9)
-        )
-
-    def is_feasible(self, households: float) -> bool:
-        fewest, most = self.count_range(households)
-        return fewest <= most
-
-    def part_count(self, households: float) -> int:
-        """``round(h / target)`` clamped to the feasible range (at least 1)."""
-        count = round(households / self.target)
-        fewest, most = self.count_range(households)
-        if fewest <= most:
-            count = min(max(count, fewest), most)
-        return max(1, count)
-
-    def contains(self, households: float) -> bool:
-        return self.low <= households <= self.high
 
 
 class Splitter:

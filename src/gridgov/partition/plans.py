@@ -23,7 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.errors import Conflict, ValidationFailed
-from gridgov.partition import Bounds, Division, PreviousDivision, divide
+from gridgov.partition.algorithm import divide
+from gridgov.partition.constraints import Bounds, check_bounds
+from gridgov.partition.division import Division, PreviousDivision
 from gridgov.partition.metrics import contiguous_parts, mean_polsby_popper
 from gridgov.partition.models import PartitionPlan
 from gridgov.partition.projection import LocalFrame
@@ -35,21 +37,6 @@ from gridgov.territory.geometry import centre_of
 
 MAX_GRID_SERIAL = 999
 MAX_UNIT_SERIAL = 99
-
-
-def check_bounds(low: int, high: int, target: float, *, field: str) -> Bounds:
-    """Bounds from a planner's input (422 naming ``field`` when they make no sense)."""
-    if not 1 <= low <= target <= high:
-        raise ValidationFailed.field(field, "min must be <= target <= max (and min >= 1)")
-    return Bounds(int(low), int(high), float(target))
-
-
-def parse_range(text: str, *, field: str) -> tuple[int, int]:
-    """``"25-45"`` as (25, 45)."""
-    low, sep, high = text.partition("-")
-    if not sep or not low.strip().isdigit() or not high.strip().isdigit():
-        raise ValidationFailed.field(field, "write the range as MIN-MAX, e.g. 25-45")
-    return int(low), int(high)
 
 
 @dataclass

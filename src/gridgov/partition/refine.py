@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gridgov.partition.bisection import Bounds
+from gridgov.partition.constraints import Bounds
 
 ROUNDS = 4
 REPAIR_ROUNDS = 50

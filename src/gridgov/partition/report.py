@@ -1,32 +1,15 @@
-"""Exceptions of a division: the parts that miss a constraint, each with its reason (pure)."""
+"""Finding a division's exceptions: the parts that miss a constraint, each with its reason
+(pure)."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from gridgov.partition.bisection import Bounds
+from gridgov.partition.constraints import Bounds, DivisionException
+from gridgov.partition.division import Division
 from gridgov.partition.graph import NeighbourGraph
 from gridgov.partition.metrics import contiguous_parts
-
-if TYPE_CHECKING:
-    from gridgov.partition.algorithm import Division
-    from gridgov.partition.sites import Sites
-
-
-@dataclass(frozen=True)
-class DivisionException:
-    """One village, grid or unit that misses a constraint, and why."""
-
-    level: str  # "village", "grid" or "unit"
-    village: Hashable
-    grid_serial: int | None
-    unit_serial: int | None
-    households: int
-    reason: str
+from gridgov.partition.sites import Sites
 
 
 def find_exceptions(

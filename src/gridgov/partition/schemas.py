@@ -6,9 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gridgov.partition import Bounds
+from gridgov.partition.constraints import Bounds, check_bounds, parse_range
 from gridgov.partition.models import PartitionPlan
-from gridgov.partition.plans import check_bounds, parse_range
 from gridgov.timestamps import LocalTimestamp
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gridgov.partition.bisection import Bounds
+from gridgov.partition.constraints import Bounds
 from gridgov.partition.graph import NeighbourGraph, village_edges
 
 SITE_RESOLUTION_M = 0.1

@@ -12,7 +12,8 @@ from collections import Counter
 
 import numpy as np
 
-from gridgov.partition.bisection import Bounds, Splitter, components
+from gridgov.partition.bisection import Splitter, components
+from gridgov.partition.constraints import Bounds
 
 FREE = -1
 MAX_ROUNDS = 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,10 +13,13 @@ from gridgov.errors import Conflict, ValidationFailed
 from gridgov.posts.models import Post
 from gridgov.posts.queries import current_holder
 from gridgov.posts.types import POST_TYPES, PostType
+from gridgov.registry.events import LifeEvent
 from gridgov.registry.models import Resident
 from gridgov.territory.models import Territory
 
 INACTIVE_RESIDENCE = ("moved_out", "deceased")
+# Life events that end a resident's posts, and the reason each post is ended with.
+LEAVING_REASON = {"death": "deceased", "moved_out": "moved out"}
 
 
 def _post_type(code: str) -> PostType:
@@ -165,3 +169,18 @@ def do_end_posts_of_resident(
         post.end_reason = f"{reason} ({actor})"[:255]
     session.flush()
     return list(posts)
+
+
+def end_posts_of_leaver(session: Session, event: LifeEvent) -> dict[str, Any]:
+    """Subscribed to the registry's deaths and move-outs: the resident's current posts end
+    on that day; the registry records their ids with the event."""
+    if event.resident_id is None or event.kind not in LEAVING_REASON:
+        return {}
+    ended = do_end_posts_of_resident(
+        session,
+        event.resident_id,
+        end_date=event.occurred_on,
+        reason=LEAVING_REASON[event.kind],
+        actor=event.actor,
+    )
+    return {"posts_ended": [post.id for post in ended]} if ended else {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -77,3 +77,17 @@ def holder_names(session: Session, posts: Sequence[Post]) -> dict[str, str]:
         return {}
     rows = session.execute(select(Resident.id, Resident.name).where(Resident.id.in_(ids)))
     return {str(resident_id): str(name) for resident_id, name in rows.all()}
+
+
+def own_posts(session: Session, resident_id: str) -> list[dict[str, Any]]:
+    """The resident's posts, past and current, as their own-data export shows them."""
+    posts = session.scalars(select(Post).where(Post.resident_id == resident_id)).all()
+    return [
+        {
+            "post_type": post.post_type,
+            "territory_code": post.territory_code,
+            "start_date": post.start_date.isoformat(),
+            "end_date": post.end_date.isoformat() if post.end_date else None,
+        }
+        for post in posts
+    ]

@@ -9,8 +9,8 @@ changes a status or a household, and a RegistryEvent keeps the dated history.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from gridgov import clock
 from gridgov.errors import Conflict, ValidationFailed
 from gridgov.privacy import PERSONAL_FIELDS, mask
+from gridgov.registry.events import LIFE_EVENTS, LifeEvent, publish
 from gridgov.registry.models import (
     Household,
     KeyGroup,
@@ -30,57 +31,35 @@ from gridgov.registry.models import (
     personal_hash,
 )
 from gridgov.registry.validation import (
-    FieldProblem,
     clean_birth_date,
     clean_id_number,
-    clean_lon_lat,
     clean_mobile_phone,
     clean_relation,
     clean_residence_status,
     clean_sex,
-    clean_text,
     id_number_disagreement,
 )
 from gridgov.territory.models import Territory
+from gridgov.validation import Problems, clean_lon_lat, clean_text
 
 UNSET: Any = object()
 # Statuses a resident leaves the register's current population by, only through an event.
 GONE_STATUSES = ("moved_out", "deceased")
 CURRENT_STATUSES = ("living_here", "working_away", "incoming_migrant")
-T = TypeVar("T")
-
-
-class _Problems(dict[str, str]):
-    """Every field problem of one request, so the caller hears all of them at once."""
-
-    def check(self, field: str, clean: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
-        try:
-            return clean(*args, **kwargs)
-        except FieldProblem as exc:
-            self.setdefault(field, str(exc))
-            return None
-
-    def add(self, field: str, why: str) -> None:
-        self.setdefault(field, why)
-
-    def raise_if_any(self) -> None:
-        if self:
-            message = "; ".join(f"{field}: {why}" for field, why in self.items())
-            raise ValidationFailed(message, fields=dict(self))
 
 
 def _blank(value: str | None) -> bool:
     return value is None or not value.strip()
 
 
-def _text(problems: _Problems, field: str, value: str | None, *, max_length: int) -> str | None:
+def _text(problems: Problems, field: str, value: str | None, *, max_length: int) -> str | None:
     """A required text field (None, as an API ``null``, counts as empty)."""
     words = f"the {field}"
     return problems.check(field, clean_text, value or "", max_length=max_length, field_words=words)
 
 
 def _clean_occurred_on(
-    problems: _Problems, value: dt.date | None, *, not_before: dt.date | None = None
+    problems: Problems, value: dt.date | None, *, not_before: dt.date | None = None
 ) -> dt.date:
     today = clock.today()
     if value is None:
@@ -92,7 +71,7 @@ def _clean_occurred_on(
     return value
 
 
-def _clean_note(problems: _Problems, field: str, value: str | None) -> str | None:
+def _clean_note(problems: Problems, field: str, value: str | None) -> str | None:
     return None if _blank(value) else problems.check(field, clean_text, value, max_length=255)
 
 
@@ -134,13 +113,17 @@ def _record(
     resident_id: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> RegistryEvent:
+    details = dict(details or {})
+    if kind in LIFE_EVENTS:  # the packages above react first, and say what they did
+        life_event = LifeEvent(kind, occurred_on, household_id, resident_id, territory_code, actor)
+        details |= publish(session, life_event)
     event = RegistryEvent(
         kind=kind,
         occurred_on=occurred_on,
         household_id=household_id,
         resident_id=resident_id,
         territory_code=territory_code,
-        details=details or {},
+        details=details,
         actor=actor,
         recorded_at=clock.now(),
     )
@@ -174,7 +157,7 @@ def _territory(session: Session, code: str | None) -> Territory | None:
     return session.scalar(select(Territory).where(Territory.code == code))
 
 
-def _check_village(session: Session, problems: _Problems, village_code: str) -> None:
+def _check_village(session: Session, problems: Problems, village_code: str) -> None:
     village = _territory(session, village_code)
     if village is None or village.level != "village":
         problems.add("village_code", f"no village has code {village_code}")
@@ -182,7 +165,7 @@ def _check_village(session: Session, problems: _Problems, village_code: str) -> 
         problems.add("village_code", f"village {village_code} is retired")
 
 
-def _check_unit(session: Session, problems: _Problems, unit_code: str, village_code: str) -> None:
+def _check_unit(session: Session, problems: Problems, unit_code: str, village_code: str) -> None:
     unit = _territory(session, unit_code)
     if unit is None or unit.level != "unit":
         problems.add("unit_code", f"no unit has code {unit_code}")
@@ -194,7 +177,7 @@ def _check_unit(session: Session, problems: _Problems, unit_code: str, village_c
 
 def _clean_new_household(
     session: Session,
-    problems: _Problems,
+    problems: Problems,
     *,
     village_code: str,
     household_no: str,
@@ -206,8 +189,7 @@ def _clean_new_household(
     _check_village(session, problems, village_code)
     if unit_code is not None:
         _check_unit(session, problems, unit_code, village_code)
-    for field, why in clean_lon_lat(lon, lat).items():
-        problems.add(field, why)
+    problems.add_all(clean_lon_lat(lon, lat))
     return {
         "village_code": village_code,
         "territory_code": unit_code or village_code,
@@ -263,7 +245,7 @@ def check_create_household(
     actor: str,
 ) -> Household:
     """Register a household in an active village, in one of its units or (until placed) none."""
-    problems = _Problems()
+    problems = Problems()
     values = _clean_new_household(
         session,
         problems,
@@ -292,15 +274,14 @@ def check_update_household(
 ) -> Household:
     """Change address, point or unit. A unit change moves the household's residents with it."""
     _check_version("household", household, version)
-    problems = _Problems()
+    problems = Problems()
     new_values: dict[str, Any] = {}
     if address is not UNSET:
         new_values["address"] = _text(problems, "address", address, max_length=255)
     if lon is not UNSET or lat is not UNSET:
         new_values["lon"] = household.lon if lon is UNSET else lon
         new_values["lat"] = household.lat if lat is UNSET else lat
-        for field, why in clean_lon_lat(new_values["lon"], new_values["lat"]).items():
-            problems.add(field, why)
+        problems.add_all(clean_lon_lat(new_values["lon"], new_values["lat"]))
     moving = unit_code is not UNSET and unit_code != household.unit_code
     if moving and unit_code is not None:
         _check_unit(session, problems, unit_code, household.village_code)
@@ -389,7 +370,7 @@ def check_change_unit(
 
 
 def _clean_person(
-    problems: _Problems,
+    problems: Problems,
     *,
     name: str,
     sex: str,
@@ -423,7 +404,7 @@ def _clean_person(
     return values
 
 
-def _clean_birth_date(problems: _Problems, birth_date: dt.date | None) -> dt.date | None:
+def _clean_birth_date(problems: Problems, birth_date: dt.date | None) -> dt.date | None:
     if birth_date is None:
         problems.add("birth_date", "required")
         return None
@@ -431,7 +412,7 @@ def _clean_birth_date(problems: _Problems, birth_date: dt.date | None) -> dt.dat
 
 
 def _clean_key_groups(
-    session: Session, problems: _Problems, codes: Iterable[str] | None
+    session: Session, problems: Problems, codes: Iterable[str] | None
 ) -> list[str]:
     wanted = list(dict.fromkeys(codes or ()))  # None (an API null) clears the tags
     if not wanted:
@@ -459,7 +440,7 @@ def _refuse_duplicate_id(session: Session, id_number: str | None, except_id: str
         )
 
 
-def _household_to_join(session: Session, problems: _Problems, household_id: str) -> Household:
+def _household_to_join(session: Session, problems: Problems, household_id: str) -> Household:
     household = session.get(Household, household_id)
     if household is None:
         problems.add("household_id", "no household has this id")
@@ -509,7 +490,7 @@ def _insert_resident(
 
 def _validated_newcomer(
     session: Session,
-    problems: _Problems,
+    problems: Problems,
     *,
     household_id: str,
     key_groups: Iterable[str],
@@ -542,7 +523,7 @@ def check_create_resident(
     actor: str,
 ) -> Resident:
     """Register a person in an active household."""
-    problems = _Problems()
+    problems = Problems()
     person = {
         "name": name,
         "sex": sex,
@@ -598,7 +579,7 @@ def check_update_resident(
         "residence_status": residence_status,
     }
     person = {f: getattr(resident, f) if v is UNSET else v for f, v in given.items()}
-    problems = _Problems()
+    problems = Problems()
     values = _clean_person(problems, **person)
     _check_status_change(problems, resident.residence_status, values["residence_status"])
     old_codes = resident_key_group_codes(session, resident.id)
@@ -624,7 +605,7 @@ def check_update_resident(
     return resident
 
 
-def _check_status_change(problems: _Problems, before: str, after: str | None) -> None:
+def _check_status_change(problems: Problems, before: str, after: str | None) -> None:
     if after is None or after == before:
         return
     if after in GONE_STATUSES:

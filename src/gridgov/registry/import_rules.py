@@ -1,9 +1,9 @@
 """Row-by-row field checks of an import, in plain Python (pure: no database here).
 
-The rules are :mod:`gridgov.registry.validation`'s; this module applies them to text
-cells, records every problem of a row (not just the first), and remembers verdicts that
-many rows share (an ID number's region and birth date, a phone's prefix), because a
-file of 400,000 residents should not pay for the same lookup 400,000 times.
+The rules are :mod:`gridgov.registry.validation`'s and :mod:`gridgov.validation`'s; this
+module applies them to text cells, records every problem of a row (not just the first), and
+remembers verdicts that many rows share (an ID number's region and birth date, a phone's
+prefix), because a file of 400,000 residents should not pay for the same lookup 400,000 times.
 """
 
 from __future__ import annotations
@@ -15,17 +15,15 @@ from typing import NamedTuple, Protocol
 from stdnum.cn import ric
 
 from gridgov.registry.validation import (
-    FieldProblem,
     clean_birth_date,
     clean_id_number,
-    clean_lon_lat,
     clean_mobile_phone,
     clean_relation,
     clean_residence_status,
     clean_sex,
-    clean_text,
     id_number_disagreement,
 )
+from gridgov.validation import FieldProblem, clean_lon_lat, clean_text
 
 _UNKNOWN = object()
 

@@ -1,6 +1,8 @@
 """Life changes of the registry, dated and never deletes: death, moving out or in, birth,
 a household splitting. Each keeps the person or household on record with a new status or
-place and writes a RegistryEvent, so that history stays true.
+place and writes a RegistryEvent, so that history stays true; the packages above that
+react to a life event (posts end a leaver's posts) subscribe to it in
+:mod:`gridgov.registry.events`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from gridgov import clock
 from gridgov.errors import Conflict
-from gridgov.posts.actions import do_end_posts_of_resident
 from gridgov.registry.actions import (
     CURRENT_STATUSES,
     GONE_STATUSES,
@@ -27,13 +28,13 @@ from gridgov.registry.actions import (
     _household_to_join,
     _insert_household,
     _insert_resident,
-    _Problems,
     _record_household_event,
     _record_resident_event,
     _validated_newcomer,
 )
 from gridgov.registry.models import Household, Resident
 from gridgov.registry.validation import clean_relation
+from gridgov.validation import Problems
 
 
 def _change_status(
@@ -49,12 +50,7 @@ def _change_status(
     changes = {"residence_status": [resident.residence_status, status]}
     resident.residence_status = status
     resident.updated_by = actor
-    if status in ("deceased", "moved_out"):
-        ended = do_end_posts_of_resident(
-            session, resident.id, end_date=occurred_on, reason=status.replace("_", " "), actor=actor
-        )
-        if ended:
-            changes["posts_ended"] = [post.id for post in ended]  # type: ignore[assignment]
+    # The event's subscribers (gridgov.registry.events) react as it is recorded.
     _record_resident_event(session, resident, kind, occurred_on, {**changes, **details}, actor)
     _flush(session)
     return resident
@@ -69,7 +65,7 @@ def check_record_death(
     actor: str,
 ) -> Resident:
     """The resident died on ``occurred_on``: status ``deceased``, the person stays on record."""
-    problems = _Problems()
+    problems = Problems()
     occurred = _clean_occurred_on(problems, occurred_on, not_before=resident.birth_date)
     cleaned_note = _clean_note(problems, "note", note)
     problems.raise_if_any()
@@ -99,7 +95,7 @@ def check_record_move_out(
     actor: str,
 ) -> Resident | Household:
     """A resident, or a whole household with its current members, moved away."""
-    problems = _Problems()
+    problems = Problems()
     birth = target.birth_date if isinstance(target, Resident) else None
     occurred = _clean_occurred_on(problems, occurred_on, not_before=birth)
     cleaned_destination = _clean_note(problems, "destination", destination)
@@ -200,7 +196,7 @@ def check_record_move_in(
             residence_status=residence_status,
             actor=actor,
         )
-    problems = _Problems()
+    problems = Problems()
     for field, value in (("name", name), ("sex", sex), ("birth_date", birth_date)):
         if value is None:
             problems.add(field, "required for a new resident")
@@ -244,7 +240,7 @@ def _record_return(
     residence_status: str,
     actor: str,
 ) -> Resident:
-    problems = _Problems()
+    problems = Problems()
     occurred = _clean_occurred_on(problems, occurred_on, not_before=resident.birth_date)
     cleaned_origin = _clean_note(problems, "origin", origin)
     relation = resident.relation_to_head if relation_to_head is None else relation_to_head
@@ -287,7 +283,7 @@ def check_record_birth(
     actor: str,
 ) -> Resident:
     """A child born into ``household`` (dated on its birth date; by default son or daughter)."""
-    problems = _Problems()
+    problems = Problems()
     relation = relation_to_head or {"male": "son", "female": "daughter"}.get(sex, "other")
     person = {
         "name": name,
@@ -328,7 +324,7 @@ def check_split_household(
     """
     if household.status != "active":
         raise Conflict(f"the household is {household.status}", fields={"status": household.status})
-    problems = _Problems()
+    problems = Problems()
     movers = _split_movers(session, problems, household, resident_ids)
     new_relations = _split_relations(problems, resident_ids, relations or {})
     values = _clean_new_household(
@@ -360,7 +356,7 @@ def check_split_household(
 
 
 def _split_movers(
-    session: Session, problems: _Problems, household: Household, resident_ids: list[str]
+    session: Session, problems: Problems, household: Household, resident_ids: list[str]
 ) -> list[Resident]:
     if not resident_ids or len(set(resident_ids)) != len(resident_ids):
         problems.add("resident_ids", "name each moving resident once, at least one")
@@ -377,7 +373,7 @@ def _split_movers(
 
 
 def _split_relations(
-    problems: _Problems, resident_ids: list[str], relations: dict[str, str]
+    problems: Problems, resident_ids: list[str], relations: dict[str, str]
 ) -> dict[str, str | None]:
     outsiders = sorted(set(relations) - set(resident_ids))
     if outsiders:

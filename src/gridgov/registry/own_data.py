@@ -1,8 +1,11 @@
 """A resident's own data, for them to take away: their record unmasked, their household
-(other members' personal fields masked: those are not theirs), life events and posts."""
+(other members' personal fields masked: those are not theirs), life events, and the
+sections the packages above the registry hold about them (posts), each added here as a
+provider by :mod:`gridgov.database.hooks`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -11,9 +14,24 @@ from sqlalchemy.orm import Session
 from gridgov import clock
 from gridgov.audit.actions import do_record
 from gridgov.errors import NotFound
-from gridgov.posts.models import Post
 from gridgov.privacy import mask_id_number, mask_phone
 from gridgov.registry.models import Household, RegistryEvent, Resident, ResidentKeyGroup
+
+# A section's name in the export, and what it holds for one resident (given their id).
+SectionProvider = Callable[[Session, str], Any]
+
+_sections: dict[str, SectionProvider] = {}
+
+
+def add_section(name: str, provider: SectionProvider) -> None:
+    """Add ``name`` to every own-data export, filled by ``provider`` (the last one wins)."""
+    if name in ("exported_at", "resident", "household", "events"):
+        raise ValueError(f"{name} is the registry's own section")
+    _sections[name] = provider
+
+
+def sections() -> tuple[str, ...]:
+    return tuple(_sections)
 
 
 def _person(resident: Resident, *, masked: bool) -> dict[str, Any]:
@@ -50,7 +68,6 @@ def export_resident_data(session: Session, resident_id: str, *, actor: str) -> d
         )
         .order_by(RegistryEvent.occurred_on, RegistryEvent.recorded_at)
     ).all()
-    posts = session.scalars(select(Post).where(Post.resident_id == resident.id)).all()
     do_record(
         session,
         action="export",
@@ -81,13 +98,5 @@ def export_resident_data(session: Session, resident_id: str, *, actor: str) -> d
             }
             for e in events
         ],
-        "posts": [
-            {
-                "post_type": p.post_type,
-                "territory_code": p.territory_code,
-                "start_date": p.start_date.isoformat(),
-                "end_date": p.end_date.isoformat() if p.end_date else None,
-            }
-            for p in posts
-        ],
+        **{name: provider(session, resident.id) for name, provider in _sections.items()},
     }

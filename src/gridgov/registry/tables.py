@@ -15,9 +15,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
 from gridgov.errors import ValidationFailed
 
 FORMATS = ("csv", "xlsx")
@@ -134,6 +131,11 @@ def cell_text(value: Any) -> str:
 
 
 def _xlsx_rows(source: Path | IO[bytes]) -> TableRows:
+    # openpyxl loads numpy when it can: imported where a workbook is read or written, so
+    # that the API and the CLI start without it.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
@@ -180,6 +182,8 @@ def write_xlsx(
     columns: Sequence[str], rows: Iterable[Sequence[Cell]], out: IO[bytes], *, sheet: str
 ) -> int:
     """Write an XLSX workbook of one sheet, row by row (write-only mode keeps memory flat)."""
+    from openpyxl import Workbook  # see _xlsx_rows
+
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet)
     worksheet.append(list(columns))

@@ -1,7 +1,8 @@
 """Field rules of the registry (pure). The API, the importer and the demo all use these.
 
 Each ``clean_*`` returns the normalized value or raises :class:`FieldProblem` with the
-reason in words a village clerk understands.
+reason in words a village clerk understands; the rules every package shares (text, a
+choice, a point) are :mod:`gridgov.validation`'s.
 """
 
 from __future__ import annotations
@@ -19,17 +20,8 @@ from stdnum.exceptions import (
     ValidationError,
 )
 
-from gridgov.registry.models import (
-    HOUSEHOLD_STATUSES,
-    RELATIONS,
-    RESIDENCE_STATUSES,
-    SEXES,
-)
-
-
-class FieldProblem(ValueError):
-    """One field's value is unacceptable; the message says why."""
-
+from gridgov.registry.models import RELATIONS, RESIDENCE_STATUSES, SEXES
+from gridgov.validation import FieldProblem, clean_choice
 
 _ID_REASONS: dict[type[ValidationError], str] = {
     InvalidLength: "an ID number has 18 characters",
@@ -47,11 +39,11 @@ def clean_id_number(value: str) -> str:
         raise FieldProblem(_ID_REASONS.get(type(exc), "not a valid ID number")) from exc
 
 
-def id_number_birth_date(id_number: str) -> dt.date:
+def _birth_date_of(id_number: str) -> dt.date:
     return ric.get_birth_date(id_number)
 
 
-def id_number_sex(id_number: str) -> str:
+def _sex_of(id_number: str) -> str:
     """The 17th digit is odd for men and even for women."""
     return "male" if int(id_number[16]) % 2 == 1 else "female"
 
@@ -59,11 +51,11 @@ def id_number_sex(id_number: str) -> str:
 def id_number_disagreement(id_number: str, *, birth_date: dt.date, sex: str) -> dict[str, str]:
     """Fields that contradict a valid ID number, with why (empty when consistent)."""
     problems: dict[str, str] = {}
-    encoded_birth = id_number_birth_date(id_number)
+    encoded_birth = _birth_date_of(id_number)
     if encoded_birth != birth_date:
         problems["birth_date"] = f"the ID number says {encoded_birth.isoformat()}"
-    if id_number_sex(id_number) != sex:
-        problems["sex"] = f"the ID number says {id_number_sex(id_number)}"
+    if _sex_of(id_number) != sex:
+        problems["sex"] = f"the ID number says {_sex_of(id_number)}"
     return problems
 
 
@@ -86,12 +78,6 @@ def clean_mobile_phone(value: str) -> str:
     return national
 
 
-def clean_choice(value: str, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise FieldProblem(f"must be one of {', '.join(choices)}")
-    return value
-
-
 def clean_sex(value: str) -> str:
     return clean_choice(value, SEXES)
 
@@ -104,35 +90,9 @@ def clean_residence_status(value: str) -> str:
     return clean_choice(value, RESIDENCE_STATUSES)
 
 
-def clean_household_status(value: str) -> str:
-    return clean_choice(value, HOUSEHOLD_STATUSES)
-
-
 def clean_birth_date(value: dt.date, *, today: dt.date) -> dt.date:
     if value > today:
         raise FieldProblem("a birth date cannot be in the future")
     if value.year < 1890:
         raise FieldProblem("a birth date before 1890 is not plausible")
     return value
-
-
-def clean_lon_lat(lon: float | None, lat: float | None) -> dict[str, str]:
-    """Problems with a location point, by field (both or neither must be given)."""
-    problems: dict[str, str] = {}
-    if (lon is None) != (lat is None):
-        problems["lon" if lon is None else "lat"] = "give lon and lat together, or neither"
-        return problems
-    if lon is not None and not -180 <= lon <= 180:
-        problems["lon"] = "longitude is between -180 and 180"
-    if lat is not None and not -90 <= lat <= 90:
-        problems["lat"] = "latitude is between -90 and 90"
-    return problems
-
-
-def clean_text(value: str, *, max_length: int, field_words: str = "this field") -> str:
-    text = value.strip()
-    if not text:
-        raise FieldProblem(f"{field_words} cannot be empty")
-    if len(text) > max_length:
-        raise FieldProblem(f"at most {max_length} characters")
-    return text

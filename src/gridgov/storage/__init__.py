@@ -1,1 +1,4 @@
-"""Storage: declarative base (base.py), engine and sessions (engine.py), migrations."""
+"""Storage mechanics: declarative base (base.py), engines and bare sessions (engine.py).
+
+The platform's tables, migrations and audited sessions are :mod:`gridgov.database`'s.
+"""

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
-
-# Every session of the platform audits its writes; the listener lives with the audit log.
-from gridgov.audit import recorder as _audit_recorder  # noqa: F401
 
 
 def normalize_url(url: str) -> str:
@@ -63,5 +60,7 @@ def begin_as_writer(session: Session) -> None:
     session.connection(execution_options={WRITE_OPTION: True})
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def session_factory(bind: Engine | Connection, **options: Any) -> sessionmaker[Session]:
+    """Bare sessions: no audit, no hooks. The platform's sessions are
+    :func:`gridgov.database.sessions.session_factory`'s, built on these."""
+    return sessionmaker(bind=bind, **{"expire_on_commit": False, **options})

@@ -9,11 +9,10 @@ from sqlalchemy.orm import Session
 
 from gridgov import clock
 from gridgov.errors import Conflict, ValidationFailed
-from gridgov.registry.models import Household
-from gridgov.registry.validation import FieldProblem, clean_lon_lat, clean_text
 from gridgov.territory.codes import PARENT_LEVEL, problem_with
-from gridgov.territory.geometry import centre_of, clean_boundary, to_geojson
 from gridgov.territory.models import Territory
+from gridgov.territory.retire_guards import check_retire_guards
+from gridgov.validation import FieldProblem, Problems, clean_lon_lat, clean_text
 
 UNSET: Any = object()
 
@@ -32,12 +31,15 @@ def _place(
     boundary: dict[str, Any] | None, center_lon: float | None, center_lat: float | None
 ) -> tuple[dict[str, Any] | None, float | None, float | None]:
     """Validated boundary and centre; the centre defaults to a point inside the boundary."""
-    problems = clean_lon_lat(center_lon, center_lat)
-    if problems:
-        renamed = {f"center_{name}": why for name, why in problems.items()}
-        raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in renamed.items()), fields=renamed)
+    problems = Problems()
+    problems.add_all(clean_lon_lat(center_lon, center_lat), prefix="center_")
+    problems.raise_if_any()
     if boundary is None:
         return None, center_lon, center_lat
+    # Only a boundary needs shapely (and numpy): the tree's other writes, and the CLI and
+    # the API that import them, start without it.
+    from gridgov.territory.geometry import centre_of, clean_boundary, to_geojson
+
     try:
         geometry = clean_boundary(boundary)
     except FieldProblem as exc:
@@ -135,7 +137,9 @@ def check_update_territory(
 
 
 def check_retire_territory(session: Session, node: Territory, *, actor: str) -> Territory:
-    """Retire a node that nothing active hangs on. Its code is never given again."""
+    """Retire a node that nothing active hangs on (the tree's own rule, then every guard a
+    higher package added in :mod:`gridgov.territory.retire_guards`). Its code is never given
+    again."""
     if node.status == "retired":
         raise Conflict(f"territory {node.code} is already retired")
     active_child = session.scalar(
@@ -148,17 +152,7 @@ def check_retire_territory(session: Session, node: Territory, *, actor: str) -> 
             f"territory {node.code} still has active child {active_child}: retire or move it first",
             fields={"code": "has active children"},
         )
-    household = session.scalar(
-        select(Household.household_no)
-        .where(Household.territory_code == node.code, Household.status == "active")
-        .limit(1)
-    )
-    if household:
-        raise Conflict(
-            f"territory {node.code} still has active households (e.g. {household}): "
-            "move them first",
-            fields={"code": "has active households"},
-        )
+    check_retire_guards(session, node)  # e.g. the registry's: no active households
     node.status = "retired"
     node.retired_at = clock.now()
     node.updated_by = actor

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.errors import DomainError, ValidationFailed
-from gridgov.registry.validation import FieldProblem
 from gridgov.territory.actions import check_create_territory, check_update_territory
 from gridgov.territory.geometry import clean_boundary, to_geojson
 from gridgov.territory.models import Territory
 from gridgov.territory.queries import subtree
+from gridgov.validation import FieldProblem, Problems
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
 # The actions call the geometry "boundary"; in a feature it is the "geometry".
@@ -120,30 +120,30 @@ def _code_value(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) else None
 
 
-def _number_value(properties: dict[str, Any], name: str, problems: dict[str, str]) -> Any:
+def _number_value(properties: dict[str, Any], name: str, problems: Problems) -> Any:
     value = properties.get(name)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-        problems[name] = "a number of degrees, or null"
+        problems.add(name, "a number of degrees, or null")
         return None
     return value
 
 
-def _read_properties(properties: dict[str, Any], problems: dict[str, str]) -> dict[str, Any]:
+def _read_properties(properties: dict[str, Any], problems: Problems) -> dict[str, Any]:
     code = _code_value(properties.get("code"))
     if not code:
-        problems["code"] = "every feature needs a code (digits, as text)"
+        problems.add("code", "every feature needs a code (digits, as text)")
     parent_code = properties.get("parent_code")
     if parent_code is not None:
         parent_code = _code_value(parent_code)
         if not parent_code:
-            problems["parent_code"] = "a parent code is digits, as text, or null"
+            problems.add("parent_code", "a parent code is digits, as text, or null")
     texts = {}
     for name, required in (("level", True), ("name_zh", True), ("name_en", False)):
         value = properties.get(name)
         if value is None and not required:
             value = ""
         if not isinstance(value, str):
-            problems[name] = "required text" if required else "text, or null"
+            problems.add(name, "required text" if required else "text, or null")
         texts[name] = value
     return {
         "code": code,
@@ -161,11 +161,11 @@ def _read_feature(index: int, feature: Any) -> _Row | list[FeatureProblem]:
     properties = feature.get("properties")
     if not isinstance(properties, dict):
         return [FeatureProblem(index, "properties", "a feature needs a properties object")]
-    problems: dict[str, str] = {}
+    problems = Problems()
     values = _read_properties(properties, problems)
     geometry = feature.get("geometry")
     if geometry is not None and not isinstance(geometry, dict):
-        problems["geometry"] = "a GeoJSON geometry object, or null"
+        problems.add("geometry", "a GeoJSON geometry object, or null")
     if problems:
         code = values["code"] or None
         return [FeatureProblem(index, name, why, code) for name, why in problems.items()]

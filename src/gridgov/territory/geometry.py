@@ -9,7 +9,7 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from gridgov.registry.validation import FieldProblem
+from gridgov.validation import FieldProblem
 
 AREA_TYPES = ("Polygon", "MultiPolygon")
 

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query
 
 from gridgov.accounts.access import require
 from gridgov.api.access import PrincipalDep
-from gridgov.api.deps import ActorDep, PagingDep, SessionDep
+from gridgov.api.deps import PagingDep, SessionDep
 from gridgov.api.schemas import Page
+from gridgov.api.security import ActorDep
 from gridgov.cases.categories import (
     check_create_category,
     check_update_category,

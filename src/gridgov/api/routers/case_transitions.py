@@ -16,7 +16,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from gridgov.api.access import PrincipalDep
-from gridgov.api.deps import ActorDep, SessionDep
+from gridgov.api.deps import SessionDep
+from gridgov.api.security import ActorDep
 from gridgov.cases.actions import available_actions_for, check_transition
 from gridgov.cases.queries import access_case
 from gridgov.cases.schemas import CaseOut

@@ -19,8 +19,9 @@ from gridgov.accounts.access import require
 from gridgov.accounts.policy import allows
 from gridgov.accounts.principal import Principal
 from gridgov.api.access import PrincipalDep
-from gridgov.api.deps import ActorDep, PagingDep, SessionDep
+from gridgov.api.deps import PagingDep, SessionDep
 from gridgov.api.schemas import Page
+from gridgov.api.security import ActorDep
 from gridgov.audit.actions import do_record
 from gridgov.cases.duplicates import PossibleDuplicate, possible_duplicates
 from gridgov.cases.intake import check_report_case

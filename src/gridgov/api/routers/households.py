@@ -14,8 +14,9 @@ from fastapi import APIRouter, Query
 from gridgov.accounts.access import access_household, require, require_target
 from gridgov.accounts.principal import Principal
 from gridgov.api.access import PrincipalDep
-from gridgov.api.deps import ActorDep, PagingDep, SessionDep
+from gridgov.api.deps import PagingDep, SessionDep
 from gridgov.api.schemas import Page
+from gridgov.api.security import ActorDep
 from gridgov.registry import queries
 from gridgov.registry.actions import check_create_household, check_update_household
 from gridgov.registry.life_events import (

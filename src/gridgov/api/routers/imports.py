@@ -16,7 +16,8 @@ from pydantic import BaseModel
 from gridgov.accounts.access import require, require_target
 from gridgov.accounts.principal import Principal
 from gridgov.api.access import PrincipalDep
-from gridgov.api.deps import ActorDep, SessionDep
+from gridgov.api.deps import SessionDep
+from gridgov.api.security import ActorDep
 from gridgov.registry.exporting import MEDIA_TYPES, export_table
 from gridgov.registry.importing import (
     import_households,

@@ -48,7 +48,8 @@ from gridgov.errors import DomainError, NotFound, PermissionDenied, ValidationFa
 from gridgov.open311 import convert, queries
 from gridgov.open311.keys import find_active_key
 from gridgov.open311.render import MEDIA_TYPES, render, render_error
-from gridgov.registry.validation import FieldProblem, clean_mobile_phone
+from gridgov.registry.validation import clean_mobile_phone
+from gridgov.validation import FieldProblem
 
 PREFIX = "/open311/v2"
 MAX_PAGE_SIZE = 1000

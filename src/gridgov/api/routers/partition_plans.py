@@ -14,8 +14,9 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from gridgov.accounts.access import require, require_target
 from gridgov.api.access import PrincipalDep
-from gridgov.api.deps import ActorDep, PagingDep, SessionDep
+from gridgov.api.deps import PagingDep, SessionDep
 from gridgov.api.schemas import Page
+from gridgov.api.security import ActorDep
 from gridgov.partition import queries
 from gridgov.partition.apply import check_apply_plan, check_rollback_plan
 from gridgov.partition.plans import check_create_plan

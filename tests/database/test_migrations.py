@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import inspect, select
 
+from gridgov.database import migrate
 from gridgov.errors import NotMigrated
 from gridgov.registry.models import KeyGroup
-from gridgov.storage import migrate
 from gridgov.territory.models import Territory
 
 

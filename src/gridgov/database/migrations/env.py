@@ -1,16 +1,15 @@
-"""Alembic environment: runs on the connection gridgov hands it (see storage/migrate.py)."""
+"""Alembic environment: runs on the connection gridgov hands it (see database/migrate.py)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Connection
 
-import gridgov.storage.models  # noqa: F401 - registers every table on the metadata
+from gridgov.database.tables import metadata
 from gridgov.settings import Settings
-from gridgov.storage.base import Base
 from gridgov.storage.engine import create_engine_for
 
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _run(connection: Connection) -> None:

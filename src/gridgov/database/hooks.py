@@ -1,0 +1,27 @@
+"""Where a lower layer learns of the higher ones that react to it: every hook, subscription
+and provider of the platform, installed in one place.
+
+- territory retire guards: the registry refuses retiring a node with active households;
+- registry life events: posts end the posts of a resident who died or moved away;
+- own-data sections: posts add a resident's posts to their own-data export.
+
+:func:`install` runs whenever :func:`gridgov.database.sessions.session_factory` builds the
+sessions of the API, the CLI, the worker, the tests and the benchmarks, so no code of the
+platform touches the database without them. Installing twice installs once.
+"""
+
+from __future__ import annotations
+
+from gridgov.posts.actions import end_posts_of_leaver
+from gridgov.posts.queries import own_posts
+from gridgov.registry import own_data
+from gridgov.registry.events import subscribe
+from gridgov.registry.guards import refuse_retiring_with_active_households
+from gridgov.territory.retire_guards import add_retire_guard
+
+
+def install() -> None:
+    add_retire_guard(refuse_retiring_with_active_households)
+    subscribe("death", end_posts_of_leaver)
+    subscribe("moved_out", end_posts_of_leaver)
+    own_data.add_section("posts", own_posts)

@@ -1,0 +1,59 @@
+"""The registry's life events, published to the packages above it that react to them.
+
+A death, a move out or in, a birth or a unit change is written as a RegistryEvent. Before
+it is written, the registry calls every function subscribed to that kind, in the same
+transaction (a subscriber that fails rolls the whole change back), and records what they
+report in the event's details. Posts subscribe today (a resident who died or moved away
+holds no post); groups, contacts and emergency will. Subscriptions are made in one place,
+:mod:`gridgov.database.hooks`, whenever the platform's sessions are built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+# The RegistryEvent kinds published (other kinds, such as "updated", are bookkeeping).
+LIFE_EVENTS = ("death", "moved_out", "moved_in", "birth", "unit_changed")
+
+
+@dataclass(frozen=True)
+class LifeEvent:
+    """One life event; ``resident_id`` is None for a household's own (its move, its unit)."""
+
+    kind: str
+    occurred_on: dt.date
+    household_id: str | None
+    resident_id: str | None
+    territory_code: str
+    actor: str
+
+
+# Returns details for the RegistryEvent (e.g. ``{"posts_ended": [...]}``), or nothing.
+Subscriber = Callable[[Session, LifeEvent], Mapping[str, Any] | None]
+
+_subscribers: dict[str, list[Subscriber]] = {kind: [] for kind in LIFE_EVENTS}
+
+
+def subscribe(kind: str, subscriber: Subscriber) -> None:
+    """Call ``subscriber`` on every ``kind`` event (subscribing twice subscribes once)."""
+    if kind not in _subscribers:
+        raise ValueError(f"not a life event: {kind}; one of {', '.join(LIFE_EVENTS)}")
+    if subscriber not in _subscribers[kind]:
+        _subscribers[kind].append(subscriber)
+
+
+def subscribers(kind: str) -> tuple[Subscriber, ...]:
+    return tuple(_subscribers.get(kind, ()))
+
+
+def publish(session: Session, event: LifeEvent) -> dict[str, Any]:
+    """Call the event's subscribers in order; the details they report, merged."""
+    details: dict[str, Any] = {}
+    for subscriber in _subscribers.get(event.kind, ()):
+        details.update(subscriber(session, event) or {})
+    return details
