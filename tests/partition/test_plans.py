@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from gridgov import clock
 from gridgov.accounts.models import RoleAssignment
 from gridgov.audit.models import AuditEntry
 from gridgov.errors import Conflict, ValidationFailed
@@ -199,7 +200,8 @@ def test_only_the_latest_applied_plan_rolls_back(session) -> None:
     first = plan_village(session, village)
     check_apply_plan(session, first, actor="test")
     second = plan_village(session, village, grid_bounds=Bounds(25, 45, 30))
-    check_apply_plan(session, second, actor="test")
+    with clock.frozen(clock.now() + dt.timedelta(minutes=1)):  # applied later than the first
+        check_apply_plan(session, second, actor="test")
     with pytest.raises(Conflict) as refused:
         check_rollback_plan(session, first, actor="test")
     assert second.id in str(refused.value)
