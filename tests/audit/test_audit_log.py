@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from gridgov import clock
 from gridgov.audit.models import AuditEntry
 from gridgov.audit.queries import search_audit
+from gridgov.audit.recorder import RowChange, record_bulk_changes
 from gridgov.cli.main import app
 from gridgov.registry.importing import import_households
 from tests.factories.registry import make_household, make_resident
@@ -51,6 +52,34 @@ def test_updates_record_changed_fields_with_personal_values_masked(session) -> N
     update = _entries(session, object_type="residents", object_id=resident.id, action="update")
     assert len(update) == 1
     assert update[0].changes == {"phone": [f"{old_phone[:3]}****{old_phone[-4:]}", "139****0002"]}
+
+
+def test_a_bulk_entry_is_the_entry_the_listener_writes_for_the_same_change(session) -> None:
+    session.info["actor"] = "test:clerk"
+    tree = make_tree(session, villages=1, grids_per_village=1, units_per_grid=1)
+    resident = make_resident(session, household=make_household(session, unit=tree.all_units()[0]))
+    old_phone, version = resident.phone, resident.version
+    resident.phone = "13900000002"
+    session.flush()
+    listened = _entries(session, object_type="residents", object_id=resident.id, action="update")
+    change = RowChange(
+        resident.id,
+        resident.territory_code,
+        {
+            "phone": (old_phone, "13900000002"),
+            "phone_hash": ("a", "b"),  # skipped, as the listener skips it
+            "version": (version, version + 1),
+            "name": (resident.name, resident.name),  # unchanged: not recorded
+        },
+    )
+    unchanged = RowChange(resident.id, resident.territory_code, {"name": ("x", "x")})
+    written = record_bulk_changes(session, "residents", [change, unchanged], actor="test:clerk")
+    both = _entries(session, object_type="residents", object_id=resident.id, action="update")
+    assert written == 1 and len(both) == 2
+    keys = ("actor", "action", "object_type", "object_id", "territory_code", "changes")
+    bulk = next(entry for entry in both if entry.id != listened[0].id)
+    assert [getattr(bulk, key) for key in keys] == [getattr(listened[0], key) for key in keys]
+    assert bulk.changes == {"phone": [f"{old_phone[:3]}****{old_phone[-4:]}", "139****0002"]}
 
 
 def test_an_import_is_one_entry_not_one_per_row(session) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from stdnum.cn import ric
 
 from gridgov.registry.importing import HOUSEHOLD_COLUMNS, RESIDENT_COLUMNS
-from gridgov.registry.tables import write_csv, write_xlsx
+from gridgov.registry.spreadsheets import write_csv, write_xlsx
 from tests.factories.territory import Tree
 
 

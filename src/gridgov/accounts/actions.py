@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
@@ -14,6 +16,8 @@ from gridgov.accounts.roles import level_problem
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.registry.models import Resident
 from gridgov.territory.models import Territory
+
+CHUNK = 900  # codes per IN list (well under SQLite's bound-parameter limit)
 
 
 def check_create_user(
@@ -162,6 +166,32 @@ def check_end_role(
     assignment.end_date = end_date
     session.flush()
     return assignment
+
+
+def do_end_roles_on_nodes(
+    session: Session, codes: Sequence[str], *, end_date: dt.date, actor: str
+) -> list[dict[str, Any]]:
+    """End every assignment on these nodes still running on ``end_date`` (one that starts
+    later ends on its start date): their nodes are being dissolved. Answers what ended,
+    for reassignment."""
+    ended = []
+    for start in range(0, len(codes), CHUNK):
+        query = select(RoleAssignment).where(
+            RoleAssignment.territory_code.in_(codes[start : start + CHUNK]),
+            or_(RoleAssignment.end_date.is_(None), RoleAssignment.end_date > end_date),
+        )
+        for assignment in session.scalars(query):
+            assignment.end_date = max(end_date, assignment.start_date)
+            ended.append(
+                {
+                    "assignment_id": assignment.id,
+                    "user_id": assignment.user_id,
+                    "role": assignment.role,
+                    "territory_code": assignment.territory_code,
+                }
+            )
+    session.flush()
+    return ended
 
 
 def check_change_password(

@@ -20,11 +20,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from shapely.geometry import Point, shape
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
-from gridgov.accounts.models import RoleAssignment
+from gridgov.accounts.actions import do_end_roles_on_nodes
 from gridgov.audit.actions import do_record
 from gridgov.cases.levels import handler_code_for, lowest_level_of, rank
 from gridgov.cases.models import Case
@@ -34,7 +34,7 @@ from gridgov.partition.plans import posts_on
 from gridgov.partition.state import load_scope
 from gridgov.posts.actions import check_end_post
 from gridgov.posts.models import Post
-from gridgov.registry.models import Household, RegistryEvent, Resident
+from gridgov.registry.moves import HouseholdsMoved, do_move_households
 from gridgov.territory.actions import check_create_territory, check_retire_territory
 from gridgov.territory.codes import ancestors
 from gridgov.territory.models import Territory
@@ -120,12 +120,11 @@ def check_apply_plan(session: Session, plan: PartitionPlan, *, actor: str) -> Pa
         for code in [proposal["assignment"].get(h.id) or proposal["unplace"].get(h.id)]
         if code is not None and code != h.territory_code
     }
-    before_households = {h.id: h.territory_code for h in state.households if h.id in moves}
-    before_residents = _move_households(session, moves, actor=actor)
-    _record_moves(session, before_households, moves, plan=plan, actor=actor)
+    moved = _move_households(session, moves, plan=plan, actor=actor)
+    before_households, before_residents = moved.households, moved.residents
     before_cases = _move_cases(session, moves, set(proposal["retire"]), units, actor=actor)
     ended_posts = _end_posts(session, proposal["retire"], today=today, reason=reason, actor=actor)
-    ended_roles = _end_roles(session, proposal["retire"], today=today)
+    ended_roles = do_end_roles_on_nodes(session, proposal["retire"], end_date=today, actor=actor)
     for code in proposal["retire"]:
         check_retire_territory(session, touched[code], actor=actor)
     plan.before = {
@@ -210,66 +209,14 @@ def _reshape_kept(
     return changed
 
 
-def _set_places(
-    session: Session, model: Any, key: str, places: dict[str, str], *, actor: str
-) -> None:
-    """``territory_code`` of the rows whose ``key`` column is each key: one executemany
-    UPDATE (bumping the row version), not an ORM round trip per row."""
-    if not places:
-        return
-    table = model.__table__
-    statement = (
-        table.update()
-        .where(table.c[key] == bindparam("row_key"))
-        .values(territory_code=bindparam("new_code"), updated_by=actor, version=table.c.version + 1)
+def _move_households(
+    session: Session, moves: dict[str, str], *, plan: PartitionPlan, actor: str
+) -> HouseholdsMoved:
+    """Households and their residents to their new places, through the registry (their
+    ``unit_changed`` events carry the plan's id)."""
+    return do_move_households(
+        session, moves.items(), occurred_on=clock.today(), details={"plan": plan.id}, actor=actor
     )
-    rows = [{"row_key": row_key, "new_code": code} for row_key, code in places.items()]
-    session.connection().execute(statement, rows)
-
-
-def _move_households(session: Session, moves: dict[str, str], *, actor: str) -> dict[str, str]:
-    """Households and their residents to their new places; answers the residents' before."""
-    session.flush()
-    before: dict[str, str] = {}
-    for ids in _chunks(sorted(moves)):
-        rows = session.execute(
-            select(Resident.id, Resident.territory_code).where(Resident.household_id.in_(ids))
-        )
-        before.update({row.id: row.territory_code for row in rows})
-    _set_places(session, Household, "id", moves, actor=actor)
-    # Residents mirror their household's place (as registry.actions moves them).
-    _set_places(session, Resident, "household_id", moves, actor=actor)
-    session.expire_all()  # objects loaded before see the new places
-    return before
-
-
-def _record_moves(
-    session: Session,
-    before: dict[str, str],
-    after: dict[str, str],
-    *,
-    plan: PartitionPlan,
-    actor: str,
-) -> None:
-    """A ``unit_changed`` registry event per moved household, as a move by hand records."""
-    today, now = clock.today(), clock.now()
-
-    def unit(code: str) -> str | None:
-        return code if len(code) == 17 else None
-
-    session.add_all(
-        RegistryEvent(
-            kind="unit_changed",
-            occurred_on=today,
-            household_id=household_id,
-            territory_code=code,
-            details={"unit_code": [unit(before[household_id]), unit(code)], "plan": plan.id},
-            actor=actor,
-            recorded_at=now,
-        )
-        for household_id, code in after.items()
-    )
-    session.flush()
 
 
 def _case_place(case: Case, code: str) -> tuple[str, str, str]:
@@ -333,27 +280,6 @@ def _end_posts(
     return ended
 
 
-def _end_roles(session: Session, codes: Sequence[str], *, today: dt.date) -> list[dict[str, Any]]:
-    ended = []
-    for chunk in _chunks(list(codes)):
-        query = select(RoleAssignment).where(
-            RoleAssignment.territory_code.in_(chunk),
-            or_(RoleAssignment.end_date.is_(None), RoleAssignment.end_date > today),
-        )
-        for assignment in session.scalars(query):
-            assignment.end_date = max(today, assignment.start_date)
-            ended.append(
-                {
-                    "assignment_id": assignment.id,
-                    "user_id": assignment.user_id,
-                    "role": assignment.role,
-                    "territory_code": assignment.territory_code,
-                }
-            )
-    session.flush()
-    return ended
-
-
 def _application_instant(session: Session, plan: PartitionPlan) -> dt.datetime:
     """Now, or just after the latest application over the same ground: ``applied_at`` orders
     the applications (only the latest rolls back), even two within one clock tick."""
@@ -390,7 +316,7 @@ def check_rollback_plan(session: Session, plan: PartitionPlan, *, actor: str) ->
             _overlapping(plan),
             PartitionPlan.status == "applied",
             PartitionPlan.id != plan.id,
-            PartitionPlan.applied_at >= plan.applied_at,
+            PartitionPlan.applied_at > plan.applied_at,
         )
     )
     if later:
@@ -406,15 +332,13 @@ def check_rollback_plan(session: Session, plan: PartitionPlan, *, actor: str) ->
     today = clock.today()
     nodes = _nodes(session, [*before["nodes"], *before["created"]])
     reactivated = _restore_nodes(session, plan, nodes, before["nodes"], actor=actor)
-    _restore_households(session, before["households"], before["residents"], actor=actor)
-    back: dict[str, str] = before["households"]
-    proposal = plan.proposal
-    moved_to = {h: proposal["assignment"].get(h) or proposal["unplace"][h] for h in back}
-    _record_moves(session, moved_to, back, plan=plan, actor=actor)
+    # Residents follow their households back (they moved with them: the fingerprint says
+    # nothing changed since).
+    _move_households(session, before["households"], plan=plan, actor=actor)
     _restore_cases(session, before["cases"])
     created = sorted(before["created"], key=lambda code: (-len(code), code))
     ended_posts = _end_posts(session, created, today=today, reason=reason, actor=actor)
-    ended_roles = _end_roles(session, created, today=today)
+    ended_roles = do_end_roles_on_nodes(session, created, end_date=today, actor=actor)
     for code in created:
         check_retire_territory(session, nodes[code], actor=actor)
     plan.effects = {
@@ -477,15 +401,6 @@ def _restore_nodes(
         node.updated_by = actor
     session.flush()
     return reactivated
-
-
-def _restore_households(
-    session: Session, households: dict[str, str], residents: dict[str, str], *, actor: str
-) -> None:
-    session.flush()
-    _set_places(session, Household, "id", households, actor=actor)
-    _set_places(session, Resident, "id", residents, actor=actor)
-    session.expire_all()
 
 
 def _restore_cases(session: Session, places: dict[str, list[str]]) -> None:

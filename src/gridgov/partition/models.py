@@ -14,8 +14,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.storage.base import Base, UTCDateTime, code_string, created_at_column, id_column
 
-PLAN_STATUSES = ("planned", "applied", "rolled_back", "superseded")
-
 
 class PartitionPlan(Base):
     """One computed division of a village or a town.

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -30,6 +30,7 @@ from gridgov.registry.models import (
     ResidentKeyGroup,
     personal_hash,
 )
+from gridgov.registry.moves import HouseholdMove, do_move_households
 from gridgov.registry.validation import (
     clean_birth_date,
     clean_id_number,
@@ -292,15 +293,18 @@ def check_update_household(
     changes = _changes(household, new_values)
     if not changes and not moving:
         return household
-    # Every change is set before the first flush, so the version moves by one.
-    household.updated_by = actor
-    for field in changes:
-        setattr(household, field, new_values[field])
     if changes:
+        # Every field change is set before the flush, so they move the version by one
+        # (a move is a write of its own and moves it once more).
+        household.updated_by = actor
+        for field in changes:
+            setattr(household, field, new_values[field])
         _record_household_event(session, household, "updated", occurred, changes, actor)
+        _flush(session)
     if moving:
-        _move_household(session, household, unit_code, occurred_on=occurred, actor=actor)
-    _flush(session)
+        place = unit_code or household.village_code
+        move = HouseholdMove(household.id, place, version=household.version)
+        do_move_households(session, [move], occurred_on=occurred, actor=actor)
     return household
 
 
@@ -320,27 +324,6 @@ def _record_household_event(
         territory_code=household.territory_code,
         details=details,
         actor=actor,
-    )
-
-
-def _move_household(
-    session: Session,
-    household: Household,
-    unit_code: str | None,
-    *,
-    occurred_on: dt.date,
-    actor: str,
-) -> None:
-    before = household.unit_code
-    household.territory_code = unit_code or household.village_code
-    # Residents mirror their household's place, so that scoping them is one prefix filter.
-    session.execute(
-        update(Resident)
-        .where(Resident.household_id == household.id)
-        .values(territory_code=household.territory_code)
-    )
-    _record_household_event(
-        session, household, "unit_changed", occurred_on, {"unit_code": [before, unit_code]}, actor
     )
 
 

@@ -18,7 +18,7 @@ from gridgov.errors import NotFound, ValidationFailed
 from gridgov.privacy import mask_id_number, mask_phone
 from gridgov.registry.importing import HOUSEHOLD_COLUMNS, RESIDENT_COLUMNS
 from gridgov.registry.models import Household, Resident, ResidentKeyGroup
-from gridgov.registry.tables import WRITERS, Cell
+from gridgov.registry.spreadsheets import WRITERS, Cell
 from gridgov.territory.models import Territory
 from gridgov.territory.scope import within
 

@@ -1,4 +1,4 @@
-"""Bulk import of households and residents from tables (CSV/XLSX), all or nothing.
+"""Bulk import of households and residents from spreadsheets (CSV/XLSX), all or nothing.
 
 The whole file is checked first: each row's fields in plain Python, then every reference
 (villages, units, households, ID numbers already registered) against the database in a
@@ -27,7 +27,7 @@ from gridgov.ids import new_id
 from gridgov.registry import import_rules as rules
 from gridgov.registry.bulk_insert import Progress, bulk_insert
 from gridgov.registry.models import Household, KeyGroup, Resident, ResidentKeyGroup, personal_hash
-from gridgov.registry.tables import EXTRA_CELLS, TableRows, read_table, read_table_bytes
+from gridgov.registry.spreadsheets import EXTRA_CELLS, TableRows, read_table, read_table_bytes
 from gridgov.territory.codes import common_ancestor
 from gridgov.territory.models import Territory
 

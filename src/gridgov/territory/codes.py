@@ -29,7 +29,6 @@ CHILD_LEVEL: dict[Level, Level | None] = {
     "grid": "unit",
     "unit": None,
 }
-MAX_CODE_LENGTH = CODE_LENGTH["unit"]
 
 
 def level_of(code: str) -> Level | None:

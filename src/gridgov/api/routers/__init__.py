@@ -8,6 +8,7 @@ from gridgov.api.routers import (
     case_categories,
     case_transitions,
     cases,
+    exports,
     households,
     imports,
     notifications,
@@ -32,6 +33,7 @@ ROUTERS: list[APIRouter] = [
     residents.router,
     posts.router,
     imports.router,
+    exports.router,
     partition_plans.router,
     reports.router,
 ]

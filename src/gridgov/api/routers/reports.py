@@ -46,7 +46,7 @@ def get_resolution_report(
     return ResolutionReportOut.of(report, from_date=from_date, to_date=to_date)
 
 
-@router.get("/exports/cases.xlsx", response_class=Response, tags=["imports"])
+@router.get("/exports/cases.xlsx", response_class=Response, tags=["exports"])
 def export_cases_xlsx(
     session: SessionDep,
     principal: PrincipalDep,

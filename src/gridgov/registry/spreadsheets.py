@@ -1,4 +1,4 @@
-"""Reading and writing the registry's tables as CSV or XLSX files (no database here).
+"""The registry's spreadsheets: CSV or XLSX files read and written (no database here).
 
 A table is a header row naming the columns, then one row per record. Rows come out as
 ``(line, {column: text})`` with ``line`` counted as the user sees the file (header = 1),
