@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gridgov import clock
 from gridgov.audit.models import AuditEntry
 from gridgov.errors import Conflict
-from gridgov.registry.actions import check_change_unit, local_today
+from gridgov.registry.actions import check_change_unit
 from gridgov.registry.models import Household, RegistryEvent, Resident
 from gridgov.registry.moves import HouseholdMove, do_move_households
 from tests.factories.registry import ACTOR, make_household, make_resident
@@ -67,7 +68,7 @@ def test_a_move_by_hand_writes_what_a_batch_of_one_writes(session) -> None:
         session,
         household,
         lambda: do_move_households(
-            session, [(household.id, second_unit.code)], occurred_on=local_today(), actor=ACTOR
+            session, [(household.id, second_unit.code)], occurred_on=clock.today(), actor=ACTOR
         ),
     )
     assert by_hand == batch
@@ -98,7 +99,7 @@ def test_the_audit_entry_of_a_move_is_the_one_an_orm_write_records(session) -> N
         session,
         household,
         lambda: do_move_households(
-            session, [(household.id, second_unit.code)], occurred_on=local_today(), actor=ACTOR
+            session, [(household.id, second_unit.code)], occurred_on=clock.today(), actor=ACTOR
         ),
     )
     assert moved["audit"] == orm["audit"] and len(orm["audit"]) == 1
@@ -151,7 +152,7 @@ def test_a_move_from_a_stale_version_is_a_conflict_and_moves_nothing(session) ->
     household = make_household(session, unit=first_unit)
     stale = HouseholdMove(household.id, second_unit.code, version=household.version + 1)
     with pytest.raises(Conflict) as refused:
-        do_move_households(session, [stale], occurred_on=local_today(), actor=ACTOR)
+        do_move_households(session, [stale], occurred_on=clock.today(), actor=ACTOR)
     assert set(refused.value.fields) == {"version"}
     session.expire_all()
     assert household.territory_code == first_unit.code
