@@ -49,8 +49,9 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from gridgov import clock
+from gridgov.access.principal import Principal
 from gridgov.accounts.actions import check_assign_role, check_create_user
-from gridgov.accounts.principal import Principal, principal_for
+from gridgov.accounts.principal import principal_for
 from gridgov.crypto import encrypt, keyed_hash
 from gridgov.ids import new_id
 from gridgov.registry.queries import list_residents

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
-from gridgov.accounts.policy import allows
+from gridgov.access.policy import allows
+from gridgov.access.principal import Principal
 from gridgov.audit.actions import do_record
 from gridgov.errors import ValidationFailed
 from gridgov.ids import new_id
@@ -32,9 +33,6 @@ from gridgov.registry.tables import EXTRA_CELLS, TableRows, read_table, read_tab
 from gridgov.settings import get_settings
 from gridgov.territory.codes import common_ancestor
 from gridgov.territory.models import Territory
-
-if TYPE_CHECKING:
-    from gridgov.accounts.principal import Principal
 
 # A row outside the importer's territory: the same words whether its node exists or not.
 OUTSIDE = "outside your territory"

@@ -15,8 +15,8 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from gridgov.api.access import PrincipalDep
 from gridgov.api.deps import ActorDep, SessionDep
+from gridgov.api.principal import PrincipalDep
 from gridgov.cases.actions import available_actions_for, check_transition
 from gridgov.cases.queries import access_case
 from gridgov.cases.schemas import CaseOut

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from gridgov.accounts.access import require, require_target
-from gridgov.accounts.principal import Principal
-from gridgov.api.access import PrincipalDep
+from gridgov.access.checks import require, require_target
+from gridgov.access.principal import Principal
 from gridgov.api.deps import ActorDep, SessionDep
+from gridgov.api.principal import PrincipalDep
 from gridgov.registry.exporting import MEDIA_TYPES, export_table
 from gridgov.registry.importing import (
     import_households,
