@@ -48,8 +48,9 @@ from rich.table import Table
 from sqlalchemy import Engine, event
 
 from gridgov import clock
+from gridgov.access.principal import Principal
 from gridgov.accounts.actions import check_assign_role, check_create_user
-from gridgov.accounts.principal import Principal, principal_for
+from gridgov.accounts.principal import principal_for
 from gridgov.crypto import encrypt, keyed_hash
 from gridgov.database.migrate import upgrade
 from gridgov.database.sessions import session_factory

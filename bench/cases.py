@@ -69,8 +69,8 @@ from sqlalchemy import Table as SqlTable
 from gridgov import clock
 from gridgov.accounts import tokens
 from gridgov.accounts.actions import check_assign_role, check_create_user
-from gridgov.api.access import PrincipalDep
 from gridgov.api.deps import SessionDep
+from gridgov.api.principal import PrincipalDep
 from gridgov.cases.calendar import seed_calendar
 from gridgov.cases.categories import seed_categories
 from gridgov.cases.models import CaseCategory

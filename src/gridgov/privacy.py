@@ -33,9 +33,9 @@ def mask(field: str, value: str | None) -> str | None:
     return value
 
 
-def parse_reveal(reveal: str | None, reason: str | None) -> frozenset[str]:
-    """The personal fields a request asks to see in full (``reveal=id_number,phone``); a
-    reveal needs a reason, which the audit log keeps."""
+def parse_reveal(reveal: str | None) -> frozenset[str]:
+    """The personal fields a request asks to see in full (``reveal=id_number,phone``). The
+    reason a reveal needs is checked where it is audited (accounts.reveal)."""
     if not reveal:
         return frozenset()
     fields = frozenset(part.strip() for part in reveal.split(",") if part.strip())
@@ -43,9 +43,5 @@ def parse_reveal(reveal: str | None, reason: str | None) -> frozenset[str]:
     if unknown:
         raise ValidationFailed.field(
             "reveal", f"unknown field(s) {', '.join(unknown)}; one of {', '.join(PERSONAL_FIELDS)}"
-        )
-    if reason is None or len(reason.strip()) < 4:
-        raise ValidationFailed.field(
-            "reason", "say why the full value is needed (kept in the audit log)"
         )
     return fields

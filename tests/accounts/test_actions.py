@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from gridgov import clock
+from gridgov.access.roles import ROLES
 from gridgov.accounts import actions, passwords, queries, tokens
-from gridgov.accounts.models import ROLES
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from tests.accounts.helpers import ACTOR, PASSWORD, make_user, use_cheap_hashing
 from tests.factories.registry import make_household, make_resident

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
+from gridgov.access.roles import ROLES
 from gridgov.accounts import queries
 from gridgov.accounts.demo import GRID, TOWN, UNIT, VILLAGE, create_demo_accounts
 from gridgov.accounts.login import attempt_login
-from gridgov.accounts.models import ROLES
 from gridgov.posts.actions import check_start_post
 from tests.accounts.helpers import use_cheap_hashing
 from tests.factories.registry import make_household, make_resident

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from gridgov import clock
+from gridgov.access.principal import Principal, Scope
 from gridgov.accounts.actions import check_end_role
-from gridgov.accounts.principal import POST_ROLES, Principal, Scope, principal_for
+from gridgov.accounts.principal import POST_ROLES, principal_for
 from gridgov.accounts.queries import current_role_assignments
 from gridgov.posts.actions import check_end_post, check_hand_over, check_start_post
 from gridgov.posts.types import POST_TYPES

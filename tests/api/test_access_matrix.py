@@ -26,9 +26,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
+from gridgov.access.policy import may
+from gridgov.access.principal import Principal
 from gridgov.accounts.models import ApiToken, RoleAssignment, User
-from gridgov.accounts.policy import may
-from gridgov.accounts.principal import Principal, principal_for
+from gridgov.accounts.principal import principal_for
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
 from gridgov.cases.photos import check_add_photo
 from gridgov.notify.models import Notification, OutboxMessage

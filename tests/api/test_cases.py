@@ -229,6 +229,25 @@ def test_one_case_with_timeline_reveal_and_scope(client, session, world) -> None
     assert resident.status_code == 403
 
 
+def test_a_case_reveal_takes_the_residents_reason_rule(client, session, world) -> None:
+    case_id = _report(client, session, world, reporter_contact="13800138000").json()["id"]
+    for reason in ("   ", " a b c "):
+        refused = client.get(
+            f"{API}/cases/{case_id}",
+            params={"reveal": "true", "reason": reason},
+            headers=_as(session, world, "grid"),
+        )
+        assert refused.status_code == 422 and "reason" in refused.json()["error"]["fields"]
+    shown = client.get(
+        f"{API}/cases/{case_id}",
+        params={"reveal": "true", "reason": "  call back  "},
+        headers=_as(session, world, "grid"),
+    )
+    assert shown.json()["reporter_contact"] == "13800138000"
+    entries, total = search_audit(session, action="reveal", object_id=case_id)
+    assert total == 1 and entries[0].changes["reason"] == "call back"
+
+
 def test_duplicates_of_a_case(client, session, world) -> None:
     first = _report(client, session, world).json()["id"]
     second = _report(client, session, world).json()["id"]

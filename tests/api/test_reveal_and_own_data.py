@@ -98,3 +98,13 @@ def test_a_resident_exports_their_own_data(client, session, world) -> None:
     assert search_audit(session, action="export", object_id=me.id)[1] == 1
     not_linked = client.get("/api/v1/residents/me/export", headers=world["headers"]["grid"])
     assert not_linked.status_code == 404
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "abc", " a b c "])
+def test_a_reveal_reason_needs_four_non_blank_characters(client, session, world, reason) -> None:
+    me, headers = world["me"], world["headers"]["grid"]
+    response = client.get(
+        f"/api/v1/residents/{me.id}", params={"reveal": "phone", "reason": reason}, headers=headers
+    )
+    assert response.status_code == 422 and "reason" in response.json()["error"]["fields"]
+    assert search_audit(session, action="reveal")[1] == 0

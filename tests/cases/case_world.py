@@ -13,9 +13,10 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.access.principal import Principal
 from gridgov.accounts import passwords
 from gridgov.accounts.models import User
-from gridgov.accounts.principal import Principal, principal_for
+from gridgov.accounts.principal import principal_for
 from gridgov.cases.categories import seed_categories
 from gridgov.cases.intake import check_report_case
 from gridgov.cases.models import Case, CaseEvent

@@ -39,9 +39,15 @@ def test_building_the_sessions_installs_every_hook_in_a_fresh_process() -> None:
         "from sqlalchemy import create_engine\n"
         "from gridgov.registry import events, own_data\n"
         "from gridgov.territory import retire_guards\n"
+        "from gridgov.access import providers\n"
+        "def contact():\n"
+        "    try:\n"
+        "        return [providers.household_scope(providers.CONTACT)]\n"
+        "    except LookupError:\n"
+        "        return []\n"
         "def hooks():\n"
         "    h = retire_guards.retire_guards(), events.subscribers('death'), own_data.sections()\n"
-        "    return [len(each) for each in h]\n"
+        "    return [len(each) for each in (*h, contact())]\n"
         "before = hooks()\n"
         "from gridgov.database.sessions import session_factory\n"
         "session_factory(create_engine('sqlite://'))\n"
@@ -51,4 +57,4 @@ def test_building_the_sessions_installs_every_hook_in_a_fresh_process() -> None:
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, env=environment, check=True
     )
-    assert done.stdout.split("\n")[0] == "[0, 0, 0] [1, 1, 1] ('posts',)"
+    assert done.stdout.split("\n")[0] == "[0, 0, 0, 0] [1, 1, 1, 1] ('posts',)"

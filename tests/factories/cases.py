@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gridgov.access.principal import Principal
 from gridgov.accounts.models import User
-from gridgov.accounts.principal import Principal, principal_for
+from gridgov.accounts.principal import principal_for
 from gridgov.cases.categories import list_categories, seed_categories
 from gridgov.cases.intake import check_report_case
 from gridgov.cases.models import Case, CaseCategory

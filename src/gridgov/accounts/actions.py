@@ -10,9 +10,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
+from gridgov.access.roles import ROLES, level_problem
 from gridgov.accounts import passwords, queries, tokens
-from gridgov.accounts.models import ROLES, RoleAssignment, User
-from gridgov.accounts.roles import level_problem
+from gridgov.accounts.models import RoleAssignment, User
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.registry.models import Resident
 from gridgov.territory.models import Territory

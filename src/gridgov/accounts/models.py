@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gridgov.access.roles import ROLES
 from gridgov.storage.base import (
     Base,
     UTCDateTime,
@@ -14,18 +25,6 @@ from gridgov.storage.base import (
     created_at_column,
     id_column,
     updated_at_column,
-)
-
-# The roles, lowest reach last. Which level of node each may be assigned on: see
-# gridgov.accounts.roles.
-ROLES = (
-    "administrator",
-    "town_official",
-    "village_secretary",
-    "grid_leader",
-    "unit_leader",
-    "party_member",
-    "resident",
 )
 
 
@@ -96,6 +95,11 @@ class RoleAssignment(Base):
     end_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     created_by: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[dt.datetime] = created_at_column()
+
+    @classmethod
+    def in_force(cls, on: dt.date) -> tuple[ColumnElement[bool], ...]:
+        """SQL conditions: the assignment is in force on ``on`` (started, and not ended)."""
+        return (cls.start_date <= on, or_(cls.end_date.is_(None), cls.end_date > on))
 
 
 class LoginEvent(Base):

@@ -1,9 +1,10 @@
-"""Who is asking: a user with the roles they hold today, each scoped to a territory node.
+"""Loading who is asking: the Principal (access.principal) of a user, with the roles they
+hold today, each scoped to a territory node.
 
 A principal's scopes come from three places, read fresh on every request:
 
 1. the user's current role assignments (``start_date <= today`` and no ``end_date`` or one
-   after today: accounts.queries.current_role_assignments);
+   after today: RoleAssignment.in_force);
 2. the current posts of the resident the user is linked to, so that a handover moves
    access with the post (POST_ROLES below says which role each post type carries);
 3. ``resident`` of their own household, when the user is linked to a resident who still
@@ -12,14 +13,15 @@ A principal's scopes come from three places, read fresh on every request:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.accounts.models import ROLES
-from gridgov.accounts.queries import current_role_assignments
+from gridgov import clock
+from gridgov.access.principal import Principal, Scope
+from gridgov.access.roles import ROLES
+from gridgov.accounts.models import RoleAssignment
 from gridgov.posts.models import Post
 from gridgov.registry.models import Household, Resident
 
@@ -39,37 +41,6 @@ POST_ROLES: dict[str, str] = {
 INACTIVE_RESIDENCE = ("moved_out", "deceased")
 
 
-@dataclass(frozen=True)
-class Scope:
-    """One role on one node: the node and everything under it (see policy.POLICY)."""
-
-    role: str
-    territory_code: str | None  # None: the whole platform (an administrator only)
-
-    def __post_init__(self) -> None:
-        if self.role not in ROLES:
-            raise ValueError(f"unknown role {self.role!r}")
-
-
-@dataclass(frozen=True)
-class Principal:
-    user_id: str
-    username: str
-    resident_id: str | None = None
-    household_id: str | None = None  # the linked resident's household
-    household_code: str | None = None  # that household's territory code
-    scopes: tuple[Scope, ...] = ()
-
-    @property
-    def roles(self) -> frozenset[str]:
-        return frozenset(scope.role for scope in self.scopes)
-
-    @property
-    def actor(self) -> str:
-        """How writes by this principal are recorded."""
-        return f"user:{self.username}"
-
-
 class UserLike(Protocol):
     """What principal_for needs of an accounts User."""
 
@@ -82,11 +53,13 @@ class UserLike(Protocol):
 
 
 def _assigned_scopes(session: Session, user_id: str) -> list[Scope]:
-    return [
-        Scope(row.role, row.territory_code)
-        for row in current_role_assignments(session, user_id)
-        if row.role in ROLES
-    ]
+    # Read here, not through accounts.queries, which loads principals (access_user_to_manage).
+    rows = session.execute(
+        select(RoleAssignment.role, RoleAssignment.territory_code)
+        .where(RoleAssignment.user_id == user_id, *RoleAssignment.in_force(clock.today()))
+        .order_by(RoleAssignment.role, RoleAssignment.territory_code)
+    )
+    return [Scope(role, code) for role, code in rows if role in ROLES]
 
 
 def _post_scopes(session: Session, resident_id: str) -> list[Scope]:

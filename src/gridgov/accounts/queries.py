@@ -1,15 +1,21 @@
-"""Reads of accounts: users by id, name or phone; role assignments; recent login attempts."""
+"""Reads of accounts: users by id, name or phone; role assignments; recent login attempts;
+the users a leader may manage (``access_user_to_manage``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
+from gridgov.access.checks import require
+from gridgov.access.policy import rule
+from gridgov.access.principal import Principal, Scope
+from gridgov.access.roles import ROLES
 from gridgov.accounts.models import LoginEvent, RoleAssignment, User
+from gridgov.accounts.principal import principal_for
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.privacy import mask_phone
 from gridgov.registry.validation import clean_mobile_phone
@@ -17,6 +23,8 @@ from gridgov.validation import FieldProblem
 
 USERNAME_PATTERN = re.compile(r"[a-z][a-z0-9_.-]{2,63}")
 _PHONE_LIKE = re.compile(r"\+?[\d\s\-()]{7,20}")
+# ROLES is ordered from the widest authority (administrator) to the narrowest (resident).
+RANK = {role: position for position, role in enumerate(ROLES)}
 
 
 def clean_username(value: str) -> str:
@@ -94,14 +102,6 @@ def list_users(session: Session, *, limit: int = 50, offset: int = 0) -> tuple[l
     return list(users), total
 
 
-def _current(on: dt.date) -> tuple[ColumnElement[bool], ...]:
-    """SQL conditions: the assignment is in force on ``on``."""
-    return (
-        RoleAssignment.start_date <= on,
-        or_(RoleAssignment.end_date.is_(None), RoleAssignment.end_date > on),
-    )
-
-
 def current_role_assignments(
     session: Session, user_id: str, *, on: dt.date | None = None
 ) -> list[RoleAssignment]:
@@ -109,7 +109,7 @@ def current_role_assignments(
     return list(
         session.scalars(
             select(RoleAssignment)
-            .where(RoleAssignment.user_id == user_id, *_current(on or clock.today()))
+            .where(RoleAssignment.user_id == user_id, *RoleAssignment.in_force(on or clock.today()))
             .order_by(RoleAssignment.role, RoleAssignment.territory_code)
         )
     )
@@ -120,7 +120,7 @@ def roles_by_user(session: Session, user_ids: list[str]) -> dict[str, list[RoleA
     found: dict[str, list[RoleAssignment]] = {user_id: [] for user_id in user_ids}
     rows = session.scalars(
         select(RoleAssignment)
-        .where(RoleAssignment.user_id.in_(user_ids), *_current(clock.today()))
+        .where(RoleAssignment.user_id.in_(user_ids), *RoleAssignment.in_force(clock.today()))
         .order_by(RoleAssignment.role, RoleAssignment.territory_code)
     )
     for row in rows:
@@ -133,7 +133,7 @@ def is_administrator(session: Session, user_id: str) -> bool:
         session.scalar(
             select(RoleAssignment.id)
             .where(RoleAssignment.user_id == user_id, RoleAssignment.role == "administrator")
-            .where(*_current(clock.today()))
+            .where(*RoleAssignment.in_force(clock.today()))
             .limit(1)
         )
         is not None
@@ -146,7 +146,7 @@ def administrator_exists(session: Session) -> bool:
             select(RoleAssignment.id)
             .join(User, User.id == RoleAssignment.user_id)
             .where(RoleAssignment.role == "administrator", User.is_active)
-            .where(*_current(clock.today()))
+            .where(*RoleAssignment.in_force(clock.today()))
             .limit(1)
         )
         is not None
@@ -177,3 +177,35 @@ def login_events(
     if login is not None:
         statement = statement.where(LoginEvent.login == login)
     return list(session.scalars(statement))
+
+
+# --- which users a leader may manage -----------------------------------------------------
+
+
+def _covers(leader: Scope, target: Scope) -> bool:
+    if rule(leader.role, "update", "user") is None:
+        return False
+    if leader.territory_code is None:  # an administrator of the whole platform
+        return True
+    if target.territory_code is None or not target.territory_code.startswith(leader.territory_code):
+        return False
+    return target.territory_code != leader.territory_code or RANK[target.role] > RANK[leader.role]
+
+
+def access_user_to_manage(session: Session, user_id: str, principal: Principal) -> User:
+    """A user the leader may manage (reset a password): one whose every role sits in the
+    leader's subtree and below the leader's own rank, so nobody resets a peer's or a
+    superior's password. Anyone else answers 404, exactly like a missing user."""
+    require(principal, "update", "user")
+    target = session.get(User, user_id)
+    missing = NotFound(f"no user has id {user_id}")
+    if target is None or target.id == principal.user_id:
+        raise missing
+    target_scopes = principal_for(session, target).scopes
+    if "administrator" in principal.roles:
+        return target
+    if not target_scopes or not all(
+        any(_covers(mine, theirs) for mine in principal.scopes) for theirs in target_scopes
+    ):
+        raise missing
+    return target

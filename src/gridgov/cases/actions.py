@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from gridgov import clock
-from gridgov.accounts.access import require
-from gridgov.accounts.principal import Principal
+from gridgov.access.checks import require
+from gridgov.access.principal import Principal
+from gridgov.access.roles import LEADS
 from gridgov.cases import timers, workflow
-from gridgov.cases.levels import HANDLER_ROLE, handler_code_for, rank
+from gridgov.cases.levels import handler_code_for, rank
 from gridgov.cases.models import OPEN_STATES, Case, CaseEvent, CaseFollower
 from gridgov.cases.notices import notify
 from gridgov.cases.queries import access_case
@@ -44,7 +45,6 @@ NOTE_REQUIRED: dict[str, str] = {
 }
 MAX_NOTE = 4000
 MAX_COMMENT = 500
-_HANDLING_LEVEL = {role: level for level, role in HANDLER_ROLE.items()}
 
 
 # --- who the actor is --------------------------------------------------------------------
@@ -58,7 +58,7 @@ def roles_at_level(principal: Principal, case: Case) -> frozenset[str]:
         if scope.role == "administrator":
             roles.add(scope.role)
             continue
-        level = _HANDLING_LEVEL.get(scope.role)
+        level = LEADS.get(scope.role)
         if level is None or scope.territory_code is None:
             continue
         if case.handler_code.startswith(scope.territory_code) and rank(level) >= rank(case.level):

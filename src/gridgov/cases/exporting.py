@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -20,15 +20,13 @@ from sqlalchemy import exists, select, true
 from sqlalchemy.orm import Session
 
 from gridgov import clock
-from gridgov.accounts.policy import scope_filter
+from gridgov.access.policy import scope_filter
+from gridgov.access.principal import Principal
 from gridgov.cases.models import Case, CaseCategory
 from gridgov.errors import NotFound
 from gridgov.privacy import mask_phone
 from gridgov.territory.models import Territory
 from gridgov.territory.scope import within
-
-if TYPE_CHECKING:
-    from gridgov.accounts.principal import Principal
 
 STREAM_CHUNK = 2000
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

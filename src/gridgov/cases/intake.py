@@ -33,8 +33,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gridgov import clock, crypto
-from gridgov.accounts.policy import scope_filter
-from gridgov.accounts.principal import Principal
+from gridgov.access.policy import scope_filter
+from gridgov.access.principal import Principal
 from gridgov.audit.actions import do_record
 from gridgov.cases.levels import handler_code_for, starting_level
 from gridgov.cases.locate import locate

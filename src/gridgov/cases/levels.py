@@ -1,22 +1,19 @@
 """Handling levels of a case (pure): which node handles it at a level, who, and what is next.
 
 A case is located in a unit; at level L it is handled by the unit's ancestor at L (a code
-prefix), by the role that leads that kind of node.
+prefix), by the role that leads that kind of node (access.roles, the one role <-> level
+table).
 """
 
 from __future__ import annotations
 
+from gridgov.access.roles import LEADER_OF
 from gridgov.cases.models import CASE_LEVELS
 from gridgov.territory.codes import CODE_LENGTH, level_of
 
 # The role that handles a case at each level (on the handling node itself).
-HANDLER_ROLE: dict[str, str] = {
-    "unit": "unit_leader",
-    "grid": "grid_leader",
-    "village": "village_secretary",
-    "town": "town_official",
-    "district": "administrator",
-}
+HANDLER_ROLE = LEADER_OF
+assert set(HANDLER_ROLE) == set(CASE_LEVELS)  # every level is led by a role
 
 
 def rank(level: str) -> int:

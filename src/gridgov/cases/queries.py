@@ -1,4 +1,4 @@
-"""Reads of cases, every one filtered by the caller's territory (accounts.policy).
+"""Reads of cases, every one filtered by the caller's territory (access.policy).
 
 A principal sees the cases located in their territory (``case`` read rule) and, whatever
 their roles, the cases they reported or follow.
@@ -13,10 +13,10 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
-from gridgov.accounts.access import require
-from gridgov.accounts.policy import scope_filter
-from gridgov.accounts.principal import Principal
-from gridgov.cases.levels import HANDLER_ROLE
+from gridgov.access.checks import require
+from gridgov.access.policy import scope_filter
+from gridgov.access.principal import Principal
+from gridgov.access.roles import LEADER_OF
 from gridgov.cases.models import (
     CASE_LEVELS,
     CASE_STATES,
@@ -70,7 +70,7 @@ def mine_filter(principal: Principal) -> ColumnElement[bool]:
     leader's grid-level cases of their grid, the administrator's district-level ones)."""
     terms: list[Any] = []
     for scope in principal.scopes:
-        for level, role in HANDLER_ROLE.items():
+        for level, role in LEADER_OF.items():
             if role != scope.role:
                 continue
             if scope.territory_code is None:

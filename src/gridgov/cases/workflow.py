@@ -5,7 +5,7 @@ who may take it (a handler of the case's current level, the reporter, or the sys
 from which states. :func:`transition` applies one action to a :class:`CaseSnapshot` and
 answers an :class:`Outcome` (what the case becomes), or raises :class:`TransitionRefused`.
 
-Who is a handler: the role that handles the current level (cases.levels.HANDLER_ROLE), or
+Who is a handler: the role that handles the current level (access.roles.LEADER_OF), or
 a handling role of a level above it (a leader above may act on a case below them; that the
 role is held on an ancestor of the handling node is the caller's check, see
 cases.actions), or the administrator. The district's handling role is the administrator.
@@ -32,7 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Final
 
-from gridgov.cases.levels import HANDLER_ROLE, next_level, rank
+from gridgov.access.roles import LEADER_OF, LEADS
+from gridgov.cases.levels import next_level, rank
 from gridgov.cases.models import CASE_LEVELS, CASE_STATES, OPEN_STATES
 
 FINAL_STATES: Final = ("closed", "rejected", "withdrawn")
@@ -78,7 +79,6 @@ REPORTER_ACTIONS: Final = tuple(name for name, rule in RULES.items() if rule.act
 assert all(s in CASE_STATES for rule in RULES.values() for s in rule.from_states)
 assert all(not set(rule.from_states) & set(FINAL_STATES) for rule in RULES.values())
 
-_HANDLING_LEVEL = {role: level for level, role in HANDLER_ROLE.items()}
 _SATISFIED_FROM = 3
 
 
@@ -136,9 +136,7 @@ def is_handler(level: str, roles: frozenset[str]) -> bool:
     """Does one of these roles (held on the handling node or above it) handle ``level``?"""
     if ADMINISTRATOR in roles:
         return True
-    return any(
-        role in _HANDLING_LEVEL and rank(_HANDLING_LEVEL[role]) >= rank(level) for role in roles
-    )
+    return any(role in LEADS and rank(LEADS[role]) >= rank(level) for role in roles)
 
 
 def _check_actor(
@@ -151,7 +149,7 @@ def _check_actor(
     if rule.actor == HANDLER and not is_handler(snapshot.level, roles):
         raise TransitionRefused(
             f"only a handler of the {snapshot.level} level "
-            f"({HANDLER_ROLE[snapshot.level]} or above) may {action} this case",
+            f"({LEADER_OF[snapshot.level]} or above) may {action} this case",
             who=True,
         )
 

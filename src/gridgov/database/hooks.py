@@ -3,7 +3,9 @@ and provider of the platform, installed in one place.
 
 - territory retire guards: the registry refuses retiring a node with active households;
 - registry life events: posts end the posts of a resident who died or moved away;
-- own-data sections: posts add a resident's posts to their own-data export.
+- own-data sections: posts add a resident's posts to their own-data export;
+- the policy's CONTACT households (access.providers): until the contacts issue registers
+  the households a party member looks after, a party member's contact household is their own.
 
 :func:`install` runs whenever :func:`gridgov.database.sessions.session_factory` builds the
 sessions of the API, the CLI, the worker, the tests and the benchmarks, so no code of the
@@ -12,6 +14,7 @@ platform touches the database without them. Installing twice installs once.
 
 from __future__ import annotations
 
+from gridgov.access.providers import CONTACT, OwnHousehold, register_household_scope
 from gridgov.posts.actions import end_posts_of_leaver
 from gridgov.posts.queries import own_posts
 from gridgov.registry import own_data
@@ -25,3 +28,4 @@ def install() -> None:
     subscribe("death", end_posts_of_leaver)
     subscribe("moved_out", end_posts_of_leaver)
     own_data.add_section("posts", own_posts)
+    register_household_scope(CONTACT, OwnHousehold())

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from gridgov.accounts.access import require
-from gridgov.accounts.policy import scope_filter
-from gridgov.accounts.principal import Principal
+from gridgov.access.checks import require
+from gridgov.access.policy import scope_filter
+from gridgov.access.principal import Principal
 from gridgov.errors import NotFound
 from gridgov.partition.models import PartitionPlan
 from gridgov.territory.codes import ancestors

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gridgov.accounts.policy import scope_filter
+from gridgov.access.checks import one_in_scope
+from gridgov.access.policy import scope_filter
+from gridgov.access.principal import Principal
 from gridgov.errors import NotFound
 from gridgov.posts.models import Post
 from gridgov.registry.models import Resident
 from gridgov.territory.scope import within
-
-if TYPE_CHECKING:
-    from gridgov.accounts.principal import Principal
 
 
 def current_holder(session: Session, *, post_type: str, territory_code: str) -> Post | None:
@@ -33,6 +32,11 @@ def get_post(session: Session, post_id: str) -> Post:
     if post is None:
         raise NotFound(f"no post has id {post_id}")
     return post
+
+
+def access_post(session: Session, post_id: str, principal: Principal, action: str = "read") -> Post:
+    """The post if the principal may ``action`` it, else the NotFound of a missing one."""
+    return one_in_scope(session, Post, post_id, principal, action, "post")
 
 
 def list_posts(

@@ -8,12 +8,13 @@ register never sits in memory whole.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from sqlalchemy import ColumnElement, case, exists, select, true
 from sqlalchemy.orm import Session
 
-from gridgov.accounts.policy import scope_filter
+from gridgov.access.policy import scope_filter
+from gridgov.access.principal import Principal
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.privacy import mask_id_number, mask_phone
 from gridgov.registry.importing import HOUSEHOLD_COLUMNS, RESIDENT_COLUMNS
@@ -21,9 +22,6 @@ from gridgov.registry.models import Household, Resident, ResidentKeyGroup
 from gridgov.registry.spreadsheets import WRITERS, Cell
 from gridgov.territory.models import Territory
 from gridgov.territory.scope import within
-
-if TYPE_CHECKING:
-    from gridgov.accounts.principal import Principal
 
 KINDS = ("households", "residents")
 STREAM_CHUNK = 2000

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
-from gridgov.accounts.policy import allows
+from gridgov.access.policy import allows
+from gridgov.access.principal import Principal
 from gridgov.audit.actions import do_record
 from gridgov.errors import ValidationFailed
 from gridgov.ids import new_id
@@ -30,9 +31,6 @@ from gridgov.registry.models import Household, KeyGroup, Resident, ResidentKeyGr
 from gridgov.registry.spreadsheets import EXTRA_CELLS, TableRows, read_table, read_table_bytes
 from gridgov.territory.codes import common_ancestor
 from gridgov.territory.models import Territory
-
-if TYPE_CHECKING:
-    from gridgov.accounts.principal import Principal
 
 # A row outside the importer's territory: the same words whether its node exists or not.
 OUTSIDE = "outside your territory"

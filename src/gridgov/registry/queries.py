@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from gridgov.accounts.policy import scope_filter
+from gridgov.access.checks import one_in_scope
+from gridgov.access.policy import scope_filter
+from gridgov.access.principal import Principal
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.registry.models import (
     EVENT_KINDS,
@@ -23,9 +25,6 @@ from gridgov.registry.models import (
     ResidentKeyGroup,
 )
 from gridgov.territory.scope import within
-
-if TYPE_CHECKING:
-    from gridgov.accounts.principal import Principal
 
 
 class ResidentRow(NamedTuple):
@@ -47,6 +46,36 @@ def get_resident(session: Session, resident_id: str) -> Resident:
     if resident is None:
         raise NotFound(f"no resident has id {resident_id}")
     return resident
+
+
+def access_household(
+    session: Session, household_id: str, principal: Principal, action: str = "read"
+) -> Household:
+    """The household if the principal may ``action`` it, else the NotFound of a missing one."""
+    return one_in_scope(
+        session,
+        Household,
+        household_id,
+        principal,
+        action,
+        "household",
+        household_column=Household.id,
+    )
+
+
+def access_resident(
+    session: Session, resident_id: str, principal: Principal, action: str = "read"
+) -> Resident:
+    """The resident if the principal may ``action`` them, else the NotFound of a missing one."""
+    return one_in_scope(
+        session,
+        Resident,
+        resident_id,
+        principal,
+        action,
+        "resident",
+        household_column=Resident.household_id,
+    )
 
 
 def get_resident_row(session: Session, resident_id: str) -> ResidentRow:

@@ -26,22 +26,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
-from gridgov.accounts.access import require
-from gridgov.accounts.policy import allows
+from gridgov.access.checks import require
+from gridgov.access.policy import allows
+from gridgov.access.principal import Principal
 from gridgov.cases.models import CASE_STATES, OPEN_STATES, Case
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.territory.codes import CHILD_LEVEL, CODE_LENGTH
 from gridgov.territory.models import Territory
 from gridgov.territory.scope import clean_territory_filter, within
-
-if TYPE_CHECKING:
-    from gridgov.accounts.principal import Principal
 
 PERIOD_BASIS = "created"
 # Where closed cases were solved; the town and the district are one bucket.

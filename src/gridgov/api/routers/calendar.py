@@ -11,9 +11,9 @@ import datetime as dt
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from gridgov.accounts.access import require
-from gridgov.api.access import PrincipalDep
+from gridgov.access.checks import require
 from gridgov.api.deps import PagingDep, SessionDep
+from gridgov.api.principal import PrincipalDep
 from gridgov.api.schemas import Page
 from gridgov.cases.calendar import NAME_MAX, calendar_days, check_set_calendar_day
 from gridgov.cases.models import CalendarDay

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from gridgov.accounts.access import require
-from gridgov.api.access import PrincipalDep
+from gridgov.access.checks import require
 from gridgov.api.deps import PagingDep, SessionDep
+from gridgov.api.principal import PrincipalDep
 from gridgov.api.schemas import Page
 from gridgov.api.security import ActorDep
 from gridgov.cases.categories import (

@@ -15,8 +15,8 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from gridgov.api.access import PrincipalDep
 from gridgov.api.deps import SessionDep
+from gridgov.api.principal import PrincipalDep
 from gridgov.api.security import ActorDep
 from gridgov.cases.actions import available_actions_for, check_transition
 from gridgov.cases.queries import access_case

@@ -15,14 +15,14 @@ from fastapi.responses import FileResponse
 from sqlalchemy import select
 
 from gridgov import clock
-from gridgov.accounts.access import require
-from gridgov.accounts.policy import allows
-from gridgov.accounts.principal import Principal
-from gridgov.api.access import PrincipalDep
+from gridgov.access.policy import allows
+from gridgov.access.principal import Principal
+from gridgov.accounts.reveal import Revealable, do_reveal
 from gridgov.api.deps import PagingDep, SessionDep
+from gridgov.api.params import ReasonQuery, TerritoryFilter
+from gridgov.api.principal import PrincipalDep
 from gridgov.api.schemas import Page
 from gridgov.api.security import ActorDep
-from gridgov.audit.actions import do_record
 from gridgov.cases.duplicates import PossibleDuplicate, possible_duplicates
 from gridgov.cases.intake import check_report_case
 from gridgov.cases.models import Case
@@ -35,14 +35,12 @@ from gridgov.cases.queries import (
     list_cases,
 )
 from gridgov.cases.schemas import CaseCreate, CaseDetail, CaseOut, DuplicateOut, PhotoOut
-from gridgov.errors import PermissionDenied, ValidationFailed
+from gridgov.errors import PermissionDenied
 from gridgov.settings import Settings
 
 router = APIRouter(tags=["cases"])
+CONTACT_FIELDS = ("reporter_contact", "reporter_email")  # what a reveal shows (and audits)
 
-TerritoryFilter = Annotated[
-    str | None, Query(description="A territory code: that node and everything under it.")
-]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -144,24 +142,12 @@ def _reveal_contact(
     session: SessionDep, principal: Principal, case: Case, *, reveal: bool, reason: str | None
 ) -> bool:
     """Show the reporter's contact in full: a role with the ``case`` reveal right on the
-    case's place, a reason, one audit entry. Elsewhere it stays masked."""
+    case's place, a reason, one audit entry (accounts.reveal). Elsewhere it stays masked."""
     if not reveal:
         return False
-    if reason is None or len(reason.strip()) < 4:
-        raise ValidationFailed.field("reason", "say why the full value is needed (audited)")
-    require(principal, "reveal", "case")
-    if not allows(principal, "reveal", "case", case.territory_code):
-        return False
-    do_record(
-        session,
-        action="reveal",
-        object_type="cases",
-        object_id=case.id,
-        territory_code=case.territory_code,
-        changes={"fields": ["reporter_contact", "reporter_email"], "reason": reason.strip()[:200]},
-        actor=principal.actor,
-    )
-    return True
+    record = Revealable("cases", case.id, case.territory_code)
+    shown = do_reveal(session, principal, "case", [record], fields=CONTACT_FIELDS, reason=reason)
+    return case.id in shown
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetail)
@@ -170,7 +156,7 @@ def read_case(
     session: SessionDep,
     principal: PrincipalDep,
     reveal: Annotated[bool, Query(description="show the reporter's contact in full")] = False,
-    reason: Annotated[str | None, Query(max_length=200, description="why (audited)")] = None,
+    reason: ReasonQuery = None,
 ) -> CaseDetail:
     """The case, its timeline (every step: who, when, at which level) and its photos."""
     case = access_case(session, case_id, principal)

@@ -11,10 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from gridgov.accounts.access import require_target
+from gridgov.access.checks import require_target
 from gridgov.accounts.principal import Principal
-from gridgov.api.access import PrincipalDep
 from gridgov.api.deps import SessionDep
+from gridgov.api.principal import PrincipalDep
 from gridgov.registry.exporting import MEDIA_TYPES, export_table
 from gridgov.territory.scope import clean_territory_filter
 

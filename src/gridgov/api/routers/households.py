@@ -11,10 +11,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from gridgov.accounts.access import access_household, require, require_target
-from gridgov.accounts.principal import Principal
-from gridgov.api.access import PrincipalDep
+from gridgov.access.checks import require, require_target
+from gridgov.access.principal import Principal
 from gridgov.api.deps import PagingDep, SessionDep
+from gridgov.api.params import TerritoryFilter
+from gridgov.api.principal import PrincipalDep
 from gridgov.api.schemas import Page
 from gridgov.api.security import ActorDep
 from gridgov.registry import queries
@@ -26,6 +27,7 @@ from gridgov.registry.life_events import (
     check_split_household,
 )
 from gridgov.registry.models import Household
+from gridgov.registry.queries import access_household
 from gridgov.registry.schemas import (
     BirthCreate,
     HouseholdCreate,
@@ -38,10 +40,6 @@ from gridgov.registry.schemas import (
 )
 
 router = APIRouter(tags=["households"])
-
-TerritoryFilter = Annotated[
-    str | None, Query(description="A territory code: that node and everything under it.")
-]
 
 
 @router.get("/households", response_model=Page[HouseholdOut])

@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import APIRouter, UploadFile
 from pydantic import BaseModel
 
-from gridgov.accounts.access import require
-from gridgov.api.access import PrincipalDep
+from gridgov.access.checks import require
 from gridgov.api.deps import SessionDep
+from gridgov.api.principal import PrincipalDep
 from gridgov.api.security import ActorDep
 from gridgov.registry.importing import (
     import_households,

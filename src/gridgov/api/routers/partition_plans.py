@@ -7,14 +7,13 @@ answers 404 like a missing one.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
 
-from gridgov.accounts.access import require, require_target
-from gridgov.api.access import PrincipalDep
+from gridgov.access.checks import require, require_target
 from gridgov.api.deps import PagingDep, SessionDep
+from gridgov.api.params import TerritoryFilter
+from gridgov.api.principal import PrincipalDep
 from gridgov.api.schemas import Page
 from gridgov.api.security import ActorDep
 from gridgov.partition import queries
@@ -25,11 +24,6 @@ from gridgov.partition.schemas import PlanCreate, PlanListItem, PlanOut, plan_ge
 from gridgov.territory.geojson import GEOJSON_MEDIA_TYPE
 
 router = APIRouter(tags=["partition plans"])
-
-TerritoryFilter = Annotated[
-    str | None,
-    Query(description="A territory code: plans of that node, under it, or covering it."),
-]
 
 
 @router.post("/partition-plans", response_model=PlanOut, status_code=201)

@@ -12,15 +12,17 @@ from fastapi import APIRouter, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.accounts.access import access_post, require, require_target
-from gridgov.accounts.policy import scope_filter
-from gridgov.accounts.principal import Principal
-from gridgov.api.access import PrincipalDep
+from gridgov.access.checks import require, require_target
+from gridgov.access.policy import scope_filter
+from gridgov.access.principal import Principal
 from gridgov.api.deps import PagingDep, SessionDep
+from gridgov.api.params import TerritoryFilter
+from gridgov.api.principal import PrincipalDep
 from gridgov.api.schemas import Page
 from gridgov.api.security import ActorDep
 from gridgov.errors import ValidationFailed
 from gridgov.posts import actions, queries
+from gridgov.posts.queries import access_post
 from gridgov.posts.schemas import Handover, HandoverOut, PostCreate, PostEnd, PostOut, PostTypeOut
 from gridgov.posts.types import POST_TYPES
 from gridgov.registry.models import Resident
@@ -68,7 +70,7 @@ def list_posts(
     session: SessionDep,
     paging: PagingDep,
     principal: PrincipalDep,
-    territory: str | None = None,
+    territory: TerritoryFilter = None,
     post_type: str | None = None,
     resident_id: str | None = None,
     current: Literal["true", "false", "all"] = "true",

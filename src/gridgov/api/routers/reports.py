@@ -11,9 +11,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from gridgov import clock
-from gridgov.accounts.access import require_target
-from gridgov.api.access import PrincipalDep
+from gridgov.access.checks import require_target
 from gridgov.api.deps import SessionDep
+from gridgov.api.principal import PrincipalDep
 from gridgov.cases.exporting import MEDIA_TYPE, export_cases
 from gridgov.reports.resolution import local_period, resolution_report
 from gridgov.reports.schemas import ResolutionReportOut

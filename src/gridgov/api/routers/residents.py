@@ -13,12 +13,13 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.accounts.access import access_resident, require
-from gridgov.accounts.policy import scope_filter
-from gridgov.accounts.principal import Principal
-from gridgov.accounts.reveal import do_reveal
-from gridgov.api.access import PrincipalDep
+from gridgov.access.checks import require
+from gridgov.access.policy import scope_filter
+from gridgov.access.principal import Principal
+from gridgov.accounts.reveal import do_reveal_residents
 from gridgov.api.deps import PagingDep, SessionDep
+from gridgov.api.params import ReasonQuery, TerritoryFilter
+from gridgov.api.principal import PrincipalDep
 from gridgov.api.schemas import Page
 from gridgov.api.security import ActorDep
 from gridgov.errors import NotFound, ValidationFailed
@@ -31,6 +32,7 @@ from gridgov.registry.life_events import (
 )
 from gridgov.registry.models import Household, Resident
 from gridgov.registry.own_data import export_resident_data
+from gridgov.registry.queries import access_resident
 from gridgov.registry.schemas import (
     KeyGroupOut,
     RegistryEventOut,
@@ -45,12 +47,6 @@ router = APIRouter(tags=["residents"])
 RevealQuery = Annotated[
     str | None,
     Query(max_length=40, description="id_number,phone: show in full (needs a reason; audited)"),
-]
-ReasonQuery = Annotated[
-    str | None, Query(max_length=200, description="why the full values are needed")
-]
-TerritoryFilter = Annotated[
-    str | None, Query(description="A territory code: that node and everything under it.")
 ]
 
 
@@ -100,7 +96,7 @@ def list_residents(
         offset=paging.offset,
         principal=principal,
     )
-    shown = do_reveal(
+    shown = do_reveal_residents(
         session, principal, [row.resident for row in rows], reveal=reveal, reason=reason
     )
     return Page(
@@ -143,7 +139,7 @@ def read_resident(
     """One resident. ``reveal=id_number,phone`` with a ``reason`` shows them in full to a
     role that may (audited); everyone else sees them masked."""
     resident = access_resident(session, resident_id, principal)
-    shown = do_reveal(session, principal, [resident], reveal=reveal, reason=reason)
+    shown = do_reveal_residents(session, principal, [resident], reveal=reveal, reason=reason)
     return ResidentOut.of(
         *queries.get_resident_row(session, resident.id), shown.get(resident.id, frozenset())
     )

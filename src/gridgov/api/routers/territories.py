@@ -11,9 +11,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from gridgov.accounts.access import access_territory_write, require_target
-from gridgov.api.access import PrincipalDep
+from gridgov.access.checks import access_territory_write, require_target
 from gridgov.api.deps import PagingDep, SessionDep
+from gridgov.api.params import TerritoryFilter
+from gridgov.api.principal import PrincipalDep
 from gridgov.api.schemas import Page
 from gridgov.api.security import ActorDep
 from gridgov.territory import queries
@@ -35,9 +36,6 @@ from gridgov.territory.scope import clean_territory_filter
 
 router = APIRouter(tags=["territories"])
 
-TerritoryFilter = Annotated[
-    str | None, Query(description="A territory code: that node and everything under it.")
-]
 StatusFilter = Literal["active", "retired", "all"]
 
 

@@ -6,9 +6,8 @@ from fastapi import APIRouter
 
 from gridgov.accounts import actions, queries
 from gridgov.accounts.schemas import PasswordResetOut, UserOut
-from gridgov.accounts.user_access import access_user_to_manage
-from gridgov.api.access import PrincipalDep
 from gridgov.api.deps import SessionDep
+from gridgov.api.principal import PrincipalDep
 from gridgov.api.security import CurrentUserDep
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -25,7 +24,7 @@ def reset_password(user_id: str, principal: PrincipalDep, session: SessionDep) -
     """An administrator, or the user's leader (every role of the user in the leader's
     subtree and below the leader's rank): give the user a random temporary password (shown
     once in this answer) and revoke their tokens; they must change it at their next login."""
-    target = access_user_to_manage(session, user_id, principal)
+    target = queries.access_user_to_manage(session, user_id, principal)
     temporary = actions.do_reset_password(session, target, actor=principal.actor)
     return PasswordResetOut(
         user_id=target.id, username=target.username, temporary_password=temporary

@@ -12,6 +12,7 @@ perform an action on a resource:
     OWN     the principal's own household (the resident they are linked to lives there)
     CONTACT the households a party member contacts. Contact households come with the contacts
             issue; until then this is the party member's own household and nothing more.
+            (Both are asked of the provider registered for the rule: access.providers.)
     -       never: asking answers 403 when no role of the caller has the action anywhere
 
 Actions: read, create, update, retire (retire a node, end a post, move out, record a
@@ -34,16 +35,15 @@ request names (the node a household is created in).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlalchemy.sql.elements import False_
 
-from gridgov.accounts.models import ROLES
+from gridgov.access.principal import Principal
+from gridgov.access.providers import CONTACT, HOUSEHOLD_RULES, OWN, household_scope
+from gridgov.access.roles import ROLES
 from gridgov.territory.scope import within
-
-if TYPE_CHECKING:
-    from gridgov.accounts.principal import Principal
 
 ACTIONS: Final = ("read", "create", "update", "retire", "reveal")
 RESOURCES: Final = (
@@ -61,9 +61,9 @@ RESOURCES: Final = (
     "partition_plan",
 )
 
-ALL, PUBLIC, SUB, BELOW, OWN, CONTACT = "ALL", "PUBLIC", "SUB", "BELOW", "OWN", "CONTACT"
-_ = None
+ALL, PUBLIC, SUB, BELOW = "ALL", "PUBLIC", "SUB", "BELOW"  # OWN, CONTACT: access.providers
 Rule = str | None
+_: Rule = None
 
 # fmt: off
 POLICY: Final[dict[str, dict[str, tuple[Rule, Rule, Rule, Rule, Rule]]]] = {
@@ -181,8 +181,6 @@ POLICY: Final[dict[str, dict[str, tuple[Rule, Rule, Rule, Rule, Rule]]]] = {
 assert all(tuple(by_role) == ROLES for by_role in POLICY.values())  # no role forgotten
 assert tuple(POLICY) == RESOURCES
 
-_HOUSEHOLD_RULES = (OWN, CONTACT)
-
 
 def rule(role: str, action: str, resource: str) -> Rule:
     """The cell of POLICY (KeyError names an unknown role, action or resource)."""
@@ -210,16 +208,18 @@ def may(principal: Principal, action: str, resource: str) -> bool:
 
 def _one(principal: Principal, cell: str, code: str | None, column: Any, household: Any) -> Any:
     """One scope's condition; None when the scope matches every row."""
-    if cell in (ALL, PUBLIC) or (code is None and cell in (SUB, BELOW)):
-        return None  # a null node is the whole platform (an administrator's assignment)
-    if cell == SUB:
-        return within(column, code)
-    if cell == BELOW:
-        return and_(within(column, code), column != code)
-    # OWN / CONTACT: by household; without a household column nothing matches.
-    if household is None or principal.household_id is None:
+    if cell in (ALL, PUBLIC):
+        return None
+    if cell in (SUB, BELOW):
+        if code is None:
+            return None  # a null node is the whole platform (an administrator's assignment)
+        under = within(column, code)
+        return under if cell == SUB else and_(under, column != code)
+    # OWN / CONTACT: by household, as the rule's provider counts them; without a household
+    # column nothing matches.
+    if household is None:
         return false()
-    return household == principal.household_id
+    return household_scope(cell).condition(principal, household)
 
 
 def scope_filter(
@@ -276,9 +276,9 @@ def allows(
         ):
             return True
         if (
-            cell in _HOUSEHOLD_RULES
+            cell in HOUSEHOLD_RULES
             and household_id is not None
-            and household_id == principal.household_id
+            and household_scope(cell).contains(principal, household_id)
         ):
             return True
     return False

@@ -1,7 +1,7 @@
 """The caller as a Principal: their user and the roles they hold today, each on a node.
 
-Routes that read or write scoped data take ``PrincipalDep`` and go through
-``gridgov.accounts.access`` (one object) or a query's ``principal=`` (lists, in SQL).
+Routes that read or write scoped data take ``PrincipalDep`` and go through a domain's
+``access_*`` (one object, in its ``queries.py``) or a query's ``principal=`` (lists, in SQL).
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from gridgov.accounts.principal import Principal, principal_for
+from gridgov.access.principal import Principal
+from gridgov.accounts.principal import principal_for
 from gridgov.api.deps import SessionDep
 from gridgov.api.security import CurrentUserDep
 

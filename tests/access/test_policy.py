@@ -7,8 +7,7 @@ import itertools
 import pytest
 from sqlalchemy import select
 
-from gridgov.accounts.models import ROLES
-from gridgov.accounts.policy import (
+from gridgov.access.policy import (
     ACTIONS,
     ALL,
     BELOW,
@@ -24,7 +23,8 @@ from gridgov.accounts.policy import (
     rule,
     scope_filter,
 )
-from gridgov.accounts.principal import Principal, Scope
+from gridgov.access.principal import Principal, Scope
+from gridgov.access.roles import ROLES
 from gridgov.registry.models import Household, Resident
 from gridgov.territory.models import Territory
 from tests.factories.registry import make_household, make_resident

@@ -1,8 +1,10 @@
-"""Permission-checked reads: one object, or ONE NotFound whether it is missing or outside
-the caller's territory (same message as a missing one), so nothing leaks by the
-difference. PermissionDenied (403) only when no role of the caller may ever do the action.
+"""Permission checks: one object, or ONE NotFound whether it is missing or outside the
+caller's territory (same message as a missing one), so nothing leaks by the difference.
+PermissionDenied (403) only when no role of the caller may ever do the action.
 
-The scope condition runs inside the SQL that loads the object (policy.scope_filter).
+The scope condition runs inside the SQL that loads the object (policy.scope_filter). Each
+domain's ``access_*`` lives in its own ``queries.py`` and calls :func:`one_in_scope`; the
+territory's is here, as territory sits below access.
 """
 
 from __future__ import annotations
@@ -12,11 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.accounts.policy import allows, may, scope_filter
-from gridgov.accounts.principal import Principal
+from gridgov.access.policy import allows, may, scope_filter
+from gridgov.access.principal import Principal
 from gridgov.errors import NotFound, PermissionDenied
-from gridgov.posts.models import Post
-from gridgov.registry.models import Household, Resident
 from gridgov.territory.models import Territory
 
 ACTION_WORDS = {
@@ -50,7 +50,7 @@ def require(principal: Principal, action: str, resource: str) -> None:
         )
 
 
-def _one_in_scope(
+def one_in_scope(
     session: Session,
     model: Any,
     object_id: str,
@@ -78,38 +78,6 @@ def _one_in_scope(
     if found is None:
         raise NotFound(f"no {resource} has id {object_id}")
     return found
-
-
-def access_household(
-    session: Session, household_id: str, principal: Principal, action: str = "read"
-) -> Household:
-    return _one_in_scope(
-        session,
-        Household,
-        household_id,
-        principal,
-        action,
-        "household",
-        household_column=Household.id,
-    )
-
-
-def access_resident(
-    session: Session, resident_id: str, principal: Principal, action: str = "read"
-) -> Resident:
-    return _one_in_scope(
-        session,
-        Resident,
-        resident_id,
-        principal,
-        action,
-        "resident",
-        household_column=Resident.household_id,
-    )
-
-
-def access_post(session: Session, post_id: str, principal: Principal, action: str = "read") -> Post:
-    return _one_in_scope(session, Post, post_id, principal, action, "post")
 
 
 def access_territory_write(
