@@ -17,8 +17,8 @@ from gridgov.cases.calendar import (
     load_calendar,
     seed_calendar,
 )
+from gridgov.cases.deadlines import Limit, deadline
 from gridgov.cases.models import CalendarDay
-from gridgov.cases.sla import Limit, deadline
 from gridgov.errors import ValidationFailed
 from gridgov.settings import Settings
 

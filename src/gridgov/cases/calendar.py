@@ -20,8 +20,8 @@ from sqlalchemy import extract, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
+from gridgov.cases.deadlines import WorkingCalendar, parse_working_hours
 from gridgov.cases.models import CalendarDay
-from gridgov.cases.sla import WorkingCalendar, parse_working_hours
 from gridgov.errors import ValidationFailed
 from gridgov.settings import Settings, get_settings
 

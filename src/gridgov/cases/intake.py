@@ -39,7 +39,7 @@ from gridgov.audit.actions import do_record
 from gridgov.cases.levels import handler_code_for, starting_level
 from gridgov.cases.locate import locate
 from gridgov.cases.models import CHANNELS, Case, CaseCategory, CaseEvent, CaseFollower
-from gridgov.cases.timers import set_level_timers, top_level
+from gridgov.cases.timers.case_timers import set_level_timers, top_level
 from gridgov.errors import ValidationFailed
 from gridgov.notify.outbox import enqueue
 from gridgov.notify.recipients import handlers_of

@@ -6,9 +6,12 @@ prefix), by the role that leads that kind of node.
 
 from __future__ import annotations
 
-from gridgov.cases.models import CASE_LEVELS
+from typing import Final
+
 from gridgov.territory.codes import CODE_LENGTH, level_of
 
+# Handling levels, lowest first (a subset of the territory levels).
+CASE_LEVELS: Final = ("unit", "grid", "village", "town", "district")
 # The role that handles a case at each level (on the handling node itself).
 HANDLER_ROLE: dict[str, str] = {
     "unit": "unit_leader",

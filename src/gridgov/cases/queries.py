@@ -16,16 +16,14 @@ from gridgov import clock
 from gridgov.accounts.access import require
 from gridgov.accounts.policy import scope_filter
 from gridgov.accounts.principal import Principal
-from gridgov.cases.levels import HANDLER_ROLE
+from gridgov.cases.levels import CASE_LEVELS, HANDLER_ROLE
 from gridgov.cases.models import (
-    CASE_LEVELS,
-    CASE_STATES,
-    OPEN_STATES,
     Case,
     CaseEvent,
     CaseFollower,
     CasePhoto,
 )
+from gridgov.cases.states import CASE_STATES, OPEN_STATES
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.territory.scope import within
 

@@ -32,8 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Final
 
-from gridgov.cases.levels import HANDLER_ROLE, next_level, rank
-from gridgov.cases.models import CASE_LEVELS, CASE_STATES, OPEN_STATES
+from gridgov.cases.levels import CASE_LEVELS, HANDLER_ROLE, next_level, rank
+from gridgov.cases.states import CASE_STATES, OPEN_STATES
 
 FINAL_STATES: Final = ("closed", "rejected", "withdrawn")
 

@@ -34,7 +34,8 @@ from sqlalchemy.orm import Session
 
 from gridgov.accounts.access import require
 from gridgov.accounts.policy import allows
-from gridgov.cases.models import CASE_STATES, OPEN_STATES, Case
+from gridgov.cases.models import Case
+from gridgov.cases.states import CASE_STATES, OPEN_STATES
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.territory.codes import CHILD_LEVEL, CODE_LENGTH
 from gridgov.territory.models import Territory
