@@ -12,9 +12,10 @@ from typer.testing import CliRunner
 from gridgov import clock
 from gridgov.audit.models import AuditEntry
 from gridgov.audit.queries import search_audit
-from gridgov.audit.recorder import RowChange, record_bulk_changes
+from gridgov.audit.recorder import record_bulk
 from gridgov.cli.main import app
 from gridgov.registry.importing import import_households
+from gridgov.registry.models import Resident
 from tests.factories.registry import make_household, make_resident
 from tests.factories.territory import make_tree
 
@@ -62,18 +63,24 @@ def test_a_bulk_entry_is_the_entry_the_listener_writes_for_the_same_change(sessi
     resident.phone = "13900000002"
     session.flush()
     listened = _entries(session, object_type="residents", object_id=resident.id, action="update")
-    change = RowChange(
-        resident.id,
-        resident.territory_code,
-        {
-            "phone": (old_phone, "13900000002"),
-            "phone_hash": ("a", "b"),  # skipped, as the listener skips it
-            "version": (version, version + 1),
-            "name": (resident.name, resident.name),  # unchanged: not recorded
-        },
+    before = {
+        "id": resident.id,
+        "territory_code": resident.territory_code,
+        "phone": old_phone,
+        "phone_hash": "a",
+        "version": version,
+        "name": resident.name,
+    }
+    after = {
+        "phone": "13900000002",
+        "phone_hash": "b",  # skipped, as the listener skips it
+        "version": version + 1,
+        "name": resident.name,  # unchanged: not recorded
+    }
+    unchanged = ({"id": resident.id, "name": "x"}, {"name": "x"})
+    written = record_bulk(
+        session, Resident.__table__, [(before, after), unchanged], actor="test:clerk"
     )
-    unchanged = RowChange(resident.id, resident.territory_code, {"name": ("x", "x")})
-    written = record_bulk_changes(session, "residents", [change, unchanged], actor="test:clerk")
     both = _entries(session, object_type="residents", object_id=resident.id, action="update")
     assert written == 1 and len(both) == 2
     keys = ("actor", "action", "object_type", "object_id", "territory_code", "changes")

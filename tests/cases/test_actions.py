@@ -11,16 +11,12 @@ from sqlalchemy.orm import Session
 
 from gridgov import clock
 from gridgov.accounts.models import User
-from gridgov.cases.actions import (
-    available_actions_for,
-    check_transition,
-    do_auto_close,
-    do_auto_escalate,
-    do_warn,
-)
+from gridgov.cases.actions import available_actions_for, check_transition
 from gridgov.cases.models import Case, CaseFollower
+from gridgov.cases.timers.steps import do_auto_close, do_auto_escalate, do_warn
 from gridgov.database.sessions import session_factory
 from gridgov.errors import Conflict, PermissionDenied, ValidationFailed
+from gridgov.jobs.actor import JOB_ACTOR
 from gridgov.jobs.escalation import run_auto_close_step, run_escalation_step, run_warning_step
 from tests.cases.case_world import MONDAY_9AM, World, events, make_world, outbox, report
 
@@ -122,7 +118,7 @@ def test_the_whole_story_report_overdue_escalate_resolve_reopen_escalate_close(
     ]
     escalation = timeline[2]
     assert (escalation.actor, escalation.from_level, escalation.to_level) == (
-        "system",
+        JOB_ACTOR,
         "unit",
         "grid",
     )
@@ -355,7 +351,7 @@ def test_warning_then_auto_escalation_then_auto_close(session: Session, world: W
         assert run_auto_close_step(session, now=feedback_due) == 1
     assert (case.state, case.closed_at, case.rating) == ("closed", feedback_due, None)
     assert case.resolved_level == "grid"
-    assert events(session, case)[-1].actor == "system"
+    assert events(session, case)[-1].actor == JOB_ACTOR == "system:worker"
 
 
 def test_an_overdue_case_at_the_top_is_only_recorded(session: Session, world: World) -> None:
@@ -371,7 +367,7 @@ def test_an_overdue_case_at_the_top_is_only_recorded(session: Session, world: Wo
     last = events(session, case)[-1]
     assert (last.action, last.actor, last.details) == (
         "overdue",
-        "system",
+        JOB_ACTOR,
         {"due_at": due.isoformat()},
     )
     assert run_escalation_step(session, now=due + dt.timedelta(days=1)) == 0
@@ -383,12 +379,12 @@ def test_system_steps_refuse_a_case_not_in_their_state(session: Session, world: 
     with clock.frozen(MONDAY_9AM):
         case = report(session, world)
         with pytest.raises(TransitionRefused):
-            do_auto_close(session, case, now=MONDAY_9AM)
+            do_auto_close(session, case, now=MONDAY_9AM, actor=JOB_ACTOR)
         act(session, world, case, world.reporter, "withdraw")
         with pytest.raises(TransitionRefused):
-            do_auto_escalate(session, case, now=MONDAY_9AM)
+            do_auto_escalate(session, case, now=MONDAY_9AM, actor=JOB_ACTOR)
         with pytest.raises(TransitionRefused):
-            do_warn(session, case, now=MONDAY_9AM)
+            do_warn(session, case, now=MONDAY_9AM, actor=JOB_ACTOR)
 
 
 def test_available_actions_per_caller(session: Session, world: World) -> None:

@@ -18,8 +18,8 @@ from gridgov.cases.calendar import (
     seed_calendar,
     use_working_hours,
 )
+from gridgov.cases.deadlines import Limit, deadline
 from gridgov.cases.models import CalendarDay
-from gridgov.cases.sla import Limit, deadline
 from gridgov.errors import ValidationFailed
 from gridgov.settings import Settings
 

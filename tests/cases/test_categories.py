@@ -11,8 +11,8 @@ from gridgov.cases.categories import (
     list_categories,
     seed_categories,
 )
-from gridgov.cases.levels import rank
-from gridgov.cases.models import CASE_LEVELS, CaseCategory
+from gridgov.cases.levels import CASE_LEVELS, rank
+from gridgov.cases.models import CaseCategory
 from gridgov.errors import Conflict, ValidationFailed
 
 ACTOR = "test:categories"

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gridgov.cases.levels import rank
-from gridgov.cases.models import CASE_LEVELS, CASE_STATES, OPEN_STATES
+from gridgov.cases.levels import CASE_LEVELS, rank
+from gridgov.cases.states import CASE_STATES, OPEN_STATES
 from gridgov.cases.workflow import (
     ACTIONS,
     FINAL_STATES,

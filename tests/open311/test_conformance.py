@@ -19,7 +19,8 @@ from gridgov.accounts.principal import principal_for
 from gridgov.cases.actions import check_transition
 from gridgov.cases.categories import check_update_category, seed_categories
 from gridgov.cases.intake import check_report_case
-from gridgov.cases.models import CASE_STATES, OPEN_STATES, Case, CaseEvent
+from gridgov.cases.models import Case, CaseEvent
+from gridgov.cases.states import CASE_STATES, OPEN_STATES
 from gridgov.open311 import convert
 from gridgov.open311.keys import check_create_key, check_revoke_key
 from gridgov.open311.render import xml_bytes

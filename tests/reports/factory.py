@@ -14,7 +14,8 @@ import itertools
 from sqlalchemy.orm import Session
 
 from gridgov.cases.levels import handler_code_for, lowest_level_of
-from gridgov.cases.models import OPEN_STATES, Case, CaseCategory
+from gridgov.cases.models import Case, CaseCategory
+from gridgov.cases.states import OPEN_STATES
 
 ACTOR = "test:factory"
 CATEGORY = "test.report"

@@ -1,27 +1,28 @@
 """Every ORM write is audited automatically, after each flush, in the same transaction.
-
 The listener is installed on the platform's sessions by
 :func:`gridgov.database.sessions.session_factory` (through :func:`install_audit`).
 
 The adapter that owns the transaction says who acts: ``session.info["actor"]`` (and
-``session.info["request_id"]`` for API requests). Bulk writes that bypass the ORM (imports)
-record one entry themselves through :func:`gridgov.audit.actions.do_record`; set-based
-updates (moving households) write, through :func:`record_bulk_changes`, the very entries
-this listener would have written for the same changes made through the ORM.
+``session.info["request_id"]`` for API requests). Writes that bypass the ORM with Core
+statements record theirs through :func:`record_bulk`, which builds the same rows from the
+same code (:func:`audited_changes`, :func:`_entry`); a bulk import records one summary entry
+through :func:`gridgov.audit.actions.do_record`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import Table, event, inspect
 from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
 from gridgov import clock
 from gridgov.audit.models import AuditEntry
 from gridgov.ids import new_id
 from gridgov.privacy import mask
+from gridgov.storage.bulk import insert_rows, table_of
 
 # Columns never copied into the log (secrets, and bookkeeping every write changes).
 SKIPPED = {
@@ -36,6 +37,7 @@ SKIPPED = {
     "updated_by",
 }
 UNATTRIBUTED = "system:unattributed"
+_AUDIT_LOG = table_of(AuditEntry)
 
 
 def _plain(value: Any) -> Any:
@@ -50,34 +52,66 @@ def audited_value(name: str, value: Any) -> Any:
     return mask(name, value) if isinstance(value, str) else _plain(value)
 
 
-def _audited_changes(action: str, pairs: Iterable[tuple[str, Any, Any]]) -> dict[str, Any]:
-    """``{column: [before, after]}`` as the log keeps it, from (column, before, after) of
-    the changed columns: a create keeps the columns that are set."""
-    changes: dict[str, Any] = {}
-    for name, before, after in pairs:
-        if name in SKIPPED:
-            continue
-        if action == "create":
-            if after is not None:
-                changes[name] = [None, audited_value(name, after)]
-        else:
-            changes[name] = [audited_value(name, before), audited_value(name, after)]
-    return changes
+def audited_changes(pairs: Iterable[tuple[str, Any, Any]]) -> dict[str, Any]:
+    """The ``changes`` of an entry: ``{column: [before, after]}`` for the columns given as
+    ``(name, before, after)`` (the changed ones, in the table's column order), audited
+    values, the SKIPPED columns left out."""
+    return {
+        name: [audited_value(name, before), audited_value(name, after)]
+        for name, before, after in pairs
+        if name not in SKIPPED
+    }
 
 
-def _changes(obj: Any, action: str) -> dict[str, Any]:
+def _entry(
+    session: Session,
+    *,
+    at: dt.datetime,
+    actor: str | None,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    territory_code: str | None,
+    changes: dict[str, Any],
+) -> dict[str, Any]:
+    """One audit_log row, as the ORM listener and :func:`record_bulk` both write it."""
+    return {
+        "id": new_id(),
+        "at": at,
+        "actor": actor or session.info.get("actor", UNATTRIBUTED),
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "territory_code": territory_code,
+        "request_id": session.info.get("request_id"),
+        "changes": changes,
+    }
+
+
+def _write(session: Session, entries: list[dict[str, Any]]) -> None:
+    insert_rows(session.connection(), _AUDIT_LOG, entries)
+
+
+# --- the ORM listener ----------------------------------------------------------------------
+
+
+def _orm_changes(obj: Any, action: str) -> dict[str, Any]:
     state = inspect(obj)
     pairs = []
     for attr in state.mapper.column_attrs:
+        if attr.key in SKIPPED:
+            continue
         if action == "create":
-            pairs.append((attr.key, None, getattr(obj, attr.key)))
+            value = getattr(obj, attr.key)
+            if value is not None:
+                pairs.append((attr.key, None, value))
             continue
         history = state.attrs[attr.key].history
         if history.has_changes():
             before = history.deleted[0] if history.deleted else None
             after = history.added[0] if history.added else None
             pairs.append((attr.key, before, after))
-    return _audited_changes(action, pairs)
+    return audited_changes(pairs)
 
 
 def _object_id(obj: Any) -> str | None:
@@ -91,33 +125,8 @@ def _territory_code(obj: Any) -> str | None:
     return getattr(obj, "territory_code", None)
 
 
-def _entry(
-    session: Session,
-    *,
-    at: Any,
-    actor: str,
-    action: str,
-    object_type: str,
-    object_id: str | None,
-    territory_code: str | None,
-    changes: dict[str, Any],
-) -> dict[str, Any]:
-    """One audit_log row, ready for a Core INSERT."""
-    return {
-        "id": new_id(),
-        "at": at,
-        "actor": actor,
-        "action": action,
-        "object_type": object_type,
-        "object_id": object_id,
-        "territory_code": territory_code,
-        "request_id": session.info.get("request_id"),
-        "changes": changes,
-    }
-
-
 def _entries(session: Session) -> list[dict[str, Any]]:
-    now, actor = clock.now(), session.info.get("actor", UNATTRIBUTED)
+    now = clock.now()
     entries = []
     for action, objects in (
         ("create", session.new),
@@ -127,14 +136,14 @@ def _entries(session: Session) -> list[dict[str, Any]]:
         for obj in objects:
             if not getattr(obj, "__audited__", True):
                 continue
-            changes = {} if action == "delete" else _changes(obj, action)
+            changes = {} if action == "delete" else _orm_changes(obj, action)
             if action == "update" and not changes:
                 continue
             entries.append(
                 _entry(
                     session,
                     at=now,
-                    actor=actor,
+                    actor=None,
                     action=action,
                     object_type=obj.__tablename__,
                     object_id=_object_id(obj),
@@ -145,67 +154,74 @@ def _entries(session: Session) -> list[dict[str, Any]]:
     return entries
 
 
-def _insert(session: Session, entries: list[dict[str, Any]]) -> None:
-    """Audit rows in one executemany, on the session's connection (no ORM flush)."""
-    session.connection().execute(insert(AuditEntry), entries)
-
-
-class RowChange(NamedTuple):
-    """What a set-based write did to one row: its id, its territory code after the write
-    and ``{column: (before, after)}`` in plain column values (masking is done here)."""
-
-    object_id: str
-    territory_code: str | None
-    values: Mapping[str, tuple[Any, Any]]
-
-
-def record_bulk_changes(
-    session: Session,
-    table_name: str,
-    changes: Iterable[RowChange],
-    *,
-    actor: str,
-    action: str = "update",
-) -> int:
-    """Audit rows written set-based (Core UPDATE or INSERT): one entry per changed row, the
-    same entry the flush listener writes for that change made through the ORM (skipped
-    columns left out, personal values masked, unchanged rows not recorded), inserted with
-    one executemany. Answers how many entries were written."""
-    now = clock.now()
-    entries = []
-    for change in changes:
-        pairs = (
-            (name, before, after)
-            for name, (before, after) in change.values.items()
-            if action == "create" or before != after  # as the ORM's history sees a change
-        )
-        audited = _audited_changes(action, pairs)
-        if action == "update" and not audited:
-            continue
-        entries.append(
-            _entry(
-                session,
-                at=now,
-                actor=actor,
-                action=action,
-                object_type=table_name,
-                object_id=change.object_id,
-                territory_code=change.territory_code,
-                changes=audited,
-            )
-        )
-    if entries:
-        _insert(session, entries)
-    return len(entries)
-
-
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
     entries = _entries(session)
     if entries:
-        _insert(session, entries)
+        _write(session, entries)
 
 
 def install_audit(target: sessionmaker[Session] | Session) -> None:
     """Audit every flush of the sessions ``target`` makes (or of that one session)."""
     if not event.contains(target, "after_flush", _after_flush):
         event.listen(target, "after_flush", _after_flush)
+
+
+# --- the bulk entry point ------------------------------------------------------------------
+
+RowChange = tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]
+
+
+def record_bulk(
+    session: Session,
+    table: Table,
+    rows_before_after: Iterable[RowChange],
+    *,
+    actor: str | None = None,
+) -> int:
+    """Audit rows written with Core statements (which the listener does not see), one entry
+    per row, exactly as the listener would have written for the same ORM writes; how many.
+
+    Each item is ``(before, after)`` with column values by column name:
+    ``(None, row)`` a created row (every column of the row, as inserted),
+    ``(row, None)`` a deleted row, ``(before, after)`` an update of the columns in
+    ``after`` (``before`` holds their old values and the primary key; an update that
+    changes nothing writes no entry). The primary key and ``territory_code`` are read from
+    the row (``code`` for territories). ``actor`` defaults to ``session.info["actor"]``."""
+    now = clock.now()
+    order = {name: index for index, name in enumerate(table.c.keys())}
+    entries = []
+    for before, after in rows_before_after:
+        row = {**(before or {}), **(after or {})}
+        if after is None:
+            action, pairs = "delete", []
+        elif before is None:
+            action = "create"
+            pairs = [(name, None, after[name]) for name in order if after.get(name) is not None]
+        else:
+            action = "update"
+            names = sorted((name for name in after if name in order), key=order.__getitem__)
+            pairs = [(n, before[n], after[n]) for n in names if _changed(before[n], after[n])]
+        changes = audited_changes(pairs)
+        if action == "update" and not changes:
+            continue
+        key = [row[column.name] for column in table.primary_key.columns]
+        entries.append(
+            _entry(
+                session,
+                at=now,
+                actor=actor,
+                action=action,
+                object_type=table.name,
+                object_id=":".join(map(str, key)) if None not in key else None,
+                territory_code=row.get("code" if table.name == "territories" else "territory_code"),
+                changes=changes,
+            )
+        )
+    if entries:
+        _write(session, entries)
+    return len(entries)
+
+
+def _changed(before: Any, after: Any) -> bool:
+    """As the ORM's attribute history: a value set to an equal one is no change."""
+    return before is not after and before != after

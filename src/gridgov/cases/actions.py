@@ -1,9 +1,9 @@
-"""Workflow writes on a case: a person's action (:func:`check_transition`) and the system's
-steps (:func:`do_auto_escalate`, :func:`do_warn`, :func:`do_auto_close`).
+"""Workflow writes on a case: a person's action (:func:`check_transition`). The system's
+steps (escalate, warn, auto-close) are cases.timers.steps.
 
 cases.workflow decides what the case becomes; this module checks the request, writes the
-case, its timers (cases.timers), one timeline event, and the notifications (the outbox,
-delivered after commit). Actions only flush: the adapter owns the transaction.
+case, its timers (cases.timers.case_timers), one timeline event, and the notifications (the
+outbox, delivered after commit). Actions only flush: the adapter owns the transaction.
 
 Timers: a new level or a reopen starts the level's deadline again; ``return`` stops it
 (the case waits on the reporter) and ``supply`` starts it again; ``resolve`` starts the
@@ -26,16 +26,16 @@ from gridgov import clock
 from gridgov.access.checks import require
 from gridgov.access.principal import Principal
 from gridgov.access.roles import LEADS
-from gridgov.cases import timers, workflow
+from gridgov.cases import workflow
 from gridgov.cases.levels import handler_code_for, rank
-from gridgov.cases.models import OPEN_STATES, Case, CaseEvent, CaseFollower
+from gridgov.cases.models import Case, CaseEvent, CaseFollower
 from gridgov.cases.notices import notify
 from gridgov.cases.queries import access_case
 from gridgov.cases.recipients import followers_of
-from gridgov.cases.sweep import Sweep
+from gridgov.cases.states import OPEN_STATES
+from gridgov.cases.timers import case_timers
 from gridgov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
-SYSTEM_ACTOR = "system"
 # Actions that need a note, and what the note is.
 NOTE_REQUIRED: dict[str, str] = {
     "resolve": "the resolution note is required",
@@ -88,21 +88,19 @@ def is_reporter(
     return bool(follows)
 
 
-def snapshot_of(
-    session: Session, case: Case, *, sweep: Sweep | None = None
-) -> workflow.CaseSnapshot:
+def snapshot_of(session: Session, case: Case) -> workflow.CaseSnapshot:
     return workflow.CaseSnapshot(
         state=case.state,
         level=case.level,
-        top_level=_top_level(session, case, sweep),
+        top_level=_top_level(session, case),
         reopens=case.reopens,
         dissatisfactions=case.dissatisfactions,
         escalations=case.escalations,
     )
 
 
-def _top_level(session: Session, case: Case, sweep: Sweep | None) -> str:
-    top = sweep.top_level if sweep is not None else timers.top_level(session)
+def _top_level(session: Session, case: Case) -> str:
+    top = case_timers.top_level(session)
     # A case handled above the deployment's top (data from before a change) stays there.
     return top if rank(top) >= rank(case.level) else case.level
 
@@ -235,11 +233,6 @@ def _stale_is_conflict() -> Iterator[None]:
         ) from None
 
 
-def _flush(session: Session) -> None:
-    with _stale_is_conflict():
-        session.flush()
-
-
 def _merge_followers(
     session: Session, case: Case, other: Case, *, actor: str, now: dt.datetime
 ) -> None:
@@ -283,7 +276,6 @@ def _apply(
     note: str,
     details: dict[str, Any],
     now: dt.datetime,
-    sweep: Sweep | None = None,
 ) -> None:
     from_state, from_level = case.state, case.level
     case.state = outcome.state
@@ -293,7 +285,7 @@ def _apply(
         case.level = outcome.level
         case.handler_code = handler_code_for(case.territory_code, outcome.level)
     _set_fields(case, outcome, note=note, now=now)
-    _set_timers(session, case, outcome, now=now, sweep=sweep)
+    _set_timers(session, case, outcome, now=now)
     event_details = dict(details)
     if outcome.escalated:
         event_details["escalated_to"] = case.handler_code
@@ -307,9 +299,8 @@ def _apply(
         note=note,
         details=event_details,
         now=now,
-        sweep=sweep,
     )
-    notify(session, case, outcome, from_level=from_level, note=note, sweep=sweep)
+    notify(session, case, outcome, from_level=from_level, note=note)
 
 
 def _set_fields(case: Case, outcome: workflow.Outcome, *, note: str, now: dt.datetime) -> None:
@@ -323,22 +314,15 @@ def _set_fields(case: Case, outcome: workflow.Outcome, *, note: str, now: dt.dat
 
 
 def _set_timers(
-    session: Session,
-    case: Case,
-    outcome: workflow.Outcome,
-    *,
-    now: dt.datetime,
-    sweep: Sweep | None,
+    session: Session, case: Case, outcome: workflow.Outcome, *, now: dt.datetime
 ) -> None:
     if outcome.final:
-        timers.clear_timers(case)
+        case_timers.clear_timers(case)
     elif outcome.action == "resolve":
         case.due_at = case.warn_at = None
-        timers.set_feedback_timer(case, now=now)
+        case_timers.set_feedback_timer(case, now=now)
     elif outcome.escalated or outcome.reopened or outcome.action == "supply":
-        case.feedback_due_at = None
-        calendar = sweep.calendar if sweep is not None else None
-        timers.set_level_timers(session, case, now=now, calendar=calendar)
+        case_timers.set_level_timers(session, case, now=now)
     elif outcome.action == "return":
         case.due_at = case.warn_at = None  # the reporter has the case now
 
@@ -354,12 +338,9 @@ def _append_event(
     note: str,
     details: dict[str, Any],
     now: dt.datetime,
-    sweep: Sweep | None = None,
 ) -> CaseEvent:
-    seq = sweep.next_seq(case.id) if sweep is not None else None
-    if seq is None:
-        last = session.scalar(select(func.max(CaseEvent.seq)).where(CaseEvent.case_id == case.id))
-        seq = (last or 0) + 1
+    last = session.scalar(select(func.max(CaseEvent.seq)).where(CaseEvent.case_id == case.id))
+    seq = (last or 0) + 1
     event = CaseEvent(
         case_id=case.id,
         seq=seq,
@@ -375,61 +356,3 @@ def _append_event(
     )
     session.add(event)
     return event
-
-
-# --- the system's steps ------------------------------------------------------------------
-
-
-def _system(session: Session, case: Case, action: str, sweep: Sweep | None) -> workflow.Outcome:
-    return workflow.transition(
-        snapshot_of(session, case, sweep=sweep),
-        action,
-        actor_roles_at_level=frozenset({workflow.SYSTEM_ROLE}),
-        is_reporter=False,
-    )
-
-
-def _due(case: Case) -> dict[str, Any]:
-    return {"due_at": case.due_at.isoformat() if case.due_at else None}
-
-
-def do_auto_escalate(
-    session: Session, case: Case, *, now: dt.datetime, sweep: Sweep | None = None
-) -> Case:
-    """An overdue open case goes up one level with a new deadline; at the top level it is
-    only recorded as overdue and its deadline is cleared (nothing above)."""
-    outcome = _system(session, case, "auto_escalate", sweep)
-    details = _due(case)
-    case.overdue_ever = True
-    if not outcome.escalated:
-        case.due_at = case.warn_at = None
-    _apply(
-        session, case, outcome, actor=SYSTEM_ACTOR, note="", details=details, now=now, sweep=sweep
-    )
-    if sweep is None:
-        _flush(session)
-    return case
-
-
-def do_warn(session: Session, case: Case, *, now: dt.datetime, sweep: Sweep | None = None) -> Case:
-    """The warning before due: recorded, and the handlers hear of it (once)."""
-    outcome = _system(session, case, "warn", sweep)
-    case.warn_at = None
-    details = _due(case)
-    _apply(
-        session, case, outcome, actor=SYSTEM_ACTOR, note="", details=details, now=now, sweep=sweep
-    )
-    if sweep is None:
-        _flush(session)
-    return case
-
-
-def do_auto_close(
-    session: Session, case: Case, *, now: dt.datetime, sweep: Sweep | None = None
-) -> Case:
-    """No rating within the feedback time: closed as resolved."""
-    outcome = _system(session, case, "auto_close", sweep)
-    _apply(session, case, outcome, actor=SYSTEM_ACTOR, note="", details={}, now=now, sweep=sweep)
-    if sweep is None:
-        _flush(session)
-    return case

@@ -21,8 +21,8 @@ from sqlalchemy import extract, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
+from gridgov.cases.deadlines import DEFAULT_PERIODS, Period, WorkingCalendar, parse_working_hours
 from gridgov.cases.models import CalendarDay
-from gridgov.cases.sla import DEFAULT_PERIODS, Period, WorkingCalendar, parse_working_hours
 from gridgov.errors import ValidationFailed
 
 SEED_ACTOR = "seed"

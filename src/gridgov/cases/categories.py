@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from gridgov.cases.levels import rank
-from gridgov.cases.models import CASE_LEVELS, CaseCategory
+from gridgov.cases.levels import CASE_LEVELS, rank
+from gridgov.cases.models import CaseCategory
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.validation import Problems
 

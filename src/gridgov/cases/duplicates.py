@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.cases.models import OPEN_STATES, Case
+from gridgov.cases.models import Case
+from gridgov.cases.states import OPEN_STATES
 
 RADIUS_M = 100.0
 WINDOW = dt.timedelta(days=14)

@@ -40,7 +40,7 @@ from gridgov.cases.levels import handler_code_for, starting_level
 from gridgov.cases.locate import locate
 from gridgov.cases.models import CHANNELS, Case, CaseCategory, CaseEvent, CaseFollower
 from gridgov.cases.recipients import handlers_of
-from gridgov.cases.timers import set_level_timers, top_level
+from gridgov.cases.timers.case_timers import set_level_timers, top_level
 from gridgov.errors import ValidationFailed
 from gridgov.notify.outbox import enqueue
 from gridgov.registry.models import Household

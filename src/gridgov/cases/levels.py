@@ -7,10 +7,13 @@ table).
 
 from __future__ import annotations
 
+from typing import Final
+
 from gridgov.access.roles import LEADER_OF
-from gridgov.cases.models import CASE_LEVELS
 from gridgov.territory.codes import CODE_LENGTH, level_of
 
+# Handling levels, lowest first (a subset of the territory levels).
+CASE_LEVELS: Final = ("unit", "grid", "village", "town", "district")
 # The role that handles a case at each level (on the handling node itself).
 HANDLER_ROLE = LEADER_OF
 assert set(HANDLER_ROLE) == set(CASE_LEVELS)  # every level is led by a role

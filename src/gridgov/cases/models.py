@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gridgov.cases.levels import CASE_LEVELS
+from gridgov.cases.states import CASE_STATES
 from gridgov.storage.base import (
     Base,
     EncryptedString,
@@ -37,19 +39,6 @@ from gridgov.storage.base import (
     updated_at_column,
 )
 
-# Handling levels, lowest first (a subset of the territory levels).
-CASE_LEVELS = ("unit", "grid", "village", "town", "district")
-CASE_STATES = (
-    "reported",  # waiting at its level for a handler to accept it
-    "accepted",
-    "in_progress",
-    "returned",  # returned to the reporter for more information
-    "resolved",  # waiting for the reporter's confirmation and rating
-    "closed",
-    "rejected",  # as a duplicate (duplicate_of_id set) or out of scope
-    "withdrawn",
-)
-OPEN_STATES = ("reported", "accepted", "in_progress", "returned")
 CHANNELS = ("api", "open311", "cli", "grid_group", "visit")
 PHOTO_KINDS = ("report", "after")
 

@@ -17,15 +17,14 @@ from gridgov.access.checks import require
 from gridgov.access.policy import scope_filter
 from gridgov.access.principal import Principal
 from gridgov.access.roles import LEADER_OF
+from gridgov.cases.levels import CASE_LEVELS
 from gridgov.cases.models import (
-    CASE_LEVELS,
-    CASE_STATES,
-    OPEN_STATES,
     Case,
     CaseEvent,
     CaseFollower,
     CasePhoto,
 )
+from gridgov.cases.states import CASE_STATES, OPEN_STATES
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.territory.scope import within
 

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gridgov import clock
 from gridgov.cases.duplicates import PossibleDuplicate
-from gridgov.cases.models import OPEN_STATES, Case, CaseCategory, CaseEvent, CasePhoto
+from gridgov.cases.models import Case, CaseCategory, CaseEvent, CasePhoto
+from gridgov.cases.states import OPEN_STATES
 from gridgov.privacy import mask_phone
 from gridgov.timestamps import LocalTimestamp
 

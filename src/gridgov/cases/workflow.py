@@ -33,8 +33,8 @@ from dataclasses import dataclass, replace
 from typing import Final
 
 from gridgov.access.roles import LEADER_OF, LEADS
-from gridgov.cases.levels import next_level, rank
-from gridgov.cases.models import CASE_LEVELS, CASE_STATES, OPEN_STATES
+from gridgov.cases.levels import CASE_LEVELS, next_level, rank
+from gridgov.cases.states import CASE_STATES, OPEN_STATES
 
 FINAL_STATES: Final = ("closed", "rejected", "withdrawn")
 

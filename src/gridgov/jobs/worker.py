@@ -26,13 +26,13 @@ from gridgov import clock
 from gridgov.cases.calendar import ensure_calendar_seeded
 from gridgov.deployment import install
 from gridgov.jobs import escalation
+from gridgov.jobs.actor import JOB_ACTOR
 from gridgov.jobs.delivery import deliver_outbox_step
 from gridgov.settings import Settings
 from gridgov.storage.engine import begin_as_writer
 
 log = logging.getLogger("gridgov.worker")
 DEFAULT_INTERVAL = 5.0
-WORKER_ACTOR = "system:worker"
 # --once stops after this many rounds even if a step keeps finding work (a bug, not load).
 MAX_ROUNDS = 10_000
 
@@ -49,8 +49,7 @@ def _timer_step(run: escalation.Step) -> Step:
 
 
 def _calendar_step(session: Session) -> int:
-    session.info.setdefault("actor", WORKER_ACTOR)  # the audit log's actor
-    return ensure_calendar_seeded(session, actor=WORKER_ACTOR)
+    return ensure_calendar_seeded(session, actor=JOB_ACTOR)
 
 
 STEPS: tuple[Step, ...] = (
@@ -95,6 +94,7 @@ class Worker:
         """One step in one transaction: committed when it returns, rolled back if it fails."""
         with self.session_maker() as session, session.begin():
             begin_as_writer(session)  # on SQLite, queue behind API writers instead of failing
+            session.info["actor"] = JOB_ACTOR  # the audit log's actor of the step's ORM writes
             return step.run(session)
 
     def run_round(self) -> RoundResult:

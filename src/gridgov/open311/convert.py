@@ -18,7 +18,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from gridgov.cases.models import OPEN_STATES, Case, CaseCategory
+from gridgov.cases.models import Case, CaseCategory
+from gridgov.cases.states import OPEN_STATES
 from gridgov.clock import local_iso
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"

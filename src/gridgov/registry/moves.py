@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from gridgov import clock
-from gridgov.audit.recorder import RowChange, record_bulk_changes
+from gridgov.audit.recorder import RowChange, record_bulk
 from gridgov.errors import Conflict, NotFound
 from gridgov.ids import new_id
 from gridgov.registry.events import LifeEvent, publish
@@ -243,20 +243,20 @@ def _audit(
     actor: str,
 ) -> None:
     def change(row_id: str, before: str, after: str) -> RowChange:
-        return RowChange(row_id, after, {"territory_code": (before, after)})
+        return {"id": row_id, "territory_code": before}, {"territory_code": after}
 
-    record_bulk_changes(
+    record_bulk(
         session,
-        Household.__tablename__,
+        Household.__table__,
         (
             change(household_id, moved.households[household_id], move.territory_code)
             for household_id, move in moving.items()
         ),
         actor=actor,
     )
-    record_bulk_changes(
+    record_bulk(
         session,
-        Resident.__tablename__,
+        Resident.__table__,
         (
             change(resident_id, before, moving[household_id].territory_code)
             for resident_id, (household_id, before, _) in residents.items()

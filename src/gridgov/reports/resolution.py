@@ -35,7 +35,8 @@ from gridgov import clock
 from gridgov.access.checks import require
 from gridgov.access.policy import allows
 from gridgov.access.principal import Principal
-from gridgov.cases.models import CASE_STATES, OPEN_STATES, Case
+from gridgov.cases.models import Case
+from gridgov.cases.states import CASE_STATES, OPEN_STATES
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.territory.codes import CHILD_LEVEL, CODE_LENGTH
 from gridgov.territory.models import Territory

@@ -1,7 +1,7 @@
-"""The batch path of the timer jobs (cases.bulk_steps) writes exactly what the single-case
-steps (cases.actions.do_auto_escalate, do_warn) write: on pairs of identical cases, one
-acted on by the single-case step and its twin by the job, the case rows, the timeline
-events, the outbox messages and the audit entries are the same but for the case's id."""
+"""A batch (cases.timers.steps.do_timer_step, as the jobs run it) writes exactly what a
+batch of one (do_auto_escalate, do_warn) writes: on pairs of identical cases, one acted on
+by the single-case step and its twin by the job, the case rows, the timeline events, the
+outbox messages and the audit entries are the same but for the case's id."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 from gridgov import clock
 from gridgov.accounts.models import User
 from gridgov.audit.models import AuditEntry
-from gridgov.cases import bulk_steps
-from gridgov.cases.actions import check_transition, do_auto_escalate, do_warn
+from gridgov.cases.actions import check_transition
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.recipients import handlers_of, handlers_of_nodes
-from gridgov.cases.sweep import Sweep
+from gridgov.cases.timers.steps import do_auto_escalate, do_timer_step, do_warn
+from gridgov.cases.timers.sweep import claim_due
+from gridgov.jobs.actor import JOB_ACTOR
 from gridgov.jobs.escalation import run_escalation_step, run_warning_step
 from gridgov.notify.models import OutboxMessage
 from gridgov.posts.actions import check_start_post
@@ -131,8 +132,8 @@ def test_the_batch_escalation_writes_what_do_auto_escalate_writes(session: Sessi
     assert single.due_at is not None and top_single.due_at is not None
     now = max(single.due_at, top_single.due_at) + MINUTE
     with clock.frozen(now):
-        do_auto_escalate(session, single, now=now)
-        do_auto_escalate(session, top_single, now=now)
+        do_auto_escalate(session, single, now=now, actor=JOB_ACTOR)
+        do_auto_escalate(session, top_single, now=now, actor=JOB_ACTOR)
         assert run_escalation_step(session, now=now) == 2  # the twins, in one batch
     assert (batch.level, batch.state, batch.escalations) == ("grid", "reported", 1)
     assert batch.overdue_ever and batch.due_at is not None and batch.due_at > now
@@ -158,7 +159,7 @@ def test_the_batch_warning_writes_what_do_warn_writes(session: Session) -> None:
     now = single.warn_at + MINUTE
     assert now < single.due_at
     with clock.frozen(now):
-        do_warn(session, single, now=now)
+        do_warn(session, single, now=now, actor=JOB_ACTOR)
         assert run_warning_step(session, now=now) == 1
         assert run_warning_step(session, now=now) == 0
     assert batch.warn_at is None
@@ -174,14 +175,11 @@ def test_a_case_changed_after_the_claim_is_left_for_the_next_sweep(session: Sess
     assert case.due_at is not None
     now = case.due_at + MINUTE
     with clock.frozen(now):
-        claimed = session.execute(select(*bulk_steps.CLAIM_COLUMNS).where(Case.id == case.id)).one()
+        claimed = claim_due(session, "auto_escalate", now=now, limit=10)
+        assert [row.id for row in claimed] == [case.id]
         # Someone accepts the case between the claim and the write: its version moves.
         _act(session, world, case, world.unit_leader, "accept")
-        sweep = Sweep.load(session)
-        sweep.prepare(session, [claimed])
-        batch = bulk_steps.Batch(sweep=sweep, now=now)
-        change = bulk_steps.plan_auto_escalate(session, claimed, batch=batch)
-        assert bulk_steps.write_changes(session, [change], now=now, sweep=sweep) == []
+        assert do_timer_step(session, claimed, "auto_escalate", now=now, actor=JOB_ACTOR) == []
         session.expire(case)
         assert (case.level, case.state) == ("unit", "accepted")
         assert [e.action for e in events(session, case)] == ["report", "accept"]

@@ -10,10 +10,8 @@ from sqlalchemy.orm import Session
 
 from gridgov.cases.calendar import check_set_calendar_day
 from gridgov.cases.models import Case
-from gridgov.cases.sla import Limit
-from gridgov.cases.timers import (
+from gridgov.cases.timers.case_timers import (
     clear_timers,
-    limit_for,
     set_feedback_timer,
     set_level_timers,
     top_level,
@@ -32,16 +30,6 @@ def a_case(level: str, deadlines: dict) -> Case:
 def test_top_level_is_the_highest_level_present(session: Session) -> None:
     make_tree(session, villages=1, grids_per_village=1, units_per_grid=1)
     assert top_level(session) == "district"
-
-
-def test_limit_for_falls_back_to_the_nearest_lower_then_higher_level() -> None:
-    deadlines = {"unit": {"hours": 8}, "village": {"days": 3}}
-    assert limit_for(deadlines, "unit") == Limit(hours=8)
-    assert limit_for(deadlines, "grid") == Limit(hours=8)
-    assert limit_for(deadlines, "village") == Limit(days=3)
-    assert limit_for(deadlines, "town") == Limit(days=3)
-    assert limit_for({"town": {"days": 5}}, "grid") == Limit(days=5)
-    assert limit_for({}, "grid") is None
 
 
 def test_set_level_timers_sets_due_and_warning(session: Session) -> None:

@@ -1,40 +1,54 @@
-"""What a job step over many cases reads once, not once per case (cases.actions' system
-steps take one; jobs.escalation makes one per batch)."""
+"""Claiming the cases whose timer is due, and what a step over them reads once, not once
+per case.
+
+:func:`claim_due` selects the due rows of a system step (cases.timers.rules.DUE), oldest
+first, in batches; on PostgreSQL ``FOR UPDATE SKIP LOCKED``, so several workers sweep at
+once without taking the same case twice. Nothing lives in memory: a worker that stops loses
+nothing, the next sweep finds the rows.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gridgov.cases import timers
 from gridgov.cases.calendar import load_calendar
-from gridgov.cases.models import CaseEvent, CaseFollower
-from gridgov.cases.recipients import handlers_of, handlers_of_nodes
-from gridgov.cases.sla import WorkingCalendar
+from gridgov.cases.deadlines import WorkingCalendar
+from gridgov.cases.models import Case, CaseEvent, CaseFollower
+from gridgov.cases.recipients import handlers_of_nodes
+from gridgov.cases.timers.case_timers import top_level
+from gridgov.cases.timers.rules import DUE, TIMER_FIELDS, TimerCase
+
+_TIMER_COLUMNS = tuple(Case.__table__.c[name] for name in TIMER_FIELDS)
 
 
-class Followed(Protocol):
-    """What :meth:`Sweep.prepare` reads of a case: a Case, or a row of its columns."""
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def reporter_user_id(self) -> str | None: ...
+def claim_due(session: Session, action: str, *, now: dt.datetime, limit: int) -> list[TimerCase]:
+    """Up to ``limit`` cases whose timer for ``action`` is at or before ``now``, in a state
+    the step acts on, oldest first (locked for this transaction on PostgreSQL, skipping rows
+    another worker holds)."""
+    due = DUE[action]
+    timer = Case.__table__.c[due.timer]
+    query = (
+        select(*_TIMER_COLUMNS)
+        .where(timer <= now, Case.state.in_(due.states))
+        .order_by(timer, Case.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Case)
+    return [TimerCase(*row) for row in session.execute(query)]
 
 
 @dataclass
 class Sweep:
     """What a step over many cases reads once, not once per case: the deployment's top
     level, the working calendar, the handlers of each node, and (after :meth:`prepare`)
-    each case's last event number and followers. Pass one to the ``do_*`` system steps:
-    they then issue no query of their own and do not flush (the caller flushes the whole
-    batch at once); without one they read what they need and flush."""
+    each case's last event number and followers (cases.timers.steps writes with them)."""
 
     top_level: str
     calendar: WorkingCalendar
@@ -44,9 +58,9 @@ class Sweep:
 
     @classmethod
     def load(cls, session: Session) -> Sweep:
-        return cls(top_level=timers.top_level(session), calendar=load_calendar(session))
+        return cls(top_level=top_level(session), calendar=load_calendar(session))
 
-    def prepare(self, session: Session, cases: Sequence[Followed]) -> None:
+    def prepare(self, session: Session, cases: Sequence[TimerCase]) -> None:
         """Read the last event number and the followers of these cases, two queries."""
         ids = [case.id for case in cases]
         self.last_seq = dict.fromkeys(ids, 0)
@@ -74,12 +88,6 @@ class Sweep:
             return None
         self.last_seq[case_id] += 1
         return self.last_seq[case_id]
-
-    def handlers_of(self, session: Session, handler_code: str, level: str) -> list[str]:
-        key = (handler_code, level)
-        if key not in self.handlers:
-            self.handlers[key] = handlers_of(session, handler_code, level)
-        return self.handlers[key]
 
     def load_handlers(self, session: Session, nodes: Iterable[tuple[str, str]]) -> None:
         """Read the handlers of many ``(handler_code, level)`` nodes at once: two queries

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gridgov.cases.sla import (
+from gridgov.cases.deadlines import (
     Limit,
     WorkingCalendar,
     deadline,
