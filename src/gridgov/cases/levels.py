@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from gridgov.access.roles import LEADER_OF
 from gridgov.cases.models import CASE_LEVELS
-from gridgov.territory.codes import CODE_LENGTH, level_of
+from gridgov.territory.codes import CODE_LENGTH, as_level, level_of
 
 # The role that handles a case at each level (on the handling node itself).
 HANDLER_ROLE = LEADER_OF
@@ -33,7 +33,7 @@ def handler_code_for(territory_code: str, level: str) -> str:
     """The code of the node handling, at ``level``, a case located at ``territory_code``."""
     if rank(level) < rank(lowest_level_of(territory_code)):
         raise ValueError(f"{territory_code} has no {level} below it")
-    return territory_code[: CODE_LENGTH[level]]  # type: ignore[index]
+    return territory_code[: CODE_LENGTH[as_level(level)]]
 
 
 def next_level(level: str, top_level: str) -> str | None:
