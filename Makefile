@@ -24,6 +24,7 @@ lint: install
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 ## Set up, lint, then the whole test suite (SQLite, and PostgreSQL when reachable).
 test: lint

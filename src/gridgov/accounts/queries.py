@@ -162,10 +162,11 @@ def recent_attempts(
     )
     by_ip = 0
     if ip is not None:
-        by_ip = session.scalar(
-            select(func.count()).where(LoginEvent.ip == ip, LoginEvent.at > since)
+        by_ip = (
+            session.scalar(select(func.count()).where(LoginEvent.ip == ip, LoginEvent.at > since))
+            or 0
         )
-    return by_login or 0, by_ip or 0
+    return by_login or 0, by_ip
 
 
 def login_events(

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from gridgov import clock
@@ -74,4 +74,6 @@ def revoke_user_tokens(session: Session, user_id: str, *, keep_id: str | None = 
     )
     if keep_id is not None:
         statement = statement.where(ApiToken.id != keep_id)
-    return session.execute(statement).rowcount
+    result = session.execute(statement)
+    assert isinstance(result, CursorResult)  # an UPDATE's result counts its rows
+    return result.rowcount

@@ -1,4 +1,4 @@
-"""Shapes shared by every router: the list envelope and the error body."""
+"""Shapes shared by every router: the list envelope (the error body is api/errors.py's)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,3 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
-
-
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    fields: dict[str, str] = {}
-
-
-class ErrorBody(BaseModel):
-    error: ErrorDetail

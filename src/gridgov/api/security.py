@@ -2,7 +2,7 @@
 
 ``CurrentUserDep`` is what routes use: a valid token of an active user whose password need
 not be changed first. A user with ``must_change_password`` may only change it (and log out),
-through ``PendingUserDep``; anything else answers 403 ``password_change_required``.
+through ``AuthenticatedDep``; anything else answers 403 ``password_change_required``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import OAuth2PasswordBearer
 
 from gridgov.accounts import tokens
@@ -31,7 +31,6 @@ class Authenticated:
 
 
 def authenticated_token(
-    request: Request,
     session: SessionDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Authenticated:
@@ -45,17 +44,10 @@ def authenticated_token(
     # Every write of this request is audited under the token's user.
     session.info["actor"] = f"user:{user.username}"
     tokens.touch(row)
-    request.state.user = user
-    request.state.api_token = row
     return Authenticated(user=user, token=row)
 
 
 AuthenticatedDep = Annotated[Authenticated, Depends(authenticated_token)]
-
-
-def pending_user(auth: AuthenticatedDep) -> User:
-    """The caller, even if they must change their password first."""
-    return auth.user
 
 
 def authenticated_user(auth: AuthenticatedDep) -> User:
@@ -67,7 +59,6 @@ def authenticated_user(auth: AuthenticatedDep) -> User:
     return auth.user
 
 
-PendingUserDep = Annotated[User, Depends(pending_user)]
 CurrentUserDep = Annotated[User, Depends(authenticated_user)]
 
 

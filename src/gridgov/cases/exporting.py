@@ -149,7 +149,10 @@ def export_cases(
     sheet: WriteOnlyWorksheet = workbook.create_sheet("cases")
     sheet.freeze_panes = "A2"
     for index, (_heading, width) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+        # A write-only sheet has column_dimensions (its _setup sets them, as a Worksheet's);
+        # types-openpyxl leaves the attribute out of WriteOnlyWorksheet.
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = width  # type: ignore[attr-defined]
     bold = Font(bold=True)
     header = []
     for heading, _width in COLUMNS:

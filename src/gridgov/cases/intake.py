@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import insert, select
+from sqlalchemy import String, TypeDecorator, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -129,7 +129,10 @@ def _given(value: str | None) -> str | None:
 def max_email_length() -> int:
     """120, or fewer when the encrypted value would overflow the column: its ciphertext
     (``v1:<key id>:`` and base64 of nonce, text and tag) must fit ``cases.reporter_email``."""
-    column = Case.__table__.c.reporter_email.type.impl.length  # type: ignore[attr-defined]
+    stored = Case.__table__.c.reporter_email.type
+    while isinstance(stored, TypeDecorator):  # EncryptedString over the String that holds it
+        stored = stored.impl_instance
+    column = stored.length if isinstance(stored, String) else None
     if column is None:
         return MAX_EMAIL
     overhead = len(f"{crypto.PREFIX}:{crypto.key_ring().current_id}:")
@@ -191,19 +194,26 @@ def _clean_report(
     if channel not in CHANNELS:
         problems.add("channel", f"one of {', '.join(CHANNELS)}")
     problems.add_all(clean_lon_lat(lon, lat))
-    report = _Report(
-        category=category,  # type: ignore[arg-type]
-        description=text,
-        title=_clean_text(problems, "title", title, 120) or _title_from(text),
-        address=_clean_text(problems, "address", address, 255),
-        reporter_name=_clean_text(problems, "reporter_name", reporter_name, 64),
-        reporter_contact=_clean_contact(problems, reporter_contact),
-        reporter_email=_clean_email(problems, reporter_email),
-        media_url=_clean_media_url(problems, media_url),
-        household=_clean_household(session, problems, household_id, principal),
-    )
+    clean_title = _clean_text(problems, "title", title, 120) or _title_from(text)
+    clean_address = _clean_text(problems, "address", address, 255)
+    clean_name = _clean_text(problems, "reporter_name", reporter_name, 64)
+    contact = _clean_contact(problems, reporter_contact)
+    email = _clean_email(problems, reporter_email)
+    url = _clean_media_url(problems, media_url)
+    household = _clean_household(session, problems, household_id, principal)
     problems.raise_if_any()
-    return report
+    assert category is not None  # a missing category is a recorded problem
+    return _Report(
+        category=category,
+        description=text,
+        title=clean_title,
+        address=clean_address,
+        reporter_name=clean_name,
+        reporter_contact=contact,
+        reporter_email=email,
+        media_url=url,
+        household=household,
+    )
 
 
 def _title_from(description: str) -> str:
@@ -329,17 +339,21 @@ def check_report_case(
 ) -> tuple[Case, bool]:
     """Report a case; ``(case, True)`` when created now, ``(case, False)`` when this
     owner's ``idempotency_key`` already created it."""
-    keyed = idempotency_owner is not None and idempotency_key is not None
+    replay_key = (
+        (idempotency_owner, idempotency_key)
+        if idempotency_owner is not None and idempotency_key is not None
+        else None
+    )
     place = {"lon": lon, "lat": lat, "household_id": household_id}
-    same = {
+    same: dict[str, Any] = {
         "category_code": category_code,
         "description": description,
         "reporter_email": _given(reporter_email),
         "media_url": _given(media_url),
         **place,
     }
-    if keyed:
-        found = _replay(session, idempotency_owner, idempotency_key, **same)  # type: ignore[arg-type]
+    if replay_key is not None:
+        found = _replay(session, *replay_key, **same)
         if found is not None:
             return found, False
     report = _clean_report(
@@ -368,12 +382,11 @@ def check_report_case(
     case = _new_case(session, report, location.territory_code, location.located_by, **place)
     case.channel, case.created_by = channel, actor
     case.reporter_user_id = reporter_user_id
-    case.idempotency_owner = idempotency_owner if keyed else None
-    case.idempotency_key = idempotency_key if keyed else None
+    case.idempotency_owner, case.idempotency_key = replay_key or (None, None)
     now = clock.now()
     _set_timers(session, case, now)
-    if not _insert(session, case):
-        found = _replay(session, idempotency_owner, idempotency_key, **same)  # type: ignore[arg-type]
+    if not _insert(session, case):  # only a keyed report can lose the race
+        found = _replay(session, *replay_key, **same) if replay_key is not None else None
         if found is None:
             raise ValidationFailed.field("idempotency_key", "could not be recorded: retry")
         return found, False

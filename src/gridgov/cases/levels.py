@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from gridgov.access.roles import LEADER_OF
-from gridgov.territory.codes import CODE_LENGTH, level_of
+from gridgov.territory.codes import CODE_LENGTH, as_level, level_of
 
 # Handling levels, lowest first (a subset of the territory levels).
 CASE_LEVELS: Final = ("unit", "grid", "village", "town", "district")
@@ -36,7 +36,7 @@ def handler_code_for(territory_code: str, level: str) -> str:
     """The code of the node handling, at ``level``, a case located at ``territory_code``."""
     if rank(level) < rank(lowest_level_of(territory_code)):
         raise ValueError(f"{territory_code} has no {level} below it")
-    return territory_code[: CODE_LENGTH[level]]  # type: ignore[index]
+    return territory_code[: CODE_LENGTH[as_level(level)]]
 
 
 def next_level(level: str, top_level: str) -> str | None:

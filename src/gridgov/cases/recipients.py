@@ -8,7 +8,7 @@ level the administrators handle (an administrator's assignment covers the platfo
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
@@ -26,7 +26,7 @@ def handlers_of_nodes(session: Session, codes: list[str], level: str) -> dict[st
     role = HANDLER_ROLE[level]
     users: dict[str, set[str]] = {code: set() for code in codes}
     today = clock.today()
-    on_node = RoleAssignment.territory_code.in_(codes)
+    on_node: ColumnElement[bool] = RoleAssignment.territory_code.in_(codes)
     if role == "administrator":
         on_node = or_(on_node, RoleAssignment.territory_code.is_(None))
     assigned = session.execute(

@@ -74,8 +74,6 @@ RULES: Final[dict[str, Rule]] = {
 # fmt: on
 ACTIONS: Final = tuple(RULES)
 SYSTEM_ACTIONS: Final = tuple(name for name, rule in RULES.items() if rule.actor == SYSTEM)
-HANDLER_ACTIONS: Final = tuple(name for name, rule in RULES.items() if rule.actor == HANDLER)
-REPORTER_ACTIONS: Final = tuple(name for name, rule in RULES.items() if rule.actor == REPORTER)
 assert all(s in CASE_STATES for rule in RULES.values() for s in rule.from_states)
 assert all(not set(rule.from_states) & set(FINAL_STATES) for rule in RULES.values())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -44,7 +45,7 @@ def audit(
             until=_aware(until),
             limit=limit,
         )
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "at": clock.local_iso(entry.at),
                 "actor": entry.actor,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -34,7 +35,7 @@ def list_days(
 ) -> None:
     """List the days that differ from the plain week (Monday to Friday)."""
     with transaction() as session:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "day": row.day.isoformat(),
                 "weekday": row.day.strftime("%a"),

@@ -28,7 +28,7 @@ from gridgov.demo.island import (
 )
 from gridgov.demo.people import Member, PeopleMaker, surname_weights
 from gridgov.partition.constraints import DivisionException
-from gridgov.territory.codes import CODE_LENGTH, child_code
+from gridgov.territory.codes import CODE_LENGTH, Level, child_code
 
 DISTRICT_CODE, TOWN_CODE = "350305", "350305108"
 HOUSEHOLDS_AT_FULL_SCALE = 10_500
@@ -262,7 +262,7 @@ class _VillageBuilder:
         self.demo.residents += [ResidentSpec.of(household, member) for member in members]
 
 
-_PARENT = {"grid": "village", "unit": "grid"}
+_PARENT: dict[str, Level] = {"grid": "village", "unit": "grid"}
 
 
 def _label_en(code: str, level: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from gridgov.notify.models import Notification
@@ -25,4 +25,5 @@ def do_mark_all_read(session: Session, *, user_id: str, now: dt.datetime) -> int
         .values(read_at=now)
         .execution_options(synchronize_session="fetch")
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    assert isinstance(result, CursorResult)  # an UPDATE's result counts its rows
+    return int(result.rowcount or 0)

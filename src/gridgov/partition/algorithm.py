@@ -240,6 +240,7 @@ def allocate_counts(wanted: int, weights: list[float], bounds: Bounds) -> list[i
 def _redo_village(
     work: _Work, index: int, village_sites: np.ndarray, name: Hashable, previous: PreviousDivision
 ) -> None:
+    assert work.previous_grid is not None  # a village is redone against a previous division
     old = work.previous_grid[village_sites]
     locked = {serial for village, serial in previous.locked if village == name}
     repair = RegionRepair(work.splitter, village_sites, old, locked, work.grid_bounds)
@@ -289,20 +290,19 @@ def _centres(sites: Sites, parts: list[np.ndarray]) -> np.ndarray:
 
 def _all_units(work: _Work) -> list[tuple[list[np.ndarray], np.ndarray]]:
     """Units of every grid (site arrays) with their serials: kept ones repaired, others fresh."""
-    result: list[tuple[list[np.ndarray], np.ndarray] | None] = []
+    result: dict[int, tuple[list[np.ndarray], np.ndarray]] = {}
     fresh = []
     sound = _sound_old_units(work)
     for grid in range(len(work.grids)):
         old = _old_units(work, grid)
         if old is None or not (old >= 0).any():
-            result.append(None)
             fresh.append(grid)
         elif sound[grid]:  # every unit as it was, within bounds and contiguous
             labels = sorted(set(old.tolist()))
             units = [work.grids[grid][old == label] for label in labels]
-            result.append((units, np.array(labels, dtype=np.int64)))
+            result[grid] = (units, np.array(labels, dtype=np.int64))
         else:
-            result.append(_repair_units(work, grid, old))
+            result[grid] = _repair_units(work, grid, old)
     bounds, weight = work.unit_bounds, work.sites.weight
     counts = [bounds.part_count(_capped_sum(weight[work.grids[g]], bounds)) for g in fresh]
     fresh_units = work.splitter.split_sets([work.grids[g] for g in fresh], counts, bounds)
@@ -320,7 +320,7 @@ def _all_units(work: _Work) -> list[tuple[list[np.ndarray], np.ndarray]]:
     for index, (grid, units) in enumerate(zip(fresh, fresh_units, strict=True)):
         centres = all_centres[first[index] : first[index + 1]]
         result[grid] = (units, assign_serials(centres, [None] * len(units)))
-    return result  # type: ignore[return-value]
+    return [result[grid] for grid in range(len(work.grids))]
 
 
 def _capped_sum(weight: np.ndarray, bounds: Bounds) -> float:
@@ -343,7 +343,7 @@ def _repair_units(work: _Work, grid: int, old: np.ndarray) -> tuple[list[np.ndar
 
 def _sound_old_units(work: _Work) -> np.ndarray:
     """Per grid: all its sites were in it before and its old units still hold (one pass)."""
-    if work.previous_grid is None:
+    if work.previous_grid is None or work.previous_unit is None:
         return np.zeros(len(work.grids), dtype=bool)
     site_grid = np.full(work.sites.count, -1, dtype=np.int64)
     for grid, part in enumerate(work.grids):
@@ -367,7 +367,7 @@ def _sound_old_units(work: _Work) -> np.ndarray:
 
 def _old_units(work: _Work, grid: int) -> np.ndarray | None:
     """Previous unit serials of the grid's sites that were in this same grid, else FREE."""
-    if work.previous_grid is None or not work.grid_known[grid]:
+    if work.previous_grid is None or work.previous_unit is None or not work.grid_known[grid]:
         return None
     part = work.grids[grid]
     same_grid = work.previous_grid[part] == work.grid_serial[grid]
@@ -386,7 +386,9 @@ def _finish(
     sites = work.sites
     site_grid = np.empty(sites.count, dtype=np.int64)
     site_unit = np.empty(sites.count, dtype=np.int64)
-    unit_grid, unit_serial, unit_households = [], [], []
+    unit_grid: list[int] = []
+    unit_serial: list[int] = []
+    unit_households: list[float] = []
     for grid, (units, serials) in enumerate(_all_units(work)):
         site_grid[work.grids[grid]] = grid
         for unit, serial in zip(units, serials.tolist(), strict=True):

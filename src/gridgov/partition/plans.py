@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,11 +112,12 @@ def _compute(
         code = household.territory_code
         if len(code) == 17 and state.active(code) and state.active(code[:15]):
             grid_serial[index], unit_serial[index] = int(code[12:15]), int(code[15:17])
-    used: dict[str, list[int]] = {code: [] for code in state.village_codes}
+    # keyed by village code: divide() takes any hashable village name
+    used: dict[Hashable, list[int]] = {code: [] for code in state.village_codes}
     for node in state.nodes.values():
         if node.level == "grid":
             used[node.code[:12]].append(int(node.code[12:15]))
-    boundaries = {
+    boundaries: dict[Hashable, BaseGeometry] = {
         v.code: shapely.make_valid(shape(v.boundary)) for v in state.villages if v.boundary
     }
     division = divide(
@@ -152,8 +153,10 @@ def _codes(state: ScopeState, division: Division) -> tuple[list[str], list[str]]
     for grid, proposed in zip(unit_grid, unit_serial, strict=True):
         grid_code = grid_codes[grid]
         taken = used.setdefault(grid_code, set())
-        code = child_code(grid_code, "unit", proposed) if 1 <= proposed <= MAX_UNIT_SERIAL else None
-        if code is None or (code in state.nodes and not state.active(code)):
+        unit_code = (
+            child_code(grid_code, "unit", proposed) if 1 <= proposed <= MAX_UNIT_SERIAL else None
+        )
+        if unit_code is None or (unit_code in state.nodes and not state.active(unit_code)):
             # a retired code is never given again: past every serial used or proposed here
             fresh = (
                 max(taken | {s for g, s in zip(unit_grid, unit_serial, strict=True) if g == grid})
@@ -161,9 +164,9 @@ def _codes(state: ScopeState, division: Division) -> tuple[list[str], list[str]]
             )
             if fresh > MAX_UNIT_SERIAL:
                 raise Conflict(f"grid {grid_code} has no unit serial left")
-            code = child_code(grid_code, "unit", fresh)
-        taken.add(int(code[15:17]))
-        unit_codes.append(code)
+            unit_code = child_code(grid_code, "unit", fresh)
+        taken.add(int(unit_code[15:17]))
+        unit_codes.append(unit_code)
     return grid_codes, unit_codes
 
 

@@ -8,7 +8,7 @@ pieces that can stand alone are split afresh. Locked parts never change.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 
 import numpy as np
 
@@ -59,7 +59,7 @@ class RegionRepair:
         kept = self.labels >= 0
         if not kept.any():
             return
-        weights = Counter()
+        weights: Counter[int] = Counter()
         for label, weight in zip(
             self.labels[kept].tolist(), self.weight[kept].tolist(), strict=True
         ):
@@ -156,7 +156,7 @@ def inherit_labels(
     """
     claims = []
     for index, part in enumerate(new_parts):
-        given = Counter()
+        given: defaultdict[int, float] = defaultdict(float)
         for site in part.tolist():
             label = old_label_of_site.get(site, FREE)
             if label >= 0 and label not in kept:

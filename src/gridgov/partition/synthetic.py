@@ -80,7 +80,7 @@ def _village_points(
     blocks = []
     remaining = int(households * BLOCK_SHARE)
     while remaining >= 8:
-        size = int(min(rng.integers(8, 41), remaining))
+        size = min(int(rng.integers(8, 41)), remaining)
         blocks.append(size)
         remaining -= size
     houses = households - sum(blocks)
@@ -105,7 +105,8 @@ def _village_points(
 def _nearest(centres: np.ndarray, xy: np.ndarray) -> np.ndarray:
     from scipy.spatial import cKDTree
 
-    return cKDTree(centres).query(xy)[1].astype(np.int64)
+    _distances, nearest = cKDTree(centres).query(xy)
+    return np.asarray(nearest, dtype=np.int64)
 
 
 def _village_lines(centres: np.ndarray, xy: np.ndarray, spacing: float) -> dict[int, BaseGeometry]:
@@ -172,10 +173,10 @@ def _new_clusters(
     """New houses in clusters of 5-40 near existing ones (a new estate at a hamlet's edge)."""
     points, villages = [], []
     while households > 0:
-        size = int(min(rng.integers(5, 41), households))
+        size = min(int(rng.integers(5, 41)), households)
         anchor = int(rng.integers(0, len(xy)))
         offset = rng.normal(0, 1, 2)
-        centre = xy[anchor] + 150 * offset / max(np.linalg.norm(offset), 1e-9)
+        centre = xy[anchor] + 150 * offset / max(float(np.linalg.norm(offset)), 1e-9)
         points.append(centre + rng.normal(0, 40, (size, 2)))
         villages.append(np.full(size, village[anchor]))
         households -= size

@@ -423,13 +423,14 @@ def _refuse_duplicate_id(session: Session, id_number: str | None, except_id: str
         )
 
 
-def _household_to_join(session: Session, problems: Problems, household_id: str) -> Household:
+def _household_to_join(session: Session, problems: Problems, household_id: str) -> Household | None:
+    """The active household to join, or None with the reason recorded in ``problems``."""
     household = session.get(Household, household_id)
     if household is None:
         problems.add("household_id", "no household has this id")
     elif household.status != "active":
         problems.add("household_id", f"the household is {household.status}, not active")
-    return household  # type: ignore[return-value] - None only with a problem recorded
+    return household
 
 
 def _insert_resident(
@@ -478,7 +479,7 @@ def _validated_newcomer(
     household_id: str,
     key_groups: Iterable[str],
     person: dict[str, Any],
-) -> tuple[Household, dict[str, Any], list[str]]:
+) -> tuple[Household | None, dict[str, Any], list[str]]:
     household = _household_to_join(session, problems, household_id)
     values = _clean_person(problems, **person)
     if values["residence_status"] in GONE_STATUSES:
@@ -520,6 +521,7 @@ def check_create_resident(
         session, problems, household_id=household_id, key_groups=key_groups, person=person
     )
     problems.raise_if_any()
+    assert household is not None  # a missing household is a recorded problem
     return _insert_resident(
         session, household, values, codes, kind="registered", occurred_on=clock.today(), actor=actor
     )
@@ -561,7 +563,9 @@ def check_update_resident(
         "relation_to_head": relation_to_head,
         "residence_status": residence_status,
     }
-    person = {f: getattr(resident, f) if v is UNSET else v for f, v in given.items()}
+    person: dict[str, Any] = {
+        f: getattr(resident, f) if v is UNSET else v for f, v in given.items()
+    }
     problems = Problems()
     values = _clean_person(problems, **person)
     _check_status_change(problems, resident.residence_status, values["residence_status"])

@@ -71,7 +71,11 @@ Writer = Callable[[list[dict[str, Any]]], None]
 
 
 def _copy_writer(connection: Connection, table: Table, columns: list[str]) -> Writer:
-    driver = connection.connection.driver_connection  # psycopg, in the session's transaction
+    import psycopg  # PostgreSQL only: SQLite runs never load the driver
+
+    driver = connection.connection.driver_connection  # in the session's transaction
+    if not isinstance(driver, psycopg.Connection):
+        raise TypeError(f"COPY needs a psycopg connection, not {type(driver).__name__}")
     sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     # COPY bypasses SQLAlchemy, so the columns' own conversions (encryption of personal
     # fields, UTC timestamps) are applied here.
@@ -80,7 +84,7 @@ def _copy_writer(connection: Connection, table: Table, columns: list[str]) -> Wr
     pairs = list(zip(columns, converters, strict=True))
 
     def write(chunk: list[dict[str, Any]]) -> None:
-        with driver.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+        with driver.cursor() as cursor, cursor.copy(sql) as copy:
             for record in chunk:
                 copy.write_row(
                     [

@@ -146,6 +146,7 @@ def export_table(
     if file_format not in WRITERS:
         raise ValidationFailed.field("format", "csv or xlsx")
     _require_territory(session, territory)  # before the header is written
+    columns: tuple[str, ...]
     if kind == "households":
         columns = HOUSEHOLD_COLUMNS
         rows = household_rows(session, territory=territory, principal=principal)

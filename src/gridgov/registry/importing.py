@@ -263,8 +263,9 @@ def import_households(
         }
         for row in parsed
     )
-    bulk_insert(session, Household.__table__, records, progress)  # type: ignore[arg-type]
-    _audit_import(session, "households", [row.village_code for row in parsed], actor)
+    bulk_insert(session, Household.__table__, records, progress)
+    # Rows reaching here passed the checks: each has its (required) village code.
+    _audit_import(session, "households", [r.village_code for r in parsed if r.village_code], actor)
     return ImportReport(kind="households", rows=len(parsed))
 
 
@@ -365,7 +366,8 @@ def import_residents(
         _households_outside(parsed, households, principal, problems)
     _reject_if_any(problems, columns)
     _insert_residents(session, parsed, households, actor=actor, progress=progress)
-    _audit_import(session, "residents", [row.village_code for row in parsed], actor)
+    # Rows reaching here passed the checks: each has its (required) village code.
+    _audit_import(session, "residents", [r.village_code for r in parsed if r.village_code], actor)
     return ImportReport(kind="residents", rows=len(parsed))
 
 
@@ -393,6 +395,8 @@ def _households_outside(
 ) -> None:
     """A household placed outside the principal's reach reads as one that is not there."""
     for row in parsed:
+        if not (row.village_code and row.household_no):
+            continue  # a missing field is a problem recorded already
         found = households.get((row.village_code, row.household_no))
         if found and not allows(principal, "create", "import_export", found[1]):
             problems.add(row.line, "household_no", "no such household in this village")
@@ -465,7 +469,9 @@ def _insert_residents(
 
     def records() -> Iterator[dict[str, Any]]:
         for row in parsed:
-            household_id, territory_code = households[(row.village_code, row.household_no)]
+            village_code, household_no = row.village_code, row.household_no
+            assert village_code is not None and household_no is not None  # else rejected
+            household_id, territory_code = households[(village_code, household_no)]
             resident_id = new_id()
             tags.extend({"resident_id": resident_id, "key_group_code": c} for c in row.key_groups)
             yield {
@@ -487,5 +493,5 @@ def _insert_residents(
                 "version": 1,
             }
 
-    bulk_insert(session, Resident.__table__, records(), progress)  # type: ignore[arg-type]
-    bulk_insert(session, ResidentKeyGroup.__table__, iter(tags), None)  # type: ignore[arg-type]
+    bulk_insert(session, Resident.__table__, records(), progress)
+    bulk_insert(session, ResidentKeyGroup.__table__, iter(tags), None)

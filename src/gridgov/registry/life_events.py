@@ -217,6 +217,7 @@ def check_record_move_in(
     occurred = _clean_occurred_on(problems, occurred_on, not_before=birth_date)
     cleaned_origin = _clean_note(problems, "origin", origin)
     problems.raise_if_any()
+    assert joined is not None  # a missing household is a recorded problem
     return _insert_resident(
         session,
         joined,
@@ -298,6 +299,7 @@ def check_record_birth(
         session, problems, household_id=household.id, key_groups=key_groups, person=person
     )
     problems.raise_if_any()
+    assert joined is not None  # a missing household is a recorded problem
     return _insert_resident(
         session, joined, values, codes, kind="birth", occurred_on=birth_date, actor=actor
     )

@@ -38,7 +38,7 @@ from gridgov.access.principal import Principal
 from gridgov.cases.models import Case
 from gridgov.cases.states import CASE_STATES, OPEN_STATES
 from gridgov.errors import NotFound, ValidationFailed
-from gridgov.territory.codes import CHILD_LEVEL, CODE_LENGTH
+from gridgov.territory.codes import CHILD_LEVEL, CODE_LENGTH, Level, as_level
 from gridgov.territory.models import Territory
 from gridgov.territory.scope import clean_territory_filter, within
 
@@ -134,7 +134,7 @@ def resolution_report(
     node = session.scalar(select(Territory).where(Territory.code == territory_code))
     if node is None:
         raise _no_such_node(territory_code)
-    child_level = CHILD_LEVEL[node.level]  # type: ignore[index]
+    child_level = CHILD_LEVEL[as_level(node.level)]
     conditions = [
         within(Case.territory_code, territory_code),
         Case.created_at >= start,
@@ -163,8 +163,8 @@ def _no_such_node(code: str) -> NotFound:
     return NotFound(f"no territory has code {code}", fields={"territory": "not found"})
 
 
-def _length(level: str | None) -> int | None:
-    return None if level is None else CODE_LENGTH[level]  # type: ignore[index]
+def _length(level: Level | None) -> int | None:
+    return None if level is None else CODE_LENGTH[level]
 
 
 def _child_nodes(session: Session, code: str) -> dict[str, tuple[str, str]]:
@@ -260,7 +260,7 @@ def _portable_medians(
 
 
 def _measures(code: str, name: str, level: str, row: tuple[Any, ...] | None) -> Measures:
-    values = list(row) if row is not None else [0] * (1 + len(CASE_STATES) + 9) + [None]
+    values: list[Any] = list(row) if row is not None else [0] * (1 + len(CASE_STATES) + 9) + [None]
     total, rest = values[0], values[1:]
     by_state = dict(zip(CASE_STATES, rest[: len(CASE_STATES)], strict=True))
     rest = rest[len(CASE_STATES) :]

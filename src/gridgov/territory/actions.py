@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from gridgov import clock
 from gridgov.errors import Conflict, ValidationFailed
-from gridgov.territory.codes import PARENT_LEVEL, problem_with
+from gridgov.territory.codes import PARENT_LEVEL, as_level, problem_with
 from gridgov.territory.models import Territory
 from gridgov.territory.retire_guards import check_retire_guards
 from gridgov.validation import FieldProblem, Problems, clean_lon_lat, clean_text
@@ -70,11 +70,11 @@ def check_create_territory(
         parent = session.scalar(select(Territory).where(Territory.code == parent_code))
         if parent is None:
             raise ValidationFailed.field("parent_code", f"no territory has code {parent_code}")
-        if parent.level != PARENT_LEVEL[level]:  # type: ignore[index]
+        parent_level = PARENT_LEVEL[as_level(level)]
+        if parent.level != parent_level:
             raise ValidationFailed.field(
                 "parent_code",
-                f"a {level}'s parent is a {PARENT_LEVEL[level]}, "  # type: ignore[index]
-                f"{parent_code} is a {parent.level}",
+                f"a {level}'s parent is a {parent_level}, {parent_code} is a {parent.level}",
             )
         if parent.status != "active":
             raise ValidationFailed.field("parent_code", f"{parent_code} is retired")

@@ -41,16 +41,22 @@ def level_of(code: str) -> Level | None:
     return None
 
 
+def as_level(value: str) -> Level:
+    """``value`` as a Level (a name read from a row or checked before); ValueError if not one."""
+    if value not in CODE_LENGTH:
+        raise ValueError(f"not a territory level: {value!r}")
+    return value
+
+
 def problem_with(code: str, level: str, parent_code: str | None) -> tuple[str, str] | None:
     """``(field, why)`` when ``code`` cannot name a ``level`` node under ``parent_code``."""
     if level not in CODE_LENGTH:
         return "level", f"level must be one of {', '.join(LEVELS)}"
-    typed_level: Level = level  # type: ignore[assignment]
     if not code.isascii() or not code.isdigit():
         return "code", "a code has digits only"
-    if len(code) != CODE_LENGTH[typed_level]:
-        return "code", f"a {level} code has {CODE_LENGTH[typed_level]} digits, not {len(code)}"
-    parent_level = PARENT_LEVEL[typed_level]
+    if len(code) != CODE_LENGTH[level]:
+        return "code", f"a {level} code has {CODE_LENGTH[level]} digits, not {len(code)}"
+    parent_level = PARENT_LEVEL[level]
     if parent_level is None:
         if parent_code is not None:
             return "parent_code", f"a {level} has no parent"
