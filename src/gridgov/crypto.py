@@ -9,6 +9,12 @@ Settings: ``key_ring_for(settings)`` builds the ring and the adapter installs it
 process with :func:`use_key_ring` (built at its first use, so a command that touches no
 personal field needs no keys). Outside production, missing keys are generated once into
 ``<data dir>/secrets.json`` (mode 0600); production refuses to run without keys of its own.
+
+The keys are bound to the data they protect: the database records a check value for each
+key id that encrypts (:func:`encryption_check`) and one for the hash secret
+(:func:`hash_check`), and a process refuses to start on keys that fail them
+(``gridgov.database.keys``). A value that still cannot be decrypted reads as
+:data:`UNDECRYPTABLE` (logged), so one bad value never breaks a whole list.
 """
 
 from __future__ import annotations
@@ -34,6 +40,10 @@ from gridgov.settings import Settings
 PREFIX = "v1"
 NONCE_BYTES = 12
 MIN_SECRET_LENGTH = 32
+# What a value that cannot be decrypted reads as (lists, exports, reveals); never written.
+UNDECRYPTABLE = "[undecryptable]"
+# The text the check values encrypt and hash: they show whether keys match, nothing else.
+CHECK_TEXT = "gridgov key check"
 
 
 class InsecureSettings(GridgovError):
@@ -48,16 +58,22 @@ class NoKeyRing(GridgovError):
     """A personal field was touched before the adapter installed a key ring."""
 
 
+class KeysMismatch(GridgovError):
+    """The keys at hand cannot decrypt the data of the database (or hash as it did)."""
+
+
 @dataclass(frozen=True)
 class KeyRing:
     hash_key: bytes
     current_id: str
     ciphers: dict[str, AESGCM]
 
-    def encrypt(self, plaintext: str) -> str:
+    def encrypt(self, plaintext: str, *, key_id: str | None = None) -> str:
+        """``plaintext`` under the current key (or the ring's key ``key_id``)."""
+        key_id = key_id or self.current_id
         nonce = os.urandom(NONCE_BYTES)
-        sealed = self.ciphers[self.current_id].encrypt(nonce, plaintext.encode(), None)
-        return f"{PREFIX}:{self.current_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+        sealed = self.ciphers[key_id].encrypt(nonce, plaintext.encode(), None)
+        return f"{PREFIX}:{key_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
     def decrypt(self, stored: str) -> str:
         try:
@@ -107,8 +123,32 @@ def _parse_ring(text: str) -> tuple[str, dict[str, AESGCM]]:
     return order[0], ciphers
 
 
+def encryption_check(ring: KeyRing, key_id: str) -> str:
+    """The check value of the ring's key ``key_id``: CHECK_TEXT encrypted under it."""
+    return ring.encrypt(CHECK_TEXT, key_id=key_id)
+
+
+def encryption_check_holds(ring: KeyRing, key_id: str, check_value: str) -> bool:
+    """Whether the ring's key ``key_id`` is the key that made ``check_value``."""
+    if key_id not in ring.ciphers or ring.key_id_of(check_value) != key_id:
+        return False
+    try:
+        return ring.decrypt(check_value) == CHECK_TEXT
+    except UndecryptableValue:
+        return False
+
+
+def hash_check(ring: KeyRing) -> str:
+    """The check value of the hash secret: the keyed hash of CHECK_TEXT."""
+    return ring.keyed_hash(CHECK_TEXT)
+
+
+def _secrets_path(data_dir: Path) -> Path:
+    return data_dir / "secrets.json"
+
+
 def _development_secrets(data_dir: Path) -> dict[str, str]:
-    path = data_dir / "secrets.json"
+    path = _secrets_path(data_dir)
     if path.exists():
         return json.loads(path.read_text())
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -117,6 +157,17 @@ def _development_secrets(data_dir: Path) -> dict[str, str]:
     with os.fdopen(descriptor, "w") as handle:
         json.dump(generated, handle)
     return generated
+
+
+def keys_at_hand(settings: Settings) -> KeyRing | None:
+    """The ring of the configured keys, or None when development keys would have to be
+    generated for it (no keys set and no secrets file in the data dir): whether they may be
+    is for the database to say (``gridgov.database.keys.bind_keys``)."""
+    unset = settings.secret_key is None or settings.encryption_keys is None
+    generated = settings.environment != "production" and unset
+    if generated and not _secrets_path(settings.data_dir).exists():
+        return None
+    return key_ring_for(settings)
 
 
 def key_ring_for(settings: Settings) -> KeyRing:

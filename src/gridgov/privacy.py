@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gridgov.crypto import UNDECRYPTABLE
 from gridgov.errors import ValidationFailed
 
 PERSONAL_FIELDS = ("id_number", "phone")
@@ -9,8 +10,8 @@ PERSONAL_FIELDS = ("id_number", "phone")
 
 def mask_id_number(value: str | None) -> str | None:
     """``350305198001010011`` -> ``350305********0011`` (region kept, birth date hidden)."""
-    if value is None:
-        return None
+    if value is None or value == UNDECRYPTABLE:
+        return value
     if len(value) <= 10:
         return "*" * len(value)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
@@ -18,8 +19,8 @@ def mask_id_number(value: str | None) -> str | None:
 
 def mask_phone(value: str | None) -> str | None:
     """``13812345678`` -> ``138****5678``."""
-    if value is None:
-        return None
+    if value is None or value == UNDECRYPTABLE:
+        return value
     if len(value) <= 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]

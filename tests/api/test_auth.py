@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from gridgov import clock
+from gridgov.accounts import passwords
 from gridgov.accounts.models import ApiToken, LoginEvent
 from tests.accounts.helpers import PASSWORD, make_user, use_cheap_hashing
 from tests.factories.territory import make_tree
@@ -158,8 +159,9 @@ def test_lockout_answers_423_then_lifts_after_fifteen_minutes(client, session) -
 
 def test_too_many_attempts_answer_429(client, session) -> None:
     with clock.frozen(T0):
-        for n in range(10):
-            assert _login(client, "ghost.user", f"guess {n}").status_code == 401
+        statuses = [_login(client, "ghost.user", f"guess {n}").status_code for n in range(10)]
+        # An unknown name locks out on the 5th failure, as a user does (issue 10, finding 10).
+        assert statuses == [401] * 4 + [423] * 6
         limited = _login(client, "ghost.user", "guess")
     assert limited.status_code == 429
     assert limited.json()["error"]["code"] == "too_many_attempts"
@@ -224,3 +226,85 @@ def test_only_an_administrator_may_reset_and_an_unknown_user_is_404(client, sess
     admin = _token(client, "root.admin")
     missing = client.post("/api/v1/users/nobody/password-reset", headers=_bearer(admin))
     assert missing.status_code == 404
+
+
+def test_an_unknown_name_locks_out_exactly_as_a_user_does(client, session, monkeypatch) -> None:
+    """Issue 10, finding 10: 423 on the 5th failure for a real name, 401 forever for an
+    unknown one, told which names exist. Now the answers are the same, attempt by attempt,
+    and so is the work: one password hash checked per attempt until locked, none after."""
+    make_user(session, username="lin.fang")
+    session.commit()
+    checked: list[str | None] = []
+    real_verify = passwords.verify_password
+
+    def counting_verify(password_hash: str | None, password: str) -> bool:
+        checked.append(password_hash)
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(passwords, "verify_password", counting_verify)
+    answers, hashes_checked = {}, {}
+    for name in ("lin.fang", "ghost.user"):
+        checked.clear()
+        with clock.frozen(T0):
+            replies = [_login(client, name, f"wrong guess {n}") for n in range(7)]
+        answers[name] = [(reply.status_code, reply.json()) for reply in replies]
+        hashes_checked[name] = len(checked)
+    assert answers["lin.fang"] == answers["ghost.user"]
+    assert [status for status, _body in answers["ghost.user"]] == [401] * 4 + [423] * 3
+    assert hashes_checked == {"lin.fang": 5, "ghost.user": 5}
+    with clock.frozen(T0 + dt.timedelta(minutes=16)):
+        # The lockout lifts for both after 15 minutes, and the next run of 5 locks again.
+        again = {
+            name: [_login(client, name, f"later {n}").status_code for n in range(5)]
+            for name in ("lin.fang", "ghost.user")
+        }
+    assert again == {"lin.fang": [401] * 4 + [423], "ghost.user": [401] * 4 + [423]}
+
+
+def test_an_unknown_phone_number_locks_out_too(client) -> None:
+    with clock.frozen(T0):
+        statuses = [_login(client, "13900139000", f"guess {n}").status_code for n in range(6)]
+    assert statuses == [401] * 4 + [423] * 2
+
+
+def _change(client, token: str, current: str, new: str = "a brand new secret"):
+    body = {"current_password": current, "new_password": new}
+    return client.post("/api/v1/auth/password", json=body, headers=_bearer(token))
+
+
+def test_wrong_current_passwords_count_toward_the_login_lockout(client, session) -> None:
+    """Issue 10, finding 9: 12 wrong current passwords in a row were 12 answers of 422."""
+    user = make_user(session, username="lin.fang")
+    session.commit()
+    with clock.frozen(T0):
+        token = _token(client, "lin.fang")
+        statuses = [_change(client, token, f"guess {n}").status_code for n in range(4)]
+        assert statuses == [422] * 4
+        wrong = _change(client, token, "guess 4")
+        assert wrong.status_code == 423 and wrong.json()["error"]["code"] == "account_locked"
+        # Locked: the right current password is not even checked, and logging in is refused.
+        assert _change(client, token, PASSWORD).status_code == 423
+        assert _login(client, "lin.fang").status_code == 423
+    session.expire_all()
+    reasons = [
+        event.reason
+        for event in session.scalars(
+            select(LoginEvent).where(LoginEvent.user_id == user.id).order_by(LoginEvent.at)
+        )
+    ]
+    # The failures were committed although the answers were errors.
+    assert sorted(reasons) == sorted(["ok"] + ["bad_current_password"] * 5 + ["locked"] * 2)
+    with clock.frozen(T0 + dt.timedelta(minutes=16)):
+        assert _change(client, token, PASSWORD).status_code == 204
+        assert _login(client, "lin.fang", "a brand new secret").status_code == 200
+
+
+def test_failed_logins_and_wrong_current_passwords_make_one_run(client, session) -> None:
+    make_user(session, username="lin.fang")
+    session.commit()
+    with clock.frozen(T0):
+        token = _token(client, "lin.fang")
+        assert [_login(client, "lin.fang", f"no {n}").status_code for n in range(2)] == [401] * 2
+        wrong = [_change(client, token, f"guess {n}") for n in range(3)]
+    assert [reply.status_code for reply in wrong] == [422, 422, 423]
+    assert wrong[0].json()["error"]["fields"] == {"current_password": "is not the current password"}

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from gridgov import clock
 from gridgov.access.roles import ROLES, level_problem
-from gridgov.accounts import passwords, queries, tokens
+from gridgov.accounts import login, passwords, queries, tokens
 from gridgov.accounts.models import RoleAssignment, User
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.registry.models import Resident
@@ -201,10 +201,33 @@ def check_change_password(
     current_password: str,
     new_password: str,
     keep_token_id: str | None = None,
+    ip: str | None = None,
 ) -> None:
-    """The user changes their own password; their other tokens are revoked."""
-    if not passwords.verify_password(user.password_hash, current_password):
-        raise ValidationFailed.field("current_password", "is not the current password")
+    """The user changes their own password; their other tokens are revoked. A wrong current
+    password counts toward the lockout (login.check_current_password): a caller that must
+    keep that count (the API) checks it first and commits before answering."""
+    error = login.check_current_password(session, user, current_password, ip=ip)
+    if error is not None:
+        raise error
+    check_new_password(
+        session,
+        user,
+        current_password=current_password,
+        new_password=new_password,
+        keep_token_id=keep_token_id,
+    )
+
+
+def check_new_password(
+    session: Session,
+    user: User,
+    *,
+    current_password: str,
+    new_password: str,
+    keep_token_id: str | None = None,
+) -> None:
+    """Set the new password of a user whose current one was checked: it must differ from
+    it and pass the policy; the user's other tokens are revoked."""
     if new_password == current_password:
         raise ValidationFailed.field("new_password", "must differ from the current password")
     passwords.check_password_policy(new_password, username=user.username, field="new_password")

@@ -119,7 +119,8 @@ class LoginEvent(Base):
     # What was typed as the login name (normalized), never the password.
     login: Mapped[str] = mapped_column(String(128), nullable=False)
     success: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    # ok, bad_credentials, locked, rate_limited, inactive
+    # ok, bad_credentials, locked, rate_limited, inactive; bad_current_password (a password
+    # change's wrong current password: counted toward the lockout like a failed login)
     reason: Mapped[str] = mapped_column(String(32), nullable=False)
     ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
@@ -167,6 +167,31 @@ def recent_attempts(
             or 0
         )
     return by_login or 0, by_ip
+
+
+def _failed_unknown_logins(login: str) -> tuple[ColumnElement[bool], ...]:
+    return (
+        LoginEvent.login == login,
+        LoginEvent.user_id.is_(None),
+        LoginEvent.reason == "bad_credentials",
+    )
+
+
+def failed_unknown_logins(session: Session, login: str) -> int:
+    """How many failed logins were logged for ``login``, a name no user has."""
+    return session.scalar(select(func.count()).where(*_failed_unknown_logins(login))) or 0
+
+
+def failed_unknown_login_at(session: Session, login: str, *, later: int) -> dt.datetime | None:
+    """When the failed login of the unknown name ``login`` happened that has ``later``
+    failed logins after it (0: the latest)."""
+    return session.scalar(
+        select(LoginEvent.at)
+        .where(*_failed_unknown_logins(login))
+        .order_by(LoginEvent.at.desc(), LoginEvent.id.desc())
+        .offset(later)
+        .limit(1)
+    )
 
 
 def login_events(

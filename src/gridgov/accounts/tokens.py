@@ -8,6 +8,7 @@ import secrets
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gridgov import clock
 from gridgov.accounts.models import ApiToken, User
@@ -51,10 +52,25 @@ def find_valid_token(session: Session, token: str) -> tuple[ApiToken, User] | No
     return row, user
 
 
+def touch_due(row: ApiToken, now: dt.datetime) -> bool:
+    """Whether the token's last use is to be written now (its first use, then once per
+    TOUCH_INTERVAL)."""
+    return row.last_used_at is None or now - row.last_used_at >= TOUCH_INTERVAL
+
+
 def touch(row: ApiToken) -> None:
+    """Record the token's last use when due, in the row's own (writing) session."""
     now = clock.now()
-    if row.last_used_at is None or now - row.last_used_at >= TOUCH_INTERVAL:
+    if touch_due(row, now):
         row.last_used_at = now
+
+
+def do_touch(session: Session, row: ApiToken, *, at: dt.datetime) -> None:
+    """Record the token's last use on ``session``, a short writer transaction beside the
+    read that loaded ``row``: one UPDATE by id; the row object learns the value without
+    becoming dirty, so the read's own session writes nothing."""
+    session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=at))
+    set_committed_value(row, "last_used_at", at)
 
 
 def revoke_token(session: Session, row: ApiToken) -> None:

@@ -12,6 +12,7 @@ from gridgov.api.errors import install_error_handlers
 from gridgov.api.headers import SecurityHeaders
 from gridgov.api.limits import BodySizeLimit
 from gridgov.api.routers import ROUTERS, open311
+from gridgov.database.keys import bind_keys
 from gridgov.database.migrate import ensure_migrated
 from gridgov.database.sessions import session_factory
 from gridgov.deployment import install
@@ -25,14 +26,17 @@ def create_app(
     engine: Engine | None = None,
     session_maker: sessionmaker[Session] | None = None,
 ) -> FastAPI:
-    """Build the app. Refuses an un-migrated database (NotMigrated names the command).
+    """Build the app. Refuses an un-migrated database (NotMigrated names the command) and
+    keys that cannot decrypt its data (KeysMismatch, database.keys.bind_keys).
     ``settings`` (default: read from the environment) become the process's: its timezone,
-    key ring and working hours (gridgov.deployment)."""
+    key ring and working hours (gridgov.deployment). Given a ``session_maker``, the caller
+    (a test) has already bound its keys."""
     settings = settings or Settings()
     install(settings)
     if session_maker is None:
         engine = engine or create_engine_for(settings.resolved_database_url())
         ensure_migrated(engine)
+        bind_keys(engine, settings)
         session_maker = session_factory(engine)
     app: FastAPI = FastAPIOffline(
         title="gridgov",

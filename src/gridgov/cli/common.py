@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from typer.core import TyperGroup
 
+from gridgov.database.keys import bind_keys
 from gridgov.database.migrate import ensure_migrated
 from gridgov.database.sessions import session_factory
 from gridgov.deployment import install
@@ -77,11 +78,15 @@ def cli_actor() -> str:
 
 @contextmanager
 def open_engine(*, check_migrated: bool = True) -> Iterator[Engine]:
-    """The configured database's engine, disposed (connections closed) at the end."""
+    """The configured database's engine, disposed (connections closed) at the end. Unless
+    told not to (``db upgrade`` checks for itself, ``db current`` only reads the revision),
+    the database must be migrated and the keys at hand must serve its data
+    (database.keys.bind_keys: a one-line refusal naming the data directory otherwise)."""
     engine = create_engine_for(settings().resolved_database_url())
     try:
         if check_migrated:
             ensure_migrated(engine)
+            bind_keys(engine, settings())
         yield engine
     finally:
         engine.dispose()

@@ -7,6 +7,7 @@ import typer
 from gridgov.cases.setup import seed_case_settings
 from gridgov.cli.common import cli_actor, console, new_typer, open_engine, settings
 from gridgov.database import migrate
+from gridgov.database.keys import bind_keys
 from gridgov.database.sessions import session_factory
 
 app = new_typer("Database schema: upgrade, check, current revision.")
@@ -15,12 +16,16 @@ app = new_typer("Database schema: upgrade, check, current revision.")
 @app.command()
 def upgrade(revision: str = typer.Argument("heads")) -> None:
     """Apply migrations up to REVISION (default: every head), then add the seed case
-    categories and the working calendar where missing. Creates the data folder if needed."""
+    categories and the working calendar where missing. Creates the data folder if needed.
+    Refused when the keys at hand cannot decrypt the data already there (an empty database
+    takes any keys, generated ones in development)."""
     configured = settings()
     if configured.database_url is None:
         configured.data_dir.mkdir(parents=True, exist_ok=True)
     with open_engine(check_migrated=False) as engine:
+        bind_keys(engine, configured)  # before migrating: a migration may encrypt
         migrate.upgrade(engine, revision)
+        bind_keys(engine, configured)  # records the check values once the table exists
         console.print(f"database at migration {migrate.current_revision(engine)}")
         if revision != "heads":
             return  # a partial upgrade may predate the case tables

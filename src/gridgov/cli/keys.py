@@ -6,6 +6,7 @@ import secrets
 
 from gridgov.cli.common import console, new_typer, transaction
 from gridgov.crypto import key_ring, new_encryption_key
+from gridgov.database.keys import forget_unused_keys
 from gridgov.registry.encryption import do_reencrypt_personal_fields
 
 app = new_typer("Encryption keys of personal fields: make new ones, rotate.")
@@ -27,6 +28,8 @@ def rotate() -> None:
     """Re-encrypt every stored ID number and phone with the first (newest) key."""
     with transaction() as session:
         rewritten = do_reencrypt_personal_fields(session)
+        # The old keys no value is encrypted under any more may leave the ring.
+        forgotten = forget_unused_keys(session.connection(), key_ring())
     total = sum(rewritten.values())
     detail = ", ".join(f"{count} from key {key_id}" for key_id, count in sorted(rewritten.items()))
     console.print(
@@ -34,3 +37,10 @@ def rotate() -> None:
         + (f" ({detail})" if detail else ""),
         markup=False,
     )
+    if forgotten:
+        console.print(
+            f"no value is encrypted under key(s) {', '.join(forgotten)} any more: "
+            "they may leave GRIDGOV_ENCRYPTION_KEYS",
+            markup=False,
+            soft_wrap=True,
+        )

@@ -3,6 +3,7 @@
 from gridgov.accounts.models import ApiToken, LoginEvent, RoleAssignment, User
 from gridgov.audit.models import AuditEntry
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
+from gridgov.database.key_checks import KeyCheck
 from gridgov.notify.models import Notification, OutboxMessage
 from gridgov.open311.models import Open311ApiKey
 from gridgov.partition.models import PartitionPlan
@@ -23,6 +24,7 @@ __all__ = [
     "CaseFollower",
     "CasePhoto",
     "Household",
+    "KeyCheck",
     "KeyGroup",
     "LoginEvent",
     "Notification",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import ClassVar
 
 from sqlalchemy import DateTime, MetaData, String, Table
@@ -11,6 +12,8 @@ from sqlalchemy.types import TypeDecorator
 
 from gridgov import clock, crypto
 from gridgov.ids import new_id
+
+log = logging.getLogger("gridgov.crypto")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -57,10 +60,22 @@ class EncryptedString(TypeDecorator[str]):
         super().__init__(length)
 
     def process_bind_param(self, value: str | None, dialect: object) -> str | None:
+        if value == crypto.UNDECRYPTABLE:
+            raise crypto.UndecryptableValue("an undecryptable value read back is never written")
         return None if value is None else crypto.encrypt(value)
 
     def process_result_value(self, value: str | None, dialect: object) -> str | None:
-        return None if value is None else crypto.decrypt(value)
+        if value is None:
+            return None
+        try:
+            return crypto.decrypt(value)
+        except crypto.UndecryptableValue:
+            # One bad value (a key missing from the ring, a damaged value) must not turn a
+            # whole list or export into an error: it reads as undecryptable, and is logged.
+            prefix, _, rest = value.partition(":")
+            key_id = rest.partition(":")[0] if prefix == crypto.PREFIX else "(not encrypted)"
+            log.error("a stored personal field cannot be decrypted (key id %s)", key_id)
+            return crypto.UNDECRYPTABLE
 
 
 def code_string() -> String:

@@ -55,9 +55,17 @@ def begin_as_writer(session: Session) -> None:
     """Start ``session``'s transaction as one that will write (SQLite: BEGIN IMMEDIATE, so
     concurrent writers queue instead of failing; PostgreSQL: no difference). Call it before
     the session's first statement."""
+    session.info[WRITE_OPTION] = True
     if session.bind is None:
         return  # an unbound session (a test's stand-in) has no database to lock
     session.connection(execution_options={WRITE_OPTION: True})
+
+
+def is_writer(session: Session) -> bool:
+    """Whether ``session``'s transaction began as a writer (:func:`begin_as_writer`). A
+    reader must not write: on SQLite its write would fail at once when another connection
+    holds the write lock; it writes in a short writer transaction of its own instead."""
+    return bool(session.info.get(WRITE_OPTION))
 
 
 def session_factory(bind: Engine | Connection, **options: Any) -> sessionmaker[Session]:

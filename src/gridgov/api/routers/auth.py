@@ -9,11 +9,12 @@ from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from gridgov.accounts import actions, tokens
-from gridgov.accounts.login import attempt_login
+from gridgov.accounts.login import attempt_login, check_current_password
 from gridgov.accounts.schemas import PasswordChange, TokenOut
 from gridgov.api.deps import SessionDep
 from gridgov.api.errors import error_response
 from gridgov.api.security import AuthenticatedDep
+from gridgov.errors import DomainError
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -34,15 +35,12 @@ def issue_token(
 ) -> TokenOut | JSONResponse:
     """Log in with a username or a mainland mobile number (the ``username`` field) and a
     password; answers a bearer token. Every attempt, refused or not, is logged."""
-    ip = request.client.host if request.client else None
     session.info["actor"] = "system:login"  # failure counts, lockouts, the token row
-    result = attempt_login(session, login=form.username, password=form.password, ip=ip)
+    result = attempt_login(
+        session, login=form.username, password=form.password, ip=_client_ip(request)
+    )
     if result.error is not None:
-        # Answered, not raised: the request's transaction commits the failure's traces.
-        error = result.error
-        response = error_response(error.status, error.code, error.message, error.fields)
-        response.headers.update(getattr(error, "headers", None) or {})
-        return response
+        return _answer(result.error)
     assert result.user is not None
     ttl = request.app.state.settings.token_ttl_seconds
     token, _row = tokens.issue_token(session, result.user, ttl_seconds=ttl)
@@ -56,11 +54,25 @@ def logout(auth: AuthenticatedDep, session: SessionDep) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
-def change_password(body: PasswordChange, auth: AuthenticatedDep, session: SessionDep) -> Response:
+@router.post(
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        423: {"description": "locked after repeated failed logins or wrong current passwords"}
+    },
+)
+def change_password(
+    body: PasswordChange, auth: AuthenticatedDep, request: Request, session: SessionDep
+) -> Response:
     """Change one's own password (the only call allowed after a reset). The caller's other
-    tokens are revoked; this one stays valid."""
-    actions.check_change_password(
+    tokens are revoked; this one stays valid. A wrong current password counts toward the
+    same lockout as a failed login."""
+    error = check_current_password(
+        session, auth.user, body.current_password, ip=_client_ip(request)
+    )
+    if error is not None:
+        return _answer(error)
+    actions.check_new_password(
         session,
         auth.user,
         current_password=body.current_password,
@@ -68,3 +80,15 @@ def change_password(body: PasswordChange, auth: AuthenticatedDep, session: Sessi
         keep_token_id=auth.token.id,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _answer(error: DomainError) -> JSONResponse:
+    """A refused login or password check, answered rather than raised: the request's
+    transaction commits the failure's traces (the event row, the count, the lockout)."""
+    response = error_response(error.status, error.code, error.message, error.fields)
+    response.headers.update(getattr(error, "headers", None) or {})
+    return response

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Form, Header, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 
@@ -18,7 +18,7 @@ from gridgov import clock
 from gridgov.access.policy import allows
 from gridgov.access.principal import Principal
 from gridgov.accounts.reveal import Revealable, do_reveal
-from gridgov.api.deps import PagingDep, SessionDep
+from gridgov.api.deps import PagingDep, SessionDep, writes_when_revealing
 from gridgov.api.params import ReasonQuery, TerritoryFilter
 from gridgov.api.principal import PrincipalDep
 from gridgov.api.schemas import Page
@@ -150,7 +150,9 @@ def _reveal_contact(
     return case.id in shown
 
 
-@router.get("/cases/{case_id}", response_model=CaseDetail)
+@router.get(
+    "/cases/{case_id}", response_model=CaseDetail, dependencies=[Depends(writes_when_revealing)]
+)
 def read_case(
     case_id: str,
     session: SessionDep,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from gridgov.access.checks import require
 from gridgov.access.policy import scope_filter
 from gridgov.access.principal import Principal
 from gridgov.accounts.reveal import do_reveal_residents
-from gridgov.api.deps import PagingDep, SessionDep
+from gridgov.api.deps import PagingDep, SessionDep, writes_on_read, writes_when_revealing
 from gridgov.api.params import ReasonQuery, TerritoryFilter
 from gridgov.api.principal import PrincipalDep
 from gridgov.api.schemas import Page
@@ -69,7 +69,11 @@ def _household_in_body(session: Session, household_id: str, principal: Principal
     return household
 
 
-@router.get("/residents", response_model=Page[ResidentOut])
+@router.get(
+    "/residents",
+    response_model=Page[ResidentOut],
+    dependencies=[Depends(writes_when_revealing)],
+)
 def list_residents(
     session: SessionDep,
     paging: PagingDep,
@@ -119,7 +123,7 @@ def create_resident(
     return _out(session, resident)
 
 
-@router.get("/residents/me/export")
+@router.get("/residents/me/export", dependencies=[Depends(writes_on_read)])
 def export_my_data(session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
     """Everything the platform holds about the caller as a resident, unmasked: their record,
     household, life events and posts. Written to the audit log."""
@@ -128,7 +132,11 @@ def export_my_data(session: SessionDep, principal: PrincipalDep) -> dict[str, An
     return export_resident_data(session, principal.resident_id, actor=principal.actor)
 
 
-@router.get("/residents/{resident_id}", response_model=ResidentOut)
+@router.get(
+    "/residents/{resident_id}",
+    response_model=ResidentOut,
+    dependencies=[Depends(writes_when_revealing)],
+)
 def read_resident(
     resident_id: str,
     session: SessionDep,
