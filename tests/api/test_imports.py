@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 from sqlalchemy import func, select
 
-from gridgov.registry.importing import read_table_bytes
+from gridgov.registry.import_rules import REFUSED_CHARACTERS
+from gridgov.registry.importing import HOUSEHOLD_COLUMNS, read_table_bytes
 from gridgov.registry.models import Household, Resident
 from tests.factories.territory import make_tree
 from tests.registry.import_rows import household_rows, resident_rows, to_csv, to_xlsx
@@ -121,3 +125,34 @@ def test_households_export_and_unreadable_uploads(client, tree):
     assert broken.status_code == 422
     assert broken.json()["error"]["fields"] == {"file": "not a readable .xlsx workbook"}
     assert unknown.status_code == 404
+
+
+def test_damaged_workbooks_nul_cells_and_overlong_cells_answer_422(client, session, tree):
+    good = to_xlsx(household_rows(tree, 2))
+    # A workbook whose sheet is cut short: openpyxl's XML parser fails inside it.
+    source = zipfile.ZipFile(io.BytesIO(good))
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(damaged, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            target.writestr(name, data[: len(data) // 2] if "worksheets" in name else data)
+    rows = household_rows(tree, 2)
+    rows[1]["household_no"] = "H\x0002"  # PostgreSQL cannot hold a NUL: refused in the row
+    with_nul = "\n".join([",".join(HOUSEHOLD_COLUMNS), *(",".join(r.values()) for r in rows)])
+    overlong = b'village_code,address\n350305108201,"' + b"x" * 200_000 + b'"\n'
+
+    answers = {
+        "damaged": upload(client, "households", "h.xlsx", damaged.getvalue()),
+        "nul": upload(client, "households", "h.csv", with_nul.encode()),
+        "overlong": upload(client, "households", "h.csv", overlong),
+    }
+
+    assert {name: answer.status_code for name, answer in answers.items()} == dict.fromkeys(
+        answers, 422
+    )
+    assert answers["damaged"].json()["error"]["fields"] == {"file": "not a readable .xlsx workbook"}
+    assert answers["nul"].json()["error"]["rows"] == [
+        {"line": 3, "field": "household_no", "reason": REFUSED_CHARACTERS}
+    ]
+    assert "line 2" in answers["overlong"].json()["error"]["message"]
+    assert count(session, Household) == 0

@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from gridgov.errors import NotFound
@@ -116,3 +117,52 @@ def test_export_is_limited_to_the_territory(session, tree):
 def test_export_of_an_unknown_territory_is_not_found(session, tree):
     with pytest.raises(NotFound):
         export(session, "households", "350305108299")
+
+
+# Values a spreadsheet program would run as formulas: written as text, read back unchanged.
+DANGEROUS_ADDRESSES = ["=1+2", "+86 138 0000 0000 号", "-x", "@a", "'=1", "1\tHarbour\tRoad"]
+DANGEROUS_NAMES = ["=1+1", "-x", "+8613800000000", "@SUM(A1)", "#N/A", "'-x"]
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_dangerous_values_round_trip_and_hold_no_formula(session, tree, file_format):
+    households = household_rows(tree, len(DANGEROUS_ADDRESSES))
+    for household, address in zip(households, DANGEROUS_ADDRESSES, strict=True):
+        household["address"] = address
+    households[0]["household_no"] = "-1"
+    households[1]["household_no"] = "@H2"
+    residents = resident_rows(households, per_household=1)
+    for resident, name in zip(residents, DANGEROUS_NAMES, strict=True):
+        resident["name"] = name
+    town, name = tree.town.code, f"export.{file_format}"
+    with session.begin_nested() as first_load:
+        load(session, households, residents)
+        exported = {
+            kind: export(session, kind, town, file_format=file_format, reveal=True)
+            for kind in ("households", "residents")
+        }
+        first_load.rollback()
+
+    import_households(session, read_table_bytes(exported["households"], name), actor=ACTOR)
+    import_residents(session, read_table_bytes(exported["residents"], name), actor=ACTOR)
+
+    again = {
+        kind: export(session, kind, town, file_format=file_format, reveal=True) for kind in exported
+    }
+    for kind, data in exported.items():
+        assert table(again[kind], name) == table(data, name)
+    if file_format == "csv":  # a CSV is written the same byte for byte
+        assert again == exported
+        lines = exported["households"].decode("utf-8-sig").splitlines()
+        assert any(line.startswith(f"{tree.villages[0].code},'-1,'=1+2,") for line in lines)
+    else:
+        for data in exported.values():
+            sheet = load_workbook(io.BytesIO(data)).active
+            assert [
+                cell for row in sheet.iter_rows() for cell in row if cell.data_type == "f"
+            ] == []
+    addresses = {row["household_no"]: row["address"] for row in table(again["households"], name)}
+    assert [addresses[household["household_no"]] for household in households] == (
+        DANGEROUS_ADDRESSES
+    )
+    assert sorted(row["name"] for row in table(again["residents"], name)) == sorted(DANGEROUS_NAMES)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from gridgov.cases.exporting import COLUMNS, export_cases, mask_contact
 from gridgov.errors import NotFound
+from tests.factories.cases import make_case as report_case
 from tests.factories.territory import make_tree
 from tests.reports.factory import CATEGORY, make_case
 
@@ -80,3 +81,29 @@ def test_period_and_missing_node(session: Session) -> None:
     assert [row[3].day for row in rows[1:]] == [2]
     with pytest.raises(NotFound):
         export_cases(session, io.BytesIO(), territory="350305108777")
+
+
+def test_hostile_reporter_fields_are_text_and_control_characters_are_removed(
+    session: Session,
+) -> None:
+    """Reported through intake as Open311 carries them; a control character (refused at the
+    edge now) is written over the stored name, as a case reported before the rule holds it."""
+    tree = make_tree(session, villages=1, grids_per_village=1, units_per_grid=1)
+    unit = tree.all_units()[0]
+    names = ["=1+1", "-x", "+1", "@a", "#DIV/0!", "Li\x01Si"]
+    for name in names:
+        case = report_case(
+            session, unit=unit, reporter_name="x" if "\x01" in name else name,
+            reporter_email="=cmd@example.cn", reporter_contact="13812345678",
+        )  # fmt: skip
+        case.reporter_name = name
+    session.flush()
+    rows, sheet = _workbook(session, tree.town.code, reveal=True)
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
+    assert [cell for cell in cells if cell.data_type in ("f", "e")] == []
+    assert [row[-3] for row in rows[1:]] == ["'=1+1", "'-x", "'+1", "'@a", "#DIV/0!", "LiSi"]
+    assert {row[-1] for row in rows[1:]} == {"'=cmd@example.cn"}
+    assert {cell.quotePrefix for cell in sheet["N"][1:]} == {True, False}
+    assert all(isinstance(row[3], dt.datetime) and isinstance(row[12], int) for row in rows[1:])
+    masked, _ = _workbook(session, tree.town.code)
+    assert {row[-1] for row in masked[1:]} == {"'=***@example.cn"}

@@ -2,7 +2,8 @@
 
 Rows stream from the database (``yield_per``) into a write-only workbook, so a town's
 register never sits in memory whole. Times are local wall-clock times of the deployment's
-timezone (Excel has no offsets; the header names the zone).
+timezone (Excel has no offsets; the header names the zone). Text cells are made safe for
+spreadsheets the one way every export does (``registry.spreadsheets.xlsx_cell``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from gridgov.access.principal import Principal
 from gridgov.cases.models import Case, CaseCategory
 from gridgov.errors import NotFound
 from gridgov.privacy import mask_phone
+from gridgov.registry.spreadsheets import xlsx_cell
 from gridgov.territory.models import Territory
 from gridgov.territory.scope import within
 
@@ -173,4 +175,4 @@ def _cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = DATETIME_FORMAT
         return cell
-    return value
+    return xlsx_cell(sheet, value)

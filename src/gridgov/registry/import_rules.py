@@ -9,6 +9,7 @@ prefix), because a file of 400,000 residents should not pay for the same lookup 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Collection, Mapping
 from typing import NamedTuple, Protocol
 
@@ -27,6 +28,13 @@ from gridgov.validation import FieldProblem, clean_lon_lat, clean_text
 
 _UNKNOWN = object()
 
+# The platform's input rule, applied to every cell: no control character (NUL included) and
+# no right-to-left override; multi-line text (an address) may hold tabs and line breaks.
+MULTI_LINE_COLUMNS = frozenset({"address"})
+_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\u202e]")
+_REFUSED_IN_MULTI_LINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202e]")
+REFUSED_CHARACTERS = "holds a control character or a right-to-left override"
+
 
 class Problems(Protocol):
     """Whatever collects problems."""
@@ -37,7 +45,7 @@ class Problems(Protocol):
 class RowReader:
     """Reads one row's cells, recording a problem for each bad or missing one."""
 
-    __slots__ = ("line", "missing_columns", "problems", "row")
+    __slots__ = ("line", "missing_columns", "problems", "refused", "row")
 
     def __init__(
         self,
@@ -49,14 +57,21 @@ class RowReader:
         self.line, self.row, self.problems = line, row, problems
         # A column missing from the header is reported once, not on every row.
         self.missing_columns = missing_columns
+        self.refused: set[str] = set()  # cells refused for their characters, reported once
 
     def raw(self, name: str) -> str | None:
+        """The cell's text, stripped; None when it is empty or refused for its characters."""
         value = self.row.get(name)
-        if value is None:
+        if value is None or name in self.refused:
             return None
         if not isinstance(value, str):  # rows made by code may hold numbers or dates
             value = str(value)
         value = value.strip()
+        refused = _REFUSED_IN_MULTI_LINE if name in MULTI_LINE_COLUMNS else _REFUSED
+        if refused.search(value):
+            self.refused.add(name)
+            self.problem(name, REFUSED_CHARACTERS)
+            return None
         return value or None
 
     def problem(self, name: str, reason: str) -> None:
@@ -64,7 +79,7 @@ class RowReader:
 
     def required(self, name: str) -> str | None:
         value = self.raw(name)
-        if value is None and name not in self.missing_columns:
+        if value is None and name not in self.missing_columns and name not in self.refused:
             self.problem(name, "required")
         return value
 
@@ -120,7 +135,11 @@ class HouseholdFields(NamedTuple):
 def household_fields(reader: RowReader) -> HouseholdFields:
     lon_text, lat_text = reader.raw("lon"), reader.raw("lat")
     lon, lat = reader.number("lon"), reader.number("lat")
-    unreadable = (lon_text is not None and lon is None) or (lat_text is not None and lat is None)
+    unreadable = (
+        (lon_text is not None and lon is None)
+        or (lat_text is not None and lat is None)
+        or not reader.refused.isdisjoint(("lon", "lat"))
+    )
     if not unreadable:  # an unreadable number is reported already
         for name, why in clean_lon_lat(lon, lat).items():
             reader.problem(name, why)

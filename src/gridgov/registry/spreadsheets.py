@@ -1,8 +1,15 @@
-"""The registry's spreadsheets: CSV or XLSX files read and written (no database here).
+"""The platform's spreadsheets: CSV or XLSX files read and written (no database here).
 
 A table is a header row naming the columns, then one row per record. Rows come out as
 ``(line, {column: text})`` with ``line`` counted as the user sees the file (header = 1),
-so every error can point at the row to fix.
+so every error can point at the row to fix. A file we cannot read is an
+:class:`UnreadableFile` (422), whatever broke inside it.
+
+Every export's text passes through :func:`safe_text` (CSV) or :func:`xlsx_cell` (XLSX), so
+no cell reaches a spreadsheet program as a formula (OWASP's CSV-injection advice): text
+beginning with ``= + - @``, a tab or a line break gets a leading apostrophe, and the
+characters an XLSX file cannot hold are removed. Reading strips that apostrophe again
+(:func:`unquoted`), so a revealed export re-imports to the same register.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import zipfile
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -20,6 +27,14 @@ from gridgov.errors import ValidationFailed
 FORMATS = ("csv", "xlsx")
 # A data row with more cells than the header has columns gets this extra key.
 EXTRA_CELLS = "(extra cells)"
+# What a spreadsheet program reads as the start of a formula (OWASP, "CSV Injection"), and a
+# line feed: what a carriage return becomes in an XLSX (see xlsx_cell).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+QUOTE = "'"
+# Characters XML 1.0, hence XLSX, cannot hold: the C0 controls but tab, line feed and
+# carriage return; lone surrogates; U+FFFE and U+FFFF. A superset of openpyxl's
+# ILLEGAL_CHARACTERS_RE (the tests check it), spelled here so this module loads no openpyxl.
+UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class UnreadableFile(ValidationFailed):
@@ -90,7 +105,8 @@ def _header(cells: Sequence[str]) -> tuple[str, ...]:
 def _row_dict(columns: tuple[str, ...], cells: Sequence[str]) -> dict[str, str]:
     # Short rows (trailing empty cells dropped, by Excel or by hand) read as empty cells.
     padding = [""] * (len(columns) - len(cells))
-    row = dict(zip(columns, [*(cell.strip() for cell in cells), *padding], strict=False))
+    texts = [unquoted(cell.strip()) for cell in cells]
+    row = dict(zip(columns, [*texts, *padding], strict=False))
     if len(cells) > len(columns) and any(cell.strip() for cell in cells[len(columns) :]):
         row[EXTRA_CELLS] = "yes"
     row.pop("", None)  # an unnamed column (a trailing separator) carries nothing
@@ -99,18 +115,24 @@ def _row_dict(columns: tuple[str, ...], cells: Sequence[str]) -> dict[str, str]:
 
 def _csv_rows(text: str) -> TableRows:
     reader = csv.reader(io.StringIO(text, newline=""))
-    first = next(reader, None)
+    try:
+        first = next(reader, None)
+    except csv.Error as exc:
+        raise UnreadableFile(f"line 1: {exc}") from exc
     if first is None:
         raise UnreadableFile("the file is empty (the first line names the columns)")
     columns = _header(first)
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         line = reader.line_num + 1
-        for cells in reader:
-            # A quoted cell may span lines: a row starts on the line after the last one.
-            if any(cell.strip() for cell in cells):
-                yield line, _row_dict(columns, cells)
-            line = reader.line_num + 1
+        try:
+            for cells in reader:
+                # A quoted cell may span lines: a row starts on the line after the last one.
+                if any(cell.strip() for cell in cells):
+                    yield line, _row_dict(columns, cells)
+                line = reader.line_num + 1
+        except csv.Error as exc:  # e.g. a cell over the csv module's limit of 128 KiB
+            raise UnreadableFile(f"line {line}: {exc}") from exc
 
     return TableRows(columns, rows(), size_hint=max(text.count("\n") - 1, 0))
 
@@ -130,48 +152,131 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+# A damaged workbook makes openpyxl (and the zipfile, zlib and XML parsers under it) raise
+# almost anything: KeyError, ValueError, TypeError, ParseError, BadZipFile, EOFError... None
+# of it is our fault, so any exception while opening or reading one is an UnreadableFile.
+_UNREADABLE_XLSX = "not a readable .xlsx workbook"
+
+
 def _xlsx_rows(source: Path | IO[bytes]) -> TableRows:
     # openpyxl loads numpy when it can: imported where a workbook is read or written, so
     # that the API and the CLI start without it.
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise UnreadableFile("not a readable .xlsx workbook") from exc
-    sheet = workbook.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
-    first = next(values, None)
-    if first is None:
+    except Exception as exc:  # see _UNREADABLE_XLSX
+        raise UnreadableFile(_UNREADABLE_XLSX) from exc
+    try:
+        values, columns, size = _first_sheet(workbook)
+    except BaseException:
         workbook.close()
-        raise UnreadableFile("the first sheet is empty (its first row names the columns)")
-    columns = _header([cell_text(value) for value in first])
+        raise
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        line = 2
         try:
             for line, cells in enumerate(values, start=2):
                 texts = [cell_text(value) for value in cells]
                 if any(texts):
                     yield line, _row_dict(columns, texts)
+        except Exception as exc:  # see _UNREADABLE_XLSX
+            raise UnreadableFile(f"line {line}: {_UNREADABLE_XLSX}") from exc
         finally:
             workbook.close()
 
-    size = (sheet.max_row - 1) if sheet.max_row else None
     return TableRows(columns, rows(), size_hint=size)
+
+
+def _first_sheet(workbook: Any) -> tuple[Iterator[tuple[Any, ...]], tuple[str, ...], int | None]:
+    """The first sheet's rows after the header, its columns, and about how many rows."""
+    try:
+        sheet = workbook.worksheets[0]
+        values = sheet.iter_rows(values_only=True)
+        first = next(values, None)
+        size = (sheet.max_row - 1) if sheet.max_row else None
+    except Exception as exc:  # see _UNREADABLE_XLSX
+        raise UnreadableFile(_UNREADABLE_XLSX) from exc
+    if first is None:
+        raise UnreadableFile("the first sheet is empty (its first row names the columns)")
+    return values, _header([cell_text(value) for value in first]), size
+
+
+# --- writing: every export's cells pass through here --------------------------------------
+
+
+# What safe_text may have to change begins with one of these or is not printable (every
+# character XLSX cannot hold is a control, a surrogate or a non-character: not printable).
+_CAREFUL_STARTS = frozenset((QUOTE, *FORMULA_STARTS))
+# openpyxl types text itself: as a formula when it begins with "=", as an error value when it
+# is one of Excel's error codes (they begin with "#"), else as a string.
+_TYPED_WRONG_STARTS = ("=", "#")
+
+
+def _looks_quoted(text: str) -> bool:
+    """Apostrophes, then a formula start: what :func:`safe_text` makes of a formula start."""
+    return text.startswith(QUOTE) and text.lstrip(QUOTE).startswith(FORMULA_STARTS)
+
+
+def safe_text(text: str) -> str:
+    """``text`` as a spreadsheet cell can hold it and will not run it: the characters an
+    XLSX cannot hold removed, and a leading apostrophe if it begins like a formula.
+
+    Text that already begins with apostrophes and then a formula start (``'=1``, as typed
+    by someone) gets one more, so that :func:`unquoted` gives every text back unchanged.
+    """
+    if text.isprintable() and text[:1] not in _CAREFUL_STARTS:  # nearly every cell, quickly
+        return text
+    text = UNSTORABLE.sub("", text)
+    if text.startswith(FORMULA_STARTS) or _looks_quoted(text):
+        return QUOTE + text
+    return text
+
+
+def unquoted(text: str) -> str:
+    """A cell's text without the apostrophe :func:`safe_text` put before a formula start
+    (any other apostrophe stays)."""
+    return text[1:] if _looks_quoted(text) else text
+
+
+def xlsx_cell(sheet: Any, value: Any) -> Any:
+    """A value as the cell to append to the write-only ``sheet``: text always a string cell
+    (never a formula, nor an error value like ``#N/A``) holding :func:`safe_text`, marked
+    quote-prefixed when escaped so Excel keeps it text even when someone edits it; any other
+    value (numbers, dates, booleans) as it is, a typed cell."""
+    if not isinstance(value, str):
+        return value
+    if "\r" in value:  # XML reads a carriage return as a line feed: write one, the escape holds
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    text = safe_text(value)
+    escaped = _looks_quoted(text)
+    if not escaped and not text.startswith(_TYPED_WRONG_STARTS):
+        return text  # openpyxl types it as a string itself
+    from openpyxl.cell import WriteOnlyCell  # see _xlsx_rows
+
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"  # not the formula or error value openpyxl may have guessed
+    cell.quotePrefix = escaped
+    return cell
 
 
 Cell = str | float | None
 
 
 def write_csv(columns: Sequence[str], rows: Iterable[Sequence[Cell]], out: IO[bytes]) -> int:
-    """Write a CSV (UTF-8 with a BOM, so that Excel shows Chinese right); returns the row count."""
+    """Write a CSV (UTF-8 with a BOM, so that Excel shows Chinese right); returns the row count.
+    Text goes through :func:`safe_text`; numbers are written as numbers."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
     writer = csv.writer(text)
-    writer.writerow(columns)
+    writer.writerow([safe_text(column) for column in columns])
     count = 0
     for row in rows:
-        writer.writerow(["" if cell is None else cell for cell in row])
+        writer.writerow(
+            [
+                "" if cell is None else safe_text(cell) if isinstance(cell, str) else cell
+                for cell in row
+            ]
+        )
         count += 1
     text.flush()
     text.detach()  # leave ``out`` open for the caller
@@ -181,15 +286,16 @@ def write_csv(columns: Sequence[str], rows: Iterable[Sequence[Cell]], out: IO[by
 def write_xlsx(
     columns: Sequence[str], rows: Iterable[Sequence[Cell]], out: IO[bytes], *, sheet: str
 ) -> int:
-    """Write an XLSX workbook of one sheet, row by row (write-only mode keeps memory flat)."""
+    """Write an XLSX workbook of one sheet, row by row (write-only mode keeps memory flat);
+    every cell through :func:`xlsx_cell`."""
     from openpyxl import Workbook  # see _xlsx_rows
 
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet)
-    worksheet.append(list(columns))
+    worksheet.append([xlsx_cell(worksheet, column) for column in columns])
     count = 0
     for row in rows:
-        worksheet.append(list(row))
+        worksheet.append([xlsx_cell(worksheet, cell) for cell in row])
         count += 1
     workbook.save(out)
     return count
