@@ -9,12 +9,20 @@ in that domain (e.g. :mod:`gridgov.registry.validation`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from gridgov.errors import ValidationFailed
 
 T = TypeVar("T")
+
+# Control characters (C0, DEL, C1) and the right-to-left override: refused in every text
+# field, except that a multi-line one (a description, an address) keeps tab and line breaks
+# (a form's textarea sends CRLF). PostgreSQL cannot store NUL; the rest mislead or break
+# what reads the text later (spreadsheets, XML, terminals).
+_NOT_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\u202e]")
+_NOT_MULTILINE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202e]")
 
 
 class FieldProblem(ValueError):
@@ -73,3 +81,15 @@ def clean_lon_lat(lon: float | None, lat: float | None) -> dict[str, str]:
     if lat is not None and not -90 <= lat <= 90:
         problems["lat"] = "latitude is between -90 and 90"
     return problems
+
+
+def text_problem(value: str, *, multiline: bool) -> str | None:
+    """Why ``value`` cannot be stored as text (a control character, see ``_NOT_TEXT``), or
+    None when it can."""
+    found = (_NOT_MULTILINE_TEXT if multiline else _NOT_TEXT).search(value)
+    if found is None:
+        return None
+    char = found.group()
+    if char == "\u202e":
+        return "holds a right-to-left override (U+202E)"
+    return f"holds a control character (U+{ord(char):04X})"

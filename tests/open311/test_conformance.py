@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -17,23 +16,30 @@ from sqlalchemy import select
 from gridgov import clock
 from gridgov.accounts.principal import principal_for
 from gridgov.cases.actions import check_transition
-from gridgov.cases.categories import check_update_category, seed_categories
-from gridgov.cases.intake import check_report_case
+from gridgov.cases.categories import check_update_category
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.states import CASE_STATES, OPEN_STATES
 from gridgov.open311 import convert
-from gridgov.open311.keys import check_create_key, check_revoke_key
+from gridgov.open311.keys import check_revoke_key
 from gridgov.open311.render import xml_bytes
-from gridgov.territory.actions import check_create_territory
-from gridgov.territory.codes import child_code
-from gridgov.territory.models import Territory
 from tests.factories.access import bearer, make_user
 from tests.factories.registry import make_household
-from tests.factories.territory import TOWN, make_tree, square
-
-ACTOR = "test:open311"
-FORMATS = ("json", "xml")
-BASE = "/open311/v2"
+from tests.factories.territory import TOWN
+from tests.open311.georeport import (
+    ACTOR,
+    BASE,
+    FORMATS,
+    OTHER_TOWN,
+    assert_error,
+    assert_local_iso,
+    centre,
+    mapped_town,
+    parse,
+    post,
+    post_case,
+    report,
+    xml_items,
+)
 
 SERVICE_FIELDS = [
     "service_code",
@@ -67,131 +73,6 @@ DATETIME_FIELDS = ("requested_datetime", "updated_datetime", "expected_datetime"
 # A person's details, posted with a public case: none may come back from a GET.
 FIRST, LAST, PHONE, EMAIL = "Sanfeng", "Zhangsky", "13812345678", "sanfeng@example.com"
 MASKED_EMAIL = "s******@example.com"  # as the platform API shows it unless revealed
-
-
-OTHER_TOWN = "350305109"
-
-
-@dataclass
-class World:
-    villages: list[Territory]
-    units: list[Territory]
-    key: str
-
-    def point_in_village(self, index: int = 0) -> dict[str, str]:
-        lon, lat = centre(119.1, index)
-        return {"lat": f"{lat}", "long": f"{lon}"}
-
-
-def centre(west: float, index: int) -> tuple[float, float]:
-    """The middle of village ``index`` (from 0) of the town drawn from ``west``."""
-    return round(west + 0.01 * (index + 1) + 0.005, 3), 25.005
-
-
-def mapped_town(session, *, town_code: str, west: float, villages: int = 2) -> list[Territory]:
-    """A town whose villages, grids and units all have polygons (each village one grid of
-    one unit, the same square), so a point locates to a unit; the units, by village."""
-    make_tree(session, villages=0, town_code=town_code)
-    units = []
-    for v in range(1, villages + 1):
-        parent, box = town_code, square(west + 0.01 * v, 25.0)
-        for level, serial in (("village", 200 + v), ("grid", 1), ("unit", 1)):
-            node = check_create_territory(
-                session,
-                code=child_code(parent, level, serial),
-                level=level,
-                parent_code=parent,
-                name_zh=f"{level}{v}",
-                name_en=f"{level.title()} {town_code[-3:]}-{v}",
-                boundary=box,
-                actor=ACTOR,
-            )
-            parent = node.code
-        units.append(node)
-    return units
-
-
-@pytest.fixture
-def world(session) -> World:
-    units = mapped_town(session, town_code=TOWN, west=119.1)
-    villages = [
-        session.scalar(select(Territory).where(Territory.code == u.code[:12])) for u in units
-    ]
-    seed_categories(session, actor=ACTOR)
-    _row, key = check_create_key(session, name="conformance", actor=ACTOR)
-    session.flush()
-    return World(villages=villages, units=units, key=key)
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-
-def parse(response: Any, fmt: str) -> Any:
-    """The body as JSON, or as an XML element after checking the declaration."""
-    expected = "application/json" if fmt == "json" else "text/xml"
-    assert response.headers["content-type"].startswith(expected)
-    assert "charset=utf-8" in response.headers["content-type"]
-    if fmt == "json":
-        return response.json()
-    assert response.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
-    return ET.fromstring(response.content)
-
-
-def xml_items(root: ET.Element, root_tag: str, item_tag: str) -> list[dict[str, str | None]]:
-    """Each item's children as a dict (text), after checking the element names."""
-    assert root.tag == root_tag
-    items = []
-    for item in root:
-        assert item.tag == item_tag
-        items.append({child.tag: child.text for child in item})
-    return items
-
-
-def assert_error(response: Any, fmt: str, status: int, *words: str) -> None:
-    assert response.status_code == status, response.text
-    body = parse(response, fmt)
-    if fmt == "json":
-        assert isinstance(body, list) and len(body) == 1
-        assert set(body[0]) == {"code", "description"}
-        code, description = body[0]["code"], body[0]["description"]
-        assert isinstance(code, int)
-    else:
-        (error,) = xml_items(body, "errors", "error")
-        assert list(error) == ["code", "description"]
-        code, description = int(error["code"]), error["description"]
-    assert code == status
-    for word in words:
-        assert word in description
-
-
-def assert_local_iso(value: str | None) -> None:
-    assert value is not None
-    parsed = dt.datetime.fromisoformat(value)
-    assert parsed.utcoffset() == dt.timedelta(hours=8)
-
-
-def post(client, world: World, fmt: str = "json", **fields: str) -> Any:
-    form = {"api_key": world.key, "service_code": "sanitation.garbage", **fields}
-    form = {name: value for name, value in form.items() if value is not None}
-    return client.post(f"{BASE}/requests.{fmt}", data=form)
-
-
-def post_case(client, world: World, **fields: str) -> str:
-    answer = post(client, world, description="垃圾堆在路口", **world.point_in_village(), **fields)
-    assert answer.status_code == 200, answer.text
-    return answer.json()[0]["service_request_id"]
-
-
-def report(session, code: str, description: str, **fields: Any) -> Case:
-    case, _created = check_report_case(
-        session,
-        category_code=code,
-        description=description,
-        channel="cli",
-        actor=ACTOR,
-        **fields,
-    )
-    return case
 
 
 # --- discovery --------------------------------------------------------------------------------
@@ -228,7 +109,7 @@ def test_discovery_names_the_endpoint_and_its_formats(client, world, fmt) -> Non
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_services_are_the_active_categories(client, session, world, fmt) -> None:
+def test_services_are_the_active_public_categories(client, session, world, fmt) -> None:
     garbage = session.get(__import__("gridgov").cases.models.CaseCategory, "other")
     check_update_category(session, garbage, active=False, actor=ACTOR)
     session.flush()
@@ -247,7 +128,11 @@ def test_services_are_the_active_categories(client, session, world, fmt) -> None
             assert isinstance(entry["service_code"], str)
     by_code = {entry["service_code"]: entry for entry in services}
     assert "other" not in by_code
-    assert "sanitation.garbage" in by_code and "dispute.noise" in by_code
+    assert "sanitation.garbage" in by_code
+    # Not public: its cases are never shown, so it is no service (a client could not
+    # follow its own report); its definition answers 404 like an unknown code.
+    assert "dispute.noise" not in by_code
+    assert_error(client.get(f"{BASE}/services/dispute.noise.{fmt}"), fmt, 404, "dispute.noise")
     garbage = by_code["sanitation.garbage"]
     assert garbage["service_name"] == "Piled-up garbage"
     assert garbage["group"] == "Sanitation"
@@ -631,15 +516,9 @@ def test_requests_never_carry_personal_data(client, session, world, fmt) -> None
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_only_cases_of_public_categories_are_listed(client, session, world, fmt) -> None:
     public_id = post_case(client, world)
-    private = post(
-        client,
-        world,
-        service_code="dispute.noise",
-        description="邻居吵闹",
-        **world.point_in_village(),
-    )
-    assert private.status_code == 200
-    private_id = private.json()[0]["service_request_id"]
+    # A category that is not public is no service: reported over the platform instead.
+    private_id = report(session, "dispute.noise", "邻居吵闹", lon=119.115, lat=25.005).id
+    session.flush()
     listed = [item["service_request_id"] for item in _requests(client, fmt)]
     assert listed == [public_id]
     assert_error(client.get(f"{BASE}/requests/{private_id}.{fmt}"), fmt, 404)
@@ -680,17 +559,24 @@ def test_filters_dates_codes_ids_and_status(client, session, world, fmt) -> None
 
     # Default: the last 90 days, newest first.
     assert ids() == [garbage.id, road.id]
+    # A range spans at most 90 days (the specification's cap): the old case is found in a
+    # window of its own, and a start 200 days back (up to now) is refused.
+    recent = (now - dt.timedelta(days=90)).isoformat()
+    earlier = {
+        "start_date": (now - dt.timedelta(days=120)).isoformat(),
+        "end_date": (now - dt.timedelta(days=50)).isoformat(),
+    }
+    assert ids(start_date=recent) == [garbage.id, road.id]
+    assert ids(**earlier) == [old.id]
     since = (now - dt.timedelta(days=200)).isoformat()
-    assert ids(start_date=since) == [garbage.id, road.id, old.id]
-    assert ids(start_date=since, end_date=(now - dt.timedelta(days=50)).isoformat()) == [old.id]
+    refused = client.get(f"{BASE}/requests.{fmt}", params={"start_date": since})
+    assert_error(refused, fmt, 400, "start_date", "90 days")
     local = (now - dt.timedelta(days=5)).astimezone(dt.timezone(dt.timedelta(hours=8)))
     assert ids(start_date=local.isoformat()) == [garbage.id]
-    assert ids(start_date=since, service_code="facility.road") == [road.id]
-    assert ids(start_date=since, service_code="facility.road,sanitation.garbage") == [
-        garbage.id,
-        road.id,
-        old.id,
-    ]
+    assert ids(start_date=recent, service_code="facility.road") == [road.id]
+    both_codes = "facility.road,sanitation.garbage"
+    assert ids(start_date=recent, service_code=both_codes) == [garbage.id, road.id]
+    assert ids(**earlier, service_code=both_codes) == [old.id]
     assert ids(status="open") == [road.id]
     assert ids(status="closed") == [garbage.id]
     assert ids(status="open,closed") == [garbage.id, road.id]

@@ -6,14 +6,17 @@ import pytest
 from sqlalchemy import select
 
 from gridgov import clock
+from gridgov.cases.models import Case
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.open311.keys import (
+    MAX_NAME_LENGTH,
     check_create_key,
     check_revoke_key,
     find_active_key,
     list_keys,
 )
 from gridgov.open311.models import Open311ApiKey
+from tests.open311.georeport import post
 
 ACTOR = "test:open311"
 
@@ -58,3 +61,16 @@ def test_a_revoked_key_is_no_longer_found(session) -> None:
     with pytest.raises(NotFound):
         check_revoke_key(session, name="never-made")
     assert [r.name for r in list_keys(session)] == ["retired-app"]
+
+
+def test_a_post_with_the_longest_key_name_is_recorded_by_it(client, session, world) -> None:
+    """Its actor, ``open311:<name>``, fits the 64-character actor columns (PostgreSQL
+    refused a longer one with a 500)."""
+    _row, key = check_create_key(session, name="k" * MAX_NAME_LENGTH, actor=ACTOR)
+    session.flush()
+    made = post(client, world, api_key=key, description="x", **world.point_in_village())
+    assert made.status_code == 200, made.text
+    case = session.get(Case, made.json()[0]["service_request_id"])
+    assert case.created_by == "open311:" + "k" * MAX_NAME_LENGTH
+    with pytest.raises(ValidationFailed):
+        check_create_key(session, name="k" * (MAX_NAME_LENGTH + 1), actor=ACTOR)

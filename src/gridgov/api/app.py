@@ -11,6 +11,7 @@ from gridgov import __version__
 from gridgov.api.errors import install_error_handlers
 from gridgov.api.headers import SecurityHeaders
 from gridgov.api.limits import BodySizeLimit
+from gridgov.api.open311_errors import Open311ErrorShape
 from gridgov.api.routers import ROUTERS, open311
 from gridgov.database.keys import bind_keys
 from gridgov.database.migrate import ensure_migrated
@@ -46,6 +47,8 @@ def create_app(
     app.state.settings = settings
     app.state.session_maker = session_maker
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Around the size limit: its 413 (and any 500) under /open311/v2 in Open311's shape.
+    app.add_middleware(Open311ErrorShape, prefix=open311.PREFIX)
     # Outermost, so that even a refused body (413) carries the headers.
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)

@@ -158,11 +158,16 @@ def _clean_media_url(problems: Problems, url: str | None) -> str | None:
     text = _given(url)
     if text is None:
         return None
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        hostname = parts.hostname
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 host
+        parts, hostname = None, None
     if (
-        len(text) > MAX_MEDIA_URL
+        parts is None
+        or len(text) > MAX_MEDIA_URL
         or parts.scheme.lower() not in ("http", "https")
-        or not parts.hostname
+        or not hostname
         or any(char.isspace() for char in text)
     ):
         problems.add("media_url", f"an http(s) URL of at most {MAX_MEDIA_URL} characters")

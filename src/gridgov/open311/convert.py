@@ -9,8 +9,11 @@ Status map (GeoReport knows only ``open`` and ``closed``):
 - closed, rejected (duplicate or out of scope), withdrawn -> ``closed``.
 
 ``status_notes`` says which of these it is, in words. Nothing personal leaves here: no
-reporter name, contact or e-mail, no household; a case located by a household gives no address
-or point either (they would pin a private dwelling). The description goes out as written.
+reporter name, contact or e-mail, no household. A case located by a dwelling (the household
+named, or the reporter's own) gives no address or point either, and names no node below the
+village: a unit's boundary is public, and with the public description it would narrow the
+reporter to a few dwellings. Its ``agency_responsible`` is then the village while a grid or
+a unit handles it. The description goes out as written.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 from gridgov.cases.models import Case, CaseCategory
 from gridgov.cases.states import OPEN_STATES
 from gridgov.clock import local_iso
+from gridgov.territory.codes import CODE_LENGTH
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS_MIME = ("text/xml", "application/json")
@@ -33,6 +37,8 @@ STATUS_OF_STATE: dict[str, str] = {
     "withdrawn": "closed",
 }
 STATUSES = ("open", "closed")
+# Levels a case at a private place never names (see the module's docstring).
+HIDDEN_LEVELS = ("grid", "unit")
 
 _OPEN_NOTES = {
     "reported": "reported, waiting to be accepted",
@@ -90,16 +96,37 @@ def status_notes(case: Case) -> str:
     return "withdrawn by the reporter"
 
 
+def at_private_place(case: Case) -> bool:
+    """Located by a dwelling: the household named, or the reporter's own."""
+    return case.household_id is not None or case.located_by in ("household", "reporter")
+
+
+def hides_handler(case: Case) -> bool:
+    """Whether the answer names the case's village instead of its handling node."""
+    return at_private_place(case) and case.level in HIDDEN_LEVELS
+
+
+def agency_code(case: Case) -> str:
+    """The code of the node named as ``agency_responsible``: the handling node, or its
+    village while a grid or unit handles a case at a private place."""
+    if hides_handler(case):
+        return case.handler_code[: CODE_LENGTH["village"]]
+    return case.handler_code
+
+
 def service_notice(case: Case, agency: str) -> str | None:
     """Who acts on an open case; nothing once it is closed."""
     if STATUS_OF_STATE[case.state] != "open":
         return None
+    if hides_handler(case):
+        return f"handled within {agency}"
     return f"handled at the {case.level} level by {agency}"
 
 
 def service_request(case: Case, *, category: CaseCategory, agency: str) -> dict[str, Any]:
-    """One entry of GET requests, in the specification's field order."""
-    private_place = case.household_id is not None
+    """One entry of GET requests, in the specification's field order; ``agency`` is the
+    name of the node ``agency_code`` gives."""
+    private_place = at_private_place(case)
     return {
         "service_request_id": case.id,
         "status": STATUS_OF_STATE[case.state],

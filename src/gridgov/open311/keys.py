@@ -18,7 +18,14 @@ from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.open311.models import Open311ApiKey
 
 KEY_BYTES = 32
-MAX_NAME_LENGTH = 64
+ACTOR_PREFIX = "open311:"
+# A post is recorded as "open311:<name>" (``actor_of``), in 64-character actor columns.
+MAX_NAME_LENGTH = 64 - len(ACTOR_PREFIX)
+
+
+def actor_of(key: Open311ApiKey) -> str:
+    """Who a post made with ``key`` is recorded as."""
+    return ACTOR_PREFIX + key.name
 
 
 def hash_key(key: str) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.cases.models import Case, CaseCategory
+from gridgov.open311 import convert
 from gridgov.territory.models import Territory
 
 JURISDICTION_LEVEL = "town"
@@ -31,7 +32,12 @@ class RequestFilter:
 @dataclass
 class RequestContext:
     categories: dict[str, CaseCategory] = field(default_factory=dict)
-    agencies: dict[str, str] = field(default_factory=dict)  # handler code -> node name
+    agencies: dict[str, str] = field(default_factory=dict)  # agency code -> node name
+
+    def agency_of(self, case: Case) -> str:
+        """The name of the node a case's answer names (``convert.agency_code``)."""
+        code = convert.agency_code(case)
+        return self.agencies.get(code, code)
 
 
 def jurisdiction_exists(session: Session, code: str) -> bool:
@@ -42,20 +48,24 @@ def jurisdiction_exists(session: Session, code: str) -> bool:
     return found is not None
 
 
-def active_services(session: Session) -> list[tuple[CaseCategory, CaseCategory | None]]:
-    """Active categories by code, each with its parent (the service group)."""
+def public_services(session: Session) -> list[tuple[CaseCategory, CaseCategory | None]]:
+    """Active public categories by code, each with its parent (the service group). Only
+    these are services: a case of any other category is not shown to Open311, so a client
+    could not follow a report it posted there."""
     categories = list(session.scalars(select(CaseCategory).order_by(CaseCategory.code)))
     by_code = {category.code: category for category in categories}
     return [
         (category, by_code.get(category.parent_code or ""))
         for category in categories
-        if category.active
+        if category.active and category.public
     ]
 
 
-def active_service(session: Session, code: str) -> CaseCategory | None:
+def public_service(session: Session, code: str) -> CaseCategory | None:
     category = session.get(CaseCategory, code)
-    return category if category is not None and category.active else None
+    if category is None or not (category.active and category.public):
+        return None
+    return category
 
 
 def latest_change(session: Session) -> dt.datetime | None:
@@ -101,7 +111,7 @@ def public_request(session: Session, case_id: str, *, jurisdiction: str | None) 
 
 
 def context_for(session: Session, cases: Sequence[Case]) -> RequestContext:
-    """Category rows and handling-node names of ``cases``, in two queries."""
+    """Category rows and the names of the nodes their answers name, in two queries."""
     context = RequestContext()
     if not cases:
         return context
@@ -109,10 +119,10 @@ def context_for(session: Session, cases: Sequence[Case]) -> RequestContext:
     context.categories = {
         c.code: c for c in session.scalars(select(CaseCategory).where(CaseCategory.code.in_(codes)))
     }
-    handlers = {case.handler_code for case in cases}
+    agencies = {convert.agency_code(case) for case in cases}
     rows = session.execute(
         select(Territory.code, Territory.name_en, Territory.name_zh).where(
-            Territory.code.in_(handlers)
+            Territory.code.in_(agencies)
         )
     )
     context.agencies = {code: name_en or name_zh for code, name_en, name_zh in rows}

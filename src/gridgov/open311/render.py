@@ -67,9 +67,13 @@ def render(
     return Response(body, status_code=status, media_type=MEDIA_TYPES[fmt])
 
 
-def render_error(fmt: str, status: int, description: str) -> Response:
+def render_error(
+    fmt: str, status: int, description: str, *, headers: dict[str, str] | None = None
+) -> Response:
     """The specification's error list with one error; JSON for an unknown format."""
     payload = [{"code": status, "description": description}]
-    return render(
+    response = render(
         fmt if fmt in MEDIA_TYPES else "json", payload, root="errors", item="error", status=status
     )
+    response.headers.update(headers or {})
+    return response

@@ -2,32 +2,35 @@
 
 Every path ends in its format (``.json`` or ``.xml``); an unknown one answers 404. Errors
 come in the specification's shape (``[{"code", "description"}]``, or ``<errors>`` in XML)
-with 400 (bad input), 403 (missing, unknown or revoked ``api_key``) or 404. Reads are
+with 400 (bad input, see ``api.open311_params``), 403 (missing, unknown or revoked
+``api_key``), 404, 405 (with ``Allow``), 413 and 500 (``api.open311_errors``). Reads are
 public, as the specification intends: they list only cases of public categories and never
 personal data (see ``open311.convert``). ``jurisdiction_id`` is a town's code: accepted
 everywhere, it narrows the requests to that town; an unknown one answers 404.
 
 Choices the specification leaves open:
 
+- The services are the active categories that are public, and only they take posts: a
+  client can always read back the request it posted (``requests/{id}``).
 - POST answers 200 with the case id at once (realtime services) and the same id as its
   token; ``GET tokens/{token}`` knows the tokens of cases posted through Open311.
+  ``api_key`` may come in the form or in the query string.
 - ``GET requests`` without dates covers the 90 days up to ``end_date`` (or now), newest
-  first; ``page`` (from 1) and ``page_size`` (default and most 1000) page through it.
+  first; a longer span answers 400; ``page`` (from 1) and ``page_size`` (default and most
+  1000) page through it.
 - A location is ``lat`` + ``long`` (``address_string`` is kept as the case's address); an
-  ``address_string`` alone cannot be placed (there is no geocoder) and answers 400.
+  ``address_string`` or ``address_id`` alone cannot be placed (there is no geocoder and
+  there are no address ids) and answers 400.
 - ``first_name`` + ``last_name`` become the reporter's name, ``phone`` (a mainland
   mobile number) the contact and ``email`` (a plausible address, see ``cases.intake``)
   the reporter's e-mail: all private, never in a GET's answer.
 - ``media_url`` (an http(s) URL) is kept with the case and given back as it came.
-- ``Idempotency-Key`` (the platform's header, not the specification's) makes a retried
-  POST answer the case the first one created.
+- ``Idempotency-Key`` (the platform's header, not the specification's; at most 128
+  characters) makes a retried POST answer the case the first one created.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -39,33 +42,25 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
+from starlette.routing import Match
 
 from gridgov import clock
+from gridgov.api import open311_params as params
 from gridgov.api.deps import SessionDep
+from gridgov.api.open311_errors import Open311Error
 from gridgov.cases.intake import check_report_case
 from gridgov.cases.models import Case
 from gridgov.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from gridgov.open311 import convert, queries
-from gridgov.open311.keys import find_active_key
+from gridgov.open311.keys import actor_of, find_active_key
 from gridgov.open311.render import MEDIA_TYPES, render, render_error
-from gridgov.registry.validation import clean_mobile_phone
-from gridgov.validation import FieldProblem
 
 PREFIX = "/open311/v2"
 MAX_PAGE_SIZE = 1000
 MAX_PAGE = 1_000_000  # keeps the offset a sane number
-DEFAULT_SPAN = dt.timedelta(days=90)
+MAX_IDEMPOTENCY_KEY = 128  # as the platform API's header (the column's length)
 KEY_SERVICE = "API keys are issued by the platform's administrators (gridgov open311 keys create)"
 CONTACT = "the administrators of this gridgov deployment"
-
-
-class Open311Error(Exception):
-    """An answer in the specification's error format."""
-
-    def __init__(self, status: int, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
 
 
 # The platform's field names as the specification names them, in error descriptions.
@@ -125,19 +120,31 @@ class Open311Route(APIRoute):
             fmt = request.path_params.get("fmt") or request.url.path.rpartition(".")[2]
             if fmt not in MEDIA_TYPES:
                 return render_error("json", 404, f"unknown format {fmt!r}: use .json or .xml")
+            headers: dict[str, str] = {}
             try:
+                params.refuse_control_characters(_named_inputs(request))
                 return await handler(request)
             except Open311Error as exc:
-                status, description = exc.status, exc.description
+                status, description, headers = exc.status, exc.description, exc.headers
             except RequestValidationError as exc:
                 status = 400
                 description = "; ".join(str(err.get("msg")) for err in exc.errors())
             except DomainError as exc:
                 status, description = _status_of(exc), _description_of(exc)
             await run_in_threadpool(_roll_back, request)  # blocking I/O: off the event loop
-            return render_error(fmt, status, description or "bad request")
+            return render_error(fmt, status, description or "bad request", headers=headers)
 
         return open311_handler
+
+
+def _named_inputs(request: Request) -> list[tuple[str, str]]:
+    """The path's parameters (but its format and the catch-all's rest) and the query's."""
+    path = [
+        (name, str(value))
+        for name, value in request.path_params.items()
+        if name not in ("fmt", "rest")
+    ]
+    return path + list(request.query_params.multi_items())
 
 
 router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
@@ -147,75 +154,11 @@ OptionalQuery = str | None
 # --- parameters -----------------------------------------------------------------------------
 
 
-def _given(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
-
-
 def _check_jurisdiction(session: Session, jurisdiction_id: str | None) -> str | None:
-    code = _given(jurisdiction_id)
+    code = params.given(jurisdiction_id)
     if code is not None and not queries.jurisdiction_exists(session, code):
         raise Open311Error(404, f"unknown jurisdiction_id {code!r}: it is a town's code")
     return code
-
-
-def _csv(value: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
-
-
-def _datetime(name: str, value: str | None) -> dt.datetime | None:
-    text = _given(value)
-    if text is None:
-        return None
-    # An unencoded "+08:00" arrives as " 08:00" in a query string.
-    text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text)
-    try:
-        parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise Open311Error(400, f"{name} is not an ISO 8601 date and time") from None
-    if parsed.tzinfo is None:
-        raise Open311Error(400, f"{name} needs a timezone (Z or an offset such as +08:00)")
-    return parsed.astimezone(dt.UTC)
-
-
-def _whole(name: str, value: str | None, *, default: int, most: int | None = None) -> int:
-    text = _given(value)
-    if text is None:
-        return default
-    if not text.isdigit() or int(text) < 1:
-        raise Open311Error(400, f"{name} is a whole number from 1")
-    if most is not None and int(text) > most:
-        raise Open311Error(400, f"{name} is at most {most}")
-    return int(text)
-
-
-def _coordinate(name: str, value: str, bound: float) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise Open311Error(400, f"{name} is not a number") from None
-    if not math.isfinite(number) or abs(number) > bound:
-        raise Open311Error(400, f"{name} is out of range")
-    return number
-
-
-def _point(lat: str | None, long: str | None) -> tuple[float | None, float | None]:
-    lat, long = _given(lat), _given(long)
-    if lat is None and long is None:
-        return None, None
-    if lat is None or long is None:
-        raise Open311Error(400, "a location needs both lat and long")
-    return _coordinate("lat", lat, 90), _coordinate("long", long, 180)
-
-
-def _phone(value: str | None) -> str | None:
-    text = _given(value)
-    if text is None:
-        return None
-    try:
-        return clean_mobile_phone(text)
-    except FieldProblem as exc:
-        raise Open311Error(400, f"phone: {exc}") from None
 
 
 # --- answers --------------------------------------------------------------------------------
@@ -227,7 +170,7 @@ def _requests_answer(session: Session, fmt: str, cases: list[Case]) -> Response:
         convert.service_request(
             case,
             category=context.categories[case.category_code],
-            agency=context.agencies.get(case.handler_code, case.handler_code),
+            agency=context.agency_of(case),
         )
         for case in cases
     ]
@@ -253,9 +196,9 @@ def discovery(
 def list_services(
     fmt: str, session: Open311SessionDep, jurisdiction_id: OptionalQuery = None
 ) -> Response:
-    """The active case categories, each a service; its group is its parent's name."""
+    """The active public case categories, each a service; its group is its parent's name."""
     _check_jurisdiction(session, jurisdiction_id)
-    items = [convert.service(c, parent) for c, parent in queries.active_services(session)]
+    items = [convert.service(c, parent) for c, parent in queries.public_services(session)]
     return render(fmt, items, root="services", item="service")
 
 
@@ -265,7 +208,7 @@ def service_definition(
 ) -> Response:
     """A service's definition: no category asks for extra attributes."""
     _check_jurisdiction(session, jurisdiction_id)
-    category = queries.active_service(session, service_code)
+    category = queries.public_service(session, service_code)
     if category is None:
         raise Open311Error(404, f"no service has service_code {service_code!r}")
     return render(fmt, convert.service_definition(category), root="service_definition")
@@ -278,6 +221,7 @@ POST_FIELDS = (
     "lat",
     "long",
     "address_string",
+    "address_id",
     "email",
     "first_name",
     "last_name",
@@ -307,9 +251,16 @@ async def open311_form(request: Request) -> dict[str, str]:
     percent-encoded them or not (Starlette's parser reads raw bytes as Latin-1)."""
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         form = await request.form()
-        return {name: value for name, value in form.items() if isinstance(value, str)}
+        fields = {name: value for name, value in form.items() if isinstance(value, str)}
+    else:
+        fields = _urlencoded_fields(await request.body())
+    params.refuse_control_characters(fields.items())
+    return fields
+
+
+def _urlencoded_fields(body: bytes) -> dict[str, str]:
     try:
-        text = (await request.body()).decode("utf-8")
+        text = body.decode("utf-8")
         fields = parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
     except (UnicodeDecodeError, ValueError):
         raise Open311Error(400, "the body is not a UTF-8 form (at most 100 fields)") from None
@@ -334,21 +285,28 @@ class _Post:
     media_url: str | None
 
 
+def _unplaced(form: dict[str, str]) -> Open311Error:
+    """The refusal of a POST without lat and long, naming what it gave instead."""
+    if params.given(form.get("address_id")) is not None:
+        why = "address_id alone cannot be placed (this endpoint has no address ids)"
+    elif params.given(form.get("address_string")) is not None:
+        why = "address_string alone cannot be placed (no geocoder)"
+    else:
+        return Open311Error(400, "a location is required: lat and long")
+    return Open311Error(400, f"{why}: add lat and long")
+
+
 def _checked_post(session: Session, form: dict[str, str]) -> _Post:
-    code = _given(form.get("service_code"))
+    code = params.given(form.get("service_code"))
     if code is None:
         raise Open311Error(400, "service_code is required")
-    lat, long = _point(form.get("lat"), form.get("long"))
-    address = _given(form.get("address_string"))
+    lat, long = params.point(form.get("lat"), form.get("long"))
+    address = params.given(form.get("address_string"))
     if lat is None or long is None:
-        if address is None:
-            raise Open311Error(400, "a location is required: lat and long, or address_string")
-        raise Open311Error(
-            400, "address_string alone cannot be placed (no geocoder): add lat and long"
-        )
-    if queries.active_service(session, code) is None:
-        raise Open311Error(400, f"service_code {code!r} is not a service")
-    names = (_given(form.get("first_name")), _given(form.get("last_name")))
+        raise _unplaced(form)
+    if queries.public_service(session, code) is None:
+        raise Open311Error(400, f"service_code {code!r} is not a service (see services)")
+    names = (params.given(form.get("first_name")), params.given(form.get("last_name")))
     return _Post(
         service_code=code,
         lat=lat,
@@ -356,28 +314,39 @@ def _checked_post(session: Session, form: dict[str, str]) -> _Post:
         address=address or "",
         description=(form.get("description") or "").strip(),
         reporter_name=" ".join(name for name in names if name),
-        phone=_phone(form.get("phone")),
-        email=_given(form.get("email")),  # checked by intake (400 naming email)
-        media_url=_given(form.get("media_url")),  # checked by intake (400 naming media_url)
+        phone=params.phone(form.get("phone")),
+        email=params.given(form.get("email")),  # checked by intake (400 naming email)
+        media_url=params.given(form.get("media_url")),  # checked by intake (400 naming it)
     )
+
+
+def _idempotency_key(value: str | None) -> str | None:
+    key = params.given(value)
+    if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
+        raise Open311Error(400, f"Idempotency-Key: at most {MAX_IDEMPOTENCY_KEY} characters")
+    params.refuse_control_characters([("Idempotency-Key", key or "")])
+    return key
 
 
 @router.post("/requests.{fmt}", openapi_extra=FORM_DOC)
 def create_request(
     fmt: str,
+    request: Request,
     session: Open311SessionDep,
     form: Open311FormDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """Report a case (form-encoded: api_key, service_code, lat, long, address_string,
-    description, first_name, last_name, phone, email, media_url). The answer carries its
-    id at once."""
+    description, first_name, last_name, phone, email, media_url; ``api_key`` may come in
+    the query string instead). The answer carries its id at once."""
+    retry_key = _idempotency_key(idempotency_key)
     jurisdiction = _check_jurisdiction(session, form.get("jurisdiction_id"))
-    key = find_active_key(session, _given(form.get("api_key")) or "")
+    api_key = params.given(form.get("api_key")) or params.given(request.query_params.get("api_key"))
+    key = find_active_key(session, api_key or "")
     if key is None:
         raise Open311Error(403, "api_key is missing, unknown or revoked")
     post = _checked_post(session, form)
-    actor = f"open311:{key.name}"
+    actor = actor_of(key)
     session.info["actor"] = actor
     case, _created = check_report_case(
         session,
@@ -393,11 +362,11 @@ def create_request(
         lat=post.lat,
         address=post.address,
         idempotency_owner=f"open311:{key.id}",
-        idempotency_key=_given(idempotency_key),
+        idempotency_key=retry_key,
     )
     if jurisdiction is not None and not case.territory_code.startswith(jurisdiction):
         raise Open311Error(400, f"the location is outside jurisdiction {jurisdiction}")
-    agency = queries.context_for(session, [case]).agencies.get(case.handler_code, "")
+    agency = queries.context_for(session, [case]).agency_of(case)
     answer = [convert.created_request(case, agency=agency)]
     return render(fmt, answer, root="service_requests", item="request")
 
@@ -433,22 +402,19 @@ def list_requests(
 ) -> Response:
     """Cases of public categories, newest first; service_request_id overrides the rest."""
     jurisdiction = _check_jurisdiction(session, jurisdiction_id)
-    ids = _csv(service_request_id)
+    ids = params.csv(service_request_id)
     if len(ids) > MAX_PAGE_SIZE:
         raise Open311Error(400, f"at most {MAX_PAGE_SIZE} service_request_id at once")
-    statuses = _csv(status)
+    statuses = params.csv(status)
     unknown = [value for value in statuses if value not in convert.STATUSES]
     if unknown:
         raise Open311Error(400, f"status is open or closed, not {unknown[0]!r}")
-    end = _datetime("end_date", end_date)
-    start = _datetime("start_date", start_date) or (end or clock.now()) - DEFAULT_SPAN
-    if end is not None and end < start:
-        raise Open311Error(400, "end_date is before start_date")
-    size = _whole("page_size", page_size, default=MAX_PAGE_SIZE, most=MAX_PAGE_SIZE)
-    number = _whole("page", page, default=1, most=MAX_PAGE)
+    start, end = params.date_range(start_date, end_date)
+    size = params.whole("page_size", page_size, default=MAX_PAGE_SIZE, most=MAX_PAGE_SIZE)
+    number = params.whole("page", page, default=1, most=MAX_PAGE)
     where = queries.RequestFilter(
         ids=ids,
-        service_codes=_csv(service_code),
+        service_codes=params.csv(service_code),
         states=tuple(state for value in statuses for state in convert.states_of(value)),
         start=start,
         end=end,
@@ -473,7 +439,30 @@ def get_request(
     return _requests_answer(session, fmt, [case])
 
 
-@router.api_route("/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
-def unknown_resource(rest: str) -> Response:
-    """Anything else under /open311/v2/: a 404 in the specification's format."""
+# Every method, so that one the resource does not take answers Open311's 405 (with Allow).
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
+
+
+@router.api_route("/{rest:path}", methods=ANY_METHOD, include_in_schema=False)
+def unknown_resource(rest: str, request: Request) -> Response:
+    """Anything else under /open311/v2/: a 405 naming the methods the resource takes, or a
+    404 in the specification's format."""
+    allowed = sorted(_methods_at(request))
+    if allowed:
+        raise Open311Error(
+            405,
+            f"{rest} takes {', '.join(allowed)}, not {request.method}",
+            headers={"Allow": ", ".join(allowed)},
+        )
     raise Open311Error(404, f"GeoReport v2 has no resource {rest!r}")
+
+
+def _methods_at(request: Request) -> set[str]:
+    """The methods Open311's other routes take at this request's path."""
+    methods: set[str] = set()
+    for route in router.routes:
+        if isinstance(route, APIRoute) and route.endpoint is not unknown_resource:
+            match, _scope = route.matches(request.scope)
+            if match is not Match.NONE:
+                methods |= route.methods or set()
+    return methods
