@@ -111,11 +111,16 @@ class BackupReader:
 
     def extract_photos(self, data_dir: Path) -> int:
         """Write every photo under ``data_dir`` and check it against the manifest."""
+        members = {member.name: member for member in self.archive.getmembers()}
         for name, expected in self.manifest.photos.items():
             parts = PurePosixPath(name).parts
             if parts[0] != PHOTOS_DIR or ".." in parts or PurePosixPath(name).is_absolute():
                 raise BackupRefused(f"the backup names a photo outside {PHOTOS_DIR}/: {name}")
-            data = self.read(name)
+            member = self.archive.extractfile(members[name]) if name in members else None
+            if member is None:
+                raise BackupRefused(f"the backup has no {name}")
+            with member:
+                data = member.read()
             if hashlib.sha256(data).hexdigest() != expected:
                 raise BackupRefused(f"photo {name} differs from the backup's manifest")
             path = data_dir.joinpath(*parts)
