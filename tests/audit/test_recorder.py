@@ -4,15 +4,17 @@ for the same changes: created, updated (instants, masked personal values) and de
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
 from gridgov.audit.models import AuditEntry
 from gridgov.audit.recorder import record_bulk
 from gridgov.cases.models import Case
+from gridgov.database.sessions import session_factory
 from gridgov.registry.models import Resident
 from gridgov.territory.models import Territory
 from tests.cases.case_world import MONDAY_9AM, make_world, report
@@ -76,3 +78,28 @@ def test_a_bulk_update_is_the_listeners_entry(session: Session) -> None:
         "due_at": [before["due_at"].isoformat(), later.isoformat()],
         "warn_at": [before["warn_at"].isoformat(), None],
     }
+
+
+def test_every_new_sessionmaker_is_audited_even_when_an_old_ones_id_is_reused(
+    connection,
+) -> None:
+    """SQLAlchemy's event registry knows a target by id(): before the fix, a sessionmaker
+    built after another was freed often reused its id, was taken for audited, and wrote no
+    audit entry (tests/database/test_sessions.py failed now and then)."""
+    unaudited = 0
+    for attempt in range(60):
+        maker = session_factory(connection, join_transaction_mode="create_savepoint")
+        with maker() as session:
+            code = f"3503{attempt:02d}"
+            session.add(Territory(code=code, level="district", name_zh="区", name_en="D"))
+            session.flush()
+            entries = session.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.object_type == "territories", AuditEntry.territory_code == code)
+            )
+            unaudited += entries != 1
+            session.rollback()
+        del maker, session
+        gc.collect()  # free the sessionmaker's class now, so the next may take its id
+    assert unaudited == 0

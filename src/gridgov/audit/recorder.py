@@ -160,10 +160,18 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
         _write(session, entries)
 
 
+_INSTALLED = "_gridgov_audit_installed"
+
+
 def install_audit(target: sessionmaker[Session] | Session) -> None:
     """Audit every flush of the sessions ``target`` makes (or of that one session)."""
-    if not event.contains(target, "after_flush", _after_flush):
-        event.listen(target, "after_flush", _after_flush)
+    # A mark on the target, not event.contains(): SQLAlchemy's event registry knows targets
+    # by id(), so a sessionmaker made after another was freed could reuse its id and be
+    # taken for audited while nothing listens to it.
+    if getattr(target, _INSTALLED, False):
+        return
+    event.listen(target, "after_flush", _after_flush)
+    setattr(target, _INSTALLED, True)
 
 
 # --- the bulk entry point ------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gridgov.cli import db, demo, exporting, importing, keys, open311, posts, territory, users
 from gridgov.cli.audit import audit
+from gridgov.cli.backup import backup, restore
 from gridgov.cli.calendar import app as calendar_app
 from gridgov.cli.cases import app as cases_app
 from gridgov.cli.common import new_typer, start_invocation
@@ -28,5 +29,7 @@ app.command(name="demo")(demo.demo)
 app.command()(serve)
 app.command()(audit)
 app.command()(worker)
+app.command()(backup)
+app.command()(restore)
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(cases_app, name="cases")
