@@ -294,10 +294,13 @@ def reaches(principal: Principal, action: str, resource: str, territory_code: st
         cell = rule(scope.role, action, resource)
         if cell is None:
             continue
-        if cell in (ALL, PUBLIC) or scope.territory_code is None:
+        if cell in (ALL, PUBLIC) or (scope.territory_code is None and cell in (SUB, BELOW)):
             return True
-        if territory_code.startswith(scope.territory_code) or scope.territory_code.startswith(
-            territory_code
+        # OWN and CONTACT reach households, not the role's node: the principal's own
+        # household's node (the contact households join when the contacts issue lands).
+        node = principal.household_code if cell in HOUSEHOLD_RULES else scope.territory_code
+        if node is not None and (
+            territory_code.startswith(node) or node.startswith(territory_code)
         ):
             return True
     return False
