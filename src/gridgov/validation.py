@@ -5,24 +5,47 @@ reason in words a village clerk understands. A write that checks several fields 
 their problems in a :class:`Problems` and raises them together (one ValidationFailed, 422),
 so the caller hears all of them at once. Rules of one domain (ID numbers, relations) stay
 in that domain (e.g. :mod:`gridgov.registry.validation`).
+
+The input rule, once for every door (API bodies, forms, query and path parameters, the CLI,
+the domain actions): text is one line unless the field is multi-line (descriptions, notes,
+comments, message texts, addresses), which may also hold tab and newline; a carriage
+return is accepted only as part of CRLF (what browsers send for a textarea) and stored as
+a newline. No field holds any other control character (C0, DEL, C1: NUL never reaches
+SQL), a UTF-16 surrogate, or a bidirectional embedding, override or isolate (U+202A-U+202E,
+U+2066-U+2069: "Trojan Source" text that displays in another order than it reads). The
+plain direction marks (U+200E, U+200F, U+061C) stay allowed: they reorder nothing.
+Numbers and dates are bounded too: :data:`MAX_OFFSET`, :data:`FIRST_DATE` to
+:data:`LAST_DATE`. The pydantic types (:data:`Line`, :data:`MultiLine`, :data:`Day`) and
+:class:`Input` carry the same rule into the API's shapes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Annotated, Any, Final, TypeVar, get_args
+
+from pydantic import AfterValidator, BaseModel, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from gridgov.errors import ValidationFailed
 
 T = TypeVar("T")
 
-# Control characters (C0, DEL, C1) and the right-to-left override: refused in every text
-# field, except that a multi-line one (a description, an address) keeps tab and line breaks
-# (a form's textarea sends CRLF). PostgreSQL cannot store NUL; the rest mislead or break
-# what reads the text later (spreadsheets, XML, terminals).
-_NOT_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\u202e]")
-_NOT_MULTILINE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202e]")
+# C0 except tab and line breaks (a form's textarea sends CRLF), DEL, C1, surrogates, bidi
+# embeddings/overrides/isolates.
+_NOT_IN_MULTI_LINE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
+)
+_NOT_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+MAX_OFFSET: Final = 2**31  # a list's offset; beyond it, a 64-bit SQL integer overflows
+MAX_INT: Final = 2**31 - 1  # any other integer a request names (a version, a rating)
+FIRST_DATE: Final = dt.date(1900, 1, 1)
+LAST_DATE: Final = dt.date(2199, 12, 31)
+_DATE_RANGE: Final = f"a date from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}"
 
 
 class FieldProblem(ValueError):
@@ -55,8 +78,35 @@ class Problems(dict[str, str]):
             raise ValidationFailed(message, fields=dict(self))
 
 
-def clean_text(value: str, *, max_length: int, field_words: str = "this field") -> str:
-    text = value.strip()
+def text_problem(value: str, *, multi_line: bool = False) -> str | None:
+    """Why ``value`` breaks the input rule (None when it keeps it). CRLF counts as a newline."""
+    pattern = _NOT_IN_MULTI_LINE if multi_line else _NOT_IN_LINE
+    found = pattern.search(value.replace("\r\n", "\n") if multi_line else value)
+    if found is None:
+        return None
+    code = f"U+{ord(found.group()):04X}"
+    if multi_line or found.group() not in "\t\n":
+        return f"holds a control or text-direction character ({code}), not allowed"
+    return f"one line only: holds a tab or line break ({code})"
+
+
+def clean_chars(value: str, *, multi_line: bool = False) -> str:
+    """``value`` if it keeps the input rule (a multi-line one with CRLF made LF), else a
+    FieldProblem saying which character is refused."""
+    problem = text_problem(value, multi_line=multi_line)
+    if problem is not None:
+        raise FieldProblem(problem)
+    return value.replace("\r\n", "\n") if multi_line else value
+
+
+def clean_text(
+    value: str,
+    *,
+    max_length: int,
+    field_words: str = "this field",
+    multi_line: bool = False,
+) -> str:
+    text = clean_chars(value, multi_line=multi_line).strip()
     if not text:
         raise FieldProblem(f"{field_words} cannot be empty")
     if len(text) > max_length:
@@ -83,13 +133,122 @@ def clean_lon_lat(lon: float | None, lat: float | None) -> dict[str, str]:
     return problems
 
 
-def text_problem(value: str, *, multiline: bool) -> str | None:
-    """Why ``value`` cannot be stored as text (a control character, see ``_NOT_TEXT``), or
-    None when it can."""
-    found = (_NOT_MULTILINE_TEXT if multiline else _NOT_TEXT).search(value)
-    if found is None:
+def clean_date(value: dt.date) -> dt.date:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise FieldProblem(_DATE_RANGE)
+    return value
+
+
+def refuse_bad_text(field: str, value: str | None, *, multi_line: bool = False) -> None:
+    """ValidationFailed (422) naming ``field`` when ``value`` breaks the input rule."""
+    refuse_bad_texts({field: value}, multi_line=(field,) if multi_line else ())
+
+
+def refuse_bad_texts(values: Mapping[str, Any], *, multi_line: Iterable[str] = ()) -> None:
+    """ValidationFailed (422) naming every field of ``values`` whose text breaks the input
+    rule (the names in ``multi_line`` may hold tabs and newlines); other types pass. Call it
+    before a value reaches SQL: PostgreSQL refuses a NUL with an error, not an answer."""
+    problems = Problems()
+    lines = set(multi_line)
+    for field, value in values.items():
+        if isinstance(value, str):
+            problem = text_problem(value, multi_line=field in lines)
+            if problem is not None:
+                problems.add(field, problem)
+    problems.raise_if_any()
+
+
+# --- the same rule as pydantic types, for the API's shapes and parameters ----------------
+
+
+def _pydantic_error(problem: FieldProblem) -> PydanticCustomError:
+    return PydanticCustomError("input_rule", str(problem))
+
+
+def _line(value: str) -> str:
+    try:
+        return clean_chars(value)
+    except FieldProblem as exc:
+        raise _pydantic_error(exc) from None
+
+
+def _multi_line(value: str) -> str:
+    try:
+        return clean_chars(value, multi_line=True)
+    except FieldProblem as exc:
+        raise _pydantic_error(exc) from None
+
+
+def _day(value: dt.date) -> dt.date:
+    try:
+        return clean_date(value)
+    except FieldProblem as exc:
+        raise _pydantic_error(exc) from None
+
+
+class _MultiLineMark:
+    """Marks a field of an :class:`Input` as multi-line text (tab and newline allowed)."""
+
+    def __repr__(self) -> str:
+        return "MULTI_LINE"
+
+
+MULTI_LINE: Final = _MultiLineMark()
+
+# One line of text: no control or text-direction character at all.
+Line = Annotated[str, AfterValidator(_line)]
+# Several lines (descriptions, notes, comments, message texts, addresses).
+MultiLine = Annotated[str, MULTI_LINE, AfterValidator(_multi_line)]
+# A calendar day the platform accepts (1900-01-01 to 2199-12-31).
+Day = Annotated[dt.date, AfterValidator(_day)]
+
+
+def _marked_multi_line(annotation: Any) -> bool:
+    """Whether a type holds :data:`MultiLine` anywhere (``MultiLine | None``)."""
+    return any(arg is MULTI_LINE or _marked_multi_line(arg) for arg in get_args(annotation))
+
+
+def _value_problem(value: Any) -> str | None:
+    """The first breach of the input rule in a value: its strings keep the one-line rule
+    (dict keys too), its numbers are finite and within 32 bits, its dates in range."""
+    if isinstance(value, str):
+        return text_problem(value)
+    if isinstance(value, bool):
         return None
-    char = found.group()
-    if char == "\u202e":
-        return "holds a right-to-left override (U+202E)"
-    return f"holds a control character (U+{ord(char):04X})"
+    if isinstance(value, int | float):
+        if not (math.isfinite(value) and abs(value) <= MAX_INT):
+            return f"a number from {-MAX_INT} to {MAX_INT}"
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return None if FIRST_DATE <= value <= LAST_DATE else _DATE_RANGE
+    if isinstance(value, dict):
+        items: list[Any] = [*value.keys(), *value.values()]
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = list(value)
+    else:
+        return None  # a nested Input checked its own fields
+    for item in items:
+        problem = _value_problem(item)
+        if problem is not None:
+            return problem
+    return None
+
+
+class Input(BaseModel):
+    """The base of every request body: each text in it (inside lists and objects too) keeps
+    the one-line rule unless its field is :data:`MultiLine`, each number is finite and within
+    32 bits, each date within :data:`FIRST_DATE` to :data:`LAST_DATE`. A new field is safe by
+    default."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _keep_the_input_rule(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and (
+            MULTI_LINE in field.metadata or _marked_multi_line(field.annotation)
+        ):
+            return value  # its own type checked it
+        problem = _value_problem(value)
+        if problem is not None:
+            raise PydanticCustomError("input_rule", problem)
+        return value

@@ -4,7 +4,8 @@ Two towns (make_tree) with households, residents and posts in every unit. For ev
 route and every role, a user scoped to one unit, grid, village and town tries the objects
 of ANOTHER unit, grid, village and town (and a resident: the neighbour's household). Every
 out-of-scope read or write answers 404 (403 when the caller's roles can never do it; a
-list answers nothing; a body naming a household out of reach answers exactly like one
+list filtered by a territory out of reach answers 404 like an unknown code, one without
+answers nothing; a body naming a household out of reach answers exactly like one
 naming no household; an import row out of reach is a row error) and changes nothing.
 The test fails if a route of the app is missing from ROUTES below.
 
@@ -26,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
-from gridgov.access.policy import may
+from gridgov.access.policy import may, reaches
 from gridgov.access.principal import Principal
 from gridgov.accounts.models import ApiToken, RoleAssignment, User
 from gridgov.accounts.principal import principal_for
@@ -799,6 +800,12 @@ def _expect(probe: Probe, principal: Principal, response: Any, missing: Any) -> 
         return None if status == 404 else f"{status}, expected 404: {response.text[:200]}"
     if probe.kind == "list":
         body = response.json()
+        code = response.request.url.params.get("territory")
+        if code is not None and not reaches(principal, probe.action, probe.resource, code):
+            # A territory= out of reach answers like a code no node has (issue #10); one at
+            # or above the caller's node (a resident's own unit) lists their part: nothing.
+            ok = status == 404 and body["error"]["fields"] == {"territory": "not found"}
+            return None if ok else f"{status}, expected 404 for a territory out of reach"
         ok = status == 200 and body["total"] == 0 and body["items"] == []
         return None if ok else f"{status} total={body.get('total')}, expected an empty page"
     if probe.kind == "body":

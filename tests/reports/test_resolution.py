@@ -172,9 +172,14 @@ def test_scoped_to_the_callers_territory(session: Session) -> None:
         session, make_user(session, role="grid_leader", territory_code=grid_code)
     )
     assert report(session, grid_code, principal=leader).territory.total == 3
-    for outside in (island.tree.town.code, island.village_2, "350305108999"):
+    for outside in (island.village_2, "350305108999"):
         with pytest.raises(NotFound):
             report(session, outside, principal=leader)
+    # Above the leader's grid (issue #10): their part only, and only their grid as a child.
+    for above, child in ((island.tree.town.code, island.village_1), (island.village_1, grid_code)):
+        partial = report(session, above, principal=leader)
+        assert partial.territory.total == 3
+        assert [node.code for node in partial.children] == [child]
     secretary = principal_for(
         session, make_user(session, role="village_secretary", territory_code=island.village_1)
     )

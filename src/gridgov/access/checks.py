@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
-from gridgov.access.policy import allows, may, scope_filter
+from gridgov.access.policy import allows, may, reaches, scope_filter
 from gridgov.access.principal import Principal
 from gridgov.errors import NotFound, PermissionDenied
 from gridgov.territory.models import Territory
+from gridgov.territory.scope import clean_territory_filter, within
 
 ACTION_WORDS = {
     "read": "read",
@@ -108,3 +109,51 @@ def require_target(
     if not allows(principal, action, resource, code):
         raise NotFound(f"no territory has code {code}", fields={field: "not found"})
     return code
+
+
+def reach_territory(
+    session: Session,
+    principal: Principal | None,
+    action: str,
+    resource: str,
+    code: str,
+    *,
+    field: str = "territory",
+) -> str:
+    """The rule for a ``territory=CODE`` filter, once for every list, export and report:
+    a malformed code is bad input (422); a code no node has, or one outside the principal's
+    reach (policy.reaches), is one NotFound (404) naming ``field``, the same for both; a
+    code above the principal's node is accepted, and the rows they may see (the caller's
+    part) come through the query's scope filter. Without a principal (the CLI) only the
+    code and the node are checked."""
+    clean_territory_filter(code, field=field)
+    missing = NotFound(f"no territory has code {code}", fields={field: "not found"})
+    if principal is not None and not reaches(principal, action, resource, code):
+        raise missing
+    if not session.scalar(select(exists().where(Territory.code == code))):
+        raise missing
+    return code
+
+
+def place_conditions(
+    session: Session,
+    principal: Principal | None,
+    resource: str,
+    code_column: Any,
+    territory: str | None,
+    *,
+    household_column: Any = None,
+) -> list[ColumnElement[bool]]:
+    """Where a list may look: the principal's read scope (if any) and the ``territory``
+    filter, checked by :func:`reach_territory`."""
+    conditions: list[ColumnElement[bool]] = []
+    if principal is not None:
+        conditions.append(
+            scope_filter(
+                principal, "read", resource, code_column, household_column=household_column
+            )
+        )
+    if territory is not None:
+        reach_territory(session, principal, "read", resource, territory)
+        conditions.append(within(code_column, territory))
+    return conditions

@@ -282,3 +282,25 @@ def allows(
         ):
             return True
     return False
+
+
+def reaches(principal: Principal, action: str, resource: str, territory_code: str) -> bool:
+    """Whether ``territory=CODE`` on a list, export or report is within the principal's
+    reach for ``action`` on ``resource``: a node where one of their roles may act, under one,
+    or above one (an ancestor of their node: the answer then holds their part only). Any
+    other code answers 404, exactly like a code no node has (api/params.py says so)."""
+    _check(action, resource)
+    for scope in principal.scopes:
+        cell = rule(scope.role, action, resource)
+        if cell is None:
+            continue
+        if cell in (ALL, PUBLIC) or (scope.territory_code is None and cell in (SUB, BELOW)):
+            return True
+        # OWN and CONTACT reach households, not the role's node: the principal's own
+        # household's node (the contact households join when the contacts issue lands).
+        node = principal.household_code if cell in HOUSEHOLD_RULES else scope.territory_code
+        if node is not None and (
+            territory_code.startswith(node) or node.startswith(territory_code)
+        ):
+            return True
+    return False

@@ -16,6 +16,7 @@ from gridgov.accounts.models import RoleAssignment, User
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.registry.models import Resident
 from gridgov.territory.models import Territory
+from gridgov.validation import refuse_bad_texts
 
 CHUNK = 900  # codes per IN list (well under SQLite's bound-parameter limit)
 
@@ -32,6 +33,7 @@ def check_create_user(
     actor: str,
 ) -> User:
     """A new user; the password must pass the policy. Username and phone are unique."""
+    refuse_bad_texts({"username": username, "display_name": display_name})
     username = queries.clean_username(username)
     phone = queries.clean_phone(phone) if phone else None
     passwords.check_password_policy(password, username=username, phone=phone)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from gridgov import clock
 from gridgov.accounts.models import RoleAssignment, User
 from gridgov.timestamps import LocalTimestamp
+from gridgov.validation import Input
 
 
 class TokenOut(BaseModel):
@@ -18,7 +19,7 @@ class TokenOut(BaseModel):
     expires_in: int = Field(description="seconds until the token expires")
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(Input):
     current_password: str = Field(min_length=1, max_length=1024)
     new_password: str = Field(min_length=1, max_length=1024)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridgov import __version__
 from gridgov.api.errors import install_error_handlers
 from gridgov.api.headers import SecurityHeaders
+from gridgov.api.input_rule import keep_the_input_rule
 from gridgov.api.limits import BodySizeLimit
 from gridgov.api.open311_errors import Open311ErrorShape
 from gridgov.api.routers import ROUTERS, open311
@@ -58,6 +59,6 @@ def create_app(
         return {"status": "ok", "version": __version__}
 
     for router in ROUTERS:
-        app.include_router(router, prefix="/api/v1")
+        app.include_router(router, prefix="/api/v1", dependencies=[Depends(keep_the_input_rule)])
     app.include_router(open311.router)  # /open311/v2, outside /api/v1 as the spec names it
     return app

@@ -10,6 +10,7 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from gridgov.storage.engine import begin_as_writer
+from gridgov.validation import MAX_OFFSET
 
 MAX_LIMIT = 1000
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -80,7 +81,7 @@ class Paging:
     def __init__(
         self,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> None:
         self.limit = limit
         self.offset = offset

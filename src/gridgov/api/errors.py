@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,6 +33,19 @@ def _field_name(location: tuple[object, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _field_and_why(err: Mapping[str, Any]) -> tuple[str, str]:
+    """A validation error's field and reason. Malformed JSON names the body (FastAPI puts
+    the character's position where the field goes) and says where it breaks."""
+    location = tuple(err.get("loc", ()))
+    if err.get("type") == "json_invalid":
+        context = err.get("ctx")
+        error = context.get("error") if isinstance(context, dict) else None
+        position = next((part for part in location if isinstance(part, int)), None)
+        where = f" at character {position}" if position is not None else ""
+        return "body", f"malformed JSON{where}: {error or 'cannot be read'}"
+    return _field_name(location), str(err.get("msg"))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
@@ -43,7 +58,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         fields: dict[str, str] = {}
         for err in exc.errors():
-            fields.setdefault(_field_name(tuple(err.get("loc", ()))), str(err.get("msg")))
+            field, why = _field_and_why(err)
+            fields.setdefault(field, why)
         message = "; ".join(f"{name}: {why}" for name, why in fields.items())
         return error_response(422, "validation_failed", message, fields)
 

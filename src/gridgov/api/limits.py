@@ -21,6 +21,7 @@ class BodySizeLimit:
             await self._refuse(send)
             return
         received = 0
+        refused = False
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -31,10 +32,23 @@ class BodySizeLimit:
                     raise _TooLarge
             return message
 
+        async def refusing_send(message: Message) -> None:
+            # A body without a Content-Length (chunked) is found too large only while the
+            # app reads it, and the app answers that failure as its own (FastAPI: 400 "error
+            # parsing the body"): once over the limit, 413 goes out instead of its answer.
+            nonlocal refused
+            if received <= self.max_bytes:
+                await send(message)
+            elif not refused:
+                refused = True
+                await self._refuse(send)
+
         try:
-            await self.app(scope, limited_receive, send)
+            await self.app(scope, limited_receive, refusing_send)
         except _TooLarge:
-            await self._refuse(send)
+            if not refused:
+                refused = True
+                await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps(

@@ -28,7 +28,7 @@ MAX_SPAN = dt.timedelta(days=90)
 def refuse_control_characters(fields: Iterable[tuple[str, str]]) -> None:
     """400 naming the first parameter whose value holds a control character."""
     for name, value in fields:
-        problem = text_problem(value, multiline=name in MULTILINE_FIELDS)
+        problem = text_problem(value, multi_line=name in MULTILINE_FIELDS)
         if problem is not None:
             raise Open311Error(400, f"{name}: {problem}")
 

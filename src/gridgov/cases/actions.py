@@ -35,6 +35,7 @@ from gridgov.cases.recipients import followers_of
 from gridgov.cases.states import OPEN_STATES
 from gridgov.cases.timers import case_timers
 from gridgov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gridgov.validation import refuse_bad_texts
 
 # Actions that need a note, and what the note is.
 NOTE_REQUIRED: dict[str, str] = {
@@ -131,6 +132,9 @@ def _check_request(
         )
     if action in workflow.SYSTEM_ACTIONS:
         raise PermissionDenied(f"{action} is taken by the system only")
+    refuse_bad_texts({"note": note, "comment": comment}, multi_line=("note", "comment"))
+    note = note.replace("\r\n", "\n") if note else note
+    comment = comment.replace("\r\n", "\n") if comment else comment
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise ValidationFailed.field("note", f"at most {MAX_NOTE} characters")
@@ -180,6 +184,7 @@ def check_transition(
     409 when ``version`` is stale (nothing changed); 403 when the caller may not take this
     action on this case whatever its state; 422 naming ``action`` when the state does not
     allow it, or naming the field that is missing or wrong."""
+    refuse_bad_texts({"action": action, "duplicate_of": duplicate_of_id})
     note, comment = _check_request(action, note=note, rating=rating, comment=comment)
     if version is not None and version != case.version:
         raise Conflict(

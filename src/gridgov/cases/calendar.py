@@ -24,6 +24,7 @@ from gridgov import clock
 from gridgov.cases.deadlines import DEFAULT_PERIODS, Period, WorkingCalendar, parse_working_hours
 from gridgov.cases.models import CalendarDay
 from gridgov.errors import ValidationFailed
+from gridgov.validation import FieldProblem, clean_date, refuse_bad_text
 
 SEED_ACTOR = "seed"
 # The library names the day off that swaps with a weekend day like this (en_US dates).
@@ -110,6 +111,11 @@ def check_set_calendar_day(
     session: Session, day: dt.date, *, is_workday: bool, name: str, actor: str
 ) -> CalendarDay:
     """Make ``day`` a working day or a day off, with a name people see ("National Day")."""
+    refuse_bad_text("name", name)
+    try:
+        clean_date(day)
+    except FieldProblem as exc:
+        raise ValidationFailed.field("day", str(exc)) from exc
     name = name.strip()
     if not name:
         raise ValidationFailed.field("name", "must not be empty")

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from gridgov.cases.levels import CASE_LEVELS, rank
 from gridgov.cases.models import CaseCategory
 from gridgov.errors import Conflict, NotFound, ValidationFailed
-from gridgov.validation import Problems
+from gridgov.validation import Problems, clean_chars, refuse_bad_text
 
 UNSET: Any = object()
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,15}(\.[a-z][a-z0-9_]{0,14})?$")
@@ -172,12 +172,19 @@ def clean_deadlines(deadlines: Any, default_level: str) -> dict[str, dict[str, i
 
 
 def _clean_name(field: str, value: Any, max_length: int = 64) -> str:
+    if isinstance(value, str):
+        refuse_bad_text(field, value)
     text = (value or "").strip() if isinstance(value, str | type(None)) else ""
     if not text:
         raise ValidationFailed.field(field, "cannot be empty")
     if len(text) > max_length:
         raise ValidationFailed.field(field, f"at most {max_length} characters")
     return text
+
+
+def _clean_description(value: str | None) -> str:
+    refuse_bad_text("description", value, multi_line=True)
+    return clean_chars(value or "", multi_line=True).strip()[:500]
 
 
 def _clean_level(value: str) -> str:
@@ -217,6 +224,7 @@ def check_create_category(
     public: bool = True,
     actor: str,
 ) -> CaseCategory:
+    refuse_bad_text("code", code)
     if not CODE_PATTERN.match(code or ""):
         raise ValidationFailed.field(
             "code", "lower-case letters, digits and _, with one '.' before a child's part"
@@ -226,7 +234,7 @@ def check_create_category(
         parent_code=_clean_parent(session, code, parent_code),
         name_zh=_clean_name("name_zh", name_zh),
         name_en=_clean_name("name_en", name_en),
-        description=(description or "").strip()[:500],
+        description=_clean_description(description),
         default_level=_clean_level(default_level),
         deadlines=clean_deadlines(deadlines, default_level),
         public=bool(public),
@@ -274,7 +282,7 @@ def check_update_category(
     if name_en is not UNSET:
         values["name_en"] = _clean_name("name_en", name_en)
     if description is not UNSET:
-        values["description"] = (description or "").strip()[:500]
+        values["description"] = _clean_description(description)
     if default_level is not UNSET or deadlines is not UNSET:
         values["default_level"] = level
         limits = category.deadlines if deadlines is UNSET else deadlines

@@ -45,7 +45,7 @@ from gridgov.errors import ValidationFailed
 from gridgov.notify.outbox import enqueue
 from gridgov.registry.models import Household
 from gridgov.registry.validation import clean_mobile_phone
-from gridgov.validation import Problems, clean_lon_lat
+from gridgov.validation import Problems, clean_lon_lat, refuse_bad_texts
 
 MAX_DESCRIPTION = 2000
 TITLE_FROM_DESCRIPTION = 60
@@ -73,7 +73,7 @@ class _Report:
 
 
 def _clean_text(problems: Problems, field: str, value: str | None, limit: int) -> str:
-    text = (value or "").strip()
+    text = (value or "").replace("\r\n", "\n").strip()
     if len(text) > limit:
         problems.add(field, f"at most {limit} characters")
     return text
@@ -344,6 +344,21 @@ def check_report_case(
 ) -> tuple[Case, bool]:
     """Report a case; ``(case, True)`` when created now, ``(case, False)`` when this
     owner's ``idempotency_key`` already created it."""
+    refuse_bad_texts(
+        {
+            "category_code": category_code,
+            "description": description,
+            "title": title,
+            "address": address,
+            "reporter_name": reporter_name,
+            "reporter_contact": reporter_contact,
+            "reporter_email": reporter_email,
+            "media_url": media_url,
+            "household_id": household_id,
+            "idempotency_key": idempotency_key,
+        },
+        multi_line=("description", "address"),
+    )
     replay_key = (
         (idempotency_owner, idempotency_key)
         if idempotency_owner is not None and idempotency_key is not None

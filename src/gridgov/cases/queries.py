@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
-from gridgov.access.checks import require
+from gridgov.access.checks import reach_territory, require
 from gridgov.access.policy import scope_filter
 from gridgov.access.principal import Principal
 from gridgov.access.roles import LEADER_OF
@@ -105,6 +105,7 @@ def list_cases(
     if principal is not None:
         conditions.append(case_filter(principal, "read"))
     if territory is not None:
+        reach_territory(session, principal, "read", "case", territory)
         conditions.append(within(Case.territory_code, territory))
     if _one_of("state", state, CASE_STATES) is not None:
         conditions.append(Case.state == state)

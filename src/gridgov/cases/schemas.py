@@ -15,9 +15,10 @@ from gridgov.cases.models import Case, CaseCategory, CaseEvent, CasePhoto
 from gridgov.cases.states import OPEN_STATES
 from gridgov.privacy import mask_phone
 from gridgov.timestamps import LocalTimestamp
+from gridgov.validation import Input, MultiLine
 
 
-class _Input(BaseModel):
+class _Input(Input):
     # A misspelt field is an error, not silently ignored.
     model_config = ConfigDict(extra="forbid")
 
@@ -49,7 +50,7 @@ class CategoryCreate(_Input):
     parent_code: str | None = None
     name_zh: str
     name_en: str
-    description: str = ""
+    description: MultiLine = ""
     default_level: str
     deadlines: dict[str, Any] = Field(
         description='working-time limit by level: {"grid": {"days": 2}, "unit": {"hours": 8}}'
@@ -63,7 +64,7 @@ class CategoryUpdate(_Input):
     version: int | None = None
     name_zh: str | None = None
     name_en: str | None = None
-    description: str | None = None
+    description: MultiLine | None = None
     default_level: str | None = None
     deadlines: dict[str, Any] | None = None
     public: bool | None = None
@@ -75,12 +76,12 @@ class CategoryUpdate(_Input):
 
 class CaseCreate(_Input):
     category_code: str
-    description: str = Field(description="what the problem is (1 to 2000 characters)")
+    description: MultiLine = Field(description="what the problem is (1 to 2000 characters)")
     title: str = ""
     lon: float | None = None
     lat: float | None = None
     household_id: str | None = None
-    address: str = ""
+    address: MultiLine = ""
     reporter_name: str = ""
     reporter_contact: str | None = Field(
         default=None, description="a mobile number to call back (shown masked)"

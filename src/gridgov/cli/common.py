@@ -22,6 +22,7 @@ from gridgov.deployment import install
 from gridgov.errors import GridgovError
 from gridgov.settings import Settings
 from gridgov.storage.engine import create_engine_for
+from gridgov.validation import text_problem
 
 console = Console()
 err_console = Console(stderr=True)
@@ -55,11 +56,26 @@ def settings() -> Settings:
     return state.settings or start_invocation()
 
 
+_ARGUMENT_PROBLEM = "gridgov.argument_problem"
+
+
 class GridgovGroup(TyperGroup):
-    """Turns a GridgovError anywhere below into a one-line reason and exit code 1."""
+    """Turns a GridgovError anywhere below into a one-line reason and exit code 1, and
+    refuses an argument that breaks the input rule (gridgov.validation) before any command
+    runs: no argument holds a control or text-direction character other than tab and
+    newline; which fields may hold those, the command's action decides."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        for position, arg in enumerate(args, start=1):
+            problem = text_problem(arg, multi_line=True)
+            if problem is not None:
+                ctx.meta.setdefault(_ARGUMENT_PROBLEM, f"argument {position} {problem}")
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
         try:
+            if _ARGUMENT_PROBLEM in ctx.meta:
+                raise GridgovError(ctx.meta[_ARGUMENT_PROBLEM])
             return super().invoke(ctx)
         except GridgovError as exc:
             err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from gridgov.access.checks import require
+from gridgov.access.checks import reach_territory, require
 from gridgov.access.policy import scope_filter
 from gridgov.access.principal import Principal
 from gridgov.errors import NotFound
 from gridgov.partition.models import PartitionPlan
 from gridgov.territory.codes import ancestors
-from gridgov.territory.scope import clean_territory_filter, within
+from gridgov.territory.scope import within
 
 
 def get_plan(session: Session, plan_id: str) -> PartitionPlan:
@@ -52,7 +52,7 @@ def list_plans(
     plan covers its villages)."""
     conditions = []
     if territory is not None:
-        clean_territory_filter(territory)
+        reach_territory(session, principal, "read", "partition_plan", territory)
         conditions.append(
             or_(
                 within(PartitionPlan.scope_code, territory),

@@ -9,16 +9,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from gridgov.partition.constraints import Bounds, check_bounds, parse_range
 from gridgov.partition.models import PartitionPlan
 from gridgov.timestamps import LocalTimestamp
+from gridgov.validation import Input
 
 
-class SizeRange(BaseModel):
+class SizeRange(Input):
     model_config = ConfigDict(extra="forbid")
 
     min: int
     max: int
 
 
-class PlanCreate(BaseModel):
+class PlanCreate(Input):
     """A plan of a village or a town; sizes as ``"25-45"`` or ``{"min": 25, "max": 45}``."""
 
     model_config = ConfigDict(extra="forbid")

@@ -16,6 +16,7 @@ from gridgov.posts.types import POST_TYPES, PostType
 from gridgov.registry.events import LifeEvent
 from gridgov.registry.models import Resident
 from gridgov.territory.models import Territory
+from gridgov.validation import FieldProblem, clean_date, refuse_bad_text, refuse_bad_texts
 
 INACTIVE_RESIDENCE = ("moved_out", "deceased")
 # Life events that end a resident's posts, and the reason each post is ended with.
@@ -56,6 +57,10 @@ def _check_holder(session: Session, resident_id: str) -> Resident:
 
 
 def _check_date(value: dt.date, field: str) -> dt.date:
+    try:
+        clean_date(value)
+    except FieldProblem as exc:
+        raise ValidationFailed.field(field, str(exc)) from exc
     if value > clock.today():
         raise ValidationFailed.field(field, "cannot be in the future")
     return value
@@ -71,6 +76,9 @@ def check_start_post(
     actor: str,
 ) -> Post:
     """Appoint a resident. An exclusive post already held is a conflict: hand it over."""
+    refuse_bad_texts(
+        {"resident_id": resident_id, "post_type": post_type, "territory_code": territory_code}
+    )
     kind = _post_type(post_type)
     _check_target(session, kind, territory_code)
     _check_holder(session, resident_id)
@@ -111,6 +119,7 @@ def check_end_post(
     """End a current post on ``end_date`` (kept, never deleted)."""
     if post.end_date is not None:
         raise Conflict(f"post {post.id} already ended on {post.end_date.isoformat()}")
+    refuse_bad_text("reason", reason)
     _check_date(end_date, "end_date")
     if end_date < post.start_date:
         raise ValidationFailed.field("end_date", "cannot be before the post's start date")
@@ -133,6 +142,14 @@ def check_hand_over(
     actor: str,
 ) -> tuple[Post | None, Post]:
     """End the current holder's post (if any) and start the successor's, on one date."""
+    refuse_bad_texts(
+        {
+            "resident_id": resident_id,
+            "post_type": post_type,
+            "territory_code": territory_code,
+            "reason": reason,
+        }
+    )
     kind = _post_type(post_type)
     _check_target(session, kind, territory_code)
     _check_holder(session, resident_id)

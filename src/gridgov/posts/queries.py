@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gridgov.access.checks import one_in_scope
+from gridgov.access.checks import one_in_scope, reach_territory
 from gridgov.access.policy import scope_filter
 from gridgov.access.principal import Principal
 from gridgov.errors import NotFound
@@ -56,6 +56,7 @@ def list_posts(
     if principal is not None:
         query = query.where(scope_filter(principal, "read", "post", Post.territory_code))
     if territory is not None:
+        reach_territory(session, principal, "read", "post", territory)
         query = query.where(within(Post.territory_code, territory))
     if post_type is not None:
         query = query.where(Post.post_type == post_type)

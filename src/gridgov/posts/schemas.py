@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from gridgov.posts.models import Post
 from gridgov.posts.types import POST_TYPES
 from gridgov.timestamps import LocalTimestamp
+from gridgov.validation import Input
 
 
 class PostTypeOut(BaseModel):
@@ -52,19 +53,19 @@ class PostOut(BaseModel):
         )
 
 
-class PostCreate(BaseModel):
+class PostCreate(Input):
     resident_id: str = Field(min_length=1, max_length=32)
     post_type: str = Field(min_length=1, max_length=32)
     territory_code: str = Field(min_length=6, max_length=17)
     start_date: dt.date
 
 
-class PostEnd(BaseModel):
+class PostEnd(Input):
     end_date: dt.date
     reason: str = Field(min_length=1, max_length=200)
 
 
-class Handover(BaseModel):
+class Handover(Input):
     post_type: str = Field(min_length=1, max_length=32)
     territory_code: str = Field(min_length=6, max_length=17)
     resident_id: str = Field(min_length=1, max_length=32)

@@ -41,7 +41,7 @@ from gridgov.registry.validation import (
     id_number_disagreement,
 )
 from gridgov.territory.models import Territory
-from gridgov.validation import Problems, clean_lon_lat, clean_text
+from gridgov.validation import Problems, clean_chars, clean_date, clean_lon_lat, clean_text
 
 UNSET: Any = object()
 # Statuses a resident leaves the register's current population by, only through an event.
@@ -53,10 +53,19 @@ def _blank(value: str | None) -> bool:
     return value is None or not value.strip()
 
 
-def _text(problems: Problems, field: str, value: str | None, *, max_length: int) -> str | None:
+def _text(
+    problems: Problems, field: str, value: str | None, *, max_length: int, multi_line: bool = False
+) -> str | None:
     """A required text field (None, as an API ``null``, counts as empty)."""
     words = f"the {field}"
-    return problems.check(field, clean_text, value or "", max_length=max_length, field_words=words)
+    return problems.check(
+        field,
+        clean_text,
+        value or "",
+        max_length=max_length,
+        field_words=words,
+        multi_line=multi_line,
+    )
 
 
 def _clean_occurred_on(
@@ -65,6 +74,8 @@ def _clean_occurred_on(
     today = clock.today()
     if value is None:
         return today
+    if problems.check("occurred_on", clean_date, value) is None:
+        return value
     if value > today:
         problems.add("occurred_on", "cannot be in the future")
     elif not_before is not None and value < not_before:
@@ -72,8 +83,15 @@ def _clean_occurred_on(
     return value
 
 
-def _clean_note(problems: Problems, field: str, value: str | None) -> str | None:
-    return None if _blank(value) else problems.check(field, clean_text, value, max_length=255)
+def _clean_note(
+    problems: Problems, field: str, value: str | None, *, multi_line: bool = False
+) -> str | None:
+    if value is not None and _blank(value):
+        problems.check(field, clean_chars, value)  # blank, but not with a control character
+        return None
+    if value is None:
+        return None
+    return problems.check(field, clean_text, value, max_length=255, multi_line=multi_line)
 
 
 def _check_version(kind: str, row: Household | Resident, version: int | None) -> None:
@@ -195,7 +213,7 @@ def _clean_new_household(
         "village_code": village_code,
         "territory_code": unit_code or village_code,
         "household_no": _text(problems, "household_no", household_no, max_length=32),
-        "address": _text(problems, "address", address, max_length=255),
+        "address": _text(problems, "address", address, max_length=255, multi_line=True),
         "lon": lon,
         "lat": lat,
     }
@@ -278,7 +296,7 @@ def check_update_household(
     problems = Problems()
     new_values: dict[str, Any] = {}
     if address is not UNSET:
-        new_values["address"] = _text(problems, "address", address, max_length=255)
+        new_values["address"] = _text(problems, "address", address, max_length=255, multi_line=True)
     if lon is not UNSET or lat is not UNSET:
         new_values["lon"] = household.lon if lon is UNSET else lon
         new_values["lat"] = household.lat if lat is UNSET else lat

@@ -95,8 +95,14 @@ class RowReader:
             self.problem(name, str(exc))
             return None
 
-    def text(self, name: str, max_length: int, *, required: bool = True) -> str | None:
-        return self.cleaned(name, lambda v: clean_text(v, max_length=max_length), required=required)
+    def text(
+        self, name: str, max_length: int, *, required: bool = True, multi_line: bool = False
+    ) -> str | None:
+        return self.cleaned(
+            name,
+            lambda v: clean_text(v, max_length=max_length, multi_line=multi_line),
+            required=required,
+        )
 
     def number(self, name: str) -> float | None:
         value = self.raw(name)
@@ -147,7 +153,7 @@ def household_fields(reader: RowReader) -> HouseholdFields:
         line=reader.line,
         village_code=reader.required("village_code"),
         household_no=reader.text("household_no", 32),
-        address=reader.text("address", 255),
+        address=reader.text("address", 255, multi_line=True),
         unit_code=reader.raw("unit_code"),
         lon=lon,
         lat=lat,

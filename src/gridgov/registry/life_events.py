@@ -67,7 +67,7 @@ def check_record_death(
     """The resident died on ``occurred_on``: status ``deceased``, the person stays on record."""
     problems = Problems()
     occurred = _clean_occurred_on(problems, occurred_on, not_before=resident.birth_date)
-    cleaned_note = _clean_note(problems, "note", note)
+    cleaned_note = _clean_note(problems, "note", note, multi_line=True)
     problems.raise_if_any()
     if resident.residence_status == "deceased":
         raise Conflict(

@@ -6,11 +6,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from gridgov.access.checks import one_in_scope
-from gridgov.access.policy import scope_filter
+from gridgov.access.checks import one_in_scope, place_conditions
 from gridgov.access.principal import Principal
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.registry.models import (
@@ -24,7 +23,6 @@ from gridgov.registry.models import (
     Resident,
     ResidentKeyGroup,
 )
-from gridgov.territory.scope import within
 
 
 class ResidentRow(NamedTuple):
@@ -97,26 +95,6 @@ def _page(
     return items, int(total or 0)
 
 
-def _place_conditions(
-    principal: Principal | None,
-    resource: str,
-    code_column: Any,
-    household_column: Any,
-    territory: str | None,
-) -> list[ColumnElement[bool]]:
-    """Where a list may look: the principal's scope (if any) and the ``territory`` filter."""
-    conditions: list[ColumnElement[bool]] = []
-    if principal is not None:
-        conditions.append(
-            scope_filter(
-                principal, "read", resource, code_column, household_column=household_column
-            )
-        )
-    if territory is not None:
-        conditions.append(within(code_column, territory))
-    return conditions
-
-
 def list_households(
     session: Session,
     *,
@@ -129,8 +107,13 @@ def list_households(
 ) -> tuple[list[Household], int]:
     """Households under ``territory``; ``q`` matches part of household_no or address.
     Given a ``principal``, only the households they may read (in the SQL, total too)."""
-    conditions = _place_conditions(
-        principal, "household", Household.territory_code, Household.id, territory
+    conditions = place_conditions(
+        session,
+        principal,
+        "household",
+        Household.territory_code,
+        territory,
+        household_column=Household.id,
     )
     if _one_of("status", status, HOUSEHOLD_STATUSES) is not None:
         conditions.append(Household.status == status)
@@ -161,8 +144,13 @@ def list_residents(
 ) -> tuple[list[ResidentRow], int]:
     """Residents by place, tag, status, sex, part of the name or household. Given a
     ``principal``, only the residents they may read (in the SQL, total too)."""
-    conditions = _place_conditions(
-        principal, "resident", Resident.territory_code, Resident.household_id, territory
+    conditions = place_conditions(
+        session,
+        principal,
+        "resident",
+        Resident.territory_code,
+        territory,
+        household_column=Resident.household_id,
     )
     if key_group is not None:
         tagged = select(ResidentKeyGroup.resident_id).where(
@@ -212,12 +200,13 @@ def list_events(
 ) -> tuple[list[RegistryEvent], int]:
     """Registry events, newest first (by the day they happened, then when recorded).
     Given a ``principal``, only the events they may read (in the SQL, total too)."""
-    conditions = _place_conditions(
+    conditions = place_conditions(
+        session,
         principal,
         "registry_event",
         RegistryEvent.territory_code,
-        RegistryEvent.household_id,
         territory,
+        household_column=RegistryEvent.household_id,
     )
     if household_id is not None:
         conditions.append(RegistryEvent.household_id == household_id)

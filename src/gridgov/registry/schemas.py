@@ -11,9 +11,10 @@ from gridgov import clock
 from gridgov.privacy import mask_id_number, mask_phone
 from gridgov.registry.models import Household, KeyGroup, RegistryEvent, Resident
 from gridgov.timestamps import LocalTimestamp
+from gridgov.validation import Input, MultiLine
 
 
-class _Input(BaseModel):
+class _Input(Input):
     # A misspelt field is an error, not silently ignored.
     model_config = ConfigDict(extra="forbid")
 
@@ -21,7 +22,7 @@ class _Input(BaseModel):
 class HouseholdCreate(_Input):
     village_code: str
     household_no: str
-    address: str
+    address: MultiLine
     unit_code: str | None = None
     lon: float | None = None
     lat: float | None = None
@@ -31,7 +32,7 @@ class HouseholdUpdate(_Input):
     """Only the fields sent change; ``unit_code: null`` unplaces it (back to its village)."""
 
     version: int | None = None
-    address: str | None = None
+    address: MultiLine | None = None
     lon: float | None = None
     lat: float | None = None
     unit_code: str | None = None
@@ -61,7 +62,7 @@ class HouseholdOut(BaseModel):
 class HouseholdSplit(_Input):
     resident_ids: list[str]
     new_household_no: str
-    address: str
+    address: MultiLine
     unit_code: str | None = Field(
         default=None, description="omitted: the same unit as the household it splits from"
     )
@@ -139,7 +140,7 @@ class ResidentEventCreate(_Input):
         default=None, description="moved_in: the household returned to (default: the last one)"
     )
     relation_to_head: str | None = None
-    note: str | None = Field(default=None, description="death: a short note")
+    note: MultiLine | None = Field(default=None, description="death: a short note")
 
 
 def age_on(birth_date: dt.date, today: dt.date) -> int:

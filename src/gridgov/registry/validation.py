@@ -21,7 +21,7 @@ from stdnum.exceptions import (
 )
 
 from gridgov.registry.models import RELATIONS, RESIDENCE_STATUSES, SEXES
-from gridgov.validation import FieldProblem, clean_choice
+from gridgov.validation import FIRST_DATE, FieldProblem, clean_choice
 
 _ID_REASONS: dict[type[ValidationError], str] = {
     InvalidLength: "an ID number has 18 characters",
@@ -93,6 +93,6 @@ def clean_residence_status(value: str) -> str:
 def clean_birth_date(value: dt.date, *, today: dt.date) -> dt.date:
     if value > today:
         raise FieldProblem("a birth date cannot be in the future")
-    if value.year < 1890:
-        raise FieldProblem("a birth date before 1890 is not plausible")
+    if value < FIRST_DATE:
+        raise FieldProblem(f"a birth date before {FIRST_DATE.year} is not plausible")
     return value

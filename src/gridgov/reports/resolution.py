@@ -32,15 +32,15 @@ from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
-from gridgov.access.checks import require
-from gridgov.access.policy import allows
+from gridgov.access.checks import reach_territory, require
+from gridgov.access.policy import allows, reaches, scope_filter
 from gridgov.access.principal import Principal
 from gridgov.cases.models import Case
 from gridgov.cases.states import CASE_STATES, OPEN_STATES
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.territory.codes import CHILD_LEVEL, CODE_LENGTH, Level, as_level
 from gridgov.territory.models import Territory
-from gridgov.territory.scope import clean_territory_filter, within
+from gridgov.territory.scope import within
 
 PERIOD_BASIS = "created"
 # Where closed cases were solved; the town and the district are one bucket.
@@ -124,11 +124,9 @@ def resolution_report(
     """The measures of the cases located under ``territory_code`` and created in
     ``[start, end)``, with the same per child node. With a principal: 403 when no role of
     theirs reads reports, 404 (as for a missing node) when the node is outside their reach."""
-    clean_territory_filter(territory_code)
     if principal is not None:
         require(principal, "read", "report")
-        if not allows(principal, "read", "report", territory_code):
-            raise _no_such_node(territory_code)
+    reach_territory(session, principal, "read", "report", territory_code)
     if end <= start:
         raise ValidationFailed.field("to", "the period ends before it starts")
     node = session.scalar(select(Territory).where(Territory.code == territory_code))
@@ -140,12 +138,19 @@ def resolution_report(
         Case.created_at >= start,
         Case.created_at < end,
     ]
+    nodes = _child_nodes(session, territory_code)
+    if principal is not None and not allows(principal, "read", "report", territory_code):
+        # Above the caller's node (an ancestor): their part only, and only their children.
+        conditions.append(scope_filter(principal, "read", "report", Case.territory_code))
+        nodes = {
+            code: node for code, node in nodes.items() if reaches(principal, "read", "report", code)
+        }
     rows = _aggregate(session, conditions, now=now, child_length=_length(child_level))
     total_row = rows.pop(None, None)
     # Every active child, and a retired one that still has cases of the period.
     children = [
         _measures(code, name, child_level or "", rows.get(code))
-        for code, (name, status) in _child_nodes(session, territory_code).items()
+        for code, (name, status) in nodes.items()
         if code in rows or status == "active"
     ]
     at_node = rows.get(territory_code) if child_level is not None else None

@@ -12,7 +12,13 @@ from gridgov.errors import Conflict, ValidationFailed
 from gridgov.territory.codes import PARENT_LEVEL, as_level, problem_with
 from gridgov.territory.models import Territory
 from gridgov.territory.retire_guards import check_retire_guards
-from gridgov.validation import FieldProblem, Problems, clean_lon_lat, clean_text
+from gridgov.validation import (
+    FieldProblem,
+    Problems,
+    clean_lon_lat,
+    clean_text,
+    refuse_bad_text,
+)
 
 UNSET: Any = object()
 
@@ -22,6 +28,7 @@ def _clean_names(name_zh: str, name_en: str) -> tuple[str, str]:
         zh = clean_text(name_zh, max_length=100, field_words="a name")
     except FieldProblem as exc:
         raise ValidationFailed.field("name_zh", str(exc)) from exc
+    refuse_bad_text("name_en", name_en)
     if len(name_en) > 100:
         raise ValidationFailed.field("name_en", "at most 100 characters")
     return zh, name_en.strip()

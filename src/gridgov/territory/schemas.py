@@ -10,6 +10,7 @@ from gridgov.errors import ValidationFailed
 from gridgov.territory.codes import Level
 from gridgov.territory.models import Territory
 from gridgov.timestamps import LocalTimestamp
+from gridgov.validation import Input
 
 
 class TerritoryBase(BaseModel):
@@ -54,7 +55,7 @@ def _common_fields(node: Territory) -> dict[str, Any]:
     return {name: getattr(node, name) for name in TerritoryBase.model_fields}
 
 
-class TerritoryCreate(BaseModel):
+class TerritoryCreate(Input):
     """A new node. The tree's rules (code under the parent's, parent level) are checked by
     the action, which names the field that breaks them."""
 
@@ -70,7 +71,7 @@ class TerritoryCreate(BaseModel):
     center_lat: float | None = None
 
 
-class TerritoryUpdate(BaseModel):
+class TerritoryUpdate(Input):
     """Fields to change; only the fields sent are changed. Code, level and parent never
     change. ``version`` (optional) refuses the change when the node changed meanwhile."""
 

@@ -17,6 +17,7 @@ from gridgov.api.principal import PrincipalDep
 from gridgov.api.schemas import Page
 from gridgov.cases.calendar import NAME_MAX, calendar_days, check_set_calendar_day
 from gridgov.cases.models import CalendarDay
+from gridgov.validation import FIRST_DATE, LAST_DATE, Day, Input
 
 router = APIRouter(tags=["calendar"])
 
@@ -39,7 +40,7 @@ class CalendarDayOut(BaseModel):
         )
 
 
-class CalendarDayIn(BaseModel):
+class CalendarDayIn(Input):
     is_workday: bool
     name: str = Field(min_length=1, max_length=NAME_MAX)
 
@@ -49,7 +50,7 @@ def list_calendar_days(
     session: SessionDep,
     paging: PagingDep,
     principal: PrincipalDep,
-    year: int | None = Query(default=None, ge=1900, le=2999),
+    year: int | None = Query(default=None, ge=FIRST_DATE.year, le=LAST_DATE.year),
 ) -> Page[CalendarDayOut]:
     """Holidays and swapped working days (of one year), by day."""
     require(principal, "read", "case_setting")
@@ -65,7 +66,7 @@ def list_calendar_days(
 
 @router.put("/calendar-days/{day}")
 def set_calendar_day(
-    session: SessionDep, principal: PrincipalDep, day: dt.date, body: CalendarDayIn
+    session: SessionDep, principal: PrincipalDep, day: Day, body: CalendarDayIn
 ) -> CalendarDayOut:
     """Make ``day`` a working day or a day off."""
     require(principal, "update", "case_setting")

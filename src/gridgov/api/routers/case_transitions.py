@@ -21,20 +21,21 @@ from gridgov.api.security import ActorDep
 from gridgov.cases.actions import available_actions_for, check_transition
 from gridgov.cases.queries import access_case
 from gridgov.cases.schemas import CaseOut
+from gridgov.validation import Input, MultiLine
 
 router = APIRouter(tags=["cases"])
 
 
-class TransitionIn(BaseModel):
+class TransitionIn(Input):
     model_config = ConfigDict(extra="forbid")
 
     action: Annotated[str, Field(min_length=1, max_length=32)]
-    note: Annotated[str, Field(max_length=4000)] = ""
+    note: Annotated[MultiLine, Field(max_length=4000)] = ""
     version: int | None = Field(
         default=None, description="The case's version you saw; a stale one answers 409."
     )
     rating: int | None = Field(default=None, description="rate: 1 to 5.")
-    comment: Annotated[str | None, Field(max_length=500)] = None
+    comment: Annotated[MultiLine | None, Field(max_length=500)] = None
     duplicate_of: Annotated[str | None, Field(max_length=32)] = Field(
         default=None, description="reject_duplicate: the open case this one duplicates."
     )

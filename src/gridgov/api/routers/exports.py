@@ -11,12 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from gridgov.access.checks import require_target
+from gridgov.access.checks import reach_territory, require
 from gridgov.accounts.principal import Principal
 from gridgov.api.deps import SessionDep
 from gridgov.api.principal import PrincipalDep
 from gridgov.registry.exporting import MEDIA_TYPES, export_table
-from gridgov.territory.scope import clean_territory_filter
 
 router = APIRouter(tags=["exports"])
 
@@ -26,8 +25,8 @@ TerritoryQuery = Annotated[str, Query(description="export this node and everythi
 def _export(
     session: SessionDep, principal: Principal, kind: str, file_format: str, territory: str
 ) -> Response:
-    clean_territory_filter(territory)
-    require_target(principal, "read", "import_export", territory, field="territory")
+    require(principal, "read", "import_export")
+    reach_territory(session, principal, "read", "import_export", territory)
     buffer = io.BytesIO()
     export_table(
         session,

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from typing import Annotated
 
@@ -11,13 +10,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from gridgov import clock
-from gridgov.access.checks import require_target
+from gridgov.access.checks import reach_territory, require
 from gridgov.api.deps import SessionDep
 from gridgov.api.principal import PrincipalDep
 from gridgov.cases.exporting import MEDIA_TYPE, export_cases
 from gridgov.reports.resolution import local_period, resolution_report
 from gridgov.reports.schemas import ResolutionReportOut
-from gridgov.territory.scope import clean_territory_filter
+from gridgov.validation import FIRST_DATE, LAST_DATE, Day
 
 router = APIRouter(tags=["reports"])
 
@@ -27,9 +26,9 @@ def get_resolution_report(
     session: SessionDep,
     principal: PrincipalDep,
     territory: Annotated[str, Query(description="that node and everything under it")],
-    from_date: Annotated[dt.date, Query(alias="from", description="first local day (YYYY-MM-DD)")],
+    from_date: Annotated[Day, Query(alias="from", description="first local day (YYYY-MM-DD)")],
     to_date: Annotated[
-        dt.date, Query(alias="to", description="last local day (YYYY-MM-DD), inclusive")
+        Day, Query(alias="to", description="last local day (YYYY-MM-DD), inclusive")
     ],
 ) -> ResolutionReportOut:
     """Resolution measures of the cases CREATED from ``from`` to ``to`` (local days of the
@@ -52,21 +51,19 @@ def export_cases_xlsx(
     principal: PrincipalDep,
     territory: Annotated[str, Query(description="export this node and everything under it")],
     from_date: Annotated[
-        dt.date | None, Query(alias="from", description="first local day of creation")
+        Day | None, Query(alias="from", description="first local day of creation")
     ] = None,
     to_date: Annotated[
-        dt.date | None, Query(alias="to", description="last local day of creation, inclusive")
+        Day | None, Query(alias="to", description="last local day of creation, inclusive")
     ] = None,
 ) -> Response:
     """The case register under ``territory`` as XLSX, one row per case; reporter contacts
     masked."""
-    clean_territory_filter(territory)
-    require_target(principal, "read", "import_export", territory, field="territory")
+    require(principal, "read", "import_export")
+    reach_territory(session, principal, "read", "import_export", territory)
     start = end = None
     if from_date is not None or to_date is not None:
-        start, end = local_period(
-            from_date or dt.date(1970, 1, 1), to_date or dt.date(9998, 12, 31)
-        )
+        start, end = local_period(from_date or FIRST_DATE, to_date or LAST_DATE)
     buffer = io.BytesIO()
     export_cases(
         session,

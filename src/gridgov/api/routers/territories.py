@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from gridgov.access.checks import access_territory_write, require_target
+from gridgov.access.checks import access_territory_write, reach_territory, require_target
 from gridgov.api.deps import PagingDep, SessionDep
 from gridgov.api.params import TerritoryFilter
 from gridgov.api.principal import PrincipalDep
@@ -77,6 +77,8 @@ def list_territories(
     q: Annotated[str | None, Query(max_length=100, description="Part of a name.")] = None,
 ) -> Page[TerritoryListItem]:
     """Nodes in code order, without boundaries (``has_boundary`` says if one exists)."""
+    if territory is not None:
+        reach_territory(session, None, "read", "territory", territory)  # the tree is public
     nodes, total = queries.list_territories(
         session,
         territory=territory,
