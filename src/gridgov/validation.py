@@ -34,10 +34,10 @@ from gridgov.errors import ValidationFailed
 
 T = TypeVar("T")
 
-# C0 except tab and line breaks (a form's textarea sends CRLF), DEL, C1, surrogates, bidi
+# C0 except tab and newline (CRLF counts as a newline), DEL, C1, surrogates, bidi
 # embeddings/overrides/isolates.
 _NOT_IN_MULTI_LINE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
 )
 _NOT_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 

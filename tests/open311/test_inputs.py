@@ -76,7 +76,8 @@ def test_a_control_character_in_a_posted_field_answers_400_naming_it(
     made = post(client, world, **{**fields, "description": text, "address_string": "村口\n东"})
     assert made.status_code == 200, made.text
     case = session.get(Case, made.json()[0]["service_request_id"])
-    assert (case.description, case.address) == (text, "村口\n东")
+    # Kept, with the one rule of multi-line text: a CRLF line break is stored as LF.
+    assert (case.description, case.address) == (text.replace("\r\n", "\n"), "村口\n东")
 
 
 def test_an_api_key_holding_a_control_character_in_the_query_answers_400(client, world) -> None:
