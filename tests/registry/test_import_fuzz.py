@@ -30,6 +30,7 @@ from tests.registry.import_rows import household_rows, to_csv
 ACTOR = "test:fuzz"
 TODAY = dt.date(2026, 11, 30)
 KEY_GROUPS = frozenset({"disabled", "veteran"})
+REFUSED = "holds a control or text-direction character"
 
 
 class Collected(list[tuple[int, str, str]]):
@@ -73,23 +74,24 @@ def test_resident_rules_record_problems_and_never_raise(row: dict[str, str]) -> 
 
 
 @pytest.mark.parametrize(
-    ("column", "value", "refused"),
+    ("column", "value", "reason"),
     [
-        ("household_no", "H\x000001", True),
-        ("household_no", "H\t1", True),
-        ("address", "1 Harbour Road\x01", True),
-        ("address", "1 Harbour\u202e Road", True),
-        ("address", "1 Harbour Road\n2nd floor\tback", False),
-        ("village_code", "\x00", True),
-        ("lon", "119.1\x00", True),
+        ("household_no", "H\x000001", f"{REFUSED} (U+0000), not allowed"),
+        ("household_no", "H\t1", "one line only: holds a tab or line break (U+0009)"),
+        ("address", "1 Harbour Road\x01", f"{REFUSED} (U+0001), not allowed"),
+        ("address", "1 Harbour\u202e Road", f"{REFUSED} (U+202E), not allowed"),
+        ("address", "1 Harbour\u2066 Road", f"{REFUSED} (U+2066), not allowed"),
+        ("address", "1 Harbour Road\n2nd floor\tback", None),
+        ("village_code", "\x00", f"{REFUSED} (U+0000), not allowed"),
+        ("lon", "119.1\x00", f"{REFUSED} (U+0000), not allowed"),
     ],
 )
-def test_control_characters_in_a_cell_are_a_row_error(column, value, refused) -> None:
+def test_control_characters_in_a_cell_are_a_row_error(column, value, reason) -> None:
     row = {"village_code": "350305108201", "household_no": "H1", "address": "1 Harbour Road"}
     row[column] = value
     problems = Collected()
     rules.household_fields(rules.RowReader(2, row, problems, frozenset()))
-    expected = [(2, column, rules.REFUSED_CHARACTERS)] if refused else []
+    expected = [(2, column, reason)] if reason else []
     assert [problem for problem in problems if problem[1] == column] == expected
 
 
@@ -152,8 +154,8 @@ def test_a_nul_in_a_cell_is_a_row_error_on_both_databases(session, tree) -> None
         import_households(session, read_table_bytes(_raw_csv(HOUSEHOLD_COLUMNS, rows), "h.csv"),
                           actor=ACTOR)  # fmt: skip
     assert [(e.line, e.field, e.reason) for e in caught.value.errors] == [
-        (2, "village_code", rules.REFUSED_CHARACTERS),
-        (3, "address", rules.REFUSED_CHARACTERS),
+        (2, "village_code", f"{REFUSED} (U+0000), not allowed"),
+        (3, "address", f"{REFUSED} (U+0000), not allowed"),
     ]
     # The same rows, written by the exporter's writer, lose the NUL and import.
     assert import_households(session, read_table_bytes(to_csv(rows), "h.csv"), actor=ACTOR).rows

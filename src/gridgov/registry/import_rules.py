@@ -9,7 +9,6 @@ prefix), because a file of 400,000 residents should not pay for the same lookup 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Collection, Mapping
 from typing import NamedTuple, Protocol
 
@@ -24,16 +23,13 @@ from gridgov.registry.validation import (
     clean_sex,
     id_number_disagreement,
 )
-from gridgov.validation import FieldProblem, clean_lon_lat, clean_text
+from gridgov.validation import FieldProblem, clean_lon_lat, clean_text, text_problem
 
 _UNKNOWN = object()
 
-# The platform's input rule, applied to every cell: no control character (NUL included) and
-# no right-to-left override; multi-line text (an address) may hold tabs and line breaks.
+# The platform's input rule (gridgov.validation.text_problem), applied to every cell:
+# multi-line text (an address) may hold tabs and line breaks, no other cell may.
 MULTI_LINE_COLUMNS = frozenset({"address"})
-_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\u202e]")
-_REFUSED_IN_MULTI_LINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202e]")
-REFUSED_CHARACTERS = "holds a control character or a right-to-left override"
 
 
 class Problems(Protocol):
@@ -67,10 +63,10 @@ class RowReader:
         if not isinstance(value, str):  # rows made by code may hold numbers or dates
             value = str(value)
         value = value.strip()
-        refused = _REFUSED_IN_MULTI_LINE if name in MULTI_LINE_COLUMNS else _REFUSED
-        if refused.search(value):
+        refused = text_problem(value, multi_line=name in MULTI_LINE_COLUMNS)
+        if refused is not None:
             self.refused.add(name)
-            self.problem(name, REFUSED_CHARACTERS)
+            self.problem(name, refused)
             return None
         return value or None
 
