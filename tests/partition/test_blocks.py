@@ -126,7 +126,9 @@ def _local(sites: np.ndarray, rows: np.ndarray, cols: np.ndarray):
     return position[rows[keep]], position[cols[keep]]
 
 
-@settings(max_examples=max(EXAMPLES, 40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=max(EXAMPLES, 40), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
     places=st.lists(
         st.tuples(

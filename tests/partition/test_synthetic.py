@@ -2,7 +2,12 @@ import numpy as np
 import shapely
 
 from gridgov.partition.projection import LocalFrame
-from gridgov.partition.synthetic import Territory, change_territory, make_county_seat, make_territory
+from gridgov.partition.synthetic import (
+    Territory,
+    change_territory,
+    make_county_seat,
+    make_territory,
+)
 
 
 def test_territory_is_seeded_and_counts_add_up():
@@ -33,7 +38,7 @@ def test_a_county_seat_has_a_third_in_blocks_of_20_to_200():
     town = make_county_seat(20_000, seed=3)
     assert town.households.sum() == 20_000 and len(set(town.village.tolist())) == 12
     blocks = town.households[town.households > 1]
-    assert 20 <= blocks.min() and blocks.max() <= 200
+    assert blocks.min() >= 20 and blocks.max() <= 200
     assert 0.28 < blocks.sum() / 20_000 < 0.38
 
 

@@ -25,10 +25,15 @@ from gridgov.partition.division import Division, PreviousDivision
 from gridgov.partition.graph import DEFAULT_LINK_CAP_M, NeighbourGraph
 from gridgov.partition.metrics import contiguous_parts
 from gridgov.partition.numbering import assign_serials, successor_serials
-from gridgov.partition.polygons import join_split_parts, outside_points, union_by_label, voronoi_cells
+from gridgov.partition.polygons import (
+    join_split_parts,
+    outside_points,
+    union_by_label,
+    voronoi_cells,
+)
 from gridgov.partition.projection import LocalFrame
 from gridgov.partition.region_division import RegionDivider
-from gridgov.partition.regions import OUTSIDE, RegionSearch, members, region_labels
+from gridgov.partition.regions import OUTSIDE, members, region_labels
 from gridgov.partition.report import SearchLog, find_exceptions
 from gridgov.partition.sites import Sites, build_graph
 from gridgov.partition.stability import FREE, RegionRepair
@@ -191,7 +196,9 @@ def _fresh_villages(work: _Work, by_village: list[np.ndarray], villages: np.ndar
     work.searches.record("grid", regions, searches)
     oversized = np.flatnonzero(weight > bounds.high)
     for index in range(len(by_village)):
-        blocks = [oversized[i : i + 1] for i in np.flatnonzero(work.sites.village[oversized] == index)]
+        blocks = [
+            oversized[i : i + 1] for i in np.flatnonzero(work.sites.village[oversized] == index)
+        ]
         own = [p for r in np.flatnonzero(region_village == index).tolist() for p in parts[r]]
         grids = blocks + own
         _add_grids(work, index, grids, [None] * len(grids), ())
@@ -255,7 +262,9 @@ def _redo_village(
     labels, new_parts = repair.run()
     kept_labels = sorted(set(labels[labels >= 0].tolist()))
     parts = [village_sites[labels == label] for label in kept_labels]
-    _add_grids(work, index, parts + new_parts, [*kept_labels] + [None] * len(new_parts), (), len(parts))
+    _add_grids(
+        work, index, parts + new_parts, [*kept_labels] + [None] * len(new_parts), (), len(parts)
+    )
 
 
 def _rematch_grid_serials(work: _Work, villages: np.ndarray, previous: PreviousDivision) -> None:
@@ -536,9 +545,7 @@ def _count_moves(division: Division, previous: PreviousDivision, households: np.
     stayed = old_grid >= 0
     # an earlier grid is (village, serial): one number per pair
     old_key = np.where(stayed, point_village * (int(old_grid.max(initial=0)) + 1) + old_grid, -1)
-    matched = successor_serials(
-        division.point_grid, old_key, households, len(division.grid_serial)
-    )
+    matched = successor_serials(division.point_grid, old_key, households, len(division.grid_serial))
     keeps = np.array([-1 if m is None else m for m in matched], dtype=np.int64)
     same = stayed & (keeps[division.point_grid] == old_key)
     division.households_changed_grid = int(households[stayed & ~same].sum())

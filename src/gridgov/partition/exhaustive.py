@@ -61,7 +61,9 @@ def _valid_parts(
     inertia = np.maximum(moment - (first**2).sum(axis=1) / safe, 0.0)
     sizes = bits.sum(axis=1)
     heaviest = np.max(bits * weight, axis=1)
-    fits = ((total >= bounds.low) & (total <= bounds.high)) | ((sizes == 1) & (heaviest > bounds.high))
+    fits = ((total >= bounds.low) & (total <= bounds.high)) | (
+        (sizes == 1) & (heaviest > bounds.high)
+    )
     fits &= (sizes == 1) | (heaviest <= bounds.high)  # a block over the maximum stands alone
     fits[0] = False
     neighbours = [0] * count

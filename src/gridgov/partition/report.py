@@ -160,4 +160,6 @@ def _size_reason(level: _Level, households: int, part: np.ndarray, weight: np.nd
     tried = ""
     if search is not None:
         tried = f" (tried {', '.join(str(c) for c in search.counts_tried)} {name}s)"
-    return f"{households} households: no contiguous division into {name}s of {limits} was found{tried}"
+    return (
+        f"{households} households: no contiguous division into {name}s of {limits} was found{tried}"
+    )
