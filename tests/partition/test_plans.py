@@ -45,6 +45,7 @@ def test_plan_reports_the_summary_and_changes_nothing(session) -> None:
     assert summary["contiguity"] == {"grids": 1.0, "units": 1.0}
     assert 0 < summary["compactness"] <= 1
     assert summary["households_moved"]["grid"] > 0
+    assert 0 < summary["households_changed_grid"] <= summary["households_moved"]["grid"]
     # the old grids (20 households each, under the minimum) are re-divided: a new grid that
     # shares a majority of households with an old one keeps its code, the others retire with
     # their leaders
