@@ -33,7 +33,10 @@ def test_compute_read_map_apply_and_roll_back(as_administrator, session) -> None
     features = geojson.json()["features"]
     assert len(features) == plan["summary"]["grids"] + plan["summary"]["units"]
     assert {f["properties"]["level"] for f in features} == {"grid", "unit"}
-    assert all(f["properties"]["status"] == "new" for f in features)
+    # a new grid that shares a majority of households with an old one keeps its code: "kept"
+    kept = plan["summary"]["nodes"]["grids_kept"] + plan["summary"]["nodes"]["units_kept"]
+    statuses = [f["properties"]["status"] for f in features]
+    assert set(statuses) <= {"new", "kept"} and statuses.count("kept") == kept
     assert (
         sum(f["properties"]["households"] for f in features if f["properties"]["level"] == "grid")
         == 60
@@ -46,7 +49,7 @@ def test_compute_read_map_apply_and_roll_back(as_administrator, session) -> None
     applied = client.post(f"{API}/{plan['id']}/apply")
     assert applied.status_code == 200, applied.text
     assert applied.json()["status"] == "applied"
-    assert applied.json()["effects"]["households_moved"] == 60
+    assert 0 < applied.json()["effects"]["households_moved"] <= 60
     assert client.post(f"{API}/{plan['id']}/apply").status_code == 409
     rolled = client.post(f"{API}/{plan['id']}/rollback")
     assert rolled.status_code == 200, rolled.text

@@ -145,7 +145,8 @@ def test_an_apartment_block_is_indivisible():
     division = divide(points.lon, points.lat, points.households, points.village)
     block_unit = division.point_unit[-1]
     assert division.unit_households[block_unit] >= 30
-    assert any("indivisible point holds 30" in e.reason for e in division.exceptions)
+    assert division.unit_households[block_unit] == 30  # a block over the maximum stands alone
+    assert any("one building of 30 households" in e.reason for e in division.exceptions)
 
 
 def test_a_barrier_is_not_crossed_when_both_sides_can_stand_alone():

@@ -155,3 +155,33 @@ def test_after_a_small_change_kept_grids_are_whole_and_locks_hold(seed, leave, a
         assert in_locked[len(keep) :].sum() == 0  # nobody new joins a locked grid
     total_change = leave + arrive
     assert again.households_moved_grid <= max(4 * total_change, 2 * GRID_BOUNDS.high)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), share=st.floats(0.02, 0.2))
+def test_no_household_of_a_kept_grid_changes_code(seed, share):
+    """A grid and its successor sharing a majority of each other's households keep the code;
+    the households whose code changed are no more than those that changed grid, plus the
+    households of grids split without a majority successor."""
+    points = random_villages(seed, 2, 250, block_share=0.1)
+    first = _divide(points)
+    rng = np.random.default_rng(seed)
+    keep = np.flatnonzero(rng.random(len(points.households)) > share)
+    new = random_villages(seed + 1, 2, 30)
+    changed = _with_new(_subset(points, keep), new)
+    again = _divide(changed, _previous(first, keep, len(new.households)))
+    check_division(changed, again)
+    households = changed.households[: len(keep)]
+    old_grid = first.point_grid[keep]
+    new_grid = again.point_grid[: len(keep)]
+    old_code = first.grid_serial[old_grid]
+    new_code = again.grid_serial[new_grid]
+    for old in np.unique(old_grid).tolist():
+        mine = old_grid == old
+        for successor in np.unique(new_grid[mine]).tolist():
+            shared = households[mine & (new_grid == successor)].sum()
+            theirs = households[new_grid == successor].sum()
+            if 2 * shared > households[mine].sum() and 2 * shared > theirs:  # kept
+                both = mine & (new_grid == successor)
+                assert (old_code[both] == new_code[both]).all()
+    assert again.households_changed_grid <= again.households_moved_grid

@@ -24,13 +24,19 @@ from gridgov.partition.constraints import GRID_BOUNDS, UNIT_BOUNDS, Bounds, Divi
 from gridgov.partition.division import Division, PreviousDivision
 from gridgov.partition.graph import DEFAULT_LINK_CAP_M, NeighbourGraph
 from gridgov.partition.metrics import contiguous_parts
-from gridgov.partition.numbering import assign_serials
-from gridgov.partition.polygons import union_by_label, voronoi_cells
+from gridgov.partition.numbering import assign_serials, successor_serials
+from gridgov.partition.polygons import (
+    join_split_parts,
+    outside_points,
+    union_by_label,
+    voronoi_cells,
+)
 from gridgov.partition.projection import LocalFrame
-from gridgov.partition.refine import refine, resplit_misfits, split_in_two_by_growth
-from gridgov.partition.report import find_exceptions
+from gridgov.partition.region_division import RegionDivider
+from gridgov.partition.regions import OUTSIDE, members, region_labels
+from gridgov.partition.report import SearchLog, find_exceptions
 from gridgov.partition.sites import Sites, build_graph
-from gridgov.partition.stability import FREE, RegionRepair, inherit_labels
+from gridgov.partition.stability import FREE, RegionRepair
 
 
 @dataclass
@@ -39,6 +45,7 @@ class _Work:
 
     sites: Sites
     splitter: Splitter
+    divider: RegionDivider
     grid_bounds: Bounds
     unit_bounds: Bounds
     previous_grid: np.ndarray | None  # per site
@@ -49,7 +56,16 @@ class _Work:
     grid_kept: list[bool] = field(default_factory=list)
     grid_known: list[bool] = field(default_factory=list)  # kept or inheriting an old serial
     notes: list[DivisionException] = field(default_factory=list)
-    adjacency: list[list[int]] | None = None
+    searches: SearchLog = field(default_factory=SearchLog)
+
+    @property
+    def oversized_grids(self) -> np.ndarray:
+        """Per grid: one site over the grid maximum (a block that is a grid of its own)."""
+        high = self.grid_bounds.high
+        return np.array(
+            [len(part) == 1 and self.sites.weight[part[0]] > high for part in self.grids],
+            dtype=bool,
+        )
 
 
 def divide(
@@ -68,6 +84,8 @@ def divide(
 ) -> Division:
     """Divide points (WGS84, one or more households each) into grids and units."""
     households = np.asarray(households, dtype=float)
+    if len(households) == 0:
+        return _empty_division(village_boundaries)
     frame = LocalFrame.around(np.asarray(lon), np.asarray(lat))
     xy = frame.to_metres(lon, lat)
     villages, village_index = np.unique(np.asarray(village), return_inverse=True)
@@ -76,75 +94,59 @@ def divide(
     by_village = sites.of_village()
     projected = [_to_metres(barrier, frame) for barrier in barriers]
     _, working = build_graph(sites, by_village, projected, link_cap_m, grid_bounds)
+    splitter = Splitter(working, sites.xy, sites.weight)
     work = _Work(
         sites,
-        Splitter(working, sites.xy, sites.weight),
+        splitter,
+        RegionDivider(splitter, sites.xy, sites.weight),
         grid_bounds,
         unit_bounds,
         *_previous_per_site(previous, sites),
     )
     if previous is None:
         _fresh_villages(work, by_village, villages)
+        _renumber_fresh(work)
     else:
         for index, village_sites in enumerate(by_village):
             _redo_village(work, index, village_sites, villages[index], previous)
-    work.grids = _refined(
-        work, work.grids, ~np.array(work.grid_kept, dtype=bool), None, grid_bounds
-    )
-    if previous is None:
-        _renumber_fresh(work)
+        movable = ~np.array(work.grid_kept, dtype=bool) & ~work.oversized_grids
+        work.grids = work.divider.refined(work.grids, movable, None, grid_bounds, may_merge=False)
+        _rematch_grid_serials(work, villages, previous)
+    work.notes += _empty_villages(villages, village_boundaries)
     return _finish(work, villages, frame, previous, households, village_boundaries, with_polygons)
 
 
-def _refined(
-    work: _Work,
-    parts: list[np.ndarray],
-    movable: np.ndarray,
-    container: np.ndarray | None,
-    bounds: Bounds,
-) -> list[np.ndarray]:
-    """``parts`` after compactness moves among the movable ones (inside their container)."""
-    if not movable.any():
-        return parts
-    labels = np.full(work.sites.count, -1, dtype=np.int64)
-    for index, part in enumerate(parts):
-        labels[part] = index
-    if work.adjacency is None:
-        work.adjacency = work.splitter.graph.adjacency_lists()
-    inside = labels >= 0
-    edges = work.splitter.edges[inside[work.splitter.edges].all(axis=1)]
-    capped = np.minimum(work.sites.weight, bounds.high)  # an oversized block: one full part
-    labels = np.where(inside, labels, len(parts))
-    movable = np.r_[movable, False]
-    labels = refine(
-        labels,
-        work.sites.xy,
-        capped,
-        edges,
-        work.adjacency,
-        bounds,
-        movable=movable,
-        same=container,
+def _empty_division(village_boundaries: Mapping[Hashable, BaseGeometry] | None) -> Division:
+    """No points: no grids, no units; every village outlined is reported as empty."""
+    nothing = np.empty(0, dtype=np.int64)
+    return Division(
+        point_grid=nothing,
+        point_unit=nothing,
+        grid_village=[],
+        grid_serial=nothing,
+        grid_households=nothing,
+        grid_kept=np.empty(0, dtype=bool),
+        unit_grid=nothing,
+        unit_serial=nothing,
+        unit_households=nothing,
+        exceptions=_empty_villages(np.array([]), village_boundaries),
+        graph=NeighbourGraph.from_edges(0, np.empty((0, 2), dtype=np.int64)),
+        point_site=nothing,
+        grid_polygons=[],
+        unit_polygons=[],
     )
-    labels = resplit_misfits(
-        labels, capped, work.adjacency, bounds, movable, container,
-        lambda sites: _split_in_two(work, sites, capped, bounds),
-        may_merge=container is not None,  # units may merge; grids keep their count
-    )  # fmt: skip
-    order = np.argsort(labels, kind="stable")
-    cuts = np.searchsorted(labels[order], np.arange(len(parts) + 1))
-    return [order[cuts[i] : cuts[i + 1]] for i in range(len(parts))]
 
 
-def _split_in_two(
-    work: _Work, sites: np.ndarray, capped: np.ndarray, bounds: Bounds
-) -> list[np.ndarray]:
-    """Two halves within bounds: the bisection's cut, else one grown from the border."""
-    halves = work.splitter.split(sites, 2, bounds)
-    if all(bounds.contains(float(capped[half].sum())) for half in halves):
-        return halves
-    assert work.adjacency is not None
-    return split_in_two_by_growth(sites, work.sites.xy, capped, work.adjacency, bounds)
+def _empty_villages(
+    villages: np.ndarray, village_boundaries: Mapping[Hashable, BaseGeometry] | None
+) -> list[DivisionException]:
+    """A village outlined but holding no points: reported, with nothing to divide."""
+    present = set(villages.tolist())
+    return [
+        DivisionException("village", name, None, None, 0, "no households: nothing to divide")
+        for name in (village_boundaries or {})
+        if name not in present
+    ]
 
 
 def _to_metres(geometry: BaseGeometry, frame: LocalFrame) -> BaseGeometry:
@@ -168,33 +170,53 @@ def _previous_per_site(
 
 
 def _fresh_villages(work: _Work, by_village: list[np.ndarray], villages: np.ndarray) -> None:
-    """Grid counts per village spread over its pieces; every piece split in one batch."""
-    pieces, counts, owner = [], [], []
-    for index, village_sites in enumerate(by_village):
-        village_pieces = _pieces(work.splitter.graph, village_sites)
-        weights = [float(work.sites.weight[piece].sum()) for piece in village_pieces]
-        wanted = work.grid_bounds.part_count(sum(weights))
-        village_counts = allocate_counts(wanted, weights, work.grid_bounds)
-        if sum(village_counts) != wanted:
-            work.notes.append(
-                DivisionException(
-                    "village",
-                    villages[index],
-                    None,
-                    None,
-                    int(sum(weights)),
-                    f"{sum(village_counts)} grids instead of {wanted}: the village falls into "
-                    f"{len(village_pieces)} separate parts (further apart than the distance "
-                    "cap or cut by barriers) that each need their own grids",
-                )
-            )
-        pieces += village_pieces
-        counts += village_counts
-        owner += [index] * len(village_pieces)
-    parts_of_piece = work.splitter.split_sets(pieces, counts, work.grid_bounds)
+    """Blocks over the maximum stand alone; every village's regions split in one batch.
+
+    A village's grid count follows from the households of its regions (its blocks over the
+    maximum left out), spread over the regions by ``allocate_counts``.
+    """
+    bounds, weight = work.grid_bounds, work.sites.weight
+    region = region_labels(work.splitter.graph, work.sites.village, weight, bounds)
+    regions = members(region, int(region.max()) + 1)
+    region_village = np.array([work.sites.village[r[0]] for r in regions], dtype=np.int64)
+    counts = [0] * len(regions)
     for index in range(len(by_village)):
-        parts = [p for o, ps in zip(owner, parts_of_piece, strict=True) if o == index for p in ps]
-        _add_grids(work, index, parts, [None] * len(parts), ())
+        of_village = np.flatnonzero(region_village == index).tolist()
+        weights = [float(weight[regions[r]].sum()) for r in of_village]
+        if not weights:
+            continue
+        wanted = bounds.part_count(sum(weights))
+        village_counts = allocate_counts(wanted, weights, bounds)
+        for r, count in zip(of_village, village_counts, strict=True):
+            counts[r] = count
+        if sum(village_counts) != wanted:
+            work.notes.append(_count_note(villages[index], weights, village_counts, wanted))
+    parts = work.divider.divide(regions, counts, bounds, None, may_merge=False)
+    searches = work.divider.settle(regions, parts, counts, bounds, None, may_merge=False)
+    work.searches.record("grid", regions, searches)
+    oversized = np.flatnonzero(weight > bounds.high)
+    for index in range(len(by_village)):
+        blocks = [
+            oversized[i : i + 1] for i in np.flatnonzero(work.sites.village[oversized] == index)
+        ]
+        own = [p for r in np.flatnonzero(region_village == index).tolist() for p in parts[r]]
+        grids = blocks + own
+        _add_grids(work, index, grids, [None] * len(grids), ())
+
+
+def _count_note(
+    village: Hashable, weights: list[float], counts: list[int], wanted: int
+) -> DivisionException:
+    return DivisionException(
+        "village",
+        village,
+        None,
+        None,
+        int(sum(weights)),
+        f"{sum(counts)} grids instead of {wanted}: the village falls into {len(weights)} "
+        "separate parts (further apart than the distance cap, cut by barriers or by buildings "
+        "over the grid maximum) that each need their own grids",
+    )
 
 
 def _renumber_fresh(work: _Work) -> None:
@@ -206,13 +228,6 @@ def _renumber_fresh(work: _Work) -> None:
         grids = np.flatnonzero(village == index)
         serial[grids] = assign_serials(centres[grids], [None] * len(grids))
     work.grid_serial = serial.tolist()
-
-
-def _pieces(graph: NeighbourGraph, village_sites: np.ndarray) -> list[np.ndarray]:
-    """The connected pieces of a village, largest first."""
-    labels = graph.components(village_sites)
-    pieces = [village_sites[labels == label] for label in range(int(labels.max()) + 1)]
-    return sorted(pieces, key=len, reverse=True)
 
 
 def allocate_counts(wanted: int, weights: list[float], bounds: Bounds) -> list[int]:
@@ -247,10 +262,41 @@ def _redo_village(
     labels, new_parts = repair.run()
     kept_labels = sorted(set(labels[labels >= 0].tolist()))
     parts = [village_sites[labels == label] for label in kept_labels]
-    old_of_site = dict(zip(village_sites.tolist(), old.tolist(), strict=True))
-    inherited = inherit_labels(new_parts, old_of_site, set(kept_labels), work.sites.weight)
-    used = set(previous.used_grid_serials.get(name, ())) | set(old[old >= 0].tolist())
-    _add_grids(work, index, parts + new_parts, [*kept_labels, *inherited], used, len(parts))
+    _add_grids(
+        work, index, parts + new_parts, [*kept_labels] + [None] * len(new_parts), (), len(parts)
+    )
+
+
+def _rematch_grid_serials(work: _Work, villages: np.ndarray, previous: PreviousDivision) -> None:
+    """Serials of the grids made anew, now that their shapes are final: each keeps the earlier
+    serial it shares most households with (``successor_serials``), else takes a new one."""
+    assert work.previous_grid is not None
+    village = np.array(work.grid_village, dtype=np.int64)
+    kept = np.array(work.grid_kept, dtype=bool)
+    serial = np.array(work.grid_serial, dtype=np.int64)
+    known = np.array(work.grid_known, dtype=bool)
+    site_grid = np.full(work.sites.count, -1, dtype=np.int64)
+    for grid, part in enumerate(work.grids):
+        site_grid[part] = grid
+    for index in np.unique(village).tolist():
+        grids = np.flatnonzero((village == index) & ~kept)
+        if len(grids) == 0:
+            continue
+        local = np.full(len(work.grids), -1, dtype=np.int64)
+        local[grids] = np.arange(len(grids))
+        held = serial[(village == index) & kept].tolist()
+        part_of = np.where(site_grid >= 0, local[site_grid], -1)
+        matched = successor_serials(
+            part_of, work.previous_grid, work.sites.weight, len(grids), held
+        )
+        name = villages[index]
+        old = work.previous_grid[work.sites.village == index]
+        used = set(previous.used_grid_serials.get(name, ())) | set(old[old >= 0].tolist())
+        centres = _centres(work.sites, [work.grids[g] for g in grids.tolist()])
+        serial[grids] = assign_serials(centres, matched, used | set(held))
+        known[grids] = [m is not None for m in matched]
+    work.grid_serial = serial.tolist()
+    work.grid_known = known.tolist()
 
 
 def _add_grids(
@@ -303,18 +349,7 @@ def _all_units(work: _Work) -> list[tuple[list[np.ndarray], np.ndarray]]:
             result[grid] = (units, np.array(labels, dtype=np.int64))
         else:
             result[grid] = _repair_units(work, grid, old)
-    bounds, weight = work.unit_bounds, work.sites.weight
-    counts = [bounds.part_count(_capped_sum(weight[work.grids[g]], bounds)) for g in fresh]
-    fresh_units = work.splitter.split_sets([work.grids[g] for g in fresh], counts, bounds)
-    flat = [unit for units in fresh_units for unit in units]
-    container = np.full(work.sites.count, -1, dtype=np.int64)
-    for grid in fresh:
-        container[work.grids[grid]] = grid
-    flat = _refined(work, flat, np.ones(len(flat), dtype=bool), container, bounds)
-    starts = np.cumsum([0, *[len(units) for units in fresh_units]])
-    fresh_units = [  # a unit merged into its neighbour leaves an empty place
-        [unit for unit in flat[starts[i] : starts[i + 1]] if len(unit)] for i in range(len(fresh))
-    ]
+    fresh_units = _fresh_units(work, fresh)
     all_centres = _centres(work.sites, [unit for units in fresh_units for unit in units])
     first = np.cumsum([0, *[len(units) for units in fresh_units]])
     for index, (grid, units) in enumerate(zip(fresh, fresh_units, strict=True)):
@@ -323,9 +358,25 @@ def _all_units(work: _Work) -> list[tuple[list[np.ndarray], np.ndarray]]:
     return [result[grid] for grid in range(len(work.grids))]
 
 
-def _capped_sum(weight: np.ndarray, bounds: Bounds) -> float:
-    """Households counted with an oversized indivisible point as one full part."""
-    return float(np.minimum(weight, bounds.high).sum())
+def _fresh_units(work: _Work, grids: list[int]) -> list[list[np.ndarray]]:
+    """Units of ``grids`` made afresh: a block over the unit maximum is a unit of its own; the
+    rest of each grid falls into regions, each divided by its own households."""
+    bounds, weight = work.unit_bounds, work.sites.weight
+    container = np.full(work.sites.count, -1, dtype=np.int64)
+    for grid in grids:
+        container[work.grids[grid]] = grid
+    region = region_labels(work.splitter.graph, container, weight, bounds)
+    regions = members(region, int(region.max()) + 1)
+    counts = [bounds.part_count(float(weight[r].sum())) for r in regions]
+    parts = work.divider.divide(regions, counts, bounds, region, may_merge=True)
+    searches = work.divider.settle(regions, parts, counts, bounds, region, may_merge=True)
+    work.searches.record("unit", regions, searches)
+    units: dict[int, list[np.ndarray]] = {grid: [] for grid in grids}
+    for site in np.flatnonzero((container >= 0) & (region == OUTSIDE)).tolist():
+        units[int(container[site])].append(np.array([site]))
+    for r, region_sites in enumerate(regions):
+        units[int(container[region_sites[0]])] += parts[r]
+    return [units[grid] for grid in grids]
 
 
 def _repair_units(work: _Work, grid: int, old: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
@@ -333,8 +384,14 @@ def _repair_units(work: _Work, grid: int, old: np.ndarray) -> tuple[list[np.ndar
     labels, new_units = RegionRepair(work.splitter, part, old, set(), work.unit_bounds).run()
     kept_labels = sorted(set(labels[labels >= 0].tolist()))
     units = [part[labels == label] for label in kept_labels]
-    old_of_site = dict(zip(part.tolist(), old.tolist(), strict=True))
-    inherited = inherit_labels(new_units, old_of_site, set(kept_labels), work.sites.weight)
+    unit_of = np.full(work.sites.count, -1, dtype=np.int64)
+    for index, unit in enumerate(new_units):
+        unit_of[unit] = index
+    old_serial = np.full(work.sites.count, -1, dtype=np.int64)
+    old_serial[part] = old
+    inherited = successor_serials(
+        unit_of, old_serial, work.sites.weight, len(new_units), kept_labels
+    )
     units += new_units
     centres = _centres(work.sites, units)
     used = set(old[old >= 0].tolist())
@@ -419,16 +476,63 @@ def _finish(
         site_unit,
         work.grid_bounds,
         work.unit_bounds,
+        work.searches,
     )
+    boundaries = _boundaries_in_metres(villages, frame, village_boundaries)
+    outside = outside_points(sites.xy, sites.village, boundaries)
+    division.exceptions += _outside_exceptions(division, outside, sites, site_unit)
     if previous is not None:
         _count_moves(division, previous, households)
     if with_polygons:
-        _add_polygons(division, sites, site_grid, site_unit, villages, frame, village_boundaries)
+        _add_polygons(division, sites, site_grid, site_unit, frame, boundaries, outside)
     return division
 
 
+def _boundaries_in_metres(
+    villages: np.ndarray,
+    frame: LocalFrame,
+    village_boundaries: Mapping[Hashable, BaseGeometry] | None,
+) -> dict[int, BaseGeometry]:
+    return {
+        index: _to_metres(village_boundaries[name], frame)
+        for index, name in enumerate(villages.tolist())
+        if village_boundaries and name in village_boundaries
+    }
+
+
+def _outside_exceptions(
+    division: Division, outside: np.ndarray, sites: Sites, site_unit: np.ndarray
+) -> list[DivisionException]:
+    """One exception per unit holding points outside their village's boundary polygon.
+
+    They keep their grid and unit (a household is placed by its record, not by a polygon).
+    """
+    if not outside.any():
+        return []
+    units = site_unit[outside]
+    households = np.bincount(units, weights=sites.weight[outside])
+    places = np.bincount(units)
+    found = []
+    for unit in np.unique(units).tolist():
+        grid = int(division.unit_grid[unit])
+        found.append(
+            DivisionException(
+                "point",
+                division.grid_village[grid],
+                int(division.grid_serial[grid]),
+                int(division.unit_serial[unit]),
+                int(households[unit]),
+                f"{int(households[unit])} households at {int(places[unit])} places outside the "
+                "village boundary: they keep this grid and unit",
+            )
+        )
+    return found
+
+
 def _count_moves(division: Division, previous: PreviousDivision, households: np.ndarray) -> None:
-    """Households present before and now whose grid (or unit) serial changed."""
+    """Households present before and now: whose grid (or unit) code changed, and who changed
+    grid (earlier and new grids matched by most shared households, as ``successor_serials``
+    matches them; a household of a grid matched to its predecessor did not change grid)."""
     old_grid, old_unit = np.asarray(previous.grid_serial), np.asarray(previous.unit_serial)
     grid_serial = division.grid_serial[division.point_grid]
     unit_serial = division.unit_serial[division.point_unit]
@@ -436,6 +540,15 @@ def _count_moves(division: Division, previous: PreviousDivision, households: np.
     moved_unit = (old_grid >= 0) & (moved_grid | (old_unit != unit_serial))
     division.households_moved_grid = int(households[moved_grid].sum())
     division.households_moved_unit = int(households[moved_unit].sum())
+    village = np.unique(np.asarray(division.grid_village, dtype=object), return_inverse=True)[1]
+    point_village = np.asarray(village).ravel()[division.point_grid]
+    stayed = old_grid >= 0
+    # an earlier grid is (village, serial): one number per pair
+    old_key = np.where(stayed, point_village * (int(old_grid.max(initial=0)) + 1) + old_grid, -1)
+    matched = successor_serials(division.point_grid, old_key, households, len(division.grid_serial))
+    keeps = np.array([-1 if m is None else m for m in matched], dtype=np.int64)
+    same = stayed & (keeps[division.point_grid] == old_key)
+    division.households_changed_grid = int(households[stayed & ~same].sum())
 
 
 def _add_polygons(
@@ -443,19 +556,22 @@ def _add_polygons(
     sites: Sites,
     site_grid: np.ndarray,
     site_unit: np.ndarray,
-    villages: np.ndarray,
     frame: LocalFrame,
-    village_boundaries: Mapping[Hashable, BaseGeometry] | None,
+    boundaries: dict[int, BaseGeometry],
+    outside: np.ndarray,
 ) -> None:
-    boundaries = {
-        index: _to_metres(village_boundaries[name], frame)
-        for index, name in enumerate(villages.tolist())
-        if village_boundaries and name in village_boundaries
-    }
     cells = voronoi_cells(sites.xy, sites.village, boundaries)
     units = np.array(union_by_label(cells, site_unit, len(division.unit_serial)), dtype=object)
     grids = np.array(
         union_by_label(units, division.unit_grid, len(division.grid_serial)), dtype=object
     )
+    graph = division.graph
+    assert graph is not None
+    edges = np.column_stack(
+        [np.repeat(np.arange(graph.site_count), np.diff(graph.indptr)), graph.indices]
+    )
+    edges = edges[(edges[:, 0] < edges[:, 1]) & ~outside[edges].any(axis=1)]
+    grids = join_split_parts(grids, cells, site_grid, sites.xy, edges)
+    units = join_split_parts(units, cells, site_unit, sites.xy, edges)
     division.grid_polygons = list(_to_degrees(grids, frame))
     division.unit_polygons = list(_to_degrees(units, frame))

@@ -37,8 +37,11 @@ class Division:
     unit_serial: np.ndarray
     unit_households: np.ndarray
     exceptions: list[DivisionException]
+    # After a re-division: households whose grid (unit) code changed, and households that
+    # changed grid (the new grid is not the successor of their earlier one).
     households_moved_grid: int = 0
     households_moved_unit: int = 0
+    households_changed_grid: int = 0
     grid_polygons: list[BaseGeometry] | None = None  # WGS84
     unit_polygons: list[BaseGeometry] | None = None
     # The graph over sites the division kept contiguous in: neighbour links, plus the barrier

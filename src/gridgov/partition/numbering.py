@@ -47,3 +47,45 @@ def assign_serials(
             serials[index] = next_serial
             next_serial += 1
     return serials
+
+
+def successor_serials(
+    part_of: np.ndarray,
+    old_serial: np.ndarray,
+    weight: np.ndarray,
+    part_count: int,
+    taken: Iterable[int] = (),
+) -> list[int | None]:
+    """The earlier serial each part keeps (None: a new serial), matched by shared households.
+
+    ``part_of`` and ``old_serial`` are per site (-1: in no part / new there). Pairs of (part,
+    earlier serial) that share a majority of either one's households (of those present
+    before) are matched greedily, most shared households first, each part and serial once;
+    serials in ``taken`` are held by parts kept as they were. A part and an earlier part that
+    hold a majority of each other's households are always matched (no other pair of either
+    can share more), so a kept part keeps its code and so do its households.
+    """
+    result: list[int | None] = [None] * part_count
+    both = (part_of >= 0) & (old_serial >= 0)
+    if not both.any():
+        return result
+    base = int(old_serial[both].max()) + 1
+    keys = part_of[both].astype(np.int64) * base + old_serial[both]
+    pairs, inverse = np.unique(keys, return_inverse=True)
+    shared = np.bincount(inverse.ravel(), weights=weight[both])
+    old_size = np.bincount(old_serial[both], weights=weight[both])
+    new_size = np.bincount(part_of[both], weights=weight[both], minlength=part_count)
+    blocked = set(taken)
+    used_parts: set[int] = set()
+    for index in np.lexsort((pairs, -shared)).tolist():
+        part, serial = divmod(int(pairs[index]), base)
+        if part in used_parts or serial in blocked:
+            continue
+        if 2 * shared[index] <= max(old_size[serial], new_size[part]) and (
+            2 * shared[index] <= min(old_size[serial], new_size[part])
+        ):
+            continue  # a majority of neither: no successor
+        result[part] = serial
+        used_parts.add(part)
+        blocked.add(serial)
+    return result

@@ -367,10 +367,12 @@ def _summary(
         },
         "contiguity": _contiguity(division),
         "compactness": _compactness(state, computed),
-        "households_moved": {
+        "households_moved": {  # households whose grid (unit) code changed
             "grid": division.households_moved_grid,
             "unit": division.households_moved_unit,
         },
+        # households that changed grid: the new grid does not succeed their earlier one
+        "households_changed_grid": division.households_changed_grid,
         "nodes": {
             "grids_kept": sum(g["kept"] for g in proposal["grids"]),
             "grids_new": sum(not g["kept"] for g in proposal["grids"]),

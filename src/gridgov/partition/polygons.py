@@ -123,3 +123,62 @@ def _union(cells: np.ndarray) -> BaseGeometry:
         return shapely.coverage_union_all(cells)
     except shapely.errors.GEOSException:  # cells that do not quite tile: the robust union
         return shapely.union_all(cells)
+
+
+CORRIDOR_HALF_WIDTH_M = 1.0
+
+
+def outside_points(
+    site_xy: np.ndarray, site_village: np.ndarray, boundaries: Mapping[int, BaseGeometry]
+) -> np.ndarray:
+    """Per site: whether it lies outside its village's boundary polygon (when one is given)."""
+    outside = np.zeros(len(site_xy), dtype=bool)
+    for village, boundary in boundaries.items():
+        if boundary is None or boundary.is_empty:
+            continue
+        sites = np.flatnonzero(site_village == village)
+        if len(sites):
+            points = shapely.points(site_xy[sites])
+            outside[sites] = ~shapely.covers(boundary, points)
+    return outside
+
+
+def join_split_parts(
+    polygons: np.ndarray,
+    cells: np.ndarray,
+    labels: np.ndarray,
+    xy: np.ndarray,
+    edges: np.ndarray,
+) -> np.ndarray:
+    """Polygons of parts joined in the graph but cut in pieces by the clipping, made whole.
+
+    When the link that joins a part's places crosses land outside the village outline (a
+    bay, a concave corner), their clipped cells do not touch; the part then gets a narrow
+    corridor along that link (less the cells of other parts it passes), so a part that is
+    contiguous in the graph has one polygon. ``edges``: links worth a corridor (each once).
+    """
+    split = np.flatnonzero(
+        (shapely.get_type_id(polygons) == 6) & (shapely.get_num_geometries(polygons) > 1)
+    )
+    if len(split) == 0:
+        return polygons
+    polygons = polygons.copy()
+    inner = edges[labels[edges[:, 0]] == labels[edges[:, 1]]]
+    tree = shapely.STRtree(cells)
+    for part in split.tolist():
+        links = inner[labels[inner[:, 0]] == part]
+        apart = ~shapely.intersects(cells[links[:, 0]], cells[links[:, 1]])
+        links = links[apart]
+        if len(links) == 0:
+            continue
+        corridors = shapely.buffer(
+            shapely.linestrings(np.stack([xy[links[:, 0]], xy[links[:, 1]]], axis=1)),
+            CORRIDOR_HALF_WIDTH_M,
+            cap_style="flat",
+        )
+        corridor = shapely.union_all(corridors)
+        others = [i for i in tree.query(corridor).tolist() if labels[i] != part]
+        if others:
+            corridor = shapely.difference(corridor, shapely.union_all(cells[others]))
+        polygons[part] = shapely.union(polygons[part], corridor)
+    return polygons
