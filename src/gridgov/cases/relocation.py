@@ -14,16 +14,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from gridgov import clock
 from gridgov.audit.recorder import record_bulk
 from gridgov.cases.levels import handler_code_for, lowest_level_of, rank
 from gridgov.cases.models import Case
 from gridgov.errors import Conflict, NotFound
-from gridgov.storage.bulk import table_of
+from gridgov.storage.bulk import expire_loaded, table_of, update_rows
 
 CHUNK = 900  # ids per IN list (well under SQLite's bound-parameter limit)
 Place = tuple[str, str, str]  # (territory code, level, handler code)
@@ -71,7 +70,11 @@ def do_relocate_cases(
             places[case_id] = place
     _write(session, current, places, actor=actor)
     return {
-        case_id: [current[case_id].territory_code, current[case_id].level, current[case_id].handler_code]
+        case_id: [
+            current[case_id].territory_code,
+            current[case_id].level,
+            current[case_id].handler_code,
+        ]
         for case_id in places
     }
 
@@ -81,10 +84,7 @@ def do_restore_case_places(
 ) -> None:
     """Put cases back in the places a relocation answered (a rollback)."""
     current = current_places(session, list(places))
-    restored = {}
-    for case_id, place in places.items():
-        territory_code, level, handler_code = place
-        restored[case_id] = (territory_code, level, handler_code)
+    restored = {case_id: (place[0], place[1], place[2]) for case_id, place in places.items()}
     _write(session, current, restored, actor=actor)
 
 
@@ -94,31 +94,25 @@ def _write(
     if not places:
         return
     session.flush()  # pending ORM writes first: the statement below writes rows
-    statement = (
-        _table.update()
-        .where(_table.c.id == bindparam("row_id"), _table.c.version == bindparam("row_version"))
-        .values(
-            territory_code=bindparam("new_territory_code"),
-            level=bindparam("new_level"),
-            handler_code=bindparam("new_handler_code"),
-            version=bindparam("new_version"),
-            updated_at=clock.now(),
-        )
-    )
     rows = [
         {
-            "row_id": case_id,
-            "row_version": current[case_id].version,
-            "new_version": current[case_id].version + 1,
-            "new_territory_code": place[0],
-            "new_level": place[1],
-            "new_handler_code": place[2],
+            "id": case_id,
+            "version": current[case_id].version,
+            "territory_code": place[0],
+            "level": place[1],
+            "handler_code": place[2],
         }
         for case_id, place in places.items()
     ]
-    connection = session.connection()
-    result = connection.execute(statement, rows)
-    if connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
+    matched = update_rows(
+        session.connection(),
+        _table,
+        rows,
+        match=("id", "version"),
+        constants={"updated_at": clock.now()},
+        bump_version=True,
+    )
+    if matched not in (-1, len(rows)):
         raise Conflict("a case changed meanwhile", fields={"version": "stale"})
     record_bulk(
         session,
@@ -132,7 +126,4 @@ def _write(
         ),
         actor=actor,
     )
-    for case_id in places:
-        loaded = session.identity_map.get(identity_key(Case, case_id))
-        if loaded is not None:
-            session.expire(loaded)
+    expire_loaded(session, Case, places)

@@ -6,9 +6,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from gridgov import clock
 from gridgov.audit.recorder import record_bulk
@@ -18,7 +17,7 @@ from gridgov.posts.queries import current_holder
 from gridgov.posts.types import POST_TYPES, PostType
 from gridgov.registry.events import LifeEvent
 from gridgov.registry.models import Resident
-from gridgov.storage.bulk import table_of
+from gridgov.storage.bulk import expire_loaded, table_of, update_rows
 from gridgov.territory.models import Territory
 from gridgov.validation import FieldProblem, clean_date, refuse_bad_text, refuse_bad_texts
 
@@ -245,11 +244,11 @@ def check_end_posts(
         return []
     end_reason = f"{reason.strip()} ({actor})"[:255]
     session.flush()  # pending ORM writes first
-    session.connection().execute(
-        table.update()
-        .where(table.c.id == bindparam("row_id"))
-        .values(end_date=end_date, end_reason=end_reason),
-        [{"row_id": post_id} for post_id in ordered],
+    update_rows(
+        session.connection(),
+        table,
+        [{"id": post_id, "end_date": end_date, "end_reason": end_reason} for post_id in ordered],
+        match=("id",),
     )
     record_bulk(
         session,
@@ -260,8 +259,5 @@ def check_end_posts(
         ),
         actor=actor,
     )
-    for post_id in ordered:
-        loaded = session.identity_map.get(identity_key(Post, post_id))
-        if loaded is not None:
-            session.expire(loaded)
+    expire_loaded(session, Post, ordered)
     return ordered

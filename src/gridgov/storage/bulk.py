@@ -10,7 +10,7 @@ SQLAlchemy sends as a multi-row VALUES per page ("insertmanyvalues").
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -25,6 +25,7 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import NamedFromClause
 
 from gridgov.storage.base import UTCDateTime
@@ -99,3 +100,64 @@ def _recordset_insert(table: Table, names: tuple[str, ...]) -> Any:
         rows = recordset([(name, table.c[name]) for name in names], "b_rows")
         _INSERTS[key] = insert(table).from_select(names, select(*rows.c))
     return _INSERTS[key]
+
+
+def _plain_value(value: Any) -> Any:
+    """A value as a JSON recordset carries it (dates and instants as ISO 8601 text)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    return json_value(value)
+
+
+def update_rows(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    match: Sequence[str],
+    constants: dict[str, Any] | None = None,
+    bump_version: bool = False,
+) -> int:
+    """UPDATE ``rows`` of ``table`` in one statement: each row (dicts with the same keys,
+    column names) is found by its columns named in ``match`` (the primary key, and
+    ``version`` for a versioned row read earlier) and takes its other values, plus the
+    same ``constants`` for all; ``bump_version`` adds one to ``version``. Answers how many
+    rows matched (-1 when the driver cannot tell).
+
+    PostgreSQL: ``UPDATE ... FROM json_to_recordset(:b_rows)``, the whole batch one JSON
+    parameter; elsewhere an executemany."""
+    if not rows:
+        return 0
+    names = list(rows[0])
+    written = [name for name in names if name not in match]
+    extra: dict[str, Any] = dict(constants or {})
+    if bump_version:
+        extra["version"] = table.c.version + 1
+    if connection.dialect.name == "postgresql":
+        source = recordset([(f"b_{name}", table.c[name]) for name in names], "b_rows")
+        statement = (
+            table.update()
+            .where(*(table.c[name] == source.c[f"b_{name}"] for name in match))
+            .values({**{name: source.c[f"b_{name}"] for name in written}, **extra})
+        )
+        payload = [{f"b_{name}": _plain_value(row[name]) for name in names} for row in rows]
+        return int(connection.execute(statement, {"b_rows": payload}).rowcount)
+    statement = (
+        table.update()
+        .where(*(table.c[name] == bindparam(f"b_{name}") for name in match))
+        .values({**{name: bindparam(f"b_{name}") for name in written}, **extra})
+    )
+    result = connection.execute(
+        statement, [{f"b_{name}": row[name] for name in names} for row in rows]
+    )
+    return int(result.rowcount) if connection.dialect.supports_sane_multi_rowcount else -1
+
+
+def expire_loaded(session: Session, model: type[Any], ids: Iterable[str]) -> None:
+    """Rows of ``model`` with these ids that ``session`` has loaded read their new values
+    on next access (after a batch wrote them with Core statements, which the identity map
+    does not see). One pass over the identity map, however many ids."""
+    wanted = set(ids)
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, model) and loaded.id in wanted:
+            session.expire(loaded)

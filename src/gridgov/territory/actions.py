@@ -8,14 +8,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from gridgov import clock
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.ids import new_id
-from gridgov.storage.bulk import insert_rows, table_of
+from gridgov.storage.bulk import expire_loaded, insert_rows, table_of, update_rows
 from gridgov.territory.codes import PARENT_LEVEL, as_level, problem_with
 from gridgov.territory.models import Territory
 from gridgov.territory.recording import record_rows
@@ -255,15 +254,12 @@ def _check_new_parents(session: Session, nodes: Sequence[NewNode]) -> None:
         parent_level = PARENT_LEVEL[as_level(node.level)]
         parent = stored.get(node.parent_code)
         if parent is None and node.parent_code not in seen:
-            raise ValidationFailed.field(
-                "parent_code", f"no territory has code {node.parent_code}"
-            )
+            raise ValidationFailed.field("parent_code", f"no territory has code {node.parent_code}")
         level = parent.level if parent is not None else in_batch[node.parent_code]
         if level != parent_level:
             raise ValidationFailed.field(
                 "parent_code",
-                f"a {node.level}'s parent is a {parent_level}, "
-                f"{node.parent_code} is a {level}",
+                f"a {node.level}'s parent is a {parent_level}, {node.parent_code} is a {level}",
             )
         if parent is not None and parent.status != "active":
             raise ValidationFailed.field("parent_code", f"{node.parent_code} is retired")
@@ -332,50 +328,29 @@ def _versioned_update(
     version check), each audited as the ORM listener would; loaded nodes are expired."""
     if not changes:
         return
+    session.flush()  # pending ORM writes first: the statement below writes rows
     table = table_of(Territory)
-    names = list(next(iter(changes.values())))
-    statement = (
-        table.update()
-        .where(table.c.id == bindparam("row_id"), table.c.version == bindparam("row_version"))
-        .values(
-            {
-                **{name: bindparam(f"new_{name}") for name in names},
-                "version": bindparam("new_version"),
-                "updated_by": actor,
-                "updated_at": clock.now(),
-            }
-        )
-    )
     rows = [
-        {
-            "row_id": current[code].id,
-            "row_version": current[code].version,
-            "new_version": current[code].version + 1,
-            **{f"new_{name}": value for name, value in values.items()},
-        }
+        {"id": current[code].id, "version": current[code].version, **values}
         for code, values in changes.items()
     ]
-    session.flush()
-    connection = session.connection()
-    result = connection.execute(statement, rows)
-    if connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
+    matched = update_rows(
+        session.connection(),
+        table,
+        rows,
+        match=("id", "version"),
+        constants={"updated_by": actor, "updated_at": clock.now()},
+        bump_version=True,
+    )
+    if matched not in (-1, len(rows)):
         raise Conflict("a territory changed meanwhile", fields={"version": "stale"})
     record_rows(
         session,
         table,
-        (
-            (
-                {"code": code, **current[code]._asdict()},
-                values,
-            )
-            for code, values in changes.items()
-        ),
+        (({"code": code, **current[code]._asdict()}, values) for code, values in changes.items()),
         actor=actor,
     )
-    for code in changes:
-        loaded = session.identity_map.get(identity_key(Territory, current[code].id))
-        if loaded is not None:
-            session.expire(loaded)
+    expire_loaded(session, Territory, (current[code].id for code in changes))
 
 
 def _shape_columns() -> tuple[Any, ...]:
