@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -50,6 +52,7 @@ from gridgov.territory.actions import (
     check_retire_territories,
     do_redraw_territories,
     do_restore_territories,
+    node_rows,
 )
 from gridgov.territory.codes import ancestors
 from gridgov.territory.models import Territory
@@ -57,6 +60,10 @@ from gridgov.territory.scope import within
 
 CHUNK = 900  # codes per IN list (well under SQLite's bound-parameter limit)
 VILLAGE_CODE_LENGTH, GRID_CODE_LENGTH = 12, 15
+_COMPUTED = {"scope_code", "base_fingerprint", "parameters", "summary", "proposal"}
+_PLAN_STATE = [
+    column.key for column in PartitionPlan.__table__.columns if column.key not in _COMPUTED
+]
 
 
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -72,28 +79,15 @@ def _overlapping(plan: PartitionPlan) -> Any:
     )
 
 
-def _node_states(session: Session, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """The stored state of these nodes, as ``plan.before`` keeps it."""
-    table = Territory.__table__
-    found: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(sorted(set(codes))):
-        query = select(
-            table.c.code,
-            table.c.status,
-            table.c.boundary,
-            table.c.center_lon,
-            table.c.center_lat,
-            table.c.retired_at,
-        ).where(table.c.code.in_(chunk))
-        for row in session.execute(query):
-            found[row.code] = {
-                "status": row.status,
-                "boundary": row.boundary,
-                "center_lon": row.center_lon,
-                "center_lat": row.center_lat,
-                "retired_at": row.retired_at.isoformat() if row.retired_at else None,
-            }
-    return found
+def _node_state(row: Any) -> dict[str, Any]:
+    """A node's stored state, as ``plan.before`` keeps it."""
+    return {
+        "status": row.status,
+        "boundary": row.boundary,
+        "center_lon": row.center_lon,
+        "center_lat": row.center_lat,
+        "retired_at": row.retired_at.isoformat() if row.retired_at else None,
+    }
 
 
 def _lock(session: Session, plan: PartitionPlan) -> None:
@@ -107,14 +101,36 @@ def _lock(session: Session, plan: PartitionPlan) -> None:
         .order_by(Territory.code)
         .with_for_update()
     ).all()
-    session.refresh(plan, with_for_update=True)
+    # The plan as it stands now (another apply may have changed it while this one waited),
+    # but for what never changes once computed: its proposal, read once, is thousands of
+    # polygons.
+    session.refresh(plan, attribute_names=_PLAN_STATE, with_for_update=True)
 
 
 # ---------------------------------------------------------------- apply
 
 
+@contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """The cyclic garbage collector leaves the objects that exist now alone until the end:
+    the plan's proposal alone is hundreds of thousands of lists (its polygons), and the
+    batches allocate enough containers to run full collections that would walk them all,
+    again and again (about a third of a town plan's apply). Freezing only moves them out
+    of its sight; they are collected as usual afterwards."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def check_apply_plan(session: Session, plan: PartitionPlan, *, actor: str) -> PartitionPlan:
     """Apply a planned plan to the division it was computed from (409 if that changed)."""
+    with _heap_frozen():
+        return _apply(session, plan, actor=actor)
+
+
+def _apply(session: Session, plan: PartitionPlan, *, actor: str) -> PartitionPlan:
     _lock(session, plan)
     if plan.status != "planned":
         raise Conflict(f"plan {plan.id} is {plan.status.replace('_', ' ')}, not planned")
@@ -130,10 +146,11 @@ def check_apply_plan(session: Session, plan: PartitionPlan, *, actor: str) -> Pa
     grids, units = proposal["grids"], proposal["units"]
     retire = proposal["retire"]
     kept = [part for part in [*grids, *units] if part["kept"]]
-    before_nodes = _node_states(session, [*retire, *(part["code"] for part in kept)])
+    read = node_rows(session, [*retire, *(part["code"] for part in kept)])
+    before_nodes = {code: _node_state(row) for code, row in read.items()}
     created = _create_nodes(session, grids, units, actor=actor)
     reshaped = do_redraw_territories(
-        session, {part["code"]: _shape(part) for part in kept}, actor=actor
+        session, {part["code"]: _shape(part) for part in kept}, actor=actor, read=read
     )
     moves = {
         h.id: code
@@ -273,6 +290,11 @@ def _supersede_older(session: Session, plan: PartitionPlan) -> None:
 def check_rollback_plan(session: Session, plan: PartitionPlan, *, actor: str) -> PartitionPlan:
     """Restore the division the plan replaced (409 unless it is the latest applied plan
     over its scope and nothing changed since it was applied)."""
+    with _heap_frozen():
+        return _rollback(session, plan, actor=actor)
+
+
+def _rollback(session: Session, plan: PartitionPlan, *, actor: str) -> PartitionPlan:
     _lock(session, plan)
     if plan.status != "applied" or plan.before is None or plan.effects is None:
         raise Conflict(f"plan {plan.id} is {plan.status.replace('_', ' ')}, not applied")

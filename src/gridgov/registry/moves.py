@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
@@ -28,7 +28,7 @@ from gridgov.errors import Conflict, NotFound
 from gridgov.ids import new_id
 from gridgov.registry.events import LifeEvent, publish
 from gridgov.registry.models import Household, RegistryEvent, Resident
-from gridgov.storage.bulk import expire_loaded, table_of, update_rows
+from gridgov.storage.bulk import expire_loaded, insert_rows, table_of, update_rows
 
 CHUNK = 900  # ids per IN list (well under SQLite's bound-parameter limit)
 
@@ -218,7 +218,7 @@ def _record_events(
                 "recorded_at": now,
             }
         )
-    session.connection().execute(insert(RegistryEvent), events)
+    insert_rows(session.connection(), table_of(RegistryEvent), events)
 
 
 def _audit(

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Connection,
+    Date,
     DateTime,
     String,
     Table,
@@ -62,19 +63,22 @@ def recordset(pairs: Sequence[tuple[str, Any]], parameter: str) -> NamedFromClau
 
 def json_value(value: Any) -> Any:
     """A value as the JSON parameter carries it: an instant as ISO 8601 with its offset
-    (which json_to_recordset reads back exactly), anything else as it is."""
+    (which json_to_recordset reads back exactly), a date as ISO 8601, anything else as it
+    is."""
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
+        return value.isoformat()
+    if isinstance(value, dt.date):
         return value.isoformat()
     return value
 
 
 def json_rows(rows: Sequence[dict[str, Any]], table: Table) -> list[dict[str, Any]]:
-    """``rows`` with the instants of ``table``'s UTC columns as ISO 8601 text."""
+    """``rows`` with the instants of ``table``'s UTC columns and its dates as ISO 8601 text."""
     if not rows:
         return []
-    instants = [name for name in rows[0] if isinstance(table.c[name].type, UTCDateTime)]
+    instants = [name for name in rows[0] if isinstance(table.c[name].type, UTCDateTime | Date)]
     if not instants:
         return list(rows)
     return [{**row, **{name: json_value(row[name]) for name in instants}} for row in rows]
@@ -100,13 +104,6 @@ def _recordset_insert(table: Table, names: tuple[str, ...]) -> Any:
         rows = recordset([(name, table.c[name]) for name in names], "b_rows")
         _INSERTS[key] = insert(table).from_select(names, select(*rows.c))
     return _INSERTS[key]
-
-
-def _plain_value(value: Any) -> Any:
-    """A value as a JSON recordset carries it (dates and instants as ISO 8601 text)."""
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value.isoformat()
-    return json_value(value)
 
 
 def update_rows(
@@ -140,7 +137,7 @@ def update_rows(
             .where(*(table.c[name] == source.c[f"b_{name}"] for name in match))
             .values({**{name: source.c[f"b_{name}"] for name in written}, **extra})
         )
-        payload = [{f"b_{name}": _plain_value(row[name]) for name in names} for row in rows]
+        payload = [{f"b_{name}": json_value(row[name]) for name in names} for row in rows]
         return int(connection.execute(statement, {"b_rows": payload}).rowcount)
     statement = (
         table.update()

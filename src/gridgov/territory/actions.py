@@ -366,13 +366,25 @@ def _shape_columns() -> tuple[Any, ...]:
     )
 
 
+def node_rows(session: Session, codes: Iterable[str]) -> dict[str, Any]:
+    """Code -> the stored row (id, version, status, retired_at, boundary, centre) of these
+    nodes: what the batches below read, for a caller that reads them first."""
+    return _rows_by_code(session, codes, *_shape_columns())
+
+
 def do_redraw_territories(
-    session: Session, shapes: Mapping[str, NodeShape], *, actor: str
+    session: Session,
+    shapes: Mapping[str, NodeShape],
+    *,
+    actor: str,
+    read: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Give active nodes new polygons and centres, as a division plan redraws the nodes it
     keeps with their neighbours (the plan made the polygons valid: they are written as
-    given). A node whose polygon is unchanged is left alone. Answers the codes redrawn."""
-    current = _rows_by_code(session, shapes, *_shape_columns())
+    given). A node whose polygon is unchanged is left alone. ``read``: the nodes'
+    :func:`node_rows` if the caller read them in this transaction (else read here).
+    Answers the codes redrawn."""
+    current = read if read is not None else node_rows(session, shapes)
     for code in shapes:
         if code not in current:
             raise NotFound(f"no territory has code {code}", fields={"code": "not found"})
