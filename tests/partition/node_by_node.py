@@ -1,4 +1,11 @@
-"""Applying a division plan in one transaction, and rolling it back.
+"""The oracle: applying a division plan and rolling it back node by node, as gridgov did
+before the set-based path (gridgov.partition.apply) replaced it. Kept only for
+tests/partition/test_apply_oracle.py, which applies the same plan both ways on the same
+data and compares what they wrote, and bench/partition_apply.py, which times both.
+
+Every node goes through the single-node territory actions (rules checked on every write),
+every post through ``check_end_post``, cases and reactivations through the ORM, one flush
+(and its audit entries) at a time. The rest of the original docstring:
 
 Apply: new grids and units are created (through the territory rules), kept ones get their
 new polygons, households move to their new units with their residents and the cases that
@@ -6,11 +13,7 @@ follow them, the posts and role assignments on dissolved nodes end (listed for
 reassignment), and the dissolved nodes retire. Everything it replaced goes into the plan's
 ``before``; rollback puts it back: retired nodes are re-activated (a recorded operation
 only rollback may do), households, residents and cases move back, polygons are restored,
-and the nodes the plan created retire (their codes are never given again). Ended posts are
-not restarted by rollback: they are listed in the effects as "to reappoint", because a
-post restarted silently would pretend a leader held it through the gap.
-
-Actions only flush; the caller owns the transaction.
+and the nodes the plan created retire (their codes are never given again).
 """
 
 from __future__ import annotations
