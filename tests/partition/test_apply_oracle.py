@@ -176,7 +176,7 @@ def _unit_leader(session: Session, village: Village) -> None:
 
 
 def _compare(oracle: list[dict], batched: list[dict]) -> None:
-    for stage, (expected, got) in zip(("apply", "rollback"), zip(oracle, batched, strict=True)):
+    for stage, expected, got in zip(("apply", "rollback"), oracle, batched, strict=True):
         for key in expected:
             assert got[key] == expected[key], f"{stage}: {key} differ"
 
