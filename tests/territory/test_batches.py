@@ -68,7 +68,9 @@ def test_a_batch_creates_grids_and_the_units_under_them(session) -> None:
     ("nodes", "field"),
     [
         # a unit under a village
-        (lambda v: [NewNode(v + "00109", "unit", "错", "", v)], "code"),
+        (lambda v: [NewNode(v + "00109", "unit", "错", "", v)], "parent_code"),
+        # a code not under its parent's
+        (lambda v: [NewNode("350305108299009", "grid", "错", "", v)], "code"),
         # a parent that does not exist, in the database or earlier in the batch
         (lambda v: [NewNode(v + "00901", "unit", "错", "", v + "009")], "parent_code"),
         # a parent later in the batch
