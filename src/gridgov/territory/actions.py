@@ -450,7 +450,9 @@ def do_restore_territories(
     missing = [code for code in states if code not in current]
     if missing:
         raise NotFound(f"no territory has code {missing[0]}", fields={"code": "not found"})
-    changes = {}
+    # One statement per set of columns that changed (a re-activated node whose polygon
+    # stayed is not sent its polygon again).
+    changes: dict[tuple[str, ...], dict[str, dict[str, Any]]] = {}
     for code, state in states.items():
         values = {
             "status": state.status,
@@ -459,12 +461,14 @@ def do_restore_territories(
             "center_lon": state.shape.center_lon,
             "center_lat": state.shape.center_lat,
         }
-        if any(getattr(current[code], name) != value for name, value in values.items()):
-            changes[code] = values
+        changed = {k: v for k, v in values.items() if getattr(current[code], k) != v}
+        if changed:
+            changes.setdefault(tuple(changed), {})[code] = changed
     reactivated = {
         code: current[code].id
         for code in sorted(states, key=lambda code: (len(code), code))
         if current[code].status == "retired" and states[code].status == "active"
     }
-    _versioned_update(session, current, changes, actor=actor)
+    for group in changes.values():
+        _versioned_update(session, current, group, actor=actor)
     return reactivated
