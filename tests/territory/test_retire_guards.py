@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from sqlalchemy.orm import Session
 
@@ -9,7 +11,6 @@ from gridgov.errors import Conflict
 from gridgov.registry.guards import refuse_retiring_with_active_households
 from gridgov.territory import retire_guards
 from gridgov.territory.actions import check_retire_territory
-from gridgov.territory.models import Territory
 from tests.factories.registry import make_household
 from tests.factories.territory import ACTOR, make_tree
 
@@ -36,9 +37,9 @@ def test_a_guard_added_by_a_higher_package_can_refuse(session, monkeypatch) -> N
     unit = tree.all_units()[0]
     asked: list[str] = []
 
-    def no_retiring(_session: Session, node: Territory) -> None:
-        asked.append(node.code)
-        raise Conflict(f"territory {node.code} has open business", fields={"code": "busy"})
+    def no_retiring(_session: Session, codes: Sequence[str]) -> None:
+        asked.extend(codes)
+        raise Conflict(f"territory {codes[0]} has open business", fields={"code": "busy"})
 
     monkeypatch.setattr(retire_guards, "_guards", list(retire_guards.retire_guards()))
     retire_guards.add_retire_guard(no_retiring)

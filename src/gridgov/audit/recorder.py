@@ -230,6 +230,36 @@ def record_bulk(
     return len(entries)
 
 
+def record_entries(
+    session: Session,
+    *,
+    action: str,
+    object_type: str,
+    entries: Iterable[tuple[str | None, str | None, dict[str, Any]]],
+    actor: str | None = None,
+) -> int:
+    """Many explicit entries of one kind in one statement (what
+    :func:`gridgov.audit.actions.do_record` writes one at a time): each item is
+    ``(object_id, territory_code, changes)``. Answers how many."""
+    now = clock.now()
+    rows = [
+        _entry(
+            session,
+            at=now,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            territory_code=territory_code,
+            changes=changes,
+        )
+        for object_id, territory_code, changes in entries
+    ]
+    if rows:
+        _write(session, rows)
+    return len(rows)
+
+
 def _changed(before: Any, after: Any) -> bool:
     """As the ORM's attribute history: a value set to an equal one is no change."""
     return before is not after and before != after

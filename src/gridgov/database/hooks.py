@@ -1,6 +1,7 @@
 """Where a lower layer learns of the higher ones that react to it: every hook, subscription
 and provider of the platform, installed in one place.
 
+- territory batches: the audit log records the rows they write with Core statements;
 - territory retire guards: the registry refuses retiring a node with active households;
 - registry life events: posts end the posts of a resident who died or moved away;
 - own-data sections: posts add a resident's posts to their own-data export;
@@ -15,15 +16,18 @@ platform touches the database without them. Installing twice installs once.
 from __future__ import annotations
 
 from gridgov.access.providers import CONTACT, OwnHousehold, register_household_scope
+from gridgov.audit.recorder import record_bulk
 from gridgov.posts.actions import end_posts_of_leaver
 from gridgov.posts.queries import own_posts
 from gridgov.registry import own_data
 from gridgov.registry.events import subscribe
 from gridgov.registry.guards import refuse_retiring_with_active_households
+from gridgov.territory.recording import set_bulk_recorder
 from gridgov.territory.retire_guards import add_retire_guard
 
 
 def install() -> None:
+    set_bulk_recorder(record_bulk)
     add_retire_guard(refuse_retiring_with_active_households)
     subscribe("death", end_posts_of_leaver)
     subscribe("moved_out", end_posts_of_leaver)

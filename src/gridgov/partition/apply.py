@@ -10,37 +10,60 @@ and the nodes the plan created retire (their codes are never given again). Ended
 not restarted by rollback: they are listed in the effects as "to reappoint", because a
 post restarted silently would pretend a leader held it through the gap.
 
+Every step is one batch (a town plan touches thousands of rows): the territory's batch
+actions (rules checked once for the batch, retire guards included), the registry's
+``do_move_households``, the posts' and role assignments' batch ends, the cases'
+relocation; each writes its rows set-based and its audit entries through the recorder's
+bulk entry point. The node-by-node path it replaced is kept in the tests as the oracle
+these batches are compared with (``tests/partition/node_by_node.py``).
+
 Actions only flush; the caller owns the transaction.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from shapely.geometry import Point, shape
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
 from gridgov.accounts.actions import do_end_roles_on_nodes
 from gridgov.audit.actions import do_record
-from gridgov.cases.levels import handler_code_for, lowest_level_of, rank
-from gridgov.cases.models import Case
+from gridgov.audit.recorder import record_entries
+from gridgov.cases.relocation import do_restore_case_places
 from gridgov.errors import Conflict
+from gridgov.partition.case_moves import move_cases
 from gridgov.partition.models import PartitionPlan
 from gridgov.partition.plans import posts_on
-from gridgov.partition.state import load_scope
-from gridgov.posts.actions import check_end_post
-from gridgov.posts.models import Post
-from gridgov.registry.moves import HouseholdsMoved, do_move_households
-from gridgov.territory.actions import check_create_territory, check_retire_territory
+from gridgov.partition.state import NodeRow, ScopeState, fingerprint_of, load_scope
+from gridgov.posts.actions import check_end_posts
+from gridgov.registry.moves import do_move_households
+from gridgov.territory.actions import (
+    NewNode,
+    NodeShape,
+    NodeState,
+    check_create_territories,
+    check_retire_territories,
+    do_redraw_territories,
+    do_restore_territories,
+    node_rows,
+)
 from gridgov.territory.codes import ancestors
 from gridgov.territory.models import Territory
 from gridgov.territory.scope import within
 
-CHUNK = 900  # ids per IN list (well under SQLite's bound-parameter limit)
+CHUNK = 900  # codes per IN list (well under SQLite's bound-parameter limit)
+VILLAGE_CODE_LENGTH, GRID_CODE_LENGTH = 12, 15
+_COMPUTED = {"scope_code", "base_fingerprint", "parameters", "summary", "proposal"}
+_PLAN_STATE = [
+    column.key for column in PartitionPlan.__table__.columns if column.key not in _COMPUTED
+]
 
 
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -56,21 +79,14 @@ def _overlapping(plan: PartitionPlan) -> Any:
     )
 
 
-def _nodes(session: Session, codes: Iterable[str]) -> dict[str, Territory]:
-    found: dict[str, Territory] = {}
-    for chunk in _chunks(sorted(set(codes))):
-        for node in session.scalars(select(Territory).where(Territory.code.in_(chunk))):
-            found[node.code] = node
-    return found
-
-
-def _node_state(node: Territory) -> dict[str, Any]:
+def _node_state(row: Any) -> dict[str, Any]:
+    """A node's stored state, as ``plan.before`` keeps it."""
     return {
-        "status": node.status,
-        "boundary": node.boundary,
-        "center_lon": node.center_lon,
-        "center_lat": node.center_lat,
-        "retired_at": node.retired_at.isoformat() if node.retired_at else None,
+        "status": row.status,
+        "boundary": row.boundary,
+        "center_lon": row.center_lon,
+        "center_lat": row.center_lat,
+        "retired_at": row.retired_at.isoformat() if row.retired_at else None,
     }
 
 
@@ -85,14 +101,36 @@ def _lock(session: Session, plan: PartitionPlan) -> None:
         .order_by(Territory.code)
         .with_for_update()
     ).all()
-    session.refresh(plan, with_for_update=True)
+    # The plan as it stands now (another apply may have changed it while this one waited),
+    # but for what never changes once computed: its proposal, read once, is thousands of
+    # polygons.
+    session.refresh(plan, attribute_names=_PLAN_STATE, with_for_update=True)
 
 
 # ---------------------------------------------------------------- apply
 
 
+@contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """The cyclic garbage collector leaves the objects that exist now alone until the end:
+    the plan's proposal alone is hundreds of thousands of lists (its polygons), and the
+    batches allocate enough containers to run full collections that would walk them all,
+    again and again (about a third of a town plan's apply). Freezing only moves them out
+    of its sight; they are collected as usual afterwards."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def check_apply_plan(session: Session, plan: PartitionPlan, *, actor: str) -> PartitionPlan:
     """Apply a planned plan to the division it was computed from (409 if that changed)."""
+    with _heap_frozen():
+        return _apply(session, plan, actor=actor)
+
+
+def _apply(session: Session, plan: PartitionPlan, *, actor: str) -> PartitionPlan:
     _lock(session, plan)
     if plan.status != "planned":
         raise Conflict(f"plan {plan.id} is {plan.status.replace('_', ' ')}, not planned")
@@ -105,45 +143,46 @@ def check_apply_plan(session: Session, plan: PartitionPlan, *, actor: str) -> Pa
         )
     proposal = plan.proposal
     today = clock.today()
-    reason = f"grid division plan {plan.id}"
     grids, units = proposal["grids"], proposal["units"]
-    touched = _nodes(
-        session,
-        [*proposal["retire"], *(p["code"] for p in [*grids, *units] if p["kept"])],
-    )
-    before_nodes = {code: _node_state(node) for code, node in touched.items()}
+    retire = proposal["retire"]
+    kept = [part for part in [*grids, *units] if part["kept"]]
+    read = node_rows(session, [*retire, *(part["code"] for part in kept)])
+    before_nodes = {code: _node_state(row) for code, row in read.items()}
     created = _create_nodes(session, grids, units, actor=actor)
-    reshaped = _reshape_kept(session, [*grids, *units], touched, actor=actor)
+    reshaped = do_redraw_territories(
+        session, {part["code"]: _shape(part) for part in kept}, actor=actor, read=read
+    )
     moves = {
         h.id: code
         for h in state.households
         for code in [proposal["assignment"].get(h.id) or proposal["unplace"].get(h.id)]
         if code is not None and code != h.territory_code
     }
-    moved = _move_households(session, moves, plan=plan, actor=actor)
-    before_households, before_residents = moved.households, moved.residents
-    before_cases = _move_cases(session, moves, set(proposal["retire"]), units, actor=actor)
-    ended_posts = _end_posts(session, proposal["retire"], today=today, reason=reason, actor=actor)
-    ended_roles = do_end_roles_on_nodes(session, proposal["retire"], end_date=today, actor=actor)
-    for code in proposal["retire"]:
-        check_retire_territory(session, touched[code], actor=actor)
+    moved = do_move_households(
+        session, moves.items(), occurred_on=today, details={"plan": plan.id}, actor=actor
+    )
+    before_cases = move_cases(session, moves, set(retire), units, actor=actor)
+    reason = f"grid division plan {plan.id}"
+    ended_posts = _end_posts(session, retire, today=today, reason=reason, actor=actor)
+    ended_roles = do_end_roles_on_nodes(session, retire, end_date=today, actor=actor)
+    check_retire_territories(session, retire, actor=actor)
     plan.before = {
         "nodes": before_nodes,
         "created": created,
-        "households": before_households,
-        "residents": before_residents,
+        "households": moved.households,
+        "residents": moved.residents,
         "cases": before_cases,
     }
     plan.effects = {
         "nodes_created": len(created),
-        "nodes_reshaped": reshaped,
-        "nodes_retired": len(proposal["retire"]),
+        "nodes_reshaped": len(reshaped),
+        "nodes_retired": len(retire),
         "households_moved": len(moves),
-        "residents_moved": len(before_residents),
+        "residents_moved": len(moved.residents),
         "cases_moved": len(before_cases),
         "posts_ended": ended_posts,  # to reassign
         "role_assignments_ended": ended_roles,
-        "after_fingerprint": load_scope(session, plan.scope_code).fingerprint(),
+        "after_fingerprint": _fingerprint_after(state, created, set(retire), moves),
     }
     plan.status, plan.applied_by = "applied", actor
     plan.applied_at = _application_instant(session, plan)
@@ -161,10 +200,16 @@ def check_apply_plan(session: Session, plan: PartitionPlan, *, actor: str) -> Pa
     return plan
 
 
+def _shape(part: dict[str, Any]) -> NodeShape:
+    center = part["center"] or [None, None]
+    return NodeShape(part["boundary"], center[0], center[1])
+
+
 def _create_nodes(
     session: Session, grids: list[dict], units: list[dict], *, actor: str
 ) -> list[str]:
-    created = []
+    """The plan's new grids, then its new units, in one batch (a new unit's grid may be new)."""
+    nodes = []
     for part, level, word, word_en in (
         *((g, "grid", "网格", "Grid") for g in grids),
         *((u, "unit", "单元", "Unit") for u in units),
@@ -173,110 +218,47 @@ def _create_nodes(
             continue
         code = part["code"]
         serial = int(code[12:15] if level == "grid" else code[15:17])
-        center = part["center"] or [None, None]
-        check_create_territory(
-            session,
-            code=code,
-            level=level,
-            name_zh=f"第{serial}{word}",
-            name_en=f"{word_en} {serial}",
-            parent_code=code[:12] if level == "grid" else code[:15],
-            boundary=part["boundary"],
-            center_lon=center[0],
-            center_lat=center[1],
-            actor=actor,
+        shape = _shape(part)
+        nodes.append(
+            NewNode(
+                code=code,
+                level=level,
+                name_zh=f"第{serial}{word}",
+                name_en=f"{word_en} {serial}",
+                parent_code=code[:12] if level == "grid" else code[:15],
+                boundary=shape.boundary,
+                center_lon=shape.center_lon,
+                center_lat=shape.center_lat,
+            )
         )
-        created.append(code)
-    return created
+    check_create_territories(session, nodes, actor=actor)
+    return [node.code for node in nodes]
 
 
-def _reshape_kept(
-    session: Session, parts: list[dict], nodes: dict[str, Territory], *, actor: str
-) -> int:
-    """Kept nodes take their new polygons (and centres). Direct writes: a division plan
-    is the one place a kept node's boundary is redrawn with its neighbours'."""
-    changed = 0
-    for part in parts:
-        node = nodes.get(part["code"]) if part["kept"] else None
-        if node is None or node.boundary == part["boundary"]:
-            continue
-        center = part["center"] or [None, None]
-        node.boundary = part["boundary"]
-        node.center_lon, node.center_lat = center[0], center[1]
-        node.updated_by = actor
-        changed += 1
-    session.flush()
-    return changed
-
-
-def _move_households(
-    session: Session, moves: dict[str, str], *, plan: PartitionPlan, actor: str
-) -> HouseholdsMoved:
-    """Households and their residents to their new places, through the registry (their
-    ``unit_changed`` events carry the plan's id)."""
-    return do_move_households(
-        session, moves.items(), occurred_on=clock.today(), details={"plan": plan.id}, actor=actor
-    )
-
-
-def _case_place(case: Case, code: str) -> tuple[str, str, str]:
-    """(territory code, level, handler code) of a case moved to ``code``."""
-    level = case.level
-    if rank(level) < rank(lowest_level_of(code)):
-        level = lowest_level_of(code)  # a case now located higher starts no lower
-    return code, level, handler_code_for(code, level)
-
-
-def _locate(point: Point | None, units: list[dict], village_code: str) -> str:
-    if point is not None:
-        for unit in units:
-            inside = unit["code"].startswith(village_code) and unit["boundary"]
-            if inside and shape(unit["boundary"]).covers(point):
-                return unit["code"]
-    return village_code
-
-
-def _move_cases(
-    session: Session, moves: dict[str, str], retired: set[str], units: list[dict], *, actor: str
-) -> dict[str, list[str]]:
-    """Cases of moved households follow them; cases located on a dissolved node move to
-    the new unit under their point, else to their village. Answers their places before."""
-    found: dict[str, Case] = {}
-    for chunk in _chunks(sorted(moves)):
-        found.update(
-            {c.id: c for c in session.scalars(select(Case).where(Case.household_id.in_(chunk)))}
-        )
-    for chunk in _chunks(sorted(retired)):
-        query = select(Case).where(
-            or_(Case.territory_code.in_(chunk), Case.handler_code.in_(chunk))
-        )
-        found.update({c.id: c for c in session.scalars(query)})
-    before = {}
-    for case in found.values():
-        if case.household_id in moves:
-            code = moves[case.household_id]
-        elif case.territory_code in retired or case.handler_code in retired:
-            point = None if case.lon is None else Point(case.lon, case.lat)
-            code = _locate(point, units, case.territory_code[:12])
-        else:
-            continue
-        place = _case_place(case, code)
-        if place == (case.territory_code, case.level, case.handler_code):
-            continue
-        before[case.id] = [case.territory_code, case.level, case.handler_code]
-        case.territory_code, case.level, case.handler_code = place
-    session.flush()
-    return before
+def _fingerprint_after(
+    state: ScopeState, created: list[str], retired: set[str], moves: dict[str, str]
+) -> str:
+    """The scope's fingerprint once the plan is written, from the state read before and
+    what apply changed (the same as reading it again; the tests compare the two)."""
+    nodes = [node for node in state.nodes.values() if node.code not in retired]
+    for code in created:
+        grid = len(code) == GRID_CODE_LENGTH
+        parent = code[:VILLAGE_CODE_LENGTH] if grid else code[:GRID_CODE_LENGTH]
+        nodes.append(NodeRow(code, "grid" if grid else "unit", parent, "active"))
+    households = [
+        dataclasses.replace(h, territory_code=moves[h.id]) if h.id in moves else h
+        for h in state.households
+    ]
+    return fingerprint_of(state.villages, nodes, households)
 
 
 def _end_posts(
     session: Session, codes: Sequence[str], *, today: dt.date, reason: str, actor: str
 ) -> list[dict[str, Any]]:
     ended = posts_on(session, codes)
-    ids = [row["post_id"] for row in ended]
-    for chunk in _chunks(ids):
-        for post in session.scalars(select(Post).where(Post.id.in_(chunk))):
-            check_end_post(session, post, end_date=today, reason=reason, actor=actor)
+    check_end_posts(
+        session, [row["post_id"] for row in ended], end_date=today, reason=reason, actor=actor
+    )
     return ended
 
 
@@ -308,6 +290,11 @@ def _supersede_older(session: Session, plan: PartitionPlan) -> None:
 def check_rollback_plan(session: Session, plan: PartitionPlan, *, actor: str) -> PartitionPlan:
     """Restore the division the plan replaced (409 unless it is the latest applied plan
     over its scope and nothing changed since it was applied)."""
+    with _heap_frozen():
+        return _rollback(session, plan, actor=actor)
+
+
+def _rollback(session: Session, plan: PartitionPlan, *, actor: str) -> PartitionPlan:
     _lock(session, plan)
     if plan.status != "applied" or plan.before is None or plan.effects is None:
         raise Conflict(f"plan {plan.id} is {plan.status.replace('_', ' ')}, not applied")
@@ -328,19 +315,23 @@ def check_rollback_plan(session: Session, plan: PartitionPlan, *, actor: str) ->
             fields={"after_fingerprint": "stale"},
         )
     before = plan.before
-    reason = f"rollback of grid division plan {plan.id}"
     today = clock.today()
-    nodes = _nodes(session, [*before["nodes"], *before["created"]])
-    reactivated = _restore_nodes(session, plan, nodes, before["nodes"], actor=actor)
+    reactivated = _restore_nodes(session, plan, before["nodes"], actor=actor)
     # Residents follow their households back (they moved with them: the fingerprint says
     # nothing changed since).
-    _move_households(session, before["households"], plan=plan, actor=actor)
-    _restore_cases(session, before["cases"])
+    do_move_households(
+        session,
+        before["households"].items(),
+        occurred_on=today,
+        details={"plan": plan.id},
+        actor=actor,
+    )
+    do_restore_case_places(session, before["cases"], actor=actor)
     created = sorted(before["created"], key=lambda code: (-len(code), code))
+    reason = f"rollback of grid division plan {plan.id}"
     ended_posts = _end_posts(session, created, today=today, reason=reason, actor=actor)
     ended_roles = do_end_roles_on_nodes(session, created, end_date=today, actor=actor)
-    for code in created:
-        check_retire_territory(session, nodes[code], actor=actor)
+    check_retire_territories(session, created, actor=actor)
     plan.effects = {
         **plan.effects,
         "rollback": {
@@ -369,42 +360,29 @@ def check_rollback_plan(session: Session, plan: PartitionPlan, *, actor: str) ->
 
 
 def _restore_nodes(
-    session: Session,
-    plan: PartitionPlan,
-    nodes: dict[str, Territory],
-    states: dict[str, dict[str, Any]],
-    *,
-    actor: str,
+    session: Session, plan: PartitionPlan, states: dict[str, dict[str, Any]], *, actor: str
 ) -> list[str]:
-    """Polygons back; nodes the plan retired active again (grids before their units)."""
-    reactivated = []
-    for code in sorted(states, key=lambda code: (len(code), code)):
-        node, state = nodes[code], states[code]
-        if node.status == "retired" and state["status"] == "active":
-            reactivated.append(code)
-            do_record(
-                session,
-                action="reactivate",
-                object_type="territory",
-                object_id=node.id,
-                territory_code=code,
-                changes={"status": ["retired", "active"], "plan": plan.id},
-                actor=actor,
+    """Polygons back; nodes the plan retired active again, each re-activation recorded."""
+    reactivated = do_restore_territories(
+        session,
+        {
+            code: NodeState(
+                state["status"],
+                dt.datetime.fromisoformat(state["retired_at"]) if state["retired_at"] else None,
+                NodeShape(state["boundary"], state["center_lon"], state["center_lat"]),
             )
-        node.status = state["status"]
-        node.retired_at = (
-            dt.datetime.fromisoformat(state["retired_at"]) if state["retired_at"] else None
-        )
-        if node.boundary != state["boundary"]:
-            node.boundary = state["boundary"]
-        node.center_lon, node.center_lat = state["center_lon"], state["center_lat"]
-        node.updated_by = actor
-    session.flush()
-    return reactivated
-
-
-def _restore_cases(session: Session, places: dict[str, list[str]]) -> None:
-    for chunk in _chunks(sorted(places)):
-        for case in session.scalars(select(Case).where(Case.id.in_(chunk))):
-            case.territory_code, case.level, case.handler_code = places[case.id]
-    session.flush()
+            for code, state in states.items()
+        },
+        actor=actor,
+    )
+    record_entries(
+        session,
+        action="reactivate",
+        object_type="territory",
+        entries=(
+            (node_id, code, {"status": ["retired", "active"], "plan": plan.id})
+            for code, node_id in reactivated.items()
+        ),
+        actor=actor,
+    )
+    return list(reactivated)

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
-from gridgov.errors import Conflict, ValidationFailed
+from gridgov.audit.recorder import record_bulk
+from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.posts.models import Post
 from gridgov.posts.queries import current_holder
 from gridgov.posts.types import POST_TYPES, PostType
 from gridgov.registry.events import LifeEvent
 from gridgov.registry.models import Resident
+from gridgov.storage.bulk import expire_loaded, table_of, update_rows
 from gridgov.territory.models import Territory
 from gridgov.validation import FieldProblem, clean_date, refuse_bad_text, refuse_bad_texts
 
+CHUNK = 900  # ids per IN list (well under SQLite's bound-parameter limit)
 INACTIVE_RESIDENCE = ("moved_out", "deceased")
 # Life events that end a resident's posts, and the reason each post is ended with.
 LEAVING_REASON = {"death": "deceased", "moved_out": "moved out"}
@@ -201,3 +205,59 @@ def end_posts_of_leaver(session: Session, event: LifeEvent) -> dict[str, Any]:
         actor=event.actor,
     )
     return {"posts_ended": [post.id for post in ended]} if ended else {}
+
+
+def check_end_posts(
+    session: Session, post_ids: Sequence[str], *, end_date: dt.date, reason: str, actor: str
+) -> list[str]:
+    """End a batch of current posts on ``end_date`` with one reason (a division plan
+    dissolving their nodes), with the rules of :func:`check_end_post` checked once for the
+    batch; one statement, each post audited. Answers the ids ended."""
+    refuse_bad_text("reason", reason)
+    _check_date(end_date, "end_date")
+    if not reason.strip():
+        raise ValidationFailed.field("reason", "say why the post ends")
+    table = table_of(Post)
+    current: dict[str, Any] = {}
+    ordered = sorted(set(post_ids))
+    for start in range(0, len(ordered), CHUNK):
+        query = select(
+            table.c.id,
+            table.c.territory_code,
+            table.c.start_date,
+            table.c.end_date,
+            table.c.end_reason,
+        )
+        chunk = ordered[start : start + CHUNK]
+        current.update({row.id: row for row in session.execute(query.where(table.c.id.in_(chunk)))})
+    for post_id in ordered:
+        row = current.get(post_id)
+        if row is None:
+            raise NotFound(f"no post has id {post_id}")
+        if row.end_date is not None:
+            raise Conflict(f"post {post_id} already ended on {row.end_date.isoformat()}")
+        if end_date < row.start_date:
+            raise ValidationFailed.field(
+                "end_date", f"cannot be before the start date of post {post_id}"
+            )
+    if not ordered:
+        return []
+    end_reason = f"{reason.strip()} ({actor})"[:255]
+    session.flush()  # pending ORM writes first
+    update_rows(
+        session.connection(),
+        table,
+        [{"id": post_id, "end_date": end_date, "end_reason": end_reason} for post_id in ordered],
+        match=("id",),
+    )
+    record_bulk(
+        session,
+        table,
+        (
+            (current[post_id]._asdict(), {"end_date": end_date, "end_reason": end_reason})
+            for post_id in ordered
+        ),
+        actor=actor,
+    )
+    expire_loaded(session, Post, ordered)
+    return ordered

@@ -19,9 +19,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from gridgov import clock
 from gridgov.audit.recorder import RowChange, record_bulk
@@ -29,6 +28,7 @@ from gridgov.errors import Conflict, NotFound
 from gridgov.ids import new_id
 from gridgov.registry.events import LifeEvent, publish
 from gridgov.registry.models import Household, RegistryEvent, Resident
+from gridgov.storage.bulk import expire_loaded, insert_rows, table_of, update_rows
 
 CHUNK = 900  # ids per IN list (well under SQLite's bound-parameter limit)
 
@@ -132,21 +132,16 @@ def _update(
     session: Session, model: Any, rows: list[dict[str, Any]], *, now: dt.datetime, actor: str
 ) -> None:
     """``territory_code`` of each row (by id, at the version read), bumping its version, in
-    one executemany; a row changed meanwhile is a 409, as the ORM's version check."""
-    table = model.__table__
-    statement = (
-        table.update()
-        .where(table.c.id == bindparam("row_id"), table.c.version == bindparam("row_version"))
-        .values(
-            territory_code=bindparam("new_code"),
-            version=bindparam("new_version"),
-            updated_by=actor,
-            updated_at=now,
-        )
+    one statement; a row changed meanwhile is a 409, as the ORM's version check."""
+    matched = update_rows(
+        session.connection(),
+        table_of(model),
+        rows,
+        match=("id", "version"),
+        constants={"updated_by": actor, "updated_at": now},
+        bump_version=True,
     )
-    connection = session.connection()
-    result = connection.execute(statement, rows)
-    if connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
+    if matched not in (-1, len(rows)):
         raise Conflict("changed by someone else meanwhile", fields={"version": "stale"})
 
 
@@ -166,14 +161,7 @@ def _update_households(
                 f"household {household_id} changed since version {move.version} (now {version})",
                 fields={"version": "stale: read it again and retry"},
             )
-        rows.append(
-            {
-                "row_id": household_id,
-                "row_version": version,
-                "new_code": move.territory_code,
-                "new_version": version + 1,
-            }
-        )
+        rows.append({"id": household_id, "version": version, "territory_code": move.territory_code})
     _update(session, Household, rows, now=now, actor=actor)
 
 
@@ -187,10 +175,9 @@ def _update_residents(
 ) -> None:
     rows = [
         {
-            "row_id": resident_id,
-            "row_version": version,
-            "new_code": moving[household_id].territory_code,
-            "new_version": version + 1,
+            "id": resident_id,
+            "version": version,
+            "territory_code": moving[household_id].territory_code,
         }
         for resident_id, (household_id, _, version) in residents.items()
     ]
@@ -231,7 +218,7 @@ def _record_events(
                 "recorded_at": now,
             }
         )
-    session.connection().execute(insert(RegistryEvent), events)
+    insert_rows(session.connection(), table_of(RegistryEvent), events)
 
 
 def _audit(
@@ -267,8 +254,5 @@ def _audit(
 
 def _expire_loaded(session: Session, moving: Iterable[str], residents: Iterable[str]) -> None:
     """Rows this session had loaded read their new place and version on next access."""
-    for model, ids in ((Household, moving), (Resident, residents)):
-        for row_id in ids:
-            loaded = session.identity_map.get(identity_key(model, row_id))
-            if loaded is not None:
-                session.expire(loaded)
+    expire_loaded(session, Household, moving)
+    expire_loaded(session, Resident, residents)

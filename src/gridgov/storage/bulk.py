@@ -10,12 +10,13 @@ SQLAlchemy sends as a multi-row VALUES per page ("insertmanyvalues").
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Connection,
+    Date,
     DateTime,
     String,
     Table,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import NamedFromClause
 
 from gridgov.storage.base import UTCDateTime
@@ -61,19 +63,22 @@ def recordset(pairs: Sequence[tuple[str, Any]], parameter: str) -> NamedFromClau
 
 def json_value(value: Any) -> Any:
     """A value as the JSON parameter carries it: an instant as ISO 8601 with its offset
-    (which json_to_recordset reads back exactly), anything else as it is."""
+    (which json_to_recordset reads back exactly), a date as ISO 8601, anything else as it
+    is."""
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
+        return value.isoformat()
+    if isinstance(value, dt.date):
         return value.isoformat()
     return value
 
 
 def json_rows(rows: Sequence[dict[str, Any]], table: Table) -> list[dict[str, Any]]:
-    """``rows`` with the instants of ``table``'s UTC columns as ISO 8601 text."""
+    """``rows`` with the instants of ``table``'s UTC columns and its dates as ISO 8601 text."""
     if not rows:
         return []
-    instants = [name for name in rows[0] if isinstance(table.c[name].type, UTCDateTime)]
+    instants = [name for name in rows[0] if isinstance(table.c[name].type, UTCDateTime | Date)]
     if not instants:
         return list(rows)
     return [{**row, **{name: json_value(row[name]) for name in instants}} for row in rows]
@@ -99,3 +104,57 @@ def _recordset_insert(table: Table, names: tuple[str, ...]) -> Any:
         rows = recordset([(name, table.c[name]) for name in names], "b_rows")
         _INSERTS[key] = insert(table).from_select(names, select(*rows.c))
     return _INSERTS[key]
+
+
+def update_rows(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    match: Sequence[str],
+    constants: dict[str, Any] | None = None,
+    bump_version: bool = False,
+) -> int:
+    """UPDATE ``rows`` of ``table`` in one statement: each row (dicts with the same keys,
+    column names) is found by its columns named in ``match`` (the primary key, and
+    ``version`` for a versioned row read earlier) and takes its other values, plus the
+    same ``constants`` for all; ``bump_version`` adds one to ``version``. Answers how many
+    rows matched (-1 when the driver cannot tell).
+
+    PostgreSQL: ``UPDATE ... FROM json_to_recordset(:b_rows)``, the whole batch one JSON
+    parameter; elsewhere an executemany."""
+    if not rows:
+        return 0
+    names = list(rows[0])
+    written = [name for name in names if name not in match]
+    extra: dict[str, Any] = dict(constants or {})
+    if bump_version:
+        extra["version"] = table.c.version + 1
+    if connection.dialect.name == "postgresql":
+        source = recordset([(f"b_{name}", table.c[name]) for name in names], "b_rows")
+        statement = (
+            table.update()
+            .where(*(table.c[name] == source.c[f"b_{name}"] for name in match))
+            .values({**{name: source.c[f"b_{name}"] for name in written}, **extra})
+        )
+        payload = [{f"b_{name}": json_value(row[name]) for name in names} for row in rows]
+        return int(connection.execute(statement, {"b_rows": payload}).rowcount)
+    statement = (
+        table.update()
+        .where(*(table.c[name] == bindparam(f"b_{name}") for name in match))
+        .values({**{name: bindparam(f"b_{name}") for name in written}, **extra})
+    )
+    result = connection.execute(
+        statement, [{f"b_{name}": row[name] for name in names} for row in rows]
+    )
+    return int(result.rowcount) if connection.dialect.supports_sane_multi_rowcount else -1
+
+
+def expire_loaded(session: Session, model: type[Any], ids: Iterable[str]) -> None:
+    """Rows of ``model`` with these ids that ``session`` has loaded read their new values
+    on next access (after a batch wrote them with Core statements, which the identity map
+    does not see). One pass over the identity map, however many ids."""
+    wanted = set(ids)
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, model) and loaded.id in wanted:
+            session.expire(loaded)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
-from gridgov.errors import Conflict, ValidationFailed
+from gridgov.errors import Conflict, NotFound, ValidationFailed
+from gridgov.ids import new_id
+from gridgov.storage.bulk import expire_loaded, insert_rows, table_of, update_rows
 from gridgov.territory.codes import PARENT_LEVEL, as_level, problem_with
 from gridgov.territory.models import Territory
+from gridgov.territory.recording import record_rows
 from gridgov.territory.retire_guards import check_retire_guards
 from gridgov.validation import (
     FieldProblem,
@@ -159,9 +166,309 @@ def check_retire_territory(session: Session, node: Territory, *, actor: str) -> 
             f"territory {node.code} still has active child {active_child}: retire or move it first",
             fields={"code": "has active children"},
         )
-    check_retire_guards(session, node)  # e.g. the registry's: no active households
+    check_retire_guards(session, [node.code])  # e.g. the registry's: no active households
     node.status = "retired"
     node.retired_at = clock.now()
     node.updated_by = actor
     session.flush()
     return node
+
+
+# --- batches: the same rules, checked once for many nodes ----------------------------------
+#
+# Applying or rolling back a division plan writes hundreds of nodes at once. These write
+# them set-based (one statement per batch, audited through the recorder's bulk entry
+# point, exactly as the ORM listener would for the same writes made node by node).
+
+CHUNK = 900  # codes per IN list (well under SQLite's bound-parameter limit)
+
+
+@dataclass(frozen=True)
+class NewNode:
+    """One node of a batch to create (the fields of :func:`check_create_territory`)."""
+
+    code: str
+    level: str
+    name_zh: str
+    name_en: str = ""
+    parent_code: str | None = None
+    boundary: dict[str, Any] | None = None
+    center_lon: float | None = None
+    center_lat: float | None = None
+
+
+@dataclass(frozen=True)
+class NodeShape:
+    """A node's polygon and centre (a redraw, or a state a rollback puts back)."""
+
+    boundary: dict[str, Any] | None
+    center_lon: float | None
+    center_lat: float | None
+
+
+@dataclass(frozen=True)
+class NodeState:
+    """What a rollback puts back: a node's status, retirement instant and shape."""
+
+    status: str
+    retired_at: dt.datetime | None
+    shape: NodeShape
+
+
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def _rows_by_code(session: Session, codes: Iterable[str], *columns: Any) -> dict[str, Any]:
+    """The current rows (``code`` and ``columns``) of these codes, as the database holds them."""
+    table = table_of(Territory)
+    found: dict[str, Any] = {}
+    for chunk in _chunks(sorted(set(codes))):
+        query = select(table.c.code, *columns).where(table.c.code.in_(chunk))
+        found.update({row.code: row for row in session.execute(query)})
+    return found
+
+
+def _check_new_parents(session: Session, nodes: Sequence[NewNode]) -> None:
+    """Every parent exists (before, or earlier in the batch), is active and one level up."""
+    in_batch: dict[str, str] = {}
+    for node in nodes:
+        problem = problem_with(node.code, node.level, node.parent_code)
+        if problem:
+            field, why = problem
+            raise ValidationFailed.field(field, f"{node.code}: {why}")
+        in_batch.setdefault(node.code, node.level)
+    table = table_of(Territory)
+    stored = _rows_by_code(
+        session,
+        (n.parent_code for n in nodes if n.parent_code and n.parent_code not in in_batch),
+        table.c.level,
+        table.c.status,
+    )
+    seen: set[str] = set()
+    for node in nodes:
+        seen.add(node.code)
+        if node.parent_code is None:
+            continue
+        parent_level = PARENT_LEVEL[as_level(node.level)]
+        parent = stored.get(node.parent_code)
+        if parent is None and node.parent_code not in seen:
+            raise ValidationFailed.field("parent_code", f"no territory has code {node.parent_code}")
+        level = parent.level if parent is not None else in_batch[node.parent_code]
+        if level != parent_level:
+            raise ValidationFailed.field(
+                "parent_code",
+                f"a {node.level}'s parent is a {parent_level}, {node.parent_code} is a {level}",
+            )
+        if parent is not None and parent.status != "active":
+            raise ValidationFailed.field("parent_code", f"{node.parent_code} is retired")
+
+
+def _check_codes_free(session: Session, nodes: Sequence[NewNode]) -> None:
+    codes = [node.code for node in nodes]
+    taken = next(iter(_rows_by_code(session, codes)), None)
+    if taken is None:
+        duplicated = [code for code, count in Counter(codes).items() if count > 1]
+        taken = duplicated[0] if duplicated else None
+    if taken is not None:
+        # A code names one node forever: a retired node's code is not given again.
+        raise Conflict(f"code {taken} is already taken", fields={"code": "already taken"})
+
+
+def check_create_territories(
+    session: Session, nodes: Sequence[NewNode], *, actor: str
+) -> list[dict[str, Any]]:
+    """Validate a batch of new nodes against the tree's rules (those of
+    :func:`check_create_territory`; a parent may be a node earlier in the batch), then add
+    them all in one statement, each audited. Refuses the whole batch at the first problem
+    (its field named, the node's code in the message). Answers the rows added."""
+    _check_new_parents(session, nodes)
+    _check_codes_free(session, nodes)
+    now = clock.now()
+    rows = []
+    for node in nodes:
+        zh, en = _clean_names(node.name_zh, node.name_en)
+        geojson, lon, lat = _place(node.boundary, node.center_lon, node.center_lat)
+        rows.append(
+            {
+                "id": new_id(),
+                "code": node.code,
+                "level": node.level,
+                "parent_code": node.parent_code,
+                "name_zh": zh,
+                "name_en": en,
+                "boundary": geojson,
+                "center_lon": lon,
+                "center_lat": lat,
+                "status": "active",
+                "created_at": now,
+                "updated_at": now,
+                "updated_by": actor,
+                "version": 1,
+            }
+        )
+    session.flush()  # pending ORM writes first: the statements below write rows
+    table = table_of(Territory)
+    insert_rows(session.connection(), table, rows)
+    record_rows(session, table, [(None, row) for row in rows], actor=actor)
+    return rows
+
+
+def _versioned_update(
+    session: Session,
+    current: Mapping[str, Any],
+    changes: Mapping[str, Mapping[str, Any]],
+    *,
+    actor: str,
+) -> None:
+    """Write ``changes`` (code -> new column values, the same columns for every node) to
+    nodes read as ``current`` (rows with id, version and those columns), in one
+    executemany at the version read (a node changed meanwhile is a 409, as the ORM's
+    version check), each audited as the ORM listener would; loaded nodes are expired."""
+    if not changes:
+        return
+    session.flush()  # pending ORM writes first: the statement below writes rows
+    table = table_of(Territory)
+    rows = [
+        {"id": current[code].id, "version": current[code].version, **values}
+        for code, values in changes.items()
+    ]
+    matched = update_rows(
+        session.connection(),
+        table,
+        rows,
+        match=("id", "version"),
+        constants={"updated_by": actor, "updated_at": clock.now()},
+        bump_version=True,
+    )
+    if matched not in (-1, len(rows)):
+        raise Conflict("a territory changed meanwhile", fields={"version": "stale"})
+    record_rows(
+        session,
+        table,
+        (({"code": code, **current[code]._asdict()}, values) for code, values in changes.items()),
+        actor=actor,
+    )
+    expire_loaded(session, Territory, (current[code].id for code in changes))
+
+
+def _shape_columns() -> tuple[Any, ...]:
+    table = table_of(Territory)
+    return (
+        table.c.id,
+        table.c.version,
+        table.c.status,
+        table.c.retired_at,
+        table.c.boundary,
+        table.c.center_lon,
+        table.c.center_lat,
+    )
+
+
+def node_rows(session: Session, codes: Iterable[str]) -> dict[str, Any]:
+    """Code -> the stored row (id, version, status, retired_at, boundary, centre) of these
+    nodes: what the batches below read, for a caller that reads them first."""
+    return _rows_by_code(session, codes, *_shape_columns())
+
+
+def do_redraw_territories(
+    session: Session,
+    shapes: Mapping[str, NodeShape],
+    *,
+    actor: str,
+    read: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Give active nodes new polygons and centres, as a division plan redraws the nodes it
+    keeps with their neighbours (the plan made the polygons valid: they are written as
+    given). A node whose polygon is unchanged is left alone. ``read``: the nodes'
+    :func:`node_rows` if the caller read them in this transaction (else read here).
+    Answers the codes redrawn."""
+    current = read if read is not None else node_rows(session, shapes)
+    for code in shapes:
+        if code not in current:
+            raise NotFound(f"no territory has code {code}", fields={"code": "not found"})
+        if current[code].status != "active":
+            raise Conflict(f"territory {code} is retired", fields={"code": "retired"})
+    changes = {
+        code: {
+            "boundary": shape.boundary,
+            "center_lon": shape.center_lon,
+            "center_lat": shape.center_lat,
+        }
+        for code, shape in shapes.items()
+        if current[code].boundary != shape.boundary
+    }
+    _versioned_update(session, current, changes, actor=actor)
+    return list(changes)
+
+
+def check_retire_territories(session: Session, codes: Sequence[str], *, actor: str) -> None:
+    """Retire a batch of nodes, with the rules of :func:`check_retire_territory` checked
+    once for the batch: each is active, none has an active child left outside the batch,
+    and every retire guard agrees. Their codes are never given again."""
+    table = table_of(Territory)
+    current = _rows_by_code(
+        session, codes, table.c.id, table.c.version, table.c.status, table.c.retired_at
+    )
+    for code in codes:
+        if code not in current:
+            raise NotFound(f"no territory has code {code}", fields={"code": "not found"})
+        if current[code].status == "retired":
+            raise Conflict(f"territory {code} is already retired")
+    retiring = set(codes)
+    for chunk in _chunks(sorted(retiring)):
+        query = select(table.c.code, table.c.parent_code).where(
+            table.c.parent_code.in_(chunk), table.c.status == "active"
+        )
+        for child in session.execute(query.order_by(table.c.code)):
+            if child.code not in retiring:
+                raise Conflict(
+                    f"territory {child.parent_code} still has active child {child.code}: "
+                    "retire or move it first",
+                    fields={"code": "has active children"},
+                )
+    check_retire_guards(session, codes)  # e.g. the registry's: no active households
+    now = clock.now()
+    _versioned_update(
+        session,
+        current,
+        {code: {"status": "retired", "retired_at": now} for code in codes},
+        actor=actor,
+    )
+
+
+def do_restore_territories(
+    session: Session, states: Mapping[str, NodeState], *, actor: str
+) -> dict[str, str]:
+    """Put nodes back as they were (status, retirement instant, polygon, centre): a
+    rollback of a division plan restores the nodes it replaced, re-activating those it
+    retired (the one place a retired node comes back: the caller records why). A node
+    already as it was is left alone. Answers the nodes re-activated (code -> id, parents
+    first)."""
+    current = _rows_by_code(session, states, *_shape_columns())
+    missing = [code for code in states if code not in current]
+    if missing:
+        raise NotFound(f"no territory has code {missing[0]}", fields={"code": "not found"})
+    # One statement per set of columns that changed (a re-activated node whose polygon
+    # stayed is not sent its polygon again).
+    changes: dict[tuple[str, ...], dict[str, dict[str, Any]]] = {}
+    for code, state in states.items():
+        values = {
+            "status": state.status,
+            "retired_at": state.retired_at,
+            "boundary": state.shape.boundary,
+            "center_lon": state.shape.center_lon,
+            "center_lat": state.shape.center_lat,
+        }
+        changed = {k: v for k, v in values.items() if getattr(current[code], k) != v}
+        if changed:
+            changes.setdefault(tuple(changed), {})[code] = changed
+    reactivated = {
+        code: current[code].id
+        for code in sorted(states, key=lambda code: (len(code), code))
+        if current[code].status == "retired" and states[code].status == "active"
+    }
+    for group in changes.values():
+        _versioned_update(session, current, group, actor=actor)
+    return reactivated

@@ -2,19 +2,19 @@
 
 The territory knows nothing of households, posts or cases; a package above it that holds
 rows hanging on a node adds a guard here (see :mod:`gridgov.database.hooks`), and
-:func:`gridgov.territory.actions.check_retire_territory` asks every guard before it
-retires the node. A guard raises a DomainError (a Conflict) to refuse.
+:func:`gridgov.territory.actions.check_retire_territory` (one node) and
+:func:`~gridgov.territory.actions.check_retire_territories` (a batch) ask every guard
+before they retire. A guard is given the codes of the whole batch at once (one query for
+hundreds of nodes) and raises a DomainError (a Conflict) naming a node to refuse.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
 
-from gridgov.territory.models import Territory
-
-RetireGuard = Callable[[Session, Territory], None]
+RetireGuard = Callable[[Session, Sequence[str]], None]
 
 _guards: list[RetireGuard] = []
 
@@ -29,7 +29,7 @@ def retire_guards() -> tuple[RetireGuard, ...]:
     return tuple(_guards)
 
 
-def check_retire_guards(session: Session, node: Territory) -> None:
-    """Raise the first guard's refusal, if any guard refuses."""
+def check_retire_guards(session: Session, codes: Sequence[str]) -> None:
+    """Raise the first guard's refusal of retiring the nodes ``codes``, if any refuses."""
     for guard in _guards:
-        guard(session, node)
+        guard(session, codes)
