@@ -17,6 +17,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 from sqlalchemy.orm import Session
@@ -46,10 +47,10 @@ ADMIN_PASSWORD = "fuzz-admin-password-1"
 class FuzzWorld:
     # headers of each caller, by role; "anonymous" sends none of its own
     callers: dict[str, dict[str, str]] = field(default_factory=dict)
-    # real values by parameter name (path and query), in and out of the leaders' scopes
-    ids: dict[str, list[str]] = field(default_factory=dict)
+    # real values by parameter or field name, in and out of the leaders' scopes
+    ids: dict[str, list[Any]] = field(default_factory=dict)
 
-    def add(self, name: str, *values: str) -> None:
+    def add(self, name: str, *values: Any) -> None:
         bucket = self.ids.setdefault(name, [])
         bucket.extend(value for value in values if value not in bucket)
 
@@ -72,10 +73,16 @@ def build_world(session: Session, *, data_dir: Path) -> FuzzWorld:
     grid_leader_resident = ""
     for village in tree.villages:
         world.add("territory", village.code)
+        world.add("village_code", village.code)
+        world.add("scope_code", village.code)
+        world.add("parent_code", village.code)
         for grid in tree.grids[village.code]:
             world.add("territory", grid.code)
+            world.add("parent_code", grid.code)
+            world.add("scope_code", grid.code)
             for unit in tree.units[grid.code]:
                 world.add("territory", unit.code)
+                world.add("unit_code", unit.code)
                 lon, lat = centre(unit)
                 household = make_household(session, unit=unit, lon=lon, lat=lat)
                 people = [make_resident(session, household=household) for _ in range(2)]
@@ -126,7 +133,8 @@ def build_world(session: Session, *, data_dir: Path) -> FuzzWorld:
     }
     world.add("user_id", grid_leader.id, unit_leader.id, admin.id)
     world.add("case_id", *(case.id for case in cases))
-    world.add("code", *(code for code in world.ids["territory"]))
+    world.add("code", *world.ids["territory"])
+    world.add("territory_code", *world.ids["territory"])
     world.add("category", *sorted(categories))
     world.add("category_code", *sorted(categories))
     photo = check_add_photo(
@@ -162,6 +170,10 @@ def build_world(session: Session, *, data_dir: Path) -> FuzzWorld:
     _key_row, api_key = check_create_key(session, name="fuzz", actor=ACTOR)
     world.add("api_key", api_key)
     lon, lat = centre(tree.units[first_grid.code][1])
+    far_lon, far_lat = centre(other_unit)
+    world.add("lon", lon, far_lon)
+    world.add("long", lon, far_lon)
+    world.add("lat", lat, far_lat)
     posted, _created = check_report_case(
         session,
         category_code="sanitation.garbage",

@@ -66,7 +66,8 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-ROLES = ("administrator", "grid_leader", "unit_leader", "anonymous")
+# Weighted: the administrator reaches the most 2xx; a few anonymous cases are enough.
+ROLES = ("administrator",) * 3 + ("grid_leader",) * 2 + ("unit_leader",) * 2 + ("anonymous",)
 # How often (out of 8) a parameter naming an object gets a real id instead of a generated
 # value: mostly, so the answers go past the 404.
 REAL_ID_SHARE = 6
@@ -119,11 +120,12 @@ schema = _served_schema()
 
 def _pick(case: Any, salt: str, choices: int) -> int:
     """A choice that is a function of the generated case (so a failure replays)."""
-    seed = repr((case.operation.label, case.path_parameters, case.query, case.body, salt))
+    parts = (case.operation.label, case.path_parameters, case.query, case.headers, case.body)
+    seed = repr((*parts, case.media_type, salt))
     return zlib.crc32(seed.encode()) % choices
 
 
-def _real_value(world: FuzzWorld, path: str, name: str) -> list[str]:
+def _real_value(world: FuzzWorld, path: str, name: str) -> list[Any]:
     if name == "code" and path.startswith("/api/v1/case-categories"):
         return world.ids["category_code"]
     if name == "fmt":
@@ -131,17 +133,25 @@ def _real_value(world: FuzzWorld, path: str, name: str) -> list[str]:
     return world.ids.get(name, [])
 
 
-def _aim(case: Any, world: FuzzWorld) -> dict[str, str]:
-    """Point the case at real objects and pick its caller; returns the caller's headers."""
+def _aim(case: Any, world: FuzzWorld) -> None:
+    """Point the case's parameters and body fields that name objects at real ones (keeping
+    the generated value's type: a form field or a query parameter stays text)."""
     path = case.operation.path
-    for container in (case.path_parameters, case.query):
-        if not container:
-            continue
-        for name in list(container):
+    body = case.body if isinstance(case.body, dict) and "file" not in case.body else None
+    for container in (case.path_parameters, case.query, body):
+        for name in list(container or ()):
             values = _real_value(world, path, name)
             if values and _pick(case, name, 8) < REAL_ID_SHARE:
-                container[name] = values[_pick(case, name + "#", len(values))]
-    return world.callers[ROLES[_pick(case, "caller", len(ROLES))]]
+                value = values[_pick(case, name + "#", len(values))]
+                container[name] = str(value) if isinstance(container[name], str) else value
+
+
+def _callers(case: Any) -> list[str]:
+    """Who sends the case: one caller picked by the case (the administrator most often), or
+    every caller when the operation takes nothing a case could vary."""
+    if not (case.path_parameters or case.query or case.body or case.operation.body):
+        return list(ROLES)
+    return [ROLES[_pick(case, "caller", len(ROLES))]]
 
 
 @schema.parametrize()
@@ -153,30 +163,36 @@ def _aim(case: Any, world: FuzzWorld) -> dict[str, str]:
     suppress_health_check=list(HealthCheck),
 )
 def test_fuzz_openapi(case: Any, fuzzing: Fuzzing) -> None:
-    headers = _aim(case, fuzzing.world)
-    example = fuzzing.connection.begin_nested()
-    try:
-        response = case.call(headers=headers, app=fuzzing.app)
-    finally:
-        example.rollback()
-    failures: list[str] = []
-    try:
-        case.validate_response(response, checks=CHECKS, headers=headers)
-    except FailureGroup as group:
-        failures = [f"{type(exc).__name__}: {exc.title}" for exc in group.exceptions]
-        if TALLY is None:
-            raise
-    finally:
-        if TALLY is not None:
-            _tally(case, fuzzing.backend, response, failures)
+    _aim(case, fuzzing.world)
+    for role in _callers(case):
+        headers = fuzzing.world.callers[role]
+        example = fuzzing.connection.begin_nested()
+        try:
+            response = case.call(headers=headers, app=fuzzing.app)
+        finally:
+            example.rollback()
+        failures: list[str] = []
+        try:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+        except FailureGroup as group:
+            failures = [f"{type(exc).__name__}: {exc.title}" for exc in group.exceptions]
+            if TALLY is None:
+                raise
+        finally:
+            if TALLY is not None:
+                _tally(case, fuzzing.backend, role, response, failures)
 
 
-def _tally(case: Any, backend: str, response: Any, failures: list[str]) -> None:
+def _tally(case: Any, backend: str, role: str, response: Any, failures: list[str]) -> None:
     line = {
         "operation": case.operation.label,
         "database": backend,
         "status": response.status_code,
-        "answer": response.text[:300] if failures else "",
+        "phase": str(case.meta.phase.name) if case.meta else "",
+        "mode": str(case.meta.generation.mode) if case.meta else "",
+        "role": role,
+        "answer": response.text[:300] if failures or response.status_code >= 300 else "",
+        "request": case.as_curl_command() if response.status_code == 400 else "",
     }
     with Path(TALLY or "").open("a", encoding="utf-8") as out:
         out.write(json.dumps({**line, "failures": failures}) + "\n")
