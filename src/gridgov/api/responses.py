@@ -12,7 +12,8 @@ missing is added.
   be read at all), 404 (missing, or a ``territory=`` out of reach: the same answer) and
   422 (a field or parameter refused, named in ``fields``; it replaces FastAPI's default
   422, which has another shape); 401 and 403 on every operation that needs a login; 409
-  and 413 on every operation that takes a body.
+  and 413 on every operation that takes a body; a route's own error answers (auth's 423
+  and 429) in the same shape.
 - Under /open311/v2 every 4xx (400 for any refused parameter, never 422; 403, 404, 405,
   413) is the GeoReport v2 error list ``[{"code", "description"}]`` (``Open311ErrorItem``)
   or its ``<errors>`` document in XML, and a 200 comes in JSON or XML as the path's format
@@ -101,8 +102,12 @@ def _document_api(method: str, operation: dict[str, Any]) -> None:
         own = responses.setdefault(str(status), {})
         if own.get("description", FASTAPI_422) == FASTAPI_422:
             own["description"] = WHY[status]
-        if status == 422 or "content" not in own:
+        if status == 422:
             own["content"] = error  # FastAPI's default 422 has another shape
+    for status, own in responses.items():
+        # A route's own error answers (auth's 423, 429) come in the same shape.
+        if status.startswith("4") and "content" not in own:
+            own["content"] = error
 
 
 def _document_open311(operation: dict[str, Any]) -> None:
