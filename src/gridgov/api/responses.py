@@ -78,7 +78,9 @@ class Open311ErrorItem(BaseModel):
 def file_answer(*media_types: str, status: int = 200) -> dict[int | str, dict[str, Any]]:
     """``responses=`` of a route that answers a file (an export, a photo, a map) in one of
     these media types (without parameters: ``text/csv``, not ``text/csv; charset=utf-8``)."""
-    content = {media_type.split(";")[0].strip(): {} for media_type in media_types}
+    content: dict[str, dict[str, Any]] = {
+        media_type.split(";")[0].strip(): {} for media_type in media_types
+    }
     return {status: {"description": "The file.", "content": content}}
 
 
