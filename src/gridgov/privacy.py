@@ -1,4 +1,7 @@
-"""Masking of personal fields. Every response masks them unless a reveal is asked for."""
+"""Masking of personal fields. Every response masks them unless a reveal is asked for.
+
+A value that cannot be decrypted reads as :data:`gridgov.crypto.UNDECRYPTABLE`; every mask
+gives it back as it is, so it shows as undecryptable rather than as a masked value."""
 
 from __future__ import annotations
 
@@ -24,6 +27,19 @@ def mask_phone(value: str | None) -> str | None:
     if len(value) <= 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_email(value: str | None) -> str | None:
+    """``zhang.wei@example.org`` -> ``z********@example.org`` (the domain kept, like a
+    phone's prefix)."""
+    if value is None or value == UNDECRYPTABLE:
+        return value
+    local, at, domain = value.rpartition("@")
+    if not at:
+        return "*" * len(value)
+    if len(local) <= 1:
+        return "*" * len(local) + "@" + domain
+    return local[0] + "*" * (len(local) - 1) + "@" + domain
 
 
 def mask(field: str, value: str | None) -> str | None:

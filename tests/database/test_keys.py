@@ -25,6 +25,7 @@ from gridgov.database.keys import bind_keys, keys_match
 from gridgov.database.sessions import session_factory
 from gridgov.registry.models import Resident
 from gridgov.settings import Settings
+from tests.factories.cases import make_case
 from tests.factories.registry import make_household, make_resident
 from tests.factories.territory import make_tree
 
@@ -132,6 +133,36 @@ def test_rotating_then_dropping_the_old_key(data_under_keys_a, tmp_path) -> None
     rotated = _gridgov(database, tmp_path / "x", "keys", "rotate", **rotating)
     assert rotated.exit_code == 0, rotated.output
     assert "may leave GRIDGOV_ENCRYPTION_KEYS" in rotated.output
+    only_new = {"secret_key": secrets["secret_key"], "encryption_keys": KEY_B}
+    assert _gridgov(database, tmp_path / "x", "territory", "list", **only_new).exit_code == 0
+
+
+def test_rotating_covers_the_case_reporters_contact_too(data_under_keys_a, tmp_path) -> None:
+    """The reporter's phone and e-mail of a case are encrypted too: a rotation that skipped
+    them left the old key in use, so it could never leave the ring."""
+    database, dir_a = data_under_keys_a["db"], data_under_keys_a["dir_a"]
+    with session_factory(database.engine)() as session, session.begin():
+        case = make_case(
+            session,
+            unit=data_under_keys_a["tree"].all_units()[0],
+            reporter_contact="13800138000",
+            reporter_email="wei.lin@example.org",
+        )
+    secrets = json.loads((dir_a / "secrets.json").read_text())
+    rotating = {
+        "secret_key": secrets["secret_key"],
+        "encryption_keys": f"{KEY_B},{secrets['encryption_keys']}",
+    }
+    rotated = _gridgov(database, tmp_path / "x", "keys", "rotate", **rotating)
+    assert rotated.exit_code == 0, rotated.output
+    assert "1 in cases.reporter_contact, 1 in cases.reporter_email" in rotated.output
+    assert "may leave GRIDGOV_ENCRYPTION_KEYS" in rotated.output
+    with database.engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT reporter_contact, reporter_email FROM cases WHERE id = :id"),
+            {"id": case.id},
+        ).one()
+    assert all(value.startswith(f"{crypto.PREFIX}:keyb:") for value in stored)
     only_new = {"secret_key": secrets["secret_key"], "encryption_keys": KEY_B}
     assert _gridgov(database, tmp_path / "x", "territory", "list", **only_new).exit_code == 0
 

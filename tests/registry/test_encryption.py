@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from gridgov import crypto
 from gridgov.cli.main import app
 from gridgov.database import migrate
-from gridgov.registry.encryption import do_reencrypt_personal_fields
+from gridgov.database.key_rotation import do_reencrypt_encrypted_columns
 from gridgov.settings import Settings
 from tests.factories.registry import make_household, make_resident
 from tests.factories.territory import make_tree
@@ -53,15 +53,16 @@ def test_rotation_reencrypts_under_the_new_first_key(session) -> None:
     old = crypto.key_ring()
     settings = Settings(encryption_keys=f"{crypto.new_encryption_key()},{old_keys()}")
     rotated = crypto.key_ring_for(settings)
-    counts = do_reencrypt_personal_fields(session, ring=rotated)
-    assert counts == {old.current_id: 4}  # two ID numbers and two phones
+    rotation = do_reencrypt_encrypted_columns(session, ring=rotated)
+    assert rotation.by_key == {old.current_id: 4}  # two ID numbers and two phones
+    assert rotation.by_column == {"residents.id_number": 2, "residents.phone": 2}
     for resident in residents:
         raw = _raw(session, resident.id)
         assert raw.id_number.startswith(f"v1:{rotated.current_id}:")
         assert rotated.decrypt(raw.id_number) == resident.id_number
         with pytest.raises(crypto.UndecryptableValue):
             old.decrypt(raw.id_number)  # the old ring lacks the new key
-    assert do_reencrypt_personal_fields(session, ring=rotated) == {}
+    assert do_reencrypt_encrypted_columns(session, ring=rotated).total == 0
 
 
 def old_keys() -> str:

@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
+from gridgov import crypto
 from gridgov.cases.exporting import COLUMNS, export_cases, mask_contact
 from gridgov.errors import NotFound
 from tests.factories.cases import make_case as report_case
@@ -27,6 +28,7 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
         ("WeChat lin_88", "W***********8"),
         ("ab", "**"),
         (None, None),
+        (crypto.UNDECRYPTABLE, crypto.UNDECRYPTABLE),  # shown as such, not masked
     ],
 )
 def test_mask_contact(contact: str | None, masked: str | None) -> None:

@@ -13,6 +13,7 @@ from gridgov.api.headers import SecurityHeaders
 from gridgov.api.input_rule import keep_the_input_rule
 from gridgov.api.limits import BodySizeLimit
 from gridgov.api.open311_errors import Open311ErrorShape
+from gridgov.api.responses import document_error_answers
 from gridgov.api.routers import ROUTERS, open311
 from gridgov.database.keys import bind_keys
 from gridgov.database.migrate import ensure_migrated
@@ -61,4 +62,5 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router, prefix="/api/v1", dependencies=[Depends(keep_the_input_rule)])
     app.include_router(open311.router)  # /open311/v2, outside /api/v1 as the spec names it
+    document_error_answers(app)  # every route's error answers in the OpenAPI, in one place
     return app

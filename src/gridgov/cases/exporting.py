@@ -24,6 +24,7 @@ from gridgov import clock
 from gridgov.access.policy import scope_filter
 from gridgov.access.principal import Principal
 from gridgov.cases.models import Case, CaseCategory
+from gridgov.crypto import UNDECRYPTABLE
 from gridgov.errors import NotFound
 from gridgov.privacy import mask_phone
 from gridgov.registry.spreadsheets import xlsx_cell
@@ -56,8 +57,8 @@ COLUMNS: tuple[tuple[str, int], ...] = (
 
 def mask_contact(value: str | None) -> str | None:
     """A phone keeps its first 3 and last 4 digits, an e-mail its first letter and domain,
-    anything else its first and last character."""
-    if not value:
+    anything else its first and last character; an undecryptable value shows as such."""
+    if not value or value == UNDECRYPTABLE:
         return value
     if "@" in value:
         local, _, domain = value.partition("@")

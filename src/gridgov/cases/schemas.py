@@ -13,7 +13,7 @@ from gridgov import clock
 from gridgov.cases.duplicates import PossibleDuplicate
 from gridgov.cases.models import Case, CaseCategory, CaseEvent, CasePhoto
 from gridgov.cases.states import OPEN_STATES
-from gridgov.privacy import mask_phone
+from gridgov.privacy import mask_email, mask_phone
 from gridgov.timestamps import LocalTimestamp
 from gridgov.validation import Input, MultiLine
 
@@ -160,19 +160,6 @@ class CaseOut(BaseModel):
 def is_overdue(case: Case, now: dt.datetime | None = None) -> bool:
     moment = now or clock.now()
     return case.state in OPEN_STATES and case.due_at is not None and case.due_at < moment
-
-
-def mask_email(value: str | None) -> str | None:
-    """``zhang.wei@example.org`` -> ``z********@example.org`` (the domain kept, like a
-    phone's prefix)."""
-    if value is None:
-        return None
-    local, at, domain = value.rpartition("@")
-    if not at:
-        return "*" * len(value)
-    if len(local) <= 1:
-        return "*" * len(local) + "@" + domain
-    return local[0] + "*" * (len(local) - 1) + "@" + domain
 
 
 _CONTACT_FIELDS = {"reporter_contact": mask_phone, "reporter_email": mask_email}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 
 from gridgov.cli.common import console, new_typer, transaction
 from gridgov.crypto import key_ring, new_encryption_key
+from gridgov.database.key_rotation import do_reencrypt_encrypted_columns
 from gridgov.database.keys import forget_unused_keys
-from gridgov.registry.encryption import do_reencrypt_personal_fields
 
 app = new_typer("Encryption keys of personal fields: make new ones, rotate.")
 
@@ -25,18 +26,34 @@ def new() -> None:
 
 @app.command()
 def rotate() -> None:
-    """Re-encrypt every stored ID number and phone with the first (newest) key."""
+    """Re-encrypt every encrypted value (residents' ID numbers and phones, case reporters'
+    phones and e-mails, every column encrypted at rest) with the first (newest) key."""
     with transaction() as session:
-        rewritten = do_reencrypt_personal_fields(session)
+        rotation = do_reencrypt_encrypted_columns(session)
         # The old keys no value is encrypted under any more may leave the ring.
         forgotten = forget_unused_keys(session.connection(), key_ring())
-    total = sum(rewritten.values())
-    detail = ", ".join(f"{count} from key {key_id}" for key_id, count in sorted(rewritten.items()))
+    by_key = ", ".join(
+        f"{count} from key {key_id}" for key_id, count in sorted(rotation.by_key.items())
+    )
+    by_column = ", ".join(
+        f"{count} in {name}" for name, count in sorted(rotation.by_column.items())
+    )
+    detail = "; ".join(part for part in (by_key, by_column) if part)
     console.print(
-        f"re-encrypted {total} value(s) under key {key_ring().current_id}"
+        f"re-encrypted {rotation.total} value(s) under key {key_ring().current_id}"
         + (f" ({detail})" if detail else ""),
         markup=False,
+        soft_wrap=True,
     )
+    if rotation.undecryptable:
+        where = ", ".join(
+            f"{count} in {name}" for name, count in sorted(rotation.undecryptable.items())
+        )
+        console.print(
+            f"left as they are: value(s) no key of the ring decrypts ({where})",
+            markup=False,
+            soft_wrap=True,
+        )
     if forgotten:
         console.print(
             f"no value is encrypted under key(s) {', '.join(forgotten)} any more: "
@@ -44,3 +61,9 @@ def rotate() -> None:
             markup=False,
             soft_wrap=True,
         )
+
+
+def _listed(counts: Counter[str], template: str = "{count} in {name}") -> str:
+    return ", ".join(
+        template.format(count=count, name=name) for name, count in sorted(counts.items())
+    )

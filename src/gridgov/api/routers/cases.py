@@ -21,11 +21,13 @@ from gridgov.accounts.reveal import Revealable, do_reveal
 from gridgov.api.deps import PagingDep, SessionDep, writes_when_revealing
 from gridgov.api.params import ReasonQuery, TerritoryFilter
 from gridgov.api.principal import PrincipalDep
+from gridgov.api.responses import file_answer
 from gridgov.api.schemas import Page
 from gridgov.api.security import ActorDep
 from gridgov.cases.duplicates import PossibleDuplicate, possible_duplicates
 from gridgov.cases.intake import check_report_case
 from gridgov.cases.models import Case
+from gridgov.cases.photos import FORMATS as IMAGE_FORMATS
 from gridgov.cases.photos import check_add_photo, photo_file
 from gridgov.cases.queries import (
     access_case,
@@ -216,7 +218,11 @@ def add_case_photo(
     return PhotoOut.of(photo)
 
 
-@router.get("/cases/{case_id}/photos/{photo_id}", response_class=FileResponse)
+@router.get(
+    "/cases/{case_id}/photos/{photo_id}",
+    response_class=FileResponse,
+    responses=file_answer(*(media_type for media_type, _ext in IMAGE_FORMATS.values())),
+)
 def read_case_photo(
     case_id: str, photo_id: str, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> FileResponse:

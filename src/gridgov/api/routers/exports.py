@@ -15,6 +15,7 @@ from gridgov.access.checks import reach_territory, require
 from gridgov.accounts.principal import Principal
 from gridgov.api.deps import SessionDep
 from gridgov.api.principal import PrincipalDep
+from gridgov.api.responses import file_answer
 from gridgov.registry.exporting import MEDIA_TYPES, export_table
 
 router = APIRouter(tags=["exports"])
@@ -44,21 +45,25 @@ def _export(
     )
 
 
-@router.get("/exports/households.csv", response_class=Response)
+CSV = file_answer(MEDIA_TYPES["csv"])
+XLSX = file_answer(MEDIA_TYPES["xlsx"])
+
+
+@router.get("/exports/households.csv", response_class=Response, responses=CSV)
 def export_households_csv(
     session: SessionDep, principal: PrincipalDep, territory: TerritoryQuery
 ) -> Response:
     return _export(session, principal, "households", "csv", territory)
 
 
-@router.get("/exports/households.xlsx", response_class=Response)
+@router.get("/exports/households.xlsx", response_class=Response, responses=XLSX)
 def export_households_xlsx(
     session: SessionDep, principal: PrincipalDep, territory: TerritoryQuery
 ) -> Response:
     return _export(session, principal, "households", "xlsx", territory)
 
 
-@router.get("/exports/residents.csv", response_class=Response)
+@router.get("/exports/residents.csv", response_class=Response, responses=CSV)
 def export_residents_csv(
     session: SessionDep, principal: PrincipalDep, territory: TerritoryQuery
 ) -> Response:
@@ -66,7 +71,7 @@ def export_residents_csv(
     return _export(session, principal, "residents", "csv", territory)
 
 
-@router.get("/exports/residents.xlsx", response_class=Response)
+@router.get("/exports/residents.xlsx", response_class=Response, responses=XLSX)
 def export_residents_xlsx(
     session: SessionDep, principal: PrincipalDep, territory: TerritoryQuery
 ) -> Response:

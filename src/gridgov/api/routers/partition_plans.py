@@ -14,6 +14,7 @@ from gridgov.access.checks import require, require_target
 from gridgov.api.deps import PagingDep, SessionDep
 from gridgov.api.params import TerritoryFilter
 from gridgov.api.principal import PrincipalDep
+from gridgov.api.responses import file_answer
 from gridgov.api.schemas import Page
 from gridgov.api.security import ActorDep
 from gridgov.partition import queries
@@ -70,14 +71,22 @@ def list_plans(
 
 
 # Before /partition-plans/{plan_id}: that pattern would take "ID.geojson" as an id.
-@router.get("/partition-plans/{plan_id}.geojson", response_class=JSONResponse)
+@router.get(
+    "/partition-plans/{plan_id}.geojson",
+    response_class=JSONResponse,
+    responses=file_answer(GEOJSON_MEDIA_TYPE),
+)
 def plan_as_geojson(plan_id: str, session: SessionDep, principal: PrincipalDep) -> JSONResponse:
     """The proposed grids and units (code, level, households, kept or new)."""
     plan = queries.access_plan(session, plan_id, principal)
     return JSONResponse(plan_geojson(plan), media_type=GEOJSON_MEDIA_TYPE)
 
 
-@router.get("/partition-plans/{plan_id}/preview.png", response_class=FileResponse)
+@router.get(
+    "/partition-plans/{plan_id}/preview.png",
+    response_class=FileResponse,
+    responses=file_answer("image/png"),
+)
 def plan_preview(
     plan_id: str, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> FileResponse:

@@ -13,6 +13,7 @@ from gridgov import clock
 from gridgov.access.checks import reach_territory, require
 from gridgov.api.deps import SessionDep
 from gridgov.api.principal import PrincipalDep
+from gridgov.api.responses import file_answer
 from gridgov.cases.exporting import MEDIA_TYPE, export_cases
 from gridgov.reports.resolution import local_period, resolution_report
 from gridgov.reports.schemas import ResolutionReportOut
@@ -45,7 +46,12 @@ def get_resolution_report(
     return ResolutionReportOut.of(report, from_date=from_date, to_date=to_date)
 
 
-@router.get("/exports/cases.xlsx", response_class=Response, tags=["exports"])
+@router.get(
+    "/exports/cases.xlsx",
+    response_class=Response,
+    tags=["exports"],
+    responses=file_answer(MEDIA_TYPE),
+)
 def export_cases_xlsx(
     session: SessionDep,
     principal: PrincipalDep,
