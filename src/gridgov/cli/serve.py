@@ -15,7 +15,7 @@ def serve(
 ) -> None:
     """Serve the API and its docs on HOST:PORT."""
     # The API loads every router (and the division engine): only this command needs it.
-    from gridgov.api.app import create_app
+    from gridgov.server import create_app
 
     configured = settings()
     host = host or configured.host

@@ -1,0 +1,42 @@
+"""/: the home page, by role: what needs me now, and my notifications."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from starlette.responses import Response
+
+from gridgov import clock
+from gridgov.access.roles import LEADS
+from gridgov.cases.queries import what_needs_me
+from gridgov.http.sessions import SessionDep
+from gridgov.notify.queries import list_notifications, unread_count
+from gridgov.web.auth import CallerDep
+from gridgov.web.labels import CASE_STATE_LABELS, LEVEL_LABELS, ROLE_LABELS
+from gridgov.web.nav import widest_role
+from gridgov.web.rendering import render
+from gridgov.web.routing import page_router
+
+router = page_router()
+NOTIFICATIONS_SHOWN = 5
+
+
+@router.get("/")
+def home(request: Request, session: SessionDep, caller: CallerDep) -> Response:
+    principal = caller.principal
+    needs = what_needs_me(session, principal, now=clock.now())
+    notifications, _total = list_notifications(
+        session, user_id=caller.user.id, limit=NOTIFICATIONS_SHOWN, offset=0
+    )
+    context = {
+        "role": widest_role(principal),
+        "leads": bool(principal.roles & set(LEADS)),
+        "needs": needs,
+        "notifications": notifications,
+        "unread": unread_count(session, user_id=caller.user.id),
+        "password_changed": request.query_params.get("password") == "changed",
+        "now": clock.now(),
+        "ROLE_LABELS": ROLE_LABELS,
+        "STATE_LABELS": CASE_STATE_LABELS,
+        "LEVEL_LABELS": LEVEL_LABELS,
+    }
+    return render(request, "home.html", context)
