@@ -60,9 +60,13 @@ def _browser_available() -> None:
 
 
 class Live:
-    def __init__(self, http: LiveServer, https: LiveServer, world: World, spki: str) -> None:
+    def __init__(
+        self, http: LiveServer, https: LiveServer, world: World, spki: str, maker: Any
+    ) -> None:
         self.http, self.https, self.world = http, https, world
         self.spki = spki  # the test certificate's key, which Chromium is told to trust
+        # Sessions on the live database, for a test that needs data of its own (commit it).
+        self.session_maker = maker
 
     def url(self, path: str = "/", *, https: bool = False) -> str:
         return (self.https if https else self.http).url + path
@@ -76,7 +80,8 @@ def live_server(_browser_available, tmp_path_factory) -> Iterator[Live]:
     settings = Settings(data_dir=data_dir, environment="test")
     engine = create_engine_for(settings.resolved_database_url())
     upgrade(engine)
-    with session_factory(engine)() as session:
+    maker = session_factory(engine)
+    with maker() as session:
         world = build_world(session)
     app = create_app(settings=settings, engine=engine)
     authority = trustme.CA()
@@ -86,7 +91,8 @@ def live_server(_browser_available, tmp_path_factory) -> Iterator[Live]:
     certificate.private_key_pem.write_to_path(str(keyfile))
     http = LiveServer(app).start()
     https = LiveServer(app, certfile=str(certfile), keyfile=str(keyfile)).start()
-    yield Live(http, https, world, _spki_of(certificate.cert_chain_pems[0].bytes()))
+    spki = _spki_of(certificate.cert_chain_pems[0].bytes())
+    yield Live(http, https, world, spki, maker)
     http.stop()
     https.stop()
     engine.dispose()

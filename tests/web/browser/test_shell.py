@@ -134,3 +134,36 @@ def test_the_sign_in_page_in_english_for_a_signed_out_reader(new_page) -> None:
     assert page.locator("h1").inner_text() == "Sign in"
     sign_in_page(page, "admin.web", "wrong-password-here", expect_path="/signin")
     assert page.locator("#signin-error").inner_text() == "Wrong username, phone or password."
+
+
+def test_notifications_are_marked_read_in_place_with_htmx(page_as) -> None:
+    page = page_as("grid_leader", width=1280)
+    section = page.locator("#notifications")
+    assert section.locator("li.unread").count() >= 1
+    with page.expect_response(lambda r: r.url.endswith("/notifications/read-all")) as answer:
+        section.locator("button").click()
+    assert answer.value.request.headers.get("x-csrf-token")  # sent by the shell's script
+    assert answer.value.request.headers.get("hx-request") == "true"
+    page.locator("#notifications .count").filter(has_text="0 条未读").wait_for()
+    assert section.locator("li.unread").count() == 0
+    assert page.url.endswith("/")  # no page load: the section was swapped
+
+
+def test_a_reset_password_is_changed_on_the_password_page(new_page, live_server) -> None:
+    from gridgov.accounts.actions import do_reset_password
+    from tests.web.helpers import make_person
+
+    with live_server.session_maker() as session:
+        user = make_person(session, "reset.web", display_name="许明")
+        temporary = do_reset_password(session, user, actor="test")
+        session.commit()
+    page = new_page()
+    sign_in_page(page, "reset.web", temporary, expect_path="/password")
+    assert "您的密码已被重置" in page.locator(".alert.info").inner_text()
+    page.fill("#current_password", temporary)
+    page.fill("#new_password", "Harbour-Lights-2026")
+    page.fill("#repeat_password", "Harbour-Lights-2026")
+    with page.expect_navigation():
+        page.click("form.form button[type=submit]")
+    assert page.locator(".alert.success").inner_text() == "密码已修改。"
+    assert page.locator("h1").inner_text() == "您好，许明"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from gridgov.jobs.delivery import deliver_outbox_step
 from tests.factories.cases import make_case
 from tests.factories.registry import make_household, make_resident
 from tests.factories.territory import make_tree
@@ -24,6 +25,15 @@ USERNAMES = {
     "resident": "villager.web",
 }
 ROLES = tuple(USERNAMES)
+DISPLAY_NAMES = {
+    "administrator": "系统管理员",
+    "town_official": "陈建国",
+    "village_secretary": "林秀英",
+    "grid_leader": "黄志强",
+    "unit_leader": "吴丽华",
+    "party_member": "郑德明",
+    "resident": "王芳",
+}
 
 
 @dataclass
@@ -52,15 +62,26 @@ def build_world(session: Session) -> World:
         "party_member": village.code,
     }
     for role, code in holders.items():
-        make_person(session, USERNAMES[role], role=role, territory_code=code, display_name=role)
+        make_person(
+            session,
+            USERNAMES[role],
+            role=role,
+            territory_code=code,
+            display_name=DISPLAY_NAMES[role],
+        )
     villager = make_person(
-        session, USERNAMES["resident"], resident_id=residents[0].id, display_name="王芳"
+        session,
+        USERNAMES["resident"],
+        resident_id=residents[0].id,
+        display_name=DISPLAY_NAMES["resident"],
     )
     cases = [
         make_case(session, category_code="sanitation.sewage", household=households[0]),
         make_case(session, household=households[0], reporter=villager, channel="api"),
         make_case(session, category_code="sanitation.sewage", household=households[-1]),
     ]
+    session.flush()
+    deliver_outbox_step(session)  # the handlers' "case assigned" notifications
     session.commit()
     return World(
         town=tree.town.code,
