@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean chromium messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,20 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-## Set up, lint, then the whole test suite (SQLite, and PostgreSQL when reachable).
-test: lint
+## Set up, lint, then the whole test suite (SQLite, and PostgreSQL when reachable; the
+## browser tests when Chromium is there or can be installed, else they skip saying why).
+test: lint chromium
 	$(BIN)/python -m pytest
+
+## Debian's Chromium and a CJK font for the browser tests (Playwright's own download is not used).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && (apt-get update -qq >/dev/null && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	  || echo "chromium not installed: the browser tests will skip"; }
+
+## Extract the pages' and the code's messages and update the catalogs (then translate).
+messages: install
+	$(BIN)/python scripts/messages.py
 
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

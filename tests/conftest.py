@@ -20,11 +20,11 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridgov import clock
-from gridgov.api.app import create_app
 from gridgov.cli import common as cli_common
 from gridgov.database.migrate import upgrade
 from gridgov.database.sessions import session_factory
 from gridgov.deployment import install
+from gridgov.server import create_app
 from gridgov.settings import Settings
 from gridgov.storage.engine import create_engine_for
 

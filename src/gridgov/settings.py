@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     # AES-GCM keys for personal fields at rest: "id:base64key,id:base64key", newest first
     # (the first encrypts, all decrypt; `gridgov keys rotate` re-encrypts with the first).
     encryption_keys: str | None = None
+    # The pages' cookie sessions: how long one lasts at most, and after how long without a
+    # request it ends (a shared office computer left signed in).
+    web_session_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=300)
+    web_session_idle_seconds: int = Field(default=2 * 24 * 3600, ge=300)
     # Largest case photo accepted, in bytes (JPEG, PNG or WebP).
     max_photo_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     # Working periods of a working day, local time (case deadlines count only these).

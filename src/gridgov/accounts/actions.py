@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from gridgov import clock
 from gridgov.access.roles import ROLES, level_problem
-from gridgov.accounts import login, passwords, queries, tokens
-from gridgov.accounts.models import RoleAssignment, User
+from gridgov.accounts import login, passwords, queries, tokens, web_sessions
+from gridgov.accounts.models import TEXT_SIZES, RoleAssignment, User
 from gridgov.errors import Conflict, NotFound, ValidationFailed
+from gridgov.i18n import LANGUAGES
 from gridgov.registry.models import Resident
 from gridgov.territory.models import Territory
 from gridgov.validation import refuse_bad_texts
@@ -203,11 +204,13 @@ def check_change_password(
     current_password: str,
     new_password: str,
     keep_token_id: str | None = None,
+    keep_web_session_id: str | None = None,
     ip: str | None = None,
 ) -> None:
-    """The user changes their own password; their other tokens are revoked. A wrong current
-    password counts toward the lockout (login.check_current_password): a caller that must
-    keep that count (the API) checks it first and commits before answering."""
+    """The user changes their own password; their other tokens and page sessions end. A
+    wrong current password counts toward the lockout (login.check_current_password): a
+    caller that must keep that count (the API) checks it first and commits before
+    answering."""
     error = login.check_current_password(session, user, current_password, ip=ip)
     if error is not None:
         raise error
@@ -217,6 +220,7 @@ def check_change_password(
         current_password=current_password,
         new_password=new_password,
         keep_token_id=keep_token_id,
+        keep_web_session_id=keep_web_session_id,
     )
 
 
@@ -227,15 +231,20 @@ def check_new_password(
     current_password: str,
     new_password: str,
     keep_token_id: str | None = None,
+    keep_web_session_id: str | None = None,
 ) -> None:
     """Set the new password of a user whose current one was checked: it must differ from
-    it and pass the policy; the user's other tokens are revoked."""
+    it and pass the policy; the user's other tokens are revoked and their other page
+    sessions ended (the caller's own token or session is kept)."""
     if new_password == current_password:
         raise ValidationFailed.field("new_password", "must differ from the current password")
     passwords.check_password_policy(new_password, username=user.username, field="new_password")
     user.password_hash = passwords.hash_password(new_password)
     user.must_change_password = False
     tokens.revoke_user_tokens(session, user.id, keep_id=keep_token_id)
+    web_sessions.do_end_user_web_sessions(
+        session, user.id, reason="password_changed", keep_id=keep_web_session_id
+    )
     session.flush()
 
 
@@ -248,6 +257,7 @@ def do_reset_password(session: Session, user: User, *, actor: str) -> str:
     user.failed_login_count = 0
     user.locked_until = None
     tokens.revoke_user_tokens(session, user.id)
+    web_sessions.do_end_user_web_sessions(session, user.id, reason="password_reset")
     session.flush()
     return temporary
 
@@ -257,3 +267,24 @@ def do_revoke_tokens(session: Session, user: User, *, actor: str) -> int:
     revoked = tokens.revoke_user_tokens(session, user.id)
     session.flush()
     return revoked
+
+
+def check_set_preferences(
+    session: Session,
+    user: User,
+    *,
+    language: str | None = None,
+    text_size: str | None = None,
+    actor: str,
+) -> User:
+    """Set the pages' language and/or text size of ``user`` (None leaves one as it is)."""
+    if language is not None and language not in LANGUAGES:
+        raise ValidationFailed.field("language", f"must be one of {', '.join(LANGUAGES)}")
+    if text_size is not None and text_size not in TEXT_SIZES:
+        raise ValidationFailed.field("text_size", f"must be one of {', '.join(TEXT_SIZES)}")
+    if language is not None:
+        user.language = language
+    if text_size is not None:
+        user.text_size = text_size
+    session.flush()
+    return user

@@ -17,6 +17,10 @@ class AccountLocked(DomainError):
     code = "account_locked"
     status = 423
 
+    def __init__(self, message: str, *, minutes: int | None = None) -> None:
+        super().__init__(message)
+        self.minutes = minutes  # how long until it may be tried again (the pages say it)
+
 
 class TooManyAttempts(DomainError):
     code = "too_many_attempts"

@@ -133,7 +133,8 @@ def _locked(until: dt.datetime) -> AccountLocked:
     minutes = max(1, round((until - clock.now()).total_seconds() / 60))
     return AccountLocked(
         f"the account is locked after {MAX_FAILURES} failed logins in a row: try again in "
-        f"{minutes} minutes, or ask an administrator to reset the password"
+        f"{minutes} minutes, or ask an administrator to reset the password",
+        minutes=minutes,
     )
 
 

@@ -1,4 +1,5 @@
-"""Users, their bearer tokens, their role assignments and the log of every login attempt."""
+"""Users, their bearer tokens and page sessions, their role assignments and the log of every
+login attempt."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.access.roles import ROLES
+from gridgov.i18n import DEFAULT_PAGE_LANGUAGE, LANGUAGES
 from gridgov.storage.base import (
     Base,
     UTCDateTime,
@@ -27,11 +29,22 @@ from gridgov.storage.base import (
     updated_at_column,
 )
 
+# Text sizes of the pages, kept per user (the pages scale their type by these classes).
+TEXT_SIZES = ("normal", "large", "extra_large")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{value}'" for value in values) + ")"
+
 
 class User(Base):
     """Someone who logs in, by username or by phone (looked up through its keyed hash)."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_one_of("language", LANGUAGES), name="language_known"),
+        CheckConstraint(_one_of("text_size", TEXT_SIZES), name="text_size_known"),
+    )
 
     id: Mapped[str] = id_column()
     # Lower-case, starts with a letter: never mistaken for a phone number at login.
@@ -49,6 +62,13 @@ class User(Base):
     # Wrong passwords in a row; reset by a success, by a lockout and by a reset.
     failed_login_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The pages' language and text size for this user (settings page).
+    language: Mapped[str] = mapped_column(
+        String(8), nullable=False, default=DEFAULT_PAGE_LANGUAGE, server_default="zh-CN"
+    )
+    text_size: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="normal", server_default="normal"
+    )
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = updated_at_column()
     created_by: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -69,15 +89,33 @@ class ApiToken(Base):
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class WebSession(Base):
+    """A signed-in browser (the pages' cookie session). Only the SHA-256 of its token is
+    stored, as for bearer tokens. It ends at ``expires_at``, after an idle spell with no
+    request (``last_seen_at``), or when ``ended_at`` is set (sign-out, a password change)."""
+
+    __tablename__ = "web_sessions"
+    __audited__ = False  # bookkeeping of sign-ins (login_events records each sign-in)
+    __table_args__ = (Index("ix_web_sessions_user_id", "user_id"),)
+
+    id: Mapped[str] = id_column()
+    user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id"), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[dt.datetime] = created_at_column()
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # signed_out, password_changed, password_reset, deactivated
+    ended_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
 class RoleAssignment(Base):
     """(user, role, territory code, start, end): current while ``end_date`` is null or later
     than today. An administrator's ``territory_code`` may be null: the whole platform."""
 
     __tablename__ = "role_assignments"
     __table_args__ = (
-        CheckConstraint(
-            "role IN (" + ", ".join(f"'{role}'" for role in ROLES) + ")", name="role_known"
-        ),
+        CheckConstraint(_one_of("role", ROLES), name="role_known"),
         CheckConstraint(
             "territory_code IS NOT NULL OR role = 'administrator'", name="territory_needed"
         ),

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridgov import __version__
 from gridgov.api.errors import install_error_handlers
-from gridgov.api.headers import SecurityHeaders
 from gridgov.api.input_rule import keep_the_input_rule
 from gridgov.api.limits import BodySizeLimit
 from gridgov.api.open311_errors import Open311ErrorShape
@@ -19,6 +18,7 @@ from gridgov.database.keys import bind_keys
 from gridgov.database.migrate import ensure_migrated
 from gridgov.database.sessions import session_factory
 from gridgov.deployment import install
+from gridgov.http.headers import SecurityHeaders
 from gridgov.settings import Settings
 from gridgov.storage.engine import create_engine_for
 

@@ -1,24 +1,6 @@
-"""The caller as a Principal: their user and the roles they hold today, each on a node.
+"""The caller as a Principal: kept in ``gridgov.http.principal``, re-exported here for the
+API's routers."""
 
-Routes that read or write scoped data take ``PrincipalDep`` and go through a domain's
-``access_*`` (one object, in its ``queries.py``) or a query's ``principal=`` (lists, in SQL).
-"""
+from gridgov.http.principal import PrincipalDep, current_principal
 
-from __future__ import annotations
-
-from typing import Annotated
-
-from fastapi import Depends
-
-from gridgov.access.principal import Principal
-from gridgov.accounts.principal import principal_for
-from gridgov.api.deps import SessionDep
-from gridgov.api.security import CurrentUserDep
-
-
-def current_principal(session: SessionDep, user: CurrentUserDep) -> Principal:
-    """Built fresh on every request, so an ended role or a handover counts at once."""
-    return principal_for(session, user)
-
-
-PrincipalDep = Annotated[Principal, Depends(current_principal)]
+__all__ = ["PrincipalDep", "current_principal"]

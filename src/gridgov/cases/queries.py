@@ -7,6 +7,7 @@ their roles, the cases they reported or follow.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
@@ -148,4 +149,50 @@ def case_photos(session: Session, case_id: str) -> list[CasePhoto]:
             .where(CasePhoto.case_id == case_id)
             .order_by(CasePhoto.created_at, CasePhoto.id)
         )
+    )
+
+
+@dataclass(frozen=True)
+class CaseList:
+    items: list[Case]
+    total: int
+
+
+@dataclass(frozen=True)
+class NeedsMe:
+    """What waits for a principal now (their home page): open cases at a level they handle,
+    overdue open cases they may read, resolved cases waiting for the reporter's feedback
+    they may read, and their own reports waiting for their rating."""
+
+    at_my_level: CaseList
+    overdue: CaseList
+    waiting_for_feedback: CaseList
+    my_reports_to_rate: CaseList
+
+
+def _case_list(session: Session, conditions: list[Any], limit: int) -> CaseList:
+    query = select(Case).where(*conditions)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = session.scalars(
+        query.order_by(Case.due_at.is_(None), Case.due_at, Case.created_at.desc(), Case.id).limit(
+            limit
+        )
+    )
+    return CaseList(list(items), int(total))
+
+
+def what_needs_me(
+    session: Session, principal: Principal, *, now: dt.datetime, limit: int = 5
+) -> NeedsMe:
+    """The four lists of ``NeedsMe`` (the most urgent ``limit`` of each, soonest due
+    first) with their totals, all within what ``principal`` may read."""
+    readable = case_filter(principal, "read")
+    is_open = Case.state.in_(OPEN_STATES)
+    mine = mine_filter(principal)
+    reporter = Case.reporter_user_id == principal.user_id if principal.user_id else false()
+    return NeedsMe(
+        at_my_level=_case_list(session, [readable, mine, is_open], limit),
+        overdue=_case_list(session, [readable, is_open, Case.due_at < now], limit),
+        waiting_for_feedback=_case_list(session, [readable, mine, Case.state == "resolved"], limit),
+        my_reports_to_rate=_case_list(session, [reporter, Case.state == "resolved"], limit),
     )

@@ -1,6 +1,6 @@
 """Every table, imported in one place so migrations and metadata see them all."""
 
-from gridgov.accounts.models import ApiToken, LoginEvent, RoleAssignment, User
+from gridgov.accounts.models import ApiToken, LoginEvent, RoleAssignment, User, WebSession
 from gridgov.audit.models import AuditEntry
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
 from gridgov.database.key_checks import KeyCheck
@@ -38,5 +38,6 @@ __all__ = [
     "RoleAssignment",
     "Territory",
     "User",
+    "WebSession",
     "metadata",
 ]

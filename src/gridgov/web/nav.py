@@ -1,0 +1,54 @@
+"""The navigation bar: which pages each role sees. A page's router adds its entry here.
+
+``path`` may hold ``{code}``: the territory code of the caller's widest scope (a leader's
+dashboard). ``roles`` None: every signed-in user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gridgov.access.principal import Principal
+from gridgov.access.roles import ROLES
+from gridgov.i18n import N_
+
+
+@dataclass(frozen=True)
+class NavItem:
+    path: str
+    label: str  # a message id (N_), translated by the template
+    roles: frozenset[str] | None = None
+
+    def shown_to(self, principal: Principal) -> bool:
+        return self.roles is None or bool(self.roles & principal.roles)
+
+
+NAV: list[NavItem] = [
+    NavItem("/", N_("Home")),
+    NavItem("/settings", N_("Settings")),
+]
+
+
+def home_code(principal: Principal) -> str | None:
+    """The node of the caller's widest scope (shortest code), for ``{code}`` links."""
+    codes = [scope.territory_code for scope in principal.scopes if scope.territory_code]
+    return min(codes, key=lambda code: (len(code), code)) if codes else None
+
+
+def nav_for(principal: Principal) -> list[dict[str, str]]:
+    """The entries ``principal`` sees, with their paths filled in."""
+    code = home_code(principal)
+    items = []
+    for item in NAV:
+        if not item.shown_to(principal):
+            continue
+        if "{code}" in item.path and code is None:
+            continue
+        items.append({"path": item.path.replace("{code}", code or ""), "label": item.label})
+    return items
+
+
+def widest_role(principal: Principal) -> str | None:
+    """The caller's widest role (ROLES runs widest first), which picks their home page."""
+    held = principal.roles
+    return next((role for role in ROLES if role in held), None)
