@@ -43,7 +43,7 @@ def test_a_village_secretary_computes_applies_and_rolls_back(client, session) ->
     assert page.status_code == 200
     html = page.text
     assert f'data-geojson="/partition-plans/{plan_id}/map.geojson"' in html
-    assert f"territory={code}&amp;level=grid" in html  # the division in force
+    assert f'data-geojson="/api/v1/territories.geojson?territory={code}"' in html  # in force
     assert '<tr data-key="grids"><th scope="row">网格数</th><td>2</td>' in html
     assert 'data-table="posts"' in html and "网格长" in html  # the old grids' leaders
     geojson = client.get(f"/partition-plans/{plan_id}/map.geojson")

@@ -114,7 +114,7 @@ def test_a_village_secretary_plans_applies_and_rolls_back(new_page, live_server)
     _wait_map(page, "#map-plan")
     _wait_map(page, "#map-in-force")
     assert int(page.locator("#map-plan").get_attribute("data-features") or "0") >= 4
-    assert page.locator("#map-in-force").get_attribute("data-features") == "2"
+    assert page.locator("#map-in-force").get_attribute("data-features") == "7"  # 1 + 2 + 4
     assert page.locator('[data-table=quality] tr[data-key="grids"] td').inner_text() != ""
     _save_readme_shot(page, "grid-division-plan.png")
     # Without the confirmation box: asked again, nothing done.
@@ -134,7 +134,7 @@ def test_a_village_secretary_plans_applies_and_rolls_back(new_page, live_server)
     assert page.url.endswith("?done=rolled_back")
     assert plan.get_attribute("data-status") == "rolled_back"
     _wait_map(page, "#map-in-force")
-    assert page.locator("#map-in-force").get_attribute("data-features") == "2"  # as before
+    assert page.locator("#map-in-force").get_attribute("data-features") == "7"  # as before
 
 
 def test_a_grid_leader_gets_403_on_plans(page_as) -> None:

@@ -155,7 +155,10 @@ def build_mapped_village(session: Session, world: World) -> None:
     for _ in range(60):
         lon, lat = 119.1305 + rng.random() * 0.009, 25.0005 + rng.random() * 0.009
         unit = units[2 * int((lon - 119.13) / 0.005) + int((lat - 25.0) / 0.005)]
-        make_household(session, unit=unit, lon=round(lon, 6), lat=round(lat, 6))
+        household = make_household(session, unit=unit, lon=round(lon, 6), lat=round(lat, 6))
+        if rng.random() < 0.3:
+            tags = ("disabled",) if rng.random() < 0.3 else ()
+            make_resident(session, household=household, key_groups=tags)
     now = clock.now()
     report_case(session, territory_code=units[0].code, created_at=now - dt.timedelta(days=3))
     report_case(

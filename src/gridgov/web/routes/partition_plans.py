@@ -182,7 +182,8 @@ def _plan_page(
         "STATUS_LABELS": PLAN_STATUS_LABELS,
         "POST_TYPE_LABELS": POST_TYPE_LABELS,
         "LEVEL_LABELS": LEVEL_LABELS,
-        "map_in_force": f"/api/v1/territories.geojson?territory={plan.scope_code}&level=grid",
+        # The scope's whole subtree in force: its outline, grids and units.
+        "map_in_force": f"/api/v1/territories.geojson?territory={plan.scope_code}",
         "map_plan": f"/partition-plans/{plan.id}/map.geojson",
         "map": map_settings(request),
     }

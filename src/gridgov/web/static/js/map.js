@@ -97,7 +97,14 @@
       onEachFeature: function (feature, layer) {
         var properties = feature.properties || {};
         var value = values[properties.code];
-        layer.bindTooltip(tooltipFor(element, properties, value), { sticky: true });
+        // Coloured by cases: each part names itself and its counts (a label in the middle).
+        var labelled = mode === "cases" && feature.geometry;
+        layer.bindTooltip(
+          tooltipFor(element, properties, value),
+          labelled
+            ? { permanent: true, direction: "center", className: "map-label" }
+            : { sticky: true }
+        );
         layer.on("add", function () {
           var path = layer.getElement && layer.getElement();
           if (path && properties.code) {
@@ -168,7 +175,10 @@
 
   function draw(element) {
     var values = readJson(element.dataset.values, {});
-    var map = L.map(element, { attributionControl: false, zoomSnap: 0.25, scrollWheelZoom: false });
+    // No fade: a popup half faded in is text of too little contrast (axe-core says so).
+    var map = L.map(element, {
+      attributionControl: false, zoomSnap: 0.25, scrollWheelZoom: false, fadeAnimation: false
+    });
     map.setView([25.0, 119.1], 12);
     if (element.dataset.tileUrl) {
       L.tileLayer(element.dataset.tileUrl, { maxZoom: 19 }).addTo(map);
