@@ -18,7 +18,9 @@ from tests.reports.factory import make_case
 
 
 def _principal(role: str, code: str | None) -> Principal:
-    return Principal(user_id="u-test", username="test", scopes=(Scope(role=role, territory_code=code),))
+    return Principal(
+        user_id="u-test", username="test", scopes=(Scope(role=role, territory_code=code),)
+    )
 
 
 def test_counts_per_child_in_four_queries(session) -> None:
@@ -31,9 +33,7 @@ def test_counts_per_child_in_four_queries(session) -> None:
     make_resident(
         session, household=make_household(session, unit=unit_b), residence_status="working_away"
     )
-    make_resident(
-        session, household=make_household(session, unit=unit_b), key_groups=("disabled",)
-    )
+    make_resident(session, household=make_household(session, unit=unit_b), key_groups=("disabled",))
     now = clock.now()
     make_case(session, territory_code=unit_a.code, created_at=now - dt.timedelta(days=3))
     make_case(

@@ -41,7 +41,9 @@ def _island(session):
 
 
 def _tile(html: str, name: str) -> str:
-    return html.split(f'data-tile="{name}"')[1].split('class="figure">')[1].split("<")[0]
+    return (
+        html.split(f'data-tile="{name}"')[1].split('class="figure">')[1].split("<", maxsplit=1)[0]
+    )
 
 
 def test_a_town_official_sees_the_town_and_drills_down(client, session) -> None:
@@ -130,7 +132,9 @@ def test_the_household_map_sends_points_without_personal_fields(client, session)
     assert set(properties) == {"id", "household_no", "address", "href"}
     assert properties["href"] == f"/households/{properties['id']}"
     # The village: the leader's part only (their grid's households).
-    assert len(client.get(f"/territories/{village.code}/households.geojson").json()["features"]) == 3
+    assert (
+        len(client.get(f"/territories/{village.code}/households.geojson").json()["features"]) == 3
+    )
     other = tree.villages[1]
     assert client.get(f"/territories/{other.code}/map").status_code == 404
     assert client.get(f"/territories/{other.code}/households.geojson").status_code == 404

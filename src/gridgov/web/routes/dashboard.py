@@ -112,6 +112,12 @@ def _map_values(rows: list[dict[str, Any]]) -> str:
     return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
 
 
+def _labels_json(language: str, labels: dict[str, str]) -> str:
+    """Labels the chart script shows, translated for this reader."""
+    translated = {key: translate(language, label) for key, label in labels.items()}
+    return json.dumps(translated, ensure_ascii=False)
+
+
 @router.get("/dashboard/{code}")
 def dashboard(request: Request, code: str, session: SessionDep, caller: CallerDep) -> Response:
     node = _dashboard_node(session, code)
@@ -143,10 +149,7 @@ def dashboard(request: Request, code: str, session: SessionDep, caller: CallerDe
         "totals": counts.total,
         "closed_at": closed_at,
         "closed_at_json": json.dumps(closed_at),
-        "closed_at_labels_json": json.dumps(
-            {key: translate(page_language(request), label) for key, label in CLOSED_AT_LABELS.items()},
-            ensure_ascii=False,
-        ),
+        "closed_at_labels_json": _labels_json(page_language(request), CLOSED_AT_LABELS),
         "trend": trend,
         "trend_json": json.dumps(
             [{"week": w.start.isoformat(), "opened": w.opened, "closed": w.closed} for w in trend]

@@ -154,6 +154,12 @@ def create_plan(
     return _list_page(request, session, caller, values=values, errors=errors, status=422)
 
 
+def _done(request: Request) -> str | None:
+    """What the redirect after apply or roll back says was done (shown once)."""
+    done = request.query_params.get("done")
+    return done if done in DONE else None
+
+
 def _plan_page(
     request: Request,
     session: Session,
@@ -176,7 +182,7 @@ def _plan_page(
         "exceptions": summary.get("exceptions", []),
         "may_apply": may_change and plan.status == "planned",
         "may_roll_back": may_change and plan.status == "applied",
-        "done": request.query_params.get("done") if request.query_params.get("done") in DONE else None,
+        "done": _done(request),
         "conflict": conflict,
         "errors": errors or {},
         "STATUS_LABELS": PLAN_STATUS_LABELS,
