@@ -75,6 +75,7 @@ def test_a_grid_leader_sees_their_grid_and_not_another_village(page_as, live_ser
     _wait_map(page, "#dashboard-map")
     assert page.locator("[data-page=dashboard]").get_attribute("data-code") == world.grids[0]
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(ROOT / "build" / "dashboard-grid-360.png"), full_page=True)
     response = page.goto(page.base + f"/dashboard/{world.villages[1]}")
     assert response is not None and response.status == 404
     assert page.locator("[data-page=not-found]").count() == 1

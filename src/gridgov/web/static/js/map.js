@@ -162,7 +162,8 @@
     });
   }
 
-  function showEmpty(element) {
+  function showEmpty(element, map) {
+    if (map && map.zoomControl) map.zoomControl.remove();  // nothing to zoom into
     var note = document.createElement("p");
     note.className = "map-empty";
     note.textContent = element.dataset.labelEmpty;
@@ -201,13 +202,13 @@
       var polygons = countPolygons(answers[1]);
       var points = answers[2] ? (answers[2].features || []).length : 0;
       if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12] });
-      if (!polygons && !points) showEmpty(element);
+      if (!polygons && !points) showEmpty(element, map);
       element.dataset.features = String(polygons);
       element.dataset.pointsCount = String(points);
       element.dataset.ready = "true";
       return map;
     }).catch(function () {
-      showEmpty(element);
+      showEmpty(element, map);
       element.dataset.ready = "error";
     });
   }
