@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from gridgov import clock
+from gridgov.accounts.actions import check_set_preferences
 from tests.factories.registry import make_household, make_resident
 from tests.factories.territory import make_tree
 from tests.reports.factory import make_case
@@ -139,3 +140,17 @@ def test_the_household_map_sends_points_without_personal_fields(client, session)
     assert client.get(f"/territories/{other.code}/map").status_code == 404
     assert client.get(f"/territories/{other.code}/households.geojson").status_code == 404
     assert client.get(f"/territories/{tree.town.code}/map").status_code == 404  # not a grid
+
+
+def test_the_dashboard_in_english(client, session) -> None:
+    tree = _island(session)
+    user = make_person(session, "en.dash", role="town_official", territory_code=tree.town.code)
+    check_set_preferences(session, user, language="en", actor="test")
+    session.commit()
+    sign_in(client, "en.dash")
+    page = client.get(f"/dashboard/{tree.town.code}?period=last_3_months")
+    assert page.status_code == 200
+    assert '<html lang="en"' in page.text
+    assert "Where closed cases were solved" in page.text
+    assert "&#34;grid&#34;: &#34;In the grid&#34;" in page.text  # the chart's labels
+    assert '<option value="last_3_months" selected>Last 3 months</option>' in page.text
