@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gridgov.clock import DEFAULT_TIMEZONE
@@ -45,6 +45,21 @@ class Settings(BaseSettings):
     working_hours: str = "08:30-12:00,14:00-17:30"
     # Run the job worker (escalation, reminders, notification delivery) inside `gridgov serve`.
     embedded_worker: bool = True
+    # Map tiles under the pages' territory polygons, off by default (a plain background):
+    # a same-origin URL template such as /tiles/{z}/{x}/{y}.png, served by the village
+    # office's reverse proxy (the pages' CSP loads images from their own origin only).
+    map_tile_url: str | None = None
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _same_origin_tiles(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith("/") or value.startswith("//"):
+            raise ValueError("a path on this server, such as /tiles/{z}/{x}/{y}.png")
+        if not all(part in value for part in ("{z}", "{x}", "{y}")):
+            raise ValueError("the URL template needs {z}, {x} and {y}")
+        return value
 
     def resolved_database_url(self) -> str:
         if self.database_url:

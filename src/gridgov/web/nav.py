@@ -25,6 +25,16 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("/", N_("Home")),
+    NavItem(
+        "/dashboard/{code}",
+        N_("Dashboard"),
+        frozenset({"town_official", "village_secretary", "grid_leader"}),
+    ),
+    NavItem(
+        "/partition-plans",
+        N_("Grid division"),
+        frozenset({"administrator", "town_official", "village_secretary"}),
+    ),
     NavItem("/settings", N_("Settings")),
 ]
 

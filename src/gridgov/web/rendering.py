@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy import inspect
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -89,7 +90,9 @@ def _caller_for_error(request: Request) -> PageCaller | None:
     """The caller of a request that failed before (or without) loading one: looked up in a
     short session of its own, so the error page keeps the reader's language and menu."""
     caller = caller_of(request)
-    if caller is not None:
+    # The request's session rolled back on the error and expired the caller's user (now
+    # detached): load the caller again rather than read a detached row.
+    if caller is not None and not inspect(caller.user).expired_attributes:
         return caller
     try:
         with request.app.state.session_maker() as session:

@@ -4,14 +4,20 @@ factories and committed to the live server's own database."""
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from gridgov import clock
 from gridgov.jobs.delivery import deliver_outbox_step
+from gridgov.territory.actions import check_create_territory
+from gridgov.territory.codes import child_code
 from tests.factories.cases import make_case
 from tests.factories.registry import make_household, make_resident
-from tests.factories.territory import make_tree
+from tests.factories.territory import make_tree, square
+from tests.reports.factory import make_case as report_case
 from tests.web.helpers import PASSWORD, make_person
 
 # role -> username; every one signs in with helpers.PASSWORD.
@@ -45,6 +51,10 @@ class World:
     password: str = PASSWORD
     usernames: dict[str, str] = field(default_factory=lambda: dict(USERNAMES))
     case_ids: list[str] = field(default_factory=list)
+    # --- dashboard and grid division (h5) ---
+    mapped_village: str = ""  # a village drawn to its units, with located households
+    mapped_grids: list[str] = field(default_factory=list)
+    planner: str = ""  # username of the mapped village's secretary
 
 
 def build_world(session: Session) -> World:
@@ -83,10 +93,102 @@ def build_world(session: Session) -> World:
     session.flush()
     deliver_outbox_step(session)  # the handlers' "case assigned" notifications
     session.commit()
-    return World(
+    world = World(
         town=tree.town.code,
         villages=[v.code for v in tree.villages],
         grids=[g.code for g in tree.all_grids()],
         units=[u.code for u in tree.all_units()],
         case_ids=[case.id for case in cases],
     )
+    build_mapped_village(session, world)
+    return world
+
+
+# --- dashboard and grid division (h5): a third village, drawn -------------------------
+PLANNER = "planner.web"
+
+
+def build_mapped_village(session: Session, world: World) -> None:
+    """A third village of the town with grid and unit boundaries, 60 located households in
+    two grids that are too small (a plan redoes them), a case open and one overdue, and its
+    own village secretary (``world.planner``), so the grid-division test changes nothing
+    the other tests read."""
+    village = check_create_territory(
+        session,
+        code=child_code(world.town, "village", 203),
+        level="village",
+        parent_code=world.town,
+        name_zh="测试3村",
+        name_en="Village 3",
+        boundary=square(119.13, 25.0),
+        actor="test:factory",
+    )
+    grids, units = [], []
+    for g in range(2):
+        west = 119.13 + 0.005 * g
+        grid = check_create_territory(
+            session,
+            code=child_code(village.code, "grid", g + 1),
+            level="grid",
+            parent_code=village.code,
+            name_zh=f"第{g + 1}网格",
+            name_en=f"Grid {g + 1}",
+            boundary=_box(west, 25.0, west + 0.005, 25.01),
+            actor="test:factory",
+        )
+        grids.append(grid)
+        for u in range(2):
+            south = 25.0 + 0.005 * u
+            units.append(
+                check_create_territory(
+                    session,
+                    code=child_code(grid.code, "unit", u + 1),
+                    level="unit",
+                    parent_code=grid.code,
+                    name_zh=f"第{u + 1}单元",
+                    name_en=f"Unit {u + 1}",
+                    boundary=_box(west, south, west + 0.005, south + 0.005),
+                    actor="test:factory",
+                )
+            )
+    rng = random.Random(11)
+    for _ in range(60):
+        lon, lat = 119.1305 + rng.random() * 0.009, 25.0005 + rng.random() * 0.009
+        unit = units[2 * int((lon - 119.13) / 0.005) + int((lat - 25.0) / 0.005)]
+        household = make_household(session, unit=unit, lon=round(lon, 6), lat=round(lat, 6))
+        if rng.random() < 0.3:
+            tags = ("disabled",) if rng.random() < 0.3 else ()
+            make_resident(session, household=household, key_groups=tags)
+    now = clock.now()
+    report_case(session, territory_code=units[0].code, created_at=now - dt.timedelta(days=3))
+    report_case(
+        session,
+        territory_code=units[3].code,
+        created_at=now - dt.timedelta(days=5),
+        due_at=now - dt.timedelta(hours=3),
+    )
+    report_case(
+        session,
+        territory_code=units[1].code,
+        created_at=now - dt.timedelta(days=6),
+        state="closed",
+        level="grid",
+        hours_to_close=20,
+        rating=5,
+    )
+    make_person(
+        session,
+        PLANNER,
+        role="village_secretary",
+        territory_code=village.code,
+        display_name="郭海燕",
+    )
+    session.commit()
+    world.mapped_village = village.code
+    world.mapped_grids = [grid.code for grid in grids]
+    world.planner = PLANNER
+
+
+def _box(west: float, south: float, east: float, north: float) -> dict:
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {"type": "Polygon", "coordinates": [ring]}

@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from gridgov.web.routes import assets, home, password, settings, signin
+from gridgov.web.routes import (
+    assets,
+    dashboard,
+    home,
+    partition_plans,
+    password,
+    settings,
+    signin,
+    territory_map,
+)
 
 ROUTERS: list[APIRouter] = [
     assets.router,
@@ -10,4 +19,7 @@ ROUTERS: list[APIRouter] = [
     password.router,
     settings.router,
     home.router,
+    dashboard.router,
+    territory_map.router,
+    partition_plans.router,
 ]
