@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from gridgov.web.routes import assets, home, password, settings, signin
+from gridgov.web.routes import assets, cases, home, password, report, settings, signin
 
 ROUTERS: list[APIRouter] = [
     assets.router,
@@ -10,4 +10,6 @@ ROUTERS: list[APIRouter] = [
     password.router,
     settings.router,
     home.router,
+    cases.router,
+    report.router,
 ]
