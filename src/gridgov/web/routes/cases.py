@@ -122,6 +122,7 @@ def case_context(
         "failed_action": None,
         "conflict": False,
         "values": {},
+        "done": None,
         **LABELS,
     }
 
