@@ -132,6 +132,10 @@
         "Idempotency-Key": draft.key,
       },
     }).then(function (response) {
+      // The answer (the report's confirmation page, after its redirect) is read to its end
+      // before the draft goes, so leaving the page cannot cut it off.
+      return response.text().then(function () { return response; }, function () { return response; });
+    }).then(function (response) {
       if (response.ok) {
         return removeDraft(draft.key);
       }
