@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from PIL import Image
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -193,7 +193,9 @@ def test_a_note_the_workflow_requires_is_asked_for(client, session) -> None:
     place = _place(session)
     sign_in(client, "grid.cases")
     page = client.get(f"/cases/{place.case.id}")
-    assert re.search(r'id="note-escalate" name="note" rows="3" maxlength="4000" required', page.text)
+    assert re.search(
+        r'id="note-escalate" name="note" rows="3" maxlength="4000" required', page.text
+    )
     refused = _act(client, place.case.id, action="escalate", version=str(place.case.version))
     assert refused.status_code == 422
     assert 'id="note-escalate-error"' in refused.text
@@ -314,7 +316,13 @@ def test_the_idempotency_key_header_wins(client, session) -> None:
         ({"category_code": "other", "description": "  ", "where": "household"}, "description"),
         ({"category_code": "other", "description": "没点地图", "where": "point"}, "lon"),
         (
-            {"category_code": "other", "description": "海里", "where": "point", "lon": "0", "lat": "0"},
+            {
+                "category_code": "other",
+                "description": "海里",
+                "where": "point",
+                "lon": "0",
+                "lat": "0",
+            },
             "lon",
         ),
         ({"category_code": "other", "description": "哪里", "where": "moon"}, "location"),
@@ -327,7 +335,7 @@ def test_bad_input_shows_the_form_again_naming_the_field(client, session, fields
     answer = _report(client, **fields)
     assert answer.status_code == 422
     assert f'data-field="{field}"' in answer.text
-    assert 'data-report-form' in answer.text
+    assert "data-report-form" in answer.text
     assert _count(session, place.villager) == before
 
 

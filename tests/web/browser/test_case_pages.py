@@ -50,8 +50,9 @@ def _fill_report(page: Any, description: str, *, photo: bool = True) -> None:
     page.locator(".report-map .leaflet-interactive").first.wait_for()
     box = page.locator("[data-report-map]").bounding_box()
     # The village square is fitted in the map's height, centred: a quarter of it west of
-    # the centre is in the first grid.
-    page.mouse.click(box["x"] + box["width"] / 2 - box["height"] / 4, box["y"] + box["height"] / 2)
+    # the centre is in the first grid (and an eighth north of it, in its northern unit).
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.click(x - box["height"] / 4, y - box["height"] / 8)  # inside a unit too
     assert page.locator("[data-lon]").input_value() != ""
 
 
@@ -101,9 +102,7 @@ def test_report_accept_resolve_and_rate(page_as, live_server) -> None:
 
 def test_a_stale_version_shows_the_conflict(page_as, live_server, watch) -> None:
     with live_server.session_maker() as session:
-        unit = session.scalar(
-            select(Territory).where(Territory.code == live_server.world.units[0])
-        )
+        unit = session.scalar(select(Territory).where(Territory.code == live_server.world.units[0]))
         assert unit is not None
         case = make_case(session, category_code="sanitation.sewage", unit=unit)
         session.commit()

@@ -2,10 +2,11 @@
 place), then a confirmation page; /my-reports: the caller's reports, with the rating form
 for the resolved ones.
 
-The form posts to the API's own intake (``cases.intake.check_report_case``, channel ``api``) with an idempotency key: the form carries a
-fresh key (and the offline queue, static/js/report-queue.js, sends a stored draft with
-its ``Idempotency-Key`` header), so a form sent twice, or a draft retried after a lost
-answer, makes ONE case. The photo is stored by ``cases.photos.check_add_photo``.
+The form posts to the API's own intake (``cases.intake.check_report_case``, channel
+``api``) with an idempotency key: the form carries a fresh key, and the offline queue
+(static/js/report-queue.js) sends a stored draft with its ``Idempotency-Key`` header, so
+a form sent twice, or a draft retried after a lost answer, makes ONE case. The photo is
+stored by ``cases.photos.check_add_photo``.
 """
 
 from __future__ import annotations
@@ -54,10 +55,13 @@ def _groups(categories: list[CaseCategory], language: str) -> list[dict[str, Any
     groups: list[dict[str, Any]] = []
     by_code: dict[str, dict[str, Any]] = {}
     for category in categories:
-        item = {"code": category.code, "name": category.name_zh if zh else category.name_en}
+        item: dict[str, Any] = {
+            "code": category.code,
+            "name": category.name_zh if zh else category.name_en,
+        }
         if category.parent_code is None:
-            group = {**item, "icon": category.code if category.code in ICONS else "other"}
-            group["children"] = []
+            icon = category.code if category.code in ICONS else "other"
+            group: dict[str, Any] = {**item, "icon": icon, "children": []}
             by_code[category.code] = group
             groups.append(group)
         elif category.parent_code in by_code:
@@ -179,9 +183,7 @@ def send_report(
 
 
 @router.get("/report/sent/{case_id}")
-def report_sent(
-    request: Request, case_id: str, session: SessionDep, caller: CallerDep
-) -> Response:
+def report_sent(request: Request, case_id: str, session: SessionDep, caller: CallerDep) -> Response:
     case = access_case(session, case_id, caller.principal)
     categories = category_names(session, page_language(request, caller))
     context = {"case": case, "category": categories.get(case.category_code, ""), **LABELS}
