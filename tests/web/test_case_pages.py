@@ -3,6 +3,7 @@ a TestClient, on SQLite and PostgreSQL: the same access and workflow rules as th
 
 from __future__ import annotations
 
+import gzip
 import io
 import re
 from dataclasses import dataclass
@@ -370,3 +371,32 @@ def test_pages_need_a_signed_in_caller(client, session) -> None:
     for path in ("/cases", "/report", "/my-reports"):
         answer = client.get(path, follow_redirects=False)
         assert answer.status_code == 303 and answer.headers["location"].startswith("/signin")
+
+
+# --- weight -------------------------------------------------------------------------------
+
+SCRIPT = re.compile(r'<script src="(/static/[^"]+)"')
+KB = 1024
+
+
+def _script_weight(client: TestClient, html: str) -> int:
+    """The gzip-compressed bytes of the scripts a page loads."""
+    total = 0
+    for path in SCRIPT.findall(html):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        total += len(gzip.compress(answer.content, compresslevel=6))
+    return total
+
+
+def test_the_case_pages_javascript_stays_light(client, session) -> None:
+    place = _place(session)
+    sign_in(client, "grid.cases")
+    with_map = {"/report": 700 * KB, f"/cases/{place.case.id}": 700 * KB}
+    without_map = {"/cases": 300 * KB, "/my-reports": 300 * KB}
+    for path, budget in {**with_map, **without_map}.items():
+        page = client.get(path)
+        assert page.status_code == 200, path
+        weight = _script_weight(client, page.text)
+        assert 0 < weight < budget, (path, weight)
+    assert "leaflet" not in client.get("/cases").text  # no map, no map library

@@ -7,6 +7,7 @@ exactly once when the connection returns."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
@@ -82,6 +83,7 @@ def test_report_accept_resolve_and_rate(page_as, live_server) -> None:
     with leader.expect_navigation():
         leader.click("form[data-action=accept] button")
     assert leader.locator("[data-state]").get_attribute("data-state") == "accepted"
+    leader.click("[data-action-more=resolve] summary")
     leader.fill("#note-resolve", "已更换灯泡")
     with leader.expect_navigation():
         leader.click("form[data-action=resolve] button")
@@ -160,3 +162,34 @@ def test_the_inbox_tabs(page_as, live_server) -> None:
     for tab in ("mine", "my_level", "overdue", "waiting_for_feedback"):
         page.goto(page.base + f"/cases?tab={tab}")
         assert page.locator(f".tabs a[data-tab={tab}]").get_attribute("aria-current") == "page"
+
+
+README_SHOTS = Path(__file__).resolve().parents[3] / "build" / "screenshots" / "readme"
+MAX_README_SHOT = 300 * 1024
+
+
+def _shoot(page: Any, name: str) -> Path:
+    """A phone-sized (360x740) screenshot for the README (copied to docs/screenshots)."""
+    README_SHOTS.mkdir(parents=True, exist_ok=True)
+    path = README_SHOTS / name
+    page.screenshot(path=str(path))
+    assert path.stat().st_size < MAX_README_SHOT, (path, path.stat().st_size)
+    return path
+
+
+def test_phone_screenshots_for_the_readme(page_as, live_server) -> None:
+    villager = page_as("resident", height=740)
+    villager.goto(villager.base + "/report")
+    villager.locator('input[name="category_code"][value="facility.road"]').check()
+    _shoot(villager, "report-form.png")
+    _fill_report(villager, "码头路上有个大坑，下雨天积水，电动车容易摔倒")
+    _shoot(villager, "report-form-place.png")
+    with villager.expect_navigation():
+        villager.click("[data-send]")
+    case_id = villager.locator("[data-page=report-sent]").get_attribute("data-case-id")
+    leader = page_as("grid_leader", height=740)
+    leader.goto(leader.base + f"/cases/{case_id}")
+    with leader.expect_navigation():
+        leader.click("form[data-action=accept] button")
+    leader.goto(leader.base + f"/cases/{case_id}")
+    _shoot(leader, "case-page.png")
