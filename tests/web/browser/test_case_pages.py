@@ -144,6 +144,11 @@ def test_a_report_made_offline_is_sent_once_when_back_online(page_as, live_serve
     assert page.locator("[data-drafts]").is_visible()
     assert "护栏" in waiting.inner_text()
     assert len(_reports_of(live_server)) == before  # nothing reached the server
+    # Still offline, the form opens again (the service worker's copy) and shows the draft.
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    page.reload()
+    page.locator("[data-drafts] li[data-status=waiting]").wait_for()
+    assert page.locator("[data-report-form]").count() == 1
     page.context.set_offline(False)
     page.locator("[data-drafts] li").wait_for(state="detached")
     assert page.locator("[data-drafts]").is_hidden()
