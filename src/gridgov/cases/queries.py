@@ -170,15 +170,37 @@ class NeedsMe:
     my_reports_to_rate: CaseList
 
 
-def _case_list(session: Session, conditions: list[Any], limit: int) -> CaseList:
+def _case_list(session: Session, conditions: list[Any], limit: int, offset: int = 0) -> CaseList:
     query = select(Case).where(*conditions)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = session.scalars(
-        query.order_by(Case.due_at.is_(None), Case.due_at, Case.created_at.desc(), Case.id).limit(
-            limit
-        )
+        query.order_by(Case.due_at.is_(None), Case.due_at, Case.created_at.desc(), Case.id)
+        .limit(limit)
+        .offset(offset)
     )
     return CaseList(list(items), int(total))
+
+
+INBOX_TABS = ("mine", "my_level", "overdue", "waiting_for_feedback")
+
+
+def _needs_conditions(principal: Principal, now: dt.datetime) -> dict[str, list[Any]]:
+    """The conditions of each list of what waits for ``principal`` (home page and inbox):
+    ``mine`` the cases waiting on a node they handle (any state, the API's ``mine``),
+    ``my_level`` the open ones among them, ``overdue`` open and past due,
+    ``waiting_for_feedback`` resolved at their level, ``my_reports_to_rate`` their own
+    resolved reports. All within what ``principal`` may read."""
+    readable = case_filter(principal, "read")
+    is_open = Case.state.in_(OPEN_STATES)
+    mine = mine_filter(principal)
+    reporter = Case.reporter_user_id == principal.user_id if principal.user_id else false()
+    return {
+        "mine": [readable, mine],
+        "my_level": [readable, mine, is_open],
+        "overdue": [readable, is_open, Case.due_at < now],
+        "waiting_for_feedback": [readable, mine, Case.state == "resolved"],
+        "my_reports_to_rate": [reporter, Case.state == "resolved"],
+    }
 
 
 def what_needs_me(
@@ -186,13 +208,25 @@ def what_needs_me(
 ) -> NeedsMe:
     """The four lists of ``NeedsMe`` (the most urgent ``limit`` of each, soonest due
     first) with their totals, all within what ``principal`` may read."""
-    readable = case_filter(principal, "read")
-    is_open = Case.state.in_(OPEN_STATES)
-    mine = mine_filter(principal)
-    reporter = Case.reporter_user_id == principal.user_id if principal.user_id else false()
+    conditions = _needs_conditions(principal, now)
     return NeedsMe(
-        at_my_level=_case_list(session, [readable, mine, is_open], limit),
-        overdue=_case_list(session, [readable, is_open, Case.due_at < now], limit),
-        waiting_for_feedback=_case_list(session, [readable, mine, Case.state == "resolved"], limit),
-        my_reports_to_rate=_case_list(session, [reporter, Case.state == "resolved"], limit),
+        at_my_level=_case_list(session, conditions["my_level"], limit),
+        overdue=_case_list(session, conditions["overdue"], limit),
+        waiting_for_feedback=_case_list(session, conditions["waiting_for_feedback"], limit),
+        my_reports_to_rate=_case_list(session, conditions["my_reports_to_rate"], limit),
     )
+
+
+def inbox(
+    session: Session,
+    principal: Principal,
+    tab: str,
+    *,
+    now: dt.datetime,
+    limit: int = 20,
+    offset: int = 0,
+) -> CaseList:
+    """One tab of a handler's inbox (``INBOX_TABS``: the home page's lists, paged), soonest
+    due first."""
+    _one_of("tab", tab, INBOX_TABS)
+    return _case_list(session, _needs_conditions(principal, now)[tab], limit, offset)

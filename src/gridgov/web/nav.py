@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gridgov.access.principal import Principal
-from gridgov.access.roles import ROLES
+from gridgov.access.roles import LEADS, ROLES
 from gridgov.i18n import N_
 
 
@@ -35,6 +35,10 @@ NAV: list[NavItem] = [
         N_("Grid division"),
         frozenset({"administrator", "town_official", "village_secretary"}),
     ),
+    # Case pages (web/routes/cases.py, web/routes/report.py).
+    NavItem("/cases", N_("Cases"), frozenset(LEADS)),
+    NavItem("/report", N_("Report a case")),
+    NavItem("/my-reports", N_("My reports")),
     NavItem("/settings", N_("Settings")),
 ]
 

@@ -90,9 +90,7 @@ def _caller_for_error(request: Request) -> PageCaller | None:
     """The caller of a request that failed before (or without) loading one: looked up in a
     short session of its own, so the error page keeps the reader's language and menu."""
     caller = caller_of(request)
-    # The request's session rolled back on the error and expired the caller's user (now
-    # detached): load the caller again rather than read a detached row.
-    if caller is not None and not inspect(caller.user).expired_attributes:
+    if caller is not None and not _expired(caller):
         return caller
     try:
         with request.app.state.session_maker() as session:
@@ -100,6 +98,13 @@ def _caller_for_error(request: Request) -> PageCaller | None:
     except Exception:  # the error page must render even when the database cannot answer
         log.exception("error page: the caller could not be loaded")
         return None
+
+
+def _expired(caller: PageCaller) -> bool:
+    """True when the request's session was rolled back and closed under the caller (a
+    domain error raised by a route): its user can no longer be read, so it is loaded again."""
+    state = inspect(caller.user)
+    return state.detached and bool(state.expired_attributes)
 
 
 def render_not_found(request: Request) -> Response:

@@ -14,7 +14,7 @@ from gridgov import clock
 from gridgov.jobs.delivery import deliver_outbox_step
 from gridgov.territory.actions import check_create_territory
 from gridgov.territory.codes import child_code
-from tests.factories.cases import make_case
+from tests.factories.cases import draw_polygons, make_case
 from tests.factories.registry import make_household, make_resident
 from tests.factories.territory import make_tree, square
 from tests.reports.factory import make_case as report_case
@@ -90,6 +90,10 @@ def build_world(session: Session) -> World:
         make_case(session, household=households[0], reporter=villager, channel="api"),
         make_case(session, category_code="sanitation.sewage", household=households[-1]),
     ]
+    # --- case pages (tests/web/browser/test_case_pages.py) --------------------------------
+    # Grid and unit outlines, so a tap on the report form's map locates a case by its point.
+    draw_polygons(session, tree)
+    # --- end of the case pages' block ------------------------------------------------------
     session.flush()
     deliver_outbox_step(session)  # the handlers' "case assigned" notifications
     session.commit()

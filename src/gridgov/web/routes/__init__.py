@@ -4,10 +4,12 @@ from fastapi import APIRouter
 
 from gridgov.web.routes import (
     assets,
+    cases,
     dashboard,
     home,
     partition_plans,
     password,
+    report,
     settings,
     signin,
     territory_map,
@@ -22,4 +24,6 @@ ROUTERS: list[APIRouter] = [
     dashboard.router,
     territory_map.router,
     partition_plans.router,
+    cases.router,
+    report.router,
 ]

@@ -1,16 +1,28 @@
 // gridgov's service worker: keeps the shell's static files (styles, scripts, icons) so the
 // pages open fast on a poor signal. Pages themselves always come from the network (they
-// are personal and must be current). The cases page adds its offline report queue later.
+// are personal and must be current), except the report form and "my reports": the last
+// copy of those is kept so a villager without signal can still open the form and leave a
+// report waiting (static/js/report-queue.js keeps it in IndexedDB and sends it later).
 "use strict";
 
-var CACHE = "gridgov-shell-v1";
+var CACHE = "gridgov-shell-v2";
 var SHELL = [
   "/static/css/app.css",
   "/static/js/app.js",
   "/static/vendor/htmx/htmx.min.js",
   "/static/icons/icon.svg",
   "/static/icons/icon-192.png",
+  // The case pages (web/routes/cases.py, report.py).
+  "/static/css/cases.css",
+  "/static/js/report.js",
+  "/static/js/report-queue.js",
+  "/static/js/case-map.js",
+  "/static/vendor/leaflet/leaflet.js",
+  "/static/vendor/leaflet/leaflet.css",
 ];
+// Pages whose last copy opens offline (network first); forgotten at sign-out.
+var PAGES = "gridgov-pages-v1";
+var OFFLINE_PAGES = ["/report", "/my-reports"];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(
@@ -26,7 +38,10 @@ self.addEventListener("activate", function (event) {
       return Promise.all(
         names
           .filter(function (name) {
-            return name.indexOf("gridgov-shell-") === 0 && name !== CACHE;
+            return (
+              (name.indexOf("gridgov-shell-") === 0 && name !== CACHE) ||
+              (name.indexOf("gridgov-pages-") === 0 && name !== PAGES)
+            );
           })
           .map(function (name) {
             return caches.delete(name);
@@ -36,12 +51,46 @@ self.addEventListener("activate", function (event) {
   );
 });
 
+// The report form and "my reports": from the network, and its last copy when offline.
+function offlinePage(event, url) {
+  event.respondWith(
+    fetch(event.request)
+      .then(function (response) {
+        if (response.ok && !response.redirected && url.search === "") {
+          var copy = response.clone();
+          caches.open(PAGES).then(function (cache) {
+            cache.put(url.pathname, copy);
+          });
+        }
+        return response;
+      })
+      .catch(function (failure) {
+        return caches.match(url.pathname, { cacheName: PAGES }).then(function (cached) {
+          if (cached) {
+            return cached;
+          }
+          throw failure;
+        });
+      })
+  );
+}
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
+  var url = new URL(request.url);
+  if (request.method === "POST" && url.origin === self.location.origin &&
+      url.pathname === "/signout") {
+    event.waitUntil(caches.delete(PAGES)); // another person may sign in on this phone
+    return;
+  }
   if (request.method !== "GET") {
     return;
   }
-  var url = new URL(request.url);
+  if (url.origin === self.location.origin && request.mode === "navigate" &&
+      OFFLINE_PAGES.indexOf(url.pathname) !== -1) {
+    offlinePage(event, url);
+    return;
+  }
   if (url.origin !== self.location.origin || url.pathname.indexOf("/static/") !== 0) {
     return;
   }
