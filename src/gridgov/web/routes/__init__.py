@@ -2,7 +2,17 @@
 
 from fastapi import APIRouter
 
-from gridgov.web.routes import assets, home, password, settings, signin
+from gridgov.web.routes import (
+    assets,
+    home,
+    households,
+    imports,
+    password,
+    residents,
+    settings,
+    signin,
+    territories,
+)
 
 ROUTERS: list[APIRouter] = [
     assets.router,
@@ -10,4 +20,9 @@ ROUTERS: list[APIRouter] = [
     password.router,
     settings.router,
     home.router,
+    # Territory and registry pages (tree, households, residents, import and export).
+    territories.router,
+    households.router,
+    residents.router,
+    imports.router,
 ]
