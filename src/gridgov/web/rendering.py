@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy import inspect as sa_inspect
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -89,7 +90,9 @@ def _caller_for_error(request: Request) -> PageCaller | None:
     """The caller of a request that failed before (or without) loading one: looked up in a
     short session of its own, so the error page keeps the reader's language and menu."""
     caller = caller_of(request)
-    if caller is not None:
+    # The request's session was rolled back (and closed) by the error: its objects are
+    # expired and detached, so the caller is loaded again unless still fully loaded.
+    if caller is not None and not sa_inspect(caller.user).expired_attributes:
         return caller
     try:
         with request.app.state.session_maker() as session:
