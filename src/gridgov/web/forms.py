@@ -4,7 +4,7 @@ to show beside that field."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
@@ -58,10 +58,15 @@ def form_version(form: FormData) -> int | None:
     return int(raw.strip())
 
 
-async def submitted_form(request: Request) -> FormData:
+async def submitted_form(request: Request) -> AsyncIterator[FormData]:
     """The request's form (parsed once: the CSRF check read it already), so the routes
-    that read it stay plain functions run in the threadpool."""
-    return await request.form()
+    that read it stay plain functions run in the threadpool; its uploaded files are closed
+    when the request is done."""
+    form = await request.form()
+    try:
+        yield form
+    finally:
+        await form.close()
 
 
 FormDep = Annotated[FormData, Depends(submitted_form)]
