@@ -110,9 +110,7 @@ def test_a_grid_leader_gets_the_not_found_page_for_another_village(
     assert mine is not None and mine.status == 200
 
 
-def test_an_import_with_bad_rows_shows_the_table_and_stores_nothing(
-    page_as, live_server
-) -> None:
+def test_an_import_with_bad_rows_shows_the_table_and_stores_nothing(page_as, live_server) -> None:
     world = live_server.world
     village = world.villages[0]
     before = _households_in(live_server, village)

@@ -26,6 +26,9 @@ from gridgov.registry.life_events import (
 )
 from gridgov.registry.models import RELATIONS, RESIDENCE_STATUSES, SEXES, Household
 from gridgov.registry.schemas import BirthCreate, HouseholdMoveOut, MoveInCreate, ResidentOut
+from gridgov.territory.codes import ancestors
+from gridgov.territory.models import Territory
+from gridgov.territory.queries import nodes_by_code
 from gridgov.web.auth import CallerDep
 from gridgov.web.caller import PageCaller
 from gridgov.web.errors import redirect
@@ -42,6 +45,12 @@ EVENTS_SHOWN = 50
 CASES_SHOWN = 50
 # Which form was submitted -> what the page says once it is recorded.
 DONE = {"birth", "move_in", "move_out"}
+
+
+def place_path(session: SessionDep, code: str) -> list[Territory]:
+    """The nodes from the town down to ``code`` (a breadcrumb)."""
+    nodes = nodes_by_code(session, [*ancestors(code), code])
+    return [node for node in nodes if node.level != "district"]
 
 
 def household_forms(principal: Principal, household: Household) -> dict[str, bool]:
@@ -83,6 +92,7 @@ def _page(
     done = request.query_params.get("done")
     context = {
         "household": household,
+        "path": place_path(session, household.territory_code),
         "residents": [ResidentOut.of(row.resident, row.key_groups) for row in rows],
         "resident_total": resident_total,
         "events": events,

@@ -27,7 +27,7 @@ from gridgov.web.caller import PageCaller
 from gridgov.web.forms import FormDep, form_values, form_version, parse_form
 from gridgov.web.registry_labels import REGISTRY_LABELS
 from gridgov.web.rendering import render
-from gridgov.web.routes.households import record_or_show
+from gridgov.web.routes.households import place_path, record_or_show
 from gridgov.web.routing import page_router
 
 router = page_router()
@@ -71,12 +71,14 @@ def _page(
     events, event_total = queries.list_events(
         session, resident_id=resident.id, limit=EVENTS_SHOWN, principal=principal
     )
+    household = queries.get_household(session, resident.household_id)
     done = request.query_params.get("done")
     context = {
         "resident": ResidentOut.of(row.resident, row.key_groups, shown),
         "revealed": shown,
         "reason": reason,
-        "household": queries.get_household(session, resident.household_id),
+        "household": household,
+        "path": place_path(session, household.territory_code),
         "events": events,
         "event_total": event_total,
         "key_groups": {group.code: group for group in queries.list_key_groups(session)},
