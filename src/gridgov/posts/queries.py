@@ -96,3 +96,13 @@ def own_posts(session: Session, resident_id: str) -> list[dict[str, Any]]:
         }
         for post in posts
     ]
+
+
+def current_posts_at(session: Session, territory_code: str, principal: Principal) -> list[Post]:
+    """The current posts held on the node itself (its leaders), those ``principal`` may read."""
+    query = select(Post).where(
+        Post.territory_code == territory_code,
+        Post.end_date.is_(None),
+        scope_filter(principal, "read", "post", Post.territory_code),
+    )
+    return list(session.scalars(query.order_by(Post.post_type, Post.start_date, Post.id)))

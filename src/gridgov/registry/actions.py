@@ -94,7 +94,8 @@ def _clean_note(
     return problems.check(field, clean_text, value, max_length=255, multi_line=multi_line)
 
 
-def _check_version(kind: str, row: Household | Resident, version: int | None) -> None:
+def check_version(kind: str, row: Household | Resident, version: int | None) -> None:
+    """409 when ``version`` was given and the row has changed since (a stale form)."""
     if version is not None and version != row.version:
         raise Conflict(
             f"{kind} {row.id} changed since version {version} (now {row.version})",
@@ -292,7 +293,7 @@ def check_update_household(
     actor: str,
 ) -> Household:
     """Change address, point or unit. A unit change moves the household's residents with it."""
-    _check_version("household", household, version)
+    check_version("household", household, version)
     problems = Problems()
     new_values: dict[str, Any] = {}
     if address is not UNSET:
@@ -571,7 +572,7 @@ def check_update_resident(
     actor: str,
 ) -> Resident:
     """Correct a resident's fields; ``key_groups`` replaces the tags. Records ``updated``."""
-    _check_version("resident", resident, version)
+    check_version("resident", resident, version)
     given = {
         "name": name,
         "sex": sex,

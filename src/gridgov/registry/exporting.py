@@ -7,12 +7,15 @@ register never sits in memory whole.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
 from sqlalchemy import ColumnElement, case, exists, select, true
 from sqlalchemy.orm import Session
 
+from gridgov.access.checks import reach_territory, require
 from gridgov.access.policy import scope_filter
 from gridgov.access.principal import Principal
 from gridgov.errors import NotFound, ValidationFailed
@@ -158,3 +161,26 @@ def export_table(
     if file_format == "xlsx":
         return WRITERS["xlsx"](columns, rows, out, sheet=kind)
     return WRITERS["csv"](columns, rows, out)
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    content: bytes
+    filename: str
+    media_type: str
+
+
+def export_for(
+    session: Session, principal: Principal, kind: str, file_format: str, territory: str
+) -> ExportFile:
+    """The file a caller downloads (the API's and the pages' exports alike): only a role that
+    may export, only a node within their reach (else 404 as if missing), rows in their scope,
+    personal fields masked."""
+    require(principal, "read", "import_export")
+    reach_territory(session, principal, "read", "import_export", territory)
+    buffer = io.BytesIO()
+    export_table(
+        session, kind, buffer, territory=territory, file_format=file_format, principal=principal
+    )
+    filename = f"{kind}-{territory}.{file_format}"
+    return ExportFile(buffer.getvalue(), filename, MEDIA_TYPES[file_format])

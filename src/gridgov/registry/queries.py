@@ -9,9 +9,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from gridgov.access.checks import one_in_scope, place_conditions
+from gridgov.access.checks import one_in_scope, place_conditions, require
+from gridgov.access.policy import scope_filter
 from gridgov.access.principal import Principal
 from gridgov.errors import NotFound, ValidationFailed
+from gridgov.registry.actions import CURRENT_STATUSES
 from gridgov.registry.models import (
     EVENT_KINDS,
     HOUSEHOLD_STATUSES,
@@ -23,6 +25,7 @@ from gridgov.registry.models import (
     Resident,
     ResidentKeyGroup,
 )
+from gridgov.territory.scope import within
 
 
 class ResidentRow(NamedTuple):
@@ -74,6 +77,31 @@ def access_resident(
         "resident",
         household_column=Resident.household_id,
     )
+
+
+def access_household_to_join(
+    session: Session, household_id: str, principal: Principal
+) -> Household:
+    """A household (named in the path) the principal may add a resident to: a birth, a
+    move-in. 403 for a role that never may, else the NotFound of a missing one."""
+    require(principal, "create", "resident")
+    return access_household(session, household_id, principal, "update")
+
+
+def household_named_in_form(session: Session, household_id: str, principal: Principal) -> Household:
+    """A household named in a body or form, that the principal may add residents to. A bad
+    field is a 422 naming ``household_id``, not a missing page; one out of reach gets the
+    same answer as one that is not there."""
+    require(principal, "create", "resident")
+    household = session.scalar(
+        select(Household).where(
+            Household.id == household_id,
+            scope_filter(principal, "update", "household", Household.territory_code),
+        )
+    )
+    if household is None:
+        raise ValidationFailed.field("household_id", "no household has this id")
+    return household
 
 
 def get_resident_row(session: Session, resident_id: str) -> ResidentRow:
@@ -228,3 +256,51 @@ def list_key_groups(session: Session, *, include_inactive: bool = False) -> list
     if not include_inactive:
         query = query.where(KeyGroup.active)
     return list(session.scalars(query))
+
+
+class NodeCounts(NamedTuple):
+    """Current households and residents under a node (as far as the reader may see)."""
+
+    households: int
+    residents: int
+
+
+def counts_by_node(
+    session: Session, parent_code: str, code_length: int, principal: Principal
+) -> dict[str, NodeCounts]:
+    """Active households and current residents under ``parent_code``, grouped by the first
+    ``code_length`` digits of their place: by child node (the child level's code length) or
+    for the node itself (its own length). Only the rows ``principal`` may read are counted,
+    two grouped COUNTs in all."""
+    household_conditions = place_conditions(
+        session, principal, "household", Household.territory_code, None,
+        household_column=Household.id,
+    )  # fmt: skip
+    household_conditions += [
+        within(Household.territory_code, parent_code),
+        Household.status == "active",
+    ]
+    resident_conditions = place_conditions(
+        session, principal, "resident", Resident.territory_code, None,
+        household_column=Resident.household_id,
+    )  # fmt: skip
+    resident_conditions += [
+        within(Resident.territory_code, parent_code),
+        Resident.residence_status.in_(CURRENT_STATUSES),
+    ]
+    households = _grouped_counts(
+        session, Household.territory_code, code_length, household_conditions
+    )
+    residents = _grouped_counts(session, Resident.territory_code, code_length, resident_conditions)
+    return {
+        code: NodeCounts(households.get(code, 0), residents.get(code, 0))
+        for code in households.keys() | residents.keys()
+    }
+
+
+def _grouped_counts(
+    session: Session, code_column: Any, code_length: int, conditions: list[Any]
+) -> dict[str, int]:
+    prefix = func.substr(code_column, 1, code_length)
+    rows = session.execute(select(prefix, func.count()).where(*conditions).group_by(prefix)).all()
+    return {str(code): int(count) for code, count in rows}

@@ -96,3 +96,17 @@ def subtree(
     if not include_retired:
         conditions.append(Territory.status == "active")
     return session.scalars(select(Territory).where(*conditions).order_by(Territory.code)).all()
+
+
+def nodes_by_code(session: Session, codes: Sequence[str]) -> list[Territory]:
+    """The nodes with these codes (active or retired), in code order: e.g. a breadcrumb."""
+    if not codes:
+        return []
+    query = select(Territory).where(Territory.code.in_(list(codes))).order_by(Territory.code)
+    return list(session.scalars(query))
+
+
+def roots(session: Session) -> list[Territory]:
+    """The active nodes without a parent (where the tree starts)."""
+    query = select(Territory).where(Territory.parent_code.is_(None), Territory.status == "active")
+    return list(session.scalars(query.order_by(Territory.code)))

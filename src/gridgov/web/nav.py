@@ -23,6 +23,12 @@ class NavItem:
         return self.roles is None or bool(self.roles & principal.roles)
 
 
+# Registry pages: the roles that read households under a node, and those that may export.
+LEADERS = frozenset(
+    {"administrator", "town_official", "village_secretary", "grid_leader", "unit_leader"}
+)
+REGISTRY_CLERKS = frozenset({"administrator", "town_official", "village_secretary", "grid_leader"})
+
 NAV: list[NavItem] = [
     NavItem("/", N_("Home")),
     NavItem(
@@ -39,6 +45,8 @@ NAV: list[NavItem] = [
     NavItem("/cases", N_("Cases"), frozenset(LEADS)),
     NavItem("/report", N_("Report a case")),
     NavItem("/my-reports", N_("My reports")),
+    NavItem("/territories", N_("Registry"), LEADERS),
+    NavItem("/imports", N_("Import and export"), REGISTRY_CLERKS),
     NavItem("/settings", N_("Settings")),
 ]
 

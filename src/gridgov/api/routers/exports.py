@@ -5,18 +5,16 @@ missing node, and the rows are filtered by the caller's scope in SQL."""
 
 from __future__ import annotations
 
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from gridgov.access.checks import reach_territory, require
 from gridgov.accounts.principal import Principal
 from gridgov.api.deps import SessionDep
 from gridgov.api.principal import PrincipalDep
 from gridgov.api.responses import file_answer
-from gridgov.registry.exporting import MEDIA_TYPES, export_table
+from gridgov.registry.exporting import MEDIA_TYPES, export_for
 
 router = APIRouter(tags=["exports"])
 
@@ -26,22 +24,11 @@ TerritoryQuery = Annotated[str, Query(description="export this node and everythi
 def _export(
     session: SessionDep, principal: Principal, kind: str, file_format: str, territory: str
 ) -> Response:
-    require(principal, "read", "import_export")
-    reach_territory(session, principal, "read", "import_export", territory)
-    buffer = io.BytesIO()
-    export_table(
-        session,
-        kind,
-        buffer,
-        territory=territory,
-        file_format=file_format,
-        principal=principal,
-    )
-    filename = f"{kind}-{territory}.{file_format}"
+    exported = export_for(session, principal, kind, file_format, territory)
     return Response(
-        content=buffer.getvalue(),
-        media_type=MEDIA_TYPES[file_format],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        content=exported.content,
+        media_type=exported.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{exported.filename}"'},
     )
 
 

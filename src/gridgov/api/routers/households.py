@@ -26,8 +26,7 @@ from gridgov.registry.life_events import (
     check_record_move_out,
     check_split_household,
 )
-from gridgov.registry.models import Household
-from gridgov.registry.queries import access_household
+from gridgov.registry.queries import access_household, access_household_to_join
 from gridgov.registry.schemas import (
     BirthCreate,
     HouseholdCreate,
@@ -168,7 +167,7 @@ def record_birth(
     actor: ActorDep,
     principal: PrincipalDep,
 ) -> ResidentOut:
-    household = _joinable(session, household_id, principal)
+    household = access_household_to_join(session, household_id, principal)
     resident = check_record_birth(session, household, **body.model_dump(), actor=actor)
     return ResidentOut.of(*queries.get_resident_row(session, resident.id))
 
@@ -182,7 +181,7 @@ def record_move_in(
     principal: PrincipalDep,
 ) -> ResidentOut:
     """A new person arrived (a returning resident: ``POST /residents/{id}/events``)."""
-    household = _joinable(session, household_id, principal)
+    household = access_household_to_join(session, household_id, principal)
     resident = check_record_move_in(session, household, **body.model_dump(), actor=actor)
     return ResidentOut.of(*queries.get_resident_row(session, resident.id))
 
@@ -190,9 +189,3 @@ def record_move_in(
 def _check_destination(principal: Principal, code: str) -> None:
     """A household moves only to a place the caller may change (else 404, as if missing)."""
     require_target(principal, "update", "household", code, field="unit_code")
-
-
-def _joinable(session: SessionDep, household_id: str, principal: Principal) -> Household:
-    """A household the caller may add a resident to (a birth, a move-in)."""
-    require(principal, "create", "resident")
-    return access_household(session, household_id, principal, "update")

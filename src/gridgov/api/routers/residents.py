@@ -10,29 +10,22 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.access.checks import require
-from gridgov.access.policy import scope_filter
-from gridgov.access.principal import Principal
 from gridgov.accounts.reveal import do_reveal_residents
 from gridgov.api.deps import PagingDep, SessionDep, writes_on_read, writes_when_revealing
 from gridgov.api.params import ReasonQuery, TerritoryFilter
 from gridgov.api.principal import PrincipalDep
 from gridgov.api.schemas import Page
 from gridgov.api.security import ActorDep
-from gridgov.errors import NotFound, ValidationFailed
+from gridgov.errors import NotFound
 from gridgov.registry import queries
 from gridgov.registry.actions import check_create_resident, check_update_resident
-from gridgov.registry.life_events import (
-    check_record_death,
-    check_record_move_in,
-    check_record_move_out,
-)
-from gridgov.registry.models import Household, Resident
+from gridgov.registry.models import Resident
 from gridgov.registry.own_data import export_resident_data
-from gridgov.registry.queries import access_resident
+from gridgov.registry.queries import access_resident, household_named_in_form
+from gridgov.registry.resident_events import check_record_resident_event, event_action
 from gridgov.registry.schemas import (
     KeyGroupOut,
     RegistryEventOut,
@@ -52,21 +45,6 @@ RevealQuery = Annotated[
 
 def _out(session: Session, resident: Resident) -> ResidentOut:
     return ResidentOut.of(*queries.get_resident_row(session, resident.id))
-
-
-def _household_in_body(session: Session, household_id: str, principal: Principal) -> Household:
-    """A household named in a body, that the caller may add residents to. A bad field of
-    the body is a 422, not a missing page; one out of reach gets the same answer."""
-    require(principal, "create", "resident")
-    household = session.scalar(
-        select(Household).where(
-            Household.id == household_id,
-            scope_filter(principal, "update", "household", Household.territory_code),
-        )
-    )
-    if household is None:
-        raise ValidationFailed.field("household_id", "no household has this id")
-    return household
 
 
 @router.get(
@@ -118,7 +96,7 @@ def list_residents(
 def create_resident(
     body: ResidentCreate, session: SessionDep, actor: ActorDep, principal: PrincipalDep
 ) -> ResidentOut:
-    _household_in_body(session, body.household_id, principal)
+    household_named_in_form(session, body.household_id, principal)
     resident = check_create_resident(session, **body.model_dump(), actor=actor)
     return _out(session, resident)
 
@@ -179,33 +157,8 @@ def record_resident_event(
     principal: PrincipalDep,
 ) -> ResidentOut:
     """Record a dated death, move-out or return (moved_in); answers with the resident."""
-    action = "update" if body.kind == "moved_in" else "retire"
-    resident = access_resident(session, resident_id, principal, action)
-    if body.kind == "death":
-        check_record_death(
-            session, resident, occurred_on=body.occurred_on, note=body.note, actor=actor
-        )
-    elif body.kind == "moved_out":
-        check_record_move_out(
-            session,
-            resident,
-            occurred_on=body.occurred_on,
-            destination=body.destination,
-            actor=actor,
-        )
-    else:
-        household = _household_in_body(
-            session, body.household_id or resident.household_id, principal
-        )
-        check_record_move_in(
-            session,
-            household,
-            resident=resident,
-            occurred_on=body.occurred_on,
-            origin=body.origin,
-            relation_to_head=body.relation_to_head,
-            actor=actor,
-        )
+    resident = access_resident(session, resident_id, principal, event_action(body.kind))
+    check_record_resident_event(session, resident, body, principal=principal, actor=actor)
     return _out(session, resident)
 
 

@@ -7,11 +7,15 @@ from gridgov.web.routes import (
     cases,
     dashboard,
     home,
+    households,
+    imports,
     partition_plans,
     password,
     report,
+    residents,
     settings,
     signin,
+    territories,
     territory_map,
 )
 
@@ -26,4 +30,9 @@ ROUTERS: list[APIRouter] = [
     partition_plans.router,
     cases.router,
     report.router,
+    # Territory and registry pages (tree, households, residents, import and export).
+    territories.router,
+    households.router,
+    residents.router,
+    imports.router,
 ]
