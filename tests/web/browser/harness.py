@@ -123,8 +123,12 @@ class PageWatch:
 
     def _request_failed(self, request: Any) -> None:
         failure = request.failure or ""
-        if "ERR_ABORTED" in failure and request.resource_type == "document":
-            return  # a navigation replaced by another (a redirect the test follows)
+        if "ERR_ABORTED" in failure:
+            # Cancelled by the browser, not refused: a navigation replaced by another (a
+            # redirect the test follows), or a page's icon or image still loading when the
+            # test moved on. A refusal shows as another code (ERR_BLOCKED_BY_CSP, ...) or as
+            # an error answer, both still counted.
+            return
         self.problems.append(f"request failed: {request.method} {request.url} ({failure})")
 
     def _response(self, response: Any) -> None:
