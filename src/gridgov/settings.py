@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # request it ends (a shared office computer left signed in).
     web_session_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=300)
     web_session_idle_seconds: int = Field(default=2 * 24 * 3600, ge=300)
+    # Sign-in attempts a minute from one address (token login and the pages alike); raise it
+    # where many people share one address (a village office behind one router).
+    login_attempts_per_ip: int = Field(default=30, ge=1, le=100_000)
     # Largest case photo accepted, in bytes (JPEG, PNG or WebP).
     max_photo_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     # Working periods of a working day, local time (case deadlines count only these).

@@ -115,6 +115,23 @@ def test_rate_limit_per_address(session) -> None:
         assert _try(session, "lin.fang", PASSWORD, ip="192.0.2.8").user is not None
 
 
+def test_the_limit_per_address_is_the_deployment_s(session) -> None:
+    make_user(session, username="lin.fang")
+    with clock.frozen(T0):
+        for attempt in range(3):
+            login.attempt_login(
+                session, login=f"n{attempt}", password="guess", ip="192.0.2.9", attempts_per_ip=3
+            )
+        limited = login.attempt_login(
+            session, login="lin.fang", password=PASSWORD, ip="192.0.2.9", attempts_per_ip=3
+        )
+        assert isinstance(limited.error, TooManyAttempts)
+        allowed = login.attempt_login(
+            session, login="lin.fang", password=PASSWORD, ip="192.0.2.9", attempts_per_ip=100
+        )
+        assert allowed.user is not None
+
+
 def test_a_hash_with_old_parameters_is_upgraded_at_login(session, monkeypatch) -> None:
     user = make_user(session, username="lin.fang")
     old_hash = user.password_hash

@@ -37,7 +37,11 @@ def issue_token(
     password; answers a bearer token. Every attempt, refused or not, is logged."""
     session.info["actor"] = "system:login"  # failure counts, lockouts, the token row
     result = attempt_login(
-        session, login=form.username, password=form.password, ip=_client_ip(request)
+        session,
+        login=form.username,
+        password=form.password,
+        ip=_client_ip(request),
+        attempts_per_ip=request.app.state.settings.login_attempts_per_ip,
     )
     if result.error is not None:
         return _answer(result.error)

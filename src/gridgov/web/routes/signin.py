@@ -57,7 +57,13 @@ def signin(
     """Sign in; a refused attempt's traces (event row, count, lockout) are committed with
     the page that says why."""
     session.info["actor"] = "system:login"
-    result = attempt_login(session, login=login, password=password, ip=client_ip(request))
+    result = attempt_login(
+        session,
+        login=login,
+        password=password,
+        ip=client_ip(request),
+        attempts_per_ip=request.app.state.settings.login_attempts_per_ip,
+    )
     if result.error is not None:
         context = {
             "next": safe_next(next),
