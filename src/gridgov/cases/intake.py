@@ -39,6 +39,7 @@ from gridgov.audit.actions import do_record
 from gridgov.cases.levels import handler_code_for, starting_level
 from gridgov.cases.locate import locate
 from gridgov.cases.models import CHANNELS, Case, CaseCategory, CaseEvent, CaseFollower
+from gridgov.cases.notices import new_case_payload
 from gridgov.cases.recipients import handlers_of
 from gridgov.cases.timers.case_timers import set_level_timers, top_level
 from gridgov.errors import ValidationFailed
@@ -310,13 +311,7 @@ def _record_intake(session: Session, case: Case, *, actor: str, now: dt.datetime
         session,
         "case_assigned",
         handlers_of(session, case.handler_code, case.level),
-        {
-            "case_id": case.id,
-            "title": case.title,
-            "body": f"new case at {case.level} level: {case.title}",
-            "level": case.level,
-            "handler_code": case.handler_code,
-        },
+        new_case_payload(case),
     )
     session.flush()
 

@@ -24,6 +24,7 @@ from typing import Any
 from gridgov.cases.models import Case, CaseCategory
 from gridgov.cases.states import OPEN_STATES
 from gridgov.clock import local_iso
+from gridgov.i18n import localize
 from gridgov.territory.codes import CODE_LENGTH
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -58,21 +59,28 @@ def iso(value: dt.datetime | None) -> str | None:
     return None if value is None else local_iso(value)
 
 
-def category_name(category: CaseCategory) -> str:
+def category_name(category: CaseCategory, language: str = "en") -> str:
+    """The category's name in ``language`` (Chinese or English; the other when it has not
+    that one)."""
+    if language == "zh-CN":
+        return category.name_zh or category.name_en
     return category.name_en or category.name_zh
 
 
-def service(category: CaseCategory, parent: CaseCategory | None) -> dict[str, Any]:
-    """One entry of GET services: a category."""
+def service(
+    category: CaseCategory, parent: CaseCategory | None, language: str = "en"
+) -> dict[str, Any]:
+    """One entry of GET services: a category, named in ``language``; its description is
+    translated when the catalog has it."""
     keywords = [category.name_zh] + ([parent.name_zh] if parent is not None else [])
     return {
         "service_code": category.code,
-        "service_name": category_name(category),
-        "description": category.description,
+        "service_name": category_name(category, language),
+        "description": localize(language, category.description),
         "metadata": False,
         "type": "realtime",
         "keywords": ",".join(word for word in keywords if word),
-        "group": category_name(parent) if parent is not None else None,
+        "group": category_name(parent, language) if parent is not None else None,
     }
 
 
@@ -123,7 +131,9 @@ def service_notice(case: Case, agency: str) -> str | None:
     return f"handled at the {case.level} level by {agency}"
 
 
-def service_request(case: Case, *, category: CaseCategory, agency: str) -> dict[str, Any]:
+def service_request(
+    case: Case, *, category: CaseCategory, agency: str, language: str = "en"
+) -> dict[str, Any]:
     """One entry of GET requests, in the specification's field order; ``agency`` is the
     name of the node ``agency_code`` gives."""
     private_place = at_private_place(case)
@@ -131,7 +141,7 @@ def service_request(case: Case, *, category: CaseCategory, agency: str) -> dict[
         "service_request_id": case.id,
         "status": STATUS_OF_STATE[case.state],
         "status_notes": status_notes(case),
-        "service_name": category_name(category),
+        "service_name": category_name(category, language),
         "service_code": case.category_code,
         "description": case.description,
         "agency_responsible": agency,
