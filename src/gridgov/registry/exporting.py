@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from gridgov.access.policy import scope_filter
 from gridgov.access.principal import Principal
 from gridgov.errors import NotFound, ValidationFailed
+from gridgov.i18n import SOURCE_LANGUAGE
 from gridgov.privacy import mask_id_number, mask_phone
+from gridgov.registry.columns import header_of
 from gridgov.registry.importing import HOUSEHOLD_COLUMNS, RESIDENT_COLUMNS
 from gridgov.registry.models import Household, Resident, ResidentKeyGroup
 from gridgov.registry.spreadsheets import WRITERS, Cell
@@ -141,8 +143,11 @@ def export_table(
     file_format: str,
     reveal: bool = False,
     principal: Principal | None = None,
+    language: str = SOURCE_LANGUAGE,
 ) -> int:
-    """Write ``kind`` under ``territory`` to ``out`` as CSV or XLSX; returns the row count."""
+    """Write ``kind`` under ``territory`` to ``out`` as CSV or XLSX; returns the row count.
+    The header is in ``language`` (the columns' codes in English; the importer reads
+    either)."""
     if file_format not in WRITERS:
         raise ValidationFailed.field("format", "csv or xlsx")
     _require_territory(session, territory)  # before the header is written
@@ -155,6 +160,7 @@ def export_table(
         rows = resident_rows(session, territory=territory, reveal=reveal, principal=principal)
     else:
         raise ValidationFailed.field("kind", f"one of {', '.join(KINDS)}")
+    header = header_of(columns, language)
     if file_format == "xlsx":
-        return WRITERS["xlsx"](columns, rows, out, sheet=kind)
-    return WRITERS["csv"](columns, rows, out)
+        return WRITERS["xlsx"](header, rows, out, sheet=kind)
+    return WRITERS["csv"](header, rows, out)
