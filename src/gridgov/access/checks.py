@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from gridgov.access.policy import allows, may, reaches, scope_filter
 from gridgov.access.principal import Principal
 from gridgov.errors import NotFound, PermissionDenied
+from gridgov.i18n import Message
 from gridgov.territory.models import Territory
 from gridgov.territory.scope import clean_territory_filter, within
 
@@ -47,7 +48,11 @@ def require(principal: Principal, action: str, resource: str) -> None:
     """PermissionDenied unless one of the principal's roles may do this somewhere."""
     if not may(principal, action, resource):
         raise PermissionDenied(
-            f"your roles may not {ACTION_WORDS[action]} {RESOURCE_WORDS[resource]}"
+            Message(
+                "your roles may not %(action)s %(resource)s",
+                action=ACTION_WORDS[action],
+                resource=RESOURCE_WORDS[resource],
+            )
         )
 
 
@@ -77,7 +82,9 @@ def one_in_scope(
         )
     )
     if found is None:
-        raise NotFound(f"no {resource} has id {object_id}")
+        raise NotFound(
+            Message("no %(resource)s has id %(object_id)s", resource=resource, object_id=object_id)
+        )
     return found
 
 
@@ -94,7 +101,9 @@ def access_territory_write(
         )
     )
     if node is None:
-        raise NotFound(f"no territory has code {code}", fields={"code": "not found"})
+        raise NotFound(
+            Message("no territory has code %(code)s", code=code), fields={"code": "not found"}
+        )
     return node
 
 
@@ -107,7 +116,9 @@ def require_target(
     outside answers the same whether its node exists or not."""
     require(principal, action, resource)
     if not allows(principal, action, resource, code):
-        raise NotFound(f"no territory has code {code}", fields={field: "not found"})
+        raise NotFound(
+            Message("no territory has code %(code)s", code=code), fields={field: "not found"}
+        )
     return code
 
 
@@ -127,7 +138,9 @@ def reach_territory(
     part) come through the query's scope filter. Without a principal (the CLI) only the
     code and the node are checked."""
     clean_territory_filter(code, field=field)
-    missing = NotFound(f"no territory has code {code}", fields={field: "not found"})
+    missing = NotFound(
+        Message("no territory has code %(code)s", code=code), fields={field: "not found"}
+    )
     if principal is not None and not reaches(principal, action, resource, code):
         raise missing
     if not session.scalar(select(exists().where(Territory.code == code))):

@@ -81,10 +81,12 @@ def pydantic_reason(language: str, error: Mapping[str, Any]) -> str:
     english = str(error.get("msg"))
     if language == SOURCE_LANGUAGE:
         return english
-    msgid = PYDANTIC_MESSAGES.get(str(error.get("type")))
-    if msgid is None:  # a custom error (e.g. the input rule's) may be a catalog message
-        return localize(language, english)
     context = error.get("ctx") if isinstance(error.get("ctx"), dict) else {}
+    if error.get("type") == "input_rule" and context:  # gridgov.validation.Input's own
+        return localize(language, context.get("problem") or english)
+    msgid = PYDANTIC_MESSAGES.get(str(error.get("type")))
+    if msgid is None:  # another custom error may be a catalog message
+        return localize(language, english)
     params: dict[str, Message | str] = {}
     for name, value in (context or {}).items():
         text = str(value)

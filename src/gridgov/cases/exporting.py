@@ -25,6 +25,7 @@ from gridgov.access.policy import scope_filter
 from gridgov.access.principal import Principal
 from gridgov.cases.models import Case, CaseCategory
 from gridgov.errors import NotFound
+from gridgov.i18n import Message
 from gridgov.privacy import mask_phone
 from gridgov.registry.spreadsheets import xlsx_cell
 from gridgov.territory.models import Territory
@@ -138,7 +139,10 @@ def export_cases(
 ) -> int:
     """Write the register of ``territory`` to ``out`` as XLSX; returns the row count."""
     if not session.scalar(select(exists().where(Territory.code == territory))):
-        raise NotFound(f"no territory has code {territory}", fields={"territory": "not found"})
+        raise NotFound(
+            Message("no territory has code %(territory)s", territory=territory),
+            fields={"territory": "not found"},
+        )
     rows = case_rows(
         session,
         territory=territory,

@@ -43,6 +43,7 @@ from gridgov.cases.notices import new_case_payload
 from gridgov.cases.recipients import handlers_of
 from gridgov.cases.timers.case_timers import set_level_timers, top_level
 from gridgov.errors import ValidationFailed
+from gridgov.i18n import Message
 from gridgov.notify.outbox import enqueue
 from gridgov.registry.models import Household
 from gridgov.registry.validation import clean_mobile_phone
@@ -251,7 +252,7 @@ def _replay(
     )
     if found is not None and not _same_report(found, category_code, description, **place):
         raise ValidationFailed.field(
-            "idempotency_key", "already used for a different report: use a new key"
+            "idempotency_key", Message("already used for a different report: use a new key")
         )
     return found
 
@@ -403,7 +404,7 @@ def check_report_case(
     if not _insert(session, case):  # only a keyed report can lose the race
         found = _replay(session, *replay_key, **same) if replay_key is not None else None
         if found is None:
-            raise ValidationFailed.field("idempotency_key", "could not be recorded: retry")
+            raise ValidationFailed.field("idempotency_key", Message("could not be recorded: retry"))
         return found, False
     _record_intake(session, case, actor=actor, now=now)
     return case, True

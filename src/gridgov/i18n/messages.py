@@ -31,11 +31,12 @@ class Message(str):
     msgid: str
     params: dict[str, Message | Param]
 
-    def __new__(cls, msgid: str, /, **params: Message | Param) -> Message:
-        english = _format(msgid, {name: _english(value) for name, value in params.items()})
+    def __new__(cls, msgid: str, /, **params: object) -> Message:
+        kept = {name: _kept(value) for name, value in params.items()}
+        english = _format(msgid, {name: _english(value) for name, value in kept.items()})
         self = super().__new__(cls, english)
         self.msgid = msgid
-        self.params = dict(params)
+        self.params = kept
         return self
 
     def render(self, language: str) -> str:
@@ -87,6 +88,14 @@ class Message(str):
 
 def _rebuild(msgid: str, params: dict[str, Message | Param]) -> Message:
     return Message(msgid, **params)
+
+
+def _kept(value: object) -> Message | Param:
+    """A parameter as kept (and stored as JSON): a Message, a number, None, else its text
+    (a date, an exception: as an f-string would have shown it)."""
+    if value is None or isinstance(value, Message | int | float):
+        return value
+    return str(value)
 
 
 def _english(value: object) -> object:

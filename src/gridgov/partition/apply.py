@@ -29,6 +29,7 @@ from gridgov.audit.actions import do_record
 from gridgov.cases.levels import handler_code_for, lowest_level_of, rank
 from gridgov.cases.models import Case
 from gridgov.errors import Conflict
+from gridgov.i18n import Message
 from gridgov.partition.models import PartitionPlan
 from gridgov.partition.plans import posts_on
 from gridgov.partition.state import load_scope
@@ -95,7 +96,13 @@ def check_apply_plan(session: Session, plan: PartitionPlan, *, actor: str) -> Pa
     """Apply a planned plan to the division it was computed from (409 if that changed)."""
     _lock(session, plan)
     if plan.status != "planned":
-        raise Conflict(f"plan {plan.id} is {plan.status.replace('_', ' ')}, not planned")
+        raise Conflict(
+            Message(
+                "plan %(id)s is %(replace)s, not planned",
+                id=plan.id,
+                replace=plan.status.replace("_", " "),
+            )
+        )
     state = load_scope(session, plan.scope_code)
     if state.fingerprint() != plan.base_fingerprint:
         raise Conflict(
@@ -310,7 +317,13 @@ def check_rollback_plan(session: Session, plan: PartitionPlan, *, actor: str) ->
     over its scope and nothing changed since it was applied)."""
     _lock(session, plan)
     if plan.status != "applied" or plan.before is None or plan.effects is None:
-        raise Conflict(f"plan {plan.id} is {plan.status.replace('_', ' ')}, not applied")
+        raise Conflict(
+            Message(
+                "plan %(id)s is %(replace)s, not applied",
+                id=plan.id,
+                replace=plan.status.replace("_", " "),
+            )
+        )
     later = session.scalar(
         select(PartitionPlan.id).where(
             _overlapping(plan),
@@ -320,7 +333,13 @@ def check_rollback_plan(session: Session, plan: PartitionPlan, *, actor: str) ->
         )
     )
     if later:
-        raise Conflict(f"plan {later} was applied after plan {plan.id}: roll that back first")
+        raise Conflict(
+            Message(
+                "plan %(later)s was applied after plan %(id)s: roll that back first",
+                later=later,
+                id=plan.id,
+            )
+        )
     if load_scope(session, plan.scope_code).fingerprint() != plan.effects["after_fingerprint"]:
         raise Conflict(
             f"the division or households of {plan.scope_code} changed since plan {plan.id} "

@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from gridgov import clock
 from gridgov.errors import Conflict, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.privacy import PERSONAL_FIELDS, mask
 from gridgov.registry.events import LIFE_EVENTS, LifeEvent, publish
 from gridgov.registry.models import (
@@ -57,7 +58,7 @@ def _text(
     problems: Problems, field: str, value: str | None, *, max_length: int, multi_line: bool = False
 ) -> str | None:
     """A required text field (None, as an API ``null``, counts as empty)."""
-    words = f"the {field}"
+    words = Message("the %(field)s", field=field)
     return problems.check(
         field,
         clean_text,
@@ -97,7 +98,13 @@ def _clean_note(
 def _check_version(kind: str, row: Household | Resident, version: int | None) -> None:
     if version is not None and version != row.version:
         raise Conflict(
-            f"{kind} {row.id} changed since version {version} (now {row.version})",
+            Message(
+                "%(kind)s %(id)s changed since version %(version)s (now %(version2)s)",
+                kind=kind,
+                id=row.id,
+                version=version,
+                version2=row.version,
+            ),
             fields={"version": "stale: read it again and retry"},
         )
 
@@ -106,7 +113,9 @@ def _flush(session: Session) -> None:
     try:
         session.flush()
     except StaleDataError as exc:
-        raise Conflict("changed by someone else meanwhile", fields={"version": "stale"}) from exc
+        raise Conflict(
+            Message("changed by someone else meanwhile"), fields={"version": "stale"}
+        ) from exc
 
 
 def _insert(session: Session, row: Any, duplicate: Select[Any], field: str, why: str) -> None:
@@ -117,7 +126,9 @@ def _insert(session: Session, row: Any, duplicate: Select[Any], field: str, why:
             session.flush()
     except IntegrityError:
         if session.scalar(duplicate.limit(1)) is not None:
-            raise Conflict(f"{field}: {why}", fields={field: why}) from None
+            raise Conflict(
+                Message("%(field)s: %(why)s", field=field, why=why), fields={field: why}
+            ) from None
         raise
 
 
@@ -235,7 +246,8 @@ def _insert_household(
     why = f"already used in village {values['village_code']}"
     if session.scalar(duplicate.limit(1)) is not None:
         raise Conflict(
-            f"household_no {values['household_no']} is {why}", fields={"household_no": why}
+            Message("household_no %(value)s is %(why)s", value=values["household_no"], why=why),
+            fields={"household_no": why},
         )
     household = Household(**values, status="active", updated_by=actor)
     _insert(session, household, duplicate, "household_no", why)
@@ -356,7 +368,7 @@ def check_change_unit(
 ) -> Household:
     """Place the household in another unit of its village (None: in the village, unplaced)."""
     if unit_code == household.unit_code:
-        raise ValidationFailed.field("unit_code", "the household is already there")
+        raise ValidationFailed.field("unit_code", Message("the household is already there"))
     return check_update_household(
         session,
         household,
@@ -436,7 +448,7 @@ def _refuse_duplicate_id(session: Session, id_number: str | None, except_id: str
     # The message never says whose number it is: that would leak a personal field.
     if id_number and session.scalar(_duplicate_id_query(id_number, except_id).limit(1)):
         raise Conflict(
-            "this ID number is already registered to another resident",
+            Message("this ID number is already registered to another resident"),
             fields={"id_number": "already registered to another resident"},
         )
 

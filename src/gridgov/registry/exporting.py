@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from gridgov.access.policy import scope_filter
 from gridgov.access.principal import Principal
 from gridgov.errors import NotFound, ValidationFailed
-from gridgov.i18n import SOURCE_LANGUAGE
+from gridgov.i18n import SOURCE_LANGUAGE, Message
 from gridgov.privacy import mask_id_number, mask_phone
 from gridgov.registry.columns import header_of
 from gridgov.registry.importing import HOUSEHOLD_COLUMNS, RESIDENT_COLUMNS
@@ -35,7 +35,9 @@ MEDIA_TYPES = {
 
 def _require_territory(session: Session, code: str) -> None:
     if not session.scalar(select(exists().where(Territory.code == code))):
-        raise NotFound(f"no territory has code {code}", fields={"territory": "not found"})
+        raise NotFound(
+            Message("no territory has code %(code)s", code=code), fields={"territory": "not found"}
+        )
 
 
 def _visible(principal: Principal | None, code_column: Any) -> ColumnElement[bool]:
@@ -149,7 +151,7 @@ def export_table(
     The header is in ``language`` (the columns' codes in English; the importer reads
     either)."""
     if file_format not in WRITERS:
-        raise ValidationFailed.field("format", "csv or xlsx")
+        raise ValidationFailed.field("format", Message("csv or xlsx"))
     _require_territory(session, territory)  # before the header is written
     columns: tuple[str, ...]
     if kind == "households":
@@ -159,7 +161,7 @@ def export_table(
         columns = RESIDENT_COLUMNS
         rows = resident_rows(session, territory=territory, reveal=reveal, principal=principal)
     else:
-        raise ValidationFailed.field("kind", f"one of {', '.join(KINDS)}")
+        raise ValidationFailed.field("kind", Message("one of %(KINDS)s", KINDS=", ".join(KINDS)))
     header = header_of(columns, language)
     if file_format == "xlsx":
         return WRITERS["xlsx"](header, rows, out, sheet=kind)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from gridgov import clock
 from gridgov.errors import Conflict
+from gridgov.i18n import Message
 from gridgov.registry.actions import (
     CURRENT_STATUSES,
     GONE_STATUSES,
@@ -71,7 +72,7 @@ def check_record_death(
     problems.raise_if_any()
     if resident.residence_status == "deceased":
         raise Conflict(
-            "the resident is already recorded as deceased",
+            Message("the resident is already recorded as deceased"),
             fields={"residence_status": "already deceased"},
         )
     details = {} if cleaned_note is None else {"note": cleaned_note}
@@ -105,7 +106,10 @@ def check_record_move_out(
         return _move_out_household(session, target, occurred, details, actor)
     if target.residence_status in GONE_STATUSES:
         raise Conflict(
-            f"the resident is already {target.residence_status}",
+            Message(
+                "the resident is already %(residence_status)s",
+                residence_status=target.residence_status,
+            ),
             fields={"residence_status": f"already {target.residence_status}"},
         )
     return _change_status(
@@ -141,7 +145,7 @@ def _move_out_household(
 ) -> Household:
     if household.status != "active":
         raise Conflict(
-            f"the household is already {household.status}",
+            Message("the household is already %(status)s", status=household.status),
             fields={"status": f"already {household.status}"},
         )
     members = _current_members(session, household)
@@ -252,7 +256,10 @@ def _record_return(
     problems.raise_if_any()
     if resident.residence_status != "moved_out":
         raise Conflict(
-            f"only a moved-out resident can move back in; this one is {resident.residence_status}",
+            Message(
+                "only a moved-out resident can move back in; this one is %(residence_status)s",
+                residence_status=resident.residence_status,
+            ),
             fields={"residence_status": resident.residence_status},
         )
     details: dict[str, Any] = {"origin": cleaned_origin}
@@ -325,7 +332,10 @@ def check_split_household(
     moved resident's relation is as given in ``relations``; the first becomes the head.
     """
     if household.status != "active":
-        raise Conflict(f"the household is {household.status}", fields={"status": household.status})
+        raise Conflict(
+            Message("the household is %(status)s", status=household.status),
+            fields={"status": household.status},
+        )
     problems = Problems()
     movers = _split_movers(session, problems, household, resident_ids)
     new_relations = _split_relations(problems, resident_ids, relations or {})

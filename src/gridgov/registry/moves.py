@@ -26,6 +26,7 @@ from sqlalchemy.orm.util import identity_key
 from gridgov import clock
 from gridgov.audit.recorder import RowChange, record_bulk
 from gridgov.errors import Conflict, NotFound
+from gridgov.i18n import Message
 from gridgov.ids import new_id
 from gridgov.registry.events import LifeEvent, publish
 from gridgov.registry.models import Household, RegistryEvent, Resident
@@ -106,7 +107,7 @@ def _current_households(session: Session, ids: Sequence[str]) -> dict[str, tuple
         found.update({row.id: (row.territory_code, row.version) for row in session.execute(query)})
     missing = [household_id for household_id in ids if household_id not in found]
     if missing:
-        raise NotFound(f"no household has id {missing[0]}")
+        raise NotFound(Message("no household has id %(missing)s", missing=missing[0]))
     return found
 
 
@@ -147,7 +148,7 @@ def _update(
     connection = session.connection()
     result = connection.execute(statement, rows)
     if connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
-        raise Conflict("changed by someone else meanwhile", fields={"version": "stale"})
+        raise Conflict(Message("changed by someone else meanwhile"), fields={"version": "stale"})
 
 
 def _update_households(
@@ -163,7 +164,13 @@ def _update_households(
         version = current[household_id][1]
         if move.version is not None and move.version != version:
             raise Conflict(
-                f"household {household_id} changed since version {move.version} (now {version})",
+                Message(
+                    "household %(household_id)s changed since version %(version)s "
+                    "(now %(version2)s)",
+                    household_id=household_id,
+                    version=move.version,
+                    version2=version,
+                ),
                 fields={"version": "stale: read it again and retry"},
             )
         rows.append(

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.errors import DomainError, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.territory.actions import check_create_territory, check_update_territory
 from gridgov.territory.geometry import clean_boundary, to_geojson
 from gridgov.territory.models import Territory
@@ -182,10 +183,12 @@ class _Reading:
 
 def _read_collection(data: Any) -> _Reading:
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise ValidationFailed.field("type", "the file must be a GeoJSON FeatureCollection")
+        raise ValidationFailed.field(
+            "type", Message("the file must be a GeoJSON FeatureCollection")
+        )
     features = data.get("features")
     if not isinstance(features, list):
-        raise ValidationFailed.field("features", "a FeatureCollection has a features list")
+        raise ValidationFailed.field("features", Message("a FeatureCollection has a features list"))
     reading = _Reading(rows=[], problems=[], unreadable={})
     first_index_of: dict[str, int] = {}
     for index, feature in enumerate(features):
