@@ -56,7 +56,9 @@ def test_unreadable_json_reads_as_none() -> None:
 def test_parameters_that_are_not_text_are_kept_as_text() -> None:
     import datetime as dt
 
-    message = Message("post %(id)s already ended on %(end_date)s", id="p", end_date=dt.date(2026, 1, 2))
+    message = Message(
+        "post %(id)s already ended on %(end_date)s", id="p", end_date=dt.date(2026, 1, 2)
+    )
     assert message == "post p already ended on 2026-01-02"
     assert message.to_json()["params"]["end_date"] == "2026-01-02"
 
