@@ -135,12 +135,12 @@ def clean_lon_lat(lon: float | None, lat: float | None) -> dict[str, str]:
     """Problems with a location point, by field (both or neither must be given)."""
     problems: dict[str, str] = {}
     if (lon is None) != (lat is None):
-        problems["lon" if lon is None else "lat"] = "give lon and lat together, or neither"
+        problems["lon" if lon is None else "lat"] = Message("give lon and lat together, or neither")
         return problems
     if lon is not None and not -180 <= lon <= 180:
-        problems["lon"] = "longitude is between -180 and 180"
+        problems["lon"] = Message("longitude is between -180 and 180")
     if lat is not None and not -90 <= lat <= 90:
-        problems["lat"] = "latitude is between -90 and 90"
+        problems["lat"] = Message("latitude is between -90 and 90")
     return problems
 
 

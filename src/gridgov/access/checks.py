@@ -102,7 +102,8 @@ def access_territory_write(
     )
     if node is None:
         raise NotFound(
-            Message("no territory has code %(code)s", code=code), fields={"code": "not found"}
+            Message("no territory has code %(code)s", code=code),
+            fields={"code": Message("not found")},
         )
     return node
 
@@ -117,7 +118,8 @@ def require_target(
     require(principal, action, resource)
     if not allows(principal, action, resource, code):
         raise NotFound(
-            Message("no territory has code %(code)s", code=code), fields={field: "not found"}
+            Message("no territory has code %(code)s", code=code),
+            fields={field: Message("not found")},
         )
     return code
 
@@ -139,7 +141,7 @@ def reach_territory(
     code and the node are checked."""
     clean_territory_filter(code, field=field)
     missing = NotFound(
-        Message("no territory has code %(code)s", code=code), fields={field: "not found"}
+        Message("no territory has code %(code)s", code=code), fields={field: Message("not found")}
     )
     if principal is not None and not reaches(principal, action, resource, code):
         raise missing

@@ -41,11 +41,13 @@ def check_create_user(
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(
             Message("the username %(username)s is taken", username=username),
-            fields={"username": "taken"},
+            fields={"username": Message("taken")},
         )
     phone_hash = queries.phone_hash(phone) if phone else None
     if phone_hash and session.scalar(select(User.id).where(User.phone_hash == phone_hash)):
-        raise Conflict(Message("another user logs in with this phone"), fields={"phone": "taken"})
+        raise Conflict(
+            Message("another user logs in with this phone"), fields={"phone": Message("taken")}
+        )
     if resident_id is not None:
         _check_resident(session, resident_id)
     user = User(
@@ -69,7 +71,8 @@ def _check_resident(session: Session, resident_id: str) -> None:
         )
     if session.scalar(select(User.id).where(User.resident_id == resident_id)) is not None:
         raise Conflict(
-            Message("this resident already has a user"), fields={"resident_id": "already linked"}
+            Message("this resident already has a user"),
+            fields={"resident_id": Message("already linked")},
         )
 
 
@@ -127,7 +130,7 @@ def check_assign_role(
                 role=role,
                 territory_code=territory_code or "the platform",
             ),
-            fields={"role": "already assigned"},
+            fields={"role": Message("already assigned")},
         )
     assignment = RoleAssignment(
         user_id=user_id,

@@ -204,7 +204,7 @@ def check_transition(
                 version=case.version,
                 version2=version,
             ),
-            fields={"version": "stale"},
+            fields={"version": Message("stale")},
         )
     if workflow.RULES[action].actor == workflow.HANDLER:
         require(principal, "update", "case")
@@ -249,7 +249,7 @@ def _stale_is_conflict() -> Iterator[None]:
         yield
     except StaleDataError:
         raise Conflict(
-            Message("the case changed meanwhile: reload it"), fields={"version": "stale"}
+            Message("the case changed meanwhile: reload it"), fields={"version": Message("stale")}
         ) from None
 
 

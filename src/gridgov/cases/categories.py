@@ -125,7 +125,8 @@ def get_category(session: Session, code: str) -> CaseCategory:
     category = session.get(CaseCategory, code)
     if category is None:
         raise NotFound(
-            Message("no case category has code %(code)s", code=code), fields={"code": "not found"}
+            Message("no case category has code %(code)s", code=code),
+            fields={"code": Message("not found")},
         )
     return category
 
@@ -163,7 +164,10 @@ def clean_deadlines(deadlines: Any, default_level: str) -> dict[str, dict[str, i
     problems = Problems()
     for level, limit in deadlines.items():
         if level not in CASE_LEVELS:
-            problems.add(f"deadlines.{level}", f"not a level; one of {', '.join(CASE_LEVELS)}")
+            problems.add(
+                f"deadlines.{level}",
+                Message("not a level; one of %(CASE_LEVELS)s", CASE_LEVELS=", ".join(CASE_LEVELS)),
+            )
             continue
         why = _problem_with_limit(limit)
         if why is not None:
@@ -171,7 +175,7 @@ def clean_deadlines(deadlines: Any, default_level: str) -> dict[str, dict[str, i
     if default_level in CASE_LEVELS:
         for level in CASE_LEVELS[rank(default_level) : rank("town") + 1]:
             if level not in deadlines:
-                problems.add(f"deadlines.{level}", "missing: a case may reach this level")
+                problems.add(f"deadlines.{level}", Message("missing: a case may reach this level"))
     problems.raise_if_any()
     return {level: dict(limit) for level, limit in deadlines.items()}
 
@@ -254,7 +258,8 @@ def check_create_category(
     )
     if session.get(CaseCategory, code) is not None:
         raise Conflict(
-            Message("code: %(code)s exists", code=code), fields={"code": "a category has this code"}
+            Message("code: %(code)s exists", code=code),
+            fields={"code": Message("a category has this code")},
         )
     try:
         with session.begin_nested():
@@ -262,7 +267,8 @@ def check_create_category(
             session.flush()
     except IntegrityError:
         raise Conflict(
-            Message("code: %(code)s exists", code=code), fields={"code": "a category has this code"}
+            Message("code: %(code)s exists", code=code),
+            fields={"code": Message("a category has this code")},
         ) from None
     return category
 
@@ -291,7 +297,7 @@ def check_update_category(
                 version=version,
                 version2=category.version,
             ),
-            fields={"version": "stale: read it again and retry"},
+            fields={"version": Message("stale: read it again and retry")},
         )
     level = category.default_level if default_level is UNSET else _clean_level(default_level)
     values: dict[str, Any] = {}
@@ -319,6 +325,6 @@ def check_update_category(
         session.flush()
     except StaleDataError as exc:
         raise Conflict(
-            Message("changed by someone else meanwhile"), fields={"version": "stale"}
+            Message("changed by someone else meanwhile"), fields={"version": Message("stale")}
         ) from exc
     return category

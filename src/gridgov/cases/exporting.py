@@ -141,7 +141,7 @@ def export_cases(
     if not session.scalar(select(exists().where(Territory.code == territory))):
         raise NotFound(
             Message("no territory has code %(territory)s", territory=territory),
-            fields={"territory": "not found"},
+            fields={"territory": Message("not found")},
         )
     rows = case_rows(
         session,

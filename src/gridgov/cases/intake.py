@@ -77,16 +77,16 @@ class _Report:
 def _clean_text(problems: Problems, field: str, value: str | None, limit: int) -> str:
     text = (value or "").replace("\r\n", "\n").strip()
     if len(text) > limit:
-        problems.add(field, f"at most {limit} characters")
+        problems.add(field, Message("at most %(limit)s characters", limit=limit))
     return text
 
 
 def _clean_category(session: Session, problems: Problems, code: str) -> CaseCategory | None:
     category = session.get(CaseCategory, code) if code else None
     if category is None:
-        problems.add("category_code", "no case category has this code")
+        problems.add("category_code", Message("no case category has this code"))
     elif not category.active:
-        problems.add("category_code", "this category is no longer in use")
+        problems.add("category_code", Message("this category is no longer in use"))
     return category
 
 
@@ -113,7 +113,7 @@ def _clean_household(
         )
     household = session.scalar(query)
     if household is None:
-        problems.add("household_id", "no household has this id")
+        problems.add("household_id", Message("no household has this id"))
     return household
 
 
@@ -150,9 +150,9 @@ def _clean_email(problems: Problems, email: str | None) -> str | None:
         return None
     most = max_email_length()
     if len(text.encode()) > most:
-        problems.add("reporter_email", f"at most {most} characters")
+        problems.add("reporter_email", Message("at most %(most)s characters", most=most))
     elif EMAIL_PATTERN.fullmatch(text) is None:
-        problems.add("reporter_email", "not an e-mail address (name@example.org)")
+        problems.add("reporter_email", Message("not an e-mail address (name@example.org)"))
     return text
 
 
@@ -172,7 +172,13 @@ def _clean_media_url(problems: Problems, url: str | None) -> str | None:
         or not hostname
         or any(char.isspace() for char in text)
     ):
-        problems.add("media_url", f"an http(s) URL of at most {MAX_MEDIA_URL} characters")
+        problems.add(
+            "media_url",
+            Message(
+                "an http(s) URL of at most %(MAX_MEDIA_URL)s characters",
+                MAX_MEDIA_URL=MAX_MEDIA_URL,
+            ),
+        )
     return text
 
 
@@ -197,9 +203,9 @@ def _clean_report(
     category = _clean_category(session, problems, category_code)
     text = _clean_text(problems, "description", description, MAX_DESCRIPTION)
     if not text:
-        problems.add("description", "say what the problem is (1 to 2000 characters)")
+        problems.add("description", Message("say what the problem is (1 to 2000 characters)"))
     if channel not in CHANNELS:
-        problems.add("channel", f"one of {', '.join(CHANNELS)}")
+        problems.add("channel", Message("one of %(CHANNELS)s", CHANNELS=", ".join(CHANNELS)))
     problems.add_all(clean_lon_lat(lon, lat))
     clean_title = _clean_text(problems, "title", title, 120) or _title_from(text)
     clean_address = _clean_text(problems, "address", address, 255)

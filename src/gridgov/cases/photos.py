@@ -112,7 +112,7 @@ def check_add_photo(
     if len(data) > max_bytes:
         raise PhotoTooLarge(
             f"file: over the limit of {max_bytes} bytes",
-            fields={"file": f"at most {max_bytes} bytes"},
+            fields={"file": Message("at most %(max_bytes)s bytes", max_bytes=max_bytes)},
         )
     if not data:
         raise ValidationFailed.field("file", Message("the file is empty"))

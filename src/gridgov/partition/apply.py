@@ -108,7 +108,7 @@ def check_apply_plan(session: Session, plan: PartitionPlan, *, actor: str) -> Pa
         raise Conflict(
             f"the division or households of {plan.scope_code} changed since plan {plan.id} "
             "was computed: compute a new plan",
-            fields={"base_fingerprint": "stale"},
+            fields={"base_fingerprint": Message("stale")},
         )
     proposal = plan.proposal
     today = clock.today()
@@ -344,7 +344,7 @@ def check_rollback_plan(session: Session, plan: PartitionPlan, *, actor: str) ->
         raise Conflict(
             f"the division or households of {plan.scope_code} changed since plan {plan.id} "
             "was applied: it cannot be rolled back exactly",
-            fields={"after_fingerprint": "stale"},
+            fields={"after_fingerprint": Message("stale")},
         )
     before = plan.before
     reason = f"rollback of grid division plan {plan.id}"

@@ -90,7 +90,7 @@ def check_scope(session: Session, scope_code: str) -> Territory:
     if node is None:
         raise NotFound(
             Message("no territory has code %(scope_code)s", scope_code=scope_code),
-            fields={"scope_code": "not found"},
+            fields={"scope_code": Message("not found")},
         )
     if node.status != "active":
         raise ValidationFailed.field(

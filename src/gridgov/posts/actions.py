@@ -102,7 +102,7 @@ def check_start_post(
         raise Conflict(
             f"{territory_code} already has a current {post_type} (post {holder.id}): "
             "hand the post over instead",
-            fields={"post_type": "already held"},
+            fields={"post_type": Message("already held")},
         )
     already = session.scalar(
         select(Post.id).where(
@@ -114,7 +114,8 @@ def check_start_post(
     )
     if already:
         raise Conflict(
-            Message("the resident already holds this post"), fields={"resident_id": "holds it"}
+            Message("the resident already holds this post"),
+            fields={"resident_id": Message("holds it")},
         )
     post = Post(
         resident_id=resident_id,
@@ -179,7 +180,8 @@ def check_hand_over(
     if previous is not None:
         if previous.resident_id == resident_id:
             raise Conflict(
-                Message("the resident already holds this post"), fields={"resident_id": "holds it"}
+                Message("the resident already holds this post"),
+                fields={"resident_id": Message("holds it")},
             )
         check_end_post(
             session, previous, end_date=on_date, reason=reason or "handover", actor=actor

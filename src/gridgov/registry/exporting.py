@@ -36,7 +36,8 @@ MEDIA_TYPES = {
 def _require_territory(session: Session, code: str) -> None:
     if not session.scalar(select(exists().where(Territory.code == code))):
         raise NotFound(
-            Message("no territory has code %(code)s", code=code), fields={"territory": "not found"}
+            Message("no territory has code %(code)s", code=code),
+            fields={"territory": Message("not found")},
         )
 
 

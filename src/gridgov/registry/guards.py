@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.errors import Conflict
+from gridgov.i18n import Message
 from gridgov.registry.models import Household
 from gridgov.territory.models import Territory
 
@@ -21,5 +22,5 @@ def refuse_retiring_with_active_households(session: Session, node: Territory) ->
         raise Conflict(
             f"territory {node.code} still has active households (e.g. {household}): "
             "move them first",
-            fields={"code": "has active households"},
+            fields={"code": Message("has active households")},
         )

@@ -73,7 +73,7 @@ def check_record_death(
     if resident.residence_status == "deceased":
         raise Conflict(
             Message("the resident is already recorded as deceased"),
-            fields={"residence_status": "already deceased"},
+            fields={"residence_status": Message("already deceased")},
         )
     details = {} if cleaned_note is None else {"note": cleaned_note}
     return _change_status(
@@ -110,7 +110,11 @@ def check_record_move_out(
                 "the resident is already %(residence_status)s",
                 residence_status=target.residence_status,
             ),
-            fields={"residence_status": f"already {target.residence_status}"},
+            fields={
+                "residence_status": Message(
+                    "already %(residence_status)s", residence_status=target.residence_status
+                )
+            },
         )
     return _change_status(
         session,
@@ -146,7 +150,7 @@ def _move_out_household(
     if household.status != "active":
         raise Conflict(
             Message("the household is already %(status)s", status=household.status),
-            fields={"status": f"already {household.status}"},
+            fields={"status": Message("already %(status)s", status=household.status)},
         )
     members = _current_members(session, household)
     for member in members:
@@ -203,9 +207,9 @@ def check_record_move_in(
     problems = Problems()
     for field, value in (("name", name), ("sex", sex), ("birth_date", birth_date)):
         if value is None:
-            problems.add(field, "required for a new resident")
+            problems.add(field, Message("required for a new resident"))
     if relation_to_head is None:
-        problems.add("relation_to_head", "required for a new resident")
+        problems.add("relation_to_head", Message("required for a new resident"))
     person = {
         "name": name or "",
         "sex": sex or "",
@@ -251,7 +255,10 @@ def _record_return(
     relation = resident.relation_to_head if relation_to_head is None else relation_to_head
     problems.check("relation_to_head", clean_relation, relation)
     if residence_status not in CURRENT_STATUSES:
-        problems.add("residence_status", f"one of {', '.join(CURRENT_STATUSES)}")
+        problems.add(
+            "residence_status",
+            Message("one of %(CURRENT_STATUSES)s", CURRENT_STATUSES=", ".join(CURRENT_STATUSES)),
+        )
     _household_to_join(session, problems, household.id)
     problems.raise_if_any()
     if resident.residence_status != "moved_out":
@@ -371,16 +378,22 @@ def _split_movers(
     session: Session, problems: Problems, household: Household, resident_ids: list[str]
 ) -> list[Resident]:
     if not resident_ids or len(set(resident_ids)) != len(resident_ids):
-        problems.add("resident_ids", "name each moving resident once, at least one")
+        problems.add("resident_ids", Message("name each moving resident once, at least one"))
         return []
     current = {member.id: member for member in _current_members(session, household)}
     strangers = [rid for rid in resident_ids if rid not in current]
     if strangers:
         problems.add(
-            "resident_ids", f"not current members of this household: {', '.join(strangers)}"
+            "resident_ids",
+            Message(
+                "not current members of this household: %(strangers)s",
+                strangers=", ".join(strangers),
+            ),
         )
     elif len(resident_ids) == len(current):
-        problems.add("resident_ids", "someone must stay: moving everyone is a move, not a split")
+        problems.add(
+            "resident_ids", Message("someone must stay: moving everyone is a move, not a split")
+        )
     return [current[rid] for rid in resident_ids if rid in current]
 
 
@@ -389,7 +402,10 @@ def _split_relations(
 ) -> dict[str, str | None]:
     outsiders = sorted(set(relations) - set(resident_ids))
     if outsiders:
-        problems.add("relations", f"not among resident_ids: {', '.join(outsiders)}")
+        problems.add(
+            "relations",
+            Message("not among resident_ids: %(outsiders)s", outsiders=", ".join(outsiders)),
+        )
     chosen: dict[str, str | None] = {}
     for position, resident_id in enumerate(resident_ids):
         relation = relations.get(resident_id, "head" if position == 0 else None)

@@ -148,7 +148,9 @@ def _update(
     connection = session.connection()
     result = connection.execute(statement, rows)
     if connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
-        raise Conflict(Message("changed by someone else meanwhile"), fields={"version": "stale"})
+        raise Conflict(
+            Message("changed by someone else meanwhile"), fields={"version": Message("stale")}
+        )
 
 
 def _update_households(
@@ -171,7 +173,7 @@ def _update_households(
                     version=move.version,
                     version2=version,
                 ),
-                fields={"version": "stale: read it again and retry"},
+                fields={"version": Message("stale: read it again and retry")},
             )
         rows.append(
             {

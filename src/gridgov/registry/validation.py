@@ -54,9 +54,11 @@ def id_number_disagreement(id_number: str, *, birth_date: dt.date, sex: str) -> 
     problems: dict[str, str] = {}
     encoded_birth = _birth_date_of(id_number)
     if encoded_birth != birth_date:
-        problems["birth_date"] = f"the ID number says {encoded_birth.isoformat()}"
+        problems["birth_date"] = Message(
+            "the ID number says %(encoded_birth)s", encoded_birth=encoded_birth.isoformat()
+        )
     if _sex_of(id_number) != sex:
-        problems["sex"] = f"the ID number says {_sex_of(id_number)}"
+        problems["sex"] = Message("the ID number says %(id_number)s", id_number=_sex_of(id_number))
     return problems
 
 

@@ -174,7 +174,8 @@ def resolution_report(
 
 def _no_such_node(code: str) -> NotFound:
     return NotFound(
-        Message("no territory has code %(code)s", code=code), fields={"territory": "not found"}
+        Message("no territory has code %(code)s", code=code),
+        fields={"territory": Message("not found")},
     )
 
 

@@ -100,7 +100,8 @@ def check_create_territory(
     if session.scalar(select(exists().where(Territory.code == code))):
         # A code names one node forever: a retired node's code is not given again.
         raise Conflict(
-            Message("code %(code)s is already taken", code=code), fields={"code": "already taken"}
+            Message("code %(code)s is already taken", code=code),
+            fields={"code": Message("already taken")},
         )
     zh, en = _clean_names(name_zh, name_en)
     geojson, lon, lat = _place(boundary, center_lon, center_lat)
@@ -142,11 +143,12 @@ def check_update_territory(
                 version=version,
                 version2=node.version,
             ),
-            fields={"version": "stale"},
+            fields={"version": Message("stale")},
         )
     if node.status != "active":
         raise Conflict(
-            Message("territory %(code)s is retired", code=node.code), fields={"code": "retired"}
+            Message("territory %(code)s is retired", code=node.code),
+            fields={"code": Message("retired")},
         )
     new_zh = node.name_zh if name_zh is UNSET else name_zh
     new_en = node.name_en if name_en is UNSET else name_en
@@ -183,7 +185,7 @@ def check_retire_territory(session: Session, node: Territory, *, actor: str) -> 
                 code=node.code,
                 active_child=active_child,
             ),
-            fields={"code": "has active children"},
+            fields={"code": Message("has active children")},
         )
     check_retire_guards(session, node)  # e.g. the registry's: no active households
     node.status = "retired"

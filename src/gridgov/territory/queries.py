@@ -20,7 +20,8 @@ def get_territory(session: Session, code: str) -> Territory:
     node = session.scalar(select(Territory).where(Territory.code == code))
     if node is None:
         raise NotFound(
-            Message("no territory has code %(code)s", code=code), fields={"code": "not found"}
+            Message("no territory has code %(code)s", code=code),
+            fields={"code": Message("not found")},
         )
     return node
 

@@ -235,7 +235,7 @@ def _one(session: Session, case: Case, action: str, *, now: dt.datetime, actor: 
     session.flush()  # the step reads the row as the session has it
     if not do_timer_step(session, [TimerCase.of(case)], action, now=now, actor=actor):
         raise Conflict(
-            Message("the case changed meanwhile: reload it"), fields={"version": "stale"}
+            Message("the case changed meanwhile: reload it"), fields={"version": Message("stale")}
         )
     return case
 
