@@ -45,6 +45,7 @@ LangOption = Annotated[
         "--lang",
         help="the header's language: en (the columns' codes) or zh-CN (their Chinese names); "
         "`gridgov import` reads either",
+        case_sensitive=False,
     ),
 ]
 
@@ -104,6 +105,7 @@ def cases(
     reveal: Annotated[
         bool, typer.Option("--reveal", help="write reporters' contacts unmasked")
     ] = False,
+    lang: LangOption = Language.en,
 ) -> None:
     """Export the case register as XLSX: one row per case located under the node."""
     from gridgov.cases.exporting import export_cases
@@ -124,6 +126,7 @@ def cases(
                 start=start,
                 end=end,
                 reveal=reveal,
+                language=lang.value,
             )
         partial.replace(output)
     finally:

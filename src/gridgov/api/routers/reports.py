@@ -14,6 +14,7 @@ from gridgov.access.checks import reach_territory, require
 from gridgov.api.deps import SessionDep
 from gridgov.api.principal import PrincipalDep
 from gridgov.cases.exporting import MEDIA_TYPE, export_cases
+from gridgov.http.language import ApiLanguageDep
 from gridgov.reports.resolution import local_period, resolution_report
 from gridgov.reports.schemas import ResolutionReportOut
 from gridgov.validation import FIRST_DATE, LAST_DATE, Day
@@ -49,6 +50,7 @@ def get_resolution_report(
 def export_cases_xlsx(
     session: SessionDep,
     principal: PrincipalDep,
+    language: ApiLanguageDep,
     territory: Annotated[str, Query(description="export this node and everything under it")],
     from_date: Annotated[
         Day | None, Query(alias="from", description="first local day of creation")
@@ -58,7 +60,7 @@ def export_cases_xlsx(
     ] = None,
 ) -> Response:
     """The case register under ``territory`` as XLSX, one row per case; reporter contacts
-    masked."""
+    masked. The header follows Accept-Language (English by default, or Chinese)."""
     require(principal, "read", "import_export")
     reach_territory(session, principal, "read", "import_export", territory)
     start = end = None
@@ -72,6 +74,7 @@ def export_cases_xlsx(
         start=start,
         end=end,
         principal=principal,
+        language=language,
     )
     return Response(
         content=buffer.getvalue(),
