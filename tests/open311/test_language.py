@@ -34,6 +34,8 @@ def test_service_names_in_xml_and_in_requests(client, world) -> None:
     case_id = post_case(client, world)
     zh = client.get(f"{BASE}/requests/{case_id}.json", headers=ZH).json()
     assert zh[0]["service_name"] == "垃圾堆放"
+    assert zh[0]["status_notes"] == "已上报，等待受理"
+    assert zh[0]["service_notice"].startswith("由单元一级的 ")
     listed = client.get(f"{BASE}/requests.json", headers=ZH).json()
     assert {item["service_name"] for item in listed} == {"垃圾堆放"}
     assert client.get(f"{BASE}/requests/{case_id}.json").json()[0]["service_name"] == (

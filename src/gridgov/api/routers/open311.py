@@ -369,6 +369,7 @@ def create_request(
     request: Request,
     session: Open311SessionDep,
     form: Open311FormDep,
+    language: ApiLanguageDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """Report a case (form-encoded: api_key, service_code, lat, long, address_string,
@@ -405,7 +406,7 @@ def create_request(
             Message("the location is outside jurisdiction %(code)s", code=jurisdiction),
         )
     agency = queries.context_for(session, [case]).agency_of(case)
-    answer = [convert.created_request(case, agency=agency)]
+    answer = [convert.created_request(case, agency=agency, language=language)]
     return render(fmt, answer, root="service_requests", item="request")
 
 
