@@ -77,9 +77,9 @@ def test_old_rows_are_converted_where_their_text_reads_back(fresh_database) -> N
     shown = {row_id: (row.title_in("zh-CN"), row.body_in("zh-CN")) for row_id, row in rows.items()}
     assert shown == {
         "n1": ("上报给您：楼道灯坏了", "由单元一级上报（已超时）"),
-        "n2": ("案件已上报：噪音", "已从网格一级上报到村一级"),
+        "n2": ("事件已上报：噪音", "已从网格一级上报到村一级"),
         "n3": ("即将到期：噪音", "截止时间 2026-12-01T02:00:00+00:00"),
-        "n4": ("路灯不亮", "网格一级有新案件：路灯不亮"),
+        "n4": ("路灯不亮", "网格一级有新事件：路灯不亮"),
         "n5": ("Something else entirely", "a body no pattern knows"),
         "n6": ("已重新办理：漏水", "上报人不满意"),
         "n7": ("上报给您：漏水", "由网格一级上报：超出本级能力"),

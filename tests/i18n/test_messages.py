@@ -18,7 +18,7 @@ def test_a_message_is_its_english_text() -> None:
 
 def test_it_renders_in_chinese_with_its_parameters() -> None:
     message = Message("no case has id %(case_id)s", case_id="c1")
-    assert message.render("zh-CN") == "没有编号为 c1 的案件"
+    assert message.render("zh-CN") == "没有编号为 c1 的事件"
     assert message.render("en") == "no case has id c1"
 
 
@@ -77,4 +77,4 @@ def test_an_unknown_language_gets_english() -> None:
 def test_a_message_survives_pickling() -> None:
     message = Message("no case has id %(case_id)s", case_id="c1")
     back = pickle.loads(pickle.dumps(message))
-    assert back == message and back.render("zh-CN") == "没有编号为 c1 的案件"
+    assert back == message and back.render("zh-CN") == "没有编号为 c1 的事件"

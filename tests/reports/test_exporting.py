@@ -117,7 +117,7 @@ def test_the_register_header_in_chinese(session: Session) -> None:
     make_case(session, territory_code=tree.all_units()[0].code, created_at=created)
     rows, _sheet = _workbook(session, tree.town.code, language="zh-CN")
     assert set(HEADING_NAMES) == {heading for heading, _ in COLUMNS}
-    assert rows[0][:4] == ("案件编号", "类别代码", "类别", "上报时间（Asia/Shanghai）")
+    assert rows[0][:4] == ("事件编号", "类别代码", "类别", "上报时间（Asia/Shanghai）")
     assert rows[0][-3:] == ("上报人", "上报人电话", "上报人邮箱")
     english, _sheet = _workbook(session, tree.town.code)
     assert rows[1:] == english[1:]  # only the header changes
