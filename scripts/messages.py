@@ -36,6 +36,8 @@ def extract() -> None:
         "N_",
         "--keywords",
         "translate:2",
+        "--keywords",
+        "Message",
         "--no-location",
         "--sort-output",
         "--project",

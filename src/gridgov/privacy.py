@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from gridgov.crypto import UNDECRYPTABLE
 from gridgov.errors import ValidationFailed
+from gridgov.i18n import Message
 
 PERSONAL_FIELDS = ("id_number", "phone")
 
@@ -59,6 +60,11 @@ def parse_reveal(reveal: str | None) -> frozenset[str]:
     unknown = sorted(fields - set(PERSONAL_FIELDS))
     if unknown:
         raise ValidationFailed.field(
-            "reveal", f"unknown field(s) {', '.join(unknown)}; one of {', '.join(PERSONAL_FIELDS)}"
+            "reveal",
+            Message(
+                "unknown field(s) %(unknown)s; one of %(PERSONAL_FIELDS)s",
+                unknown=", ".join(unknown),
+                PERSONAL_FIELDS=", ".join(PERSONAL_FIELDS),
+            ),
         )
     return fields

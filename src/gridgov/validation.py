@@ -31,6 +31,7 @@ from pydantic import AfterValidator, BaseModel, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from gridgov.errors import ValidationFailed
+from gridgov.i18n import Message
 
 T = TypeVar("T")
 
@@ -45,11 +46,18 @@ MAX_OFFSET: Final = 2**31  # a list's offset; beyond it, a 64-bit SQL integer ov
 MAX_INT: Final = 2**31 - 1  # any other integer a request names (a version, a rating)
 FIRST_DATE: Final = dt.date(1900, 1, 1)
 LAST_DATE: Final = dt.date(2199, 12, 31)
-_DATE_RANGE: Final = f"a date from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}"
+_DATE_RANGE: Final = Message(
+    "a date from %(first)s to %(last)s", first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat()
+)
 
 
 class FieldProblem(ValueError):
-    """One field's value is unacceptable; the message says why."""
+    """One field's value is unacceptable; ``why`` says why (a Message when it can be
+    translated: read ``why``, not ``str(exc)``, to keep it)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
 
 
 class Problems(dict[str, str]):
@@ -69,7 +77,7 @@ class Problems(dict[str, str]):
         try:
             return clean(*args, **kwargs)
         except FieldProblem as exc:
-            self.add(field, str(exc))
+            self.add(field, exc.why)
             return None
 
     def raise_if_any(self) -> None:
@@ -86,8 +94,10 @@ def text_problem(value: str, *, multi_line: bool = False) -> str | None:
         return None
     code = f"U+{ord(found.group()):04X}"
     if multi_line or found.group() not in "\t\n":
-        return f"holds a control or text-direction character ({code}), not allowed"
-    return f"one line only: holds a tab or line break ({code})"
+        return Message(
+            "holds a control or text-direction character (%(code)s), not allowed", code=code
+        )
+    return Message("one line only: holds a tab or line break (%(code)s)", code=code)
 
 
 def clean_chars(value: str, *, multi_line: bool = False) -> str:
@@ -103,20 +113,21 @@ def clean_text(
     value: str,
     *,
     max_length: int,
-    field_words: str = "this field",
+    field_words: str = Message("this field"),
     multi_line: bool = False,
 ) -> str:
     text = clean_chars(value, multi_line=multi_line).strip()
     if not text:
-        raise FieldProblem(f"{field_words} cannot be empty")
+        words = field_words if isinstance(field_words, Message) else Message(field_words)
+        raise FieldProblem(Message("%(field_words)s cannot be empty", field_words=words))
     if len(text) > max_length:
-        raise FieldProblem(f"at most {max_length} characters")
+        raise FieldProblem(Message("at most %(max_length)s characters", max_length=max_length))
     return text
 
 
 def clean_choice(value: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
-        raise FieldProblem(f"must be one of {', '.join(choices)}")
+        raise FieldProblem(Message("must be one of %(choices)s", choices=", ".join(choices)))
     return value
 
 
@@ -124,12 +135,12 @@ def clean_lon_lat(lon: float | None, lat: float | None) -> dict[str, str]:
     """Problems with a location point, by field (both or neither must be given)."""
     problems: dict[str, str] = {}
     if (lon is None) != (lat is None):
-        problems["lon" if lon is None else "lat"] = "give lon and lat together, or neither"
+        problems["lon" if lon is None else "lat"] = Message("give lon and lat together, or neither")
         return problems
     if lon is not None and not -180 <= lon <= 180:
-        problems["lon"] = "longitude is between -180 and 180"
+        problems["lon"] = Message("longitude is between -180 and 180")
     if lat is not None and not -90 <= lat <= 90:
-        problems["lat"] = "latitude is between -90 and 90"
+        problems["lat"] = Message("latitude is between -90 and 90")
     return problems
 
 
@@ -162,7 +173,8 @@ def refuse_bad_texts(values: Mapping[str, Any], *, multi_line: Iterable[str] = (
 
 
 def _pydantic_error(problem: FieldProblem) -> PydanticCustomError:
-    return PydanticCustomError("input_rule", str(problem))
+    # The reason rides in the context too, so an API error can translate it.
+    return PydanticCustomError("input_rule", "{problem}", {"problem": problem.why})
 
 
 def _line(value: str) -> str:
@@ -217,7 +229,7 @@ def _value_problem(value: Any) -> str | None:
         return None
     if isinstance(value, int | float):
         if not (math.isfinite(value) and abs(value) <= MAX_INT):
-            return f"a number from {-MAX_INT} to {MAX_INT}"
+            return Message("a number from %(least)s to %(most)s", least=-MAX_INT, most=MAX_INT)
         return None
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return None if FIRST_DATE <= value <= LAST_DATE else _DATE_RANGE
@@ -250,5 +262,6 @@ class Input(BaseModel):
             return value  # its own type checked it
         problem = _value_problem(value)
         if problem is not None:
-            raise PydanticCustomError("input_rule", problem)
+            # The problem rides in the context too, so an API error can translate it.
+            raise PydanticCustomError("input_rule", "{problem}", {"problem": problem})
         return value

@@ -20,6 +20,7 @@ KEYWORDS = {
     "ngettext": (1, 2),
     "N_": None,
     "translate": (2,),
+    "Message": None,
 }
 METHODS = [
     ("**.py", "python"),

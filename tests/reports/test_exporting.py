@@ -109,3 +109,17 @@ def test_hostile_reporter_fields_are_text_and_control_characters_are_removed(
     assert all(isinstance(row[3], dt.datetime) and isinstance(row[12], int) for row in rows[1:])
     masked, _ = _workbook(session, tree.town.code)
     assert {row[-1] for row in masked[1:]} == {"'=***@example.cn"}
+
+
+def test_the_register_header_in_chinese(session: Session) -> None:
+    from gridgov.cases.exporting import HEADING_NAMES
+
+    tree = make_tree(session, villages=1, grids_per_village=1, units_per_grid=1)
+    created = dt.datetime(2026, 3, 2, 9, 30, tzinfo=SHANGHAI)
+    make_case(session, territory_code=tree.all_units()[0].code, created_at=created)
+    rows, _sheet = _workbook(session, tree.town.code, language="zh-CN")
+    assert set(HEADING_NAMES) == {heading for heading, _ in COLUMNS}
+    assert rows[0][:4] == ("事件编号", "类别代码", "类别", "上报时间（Asia/Shanghai）")
+    assert rows[0][-3:] == ("上报人", "上报人电话", "上报人邮箱")
+    english, _sheet = _workbook(session, tree.town.code)
+    assert rows[1:] == english[1:]  # only the header changes

@@ -17,29 +17,45 @@ from sqlalchemy.orm import Session
 from gridgov.access.policy import allows, may, reaches, scope_filter
 from gridgov.access.principal import Principal
 from gridgov.errors import NotFound, PermissionDenied
+from gridgov.i18n import N_, Message
 from gridgov.territory.models import Territory
 from gridgov.territory.scope import clean_territory_filter, within
 
 ACTION_WORDS = {
-    "read": "read",
-    "create": "create",
-    "update": "change",
-    "retire": "end",
-    "reveal": "reveal personal fields of",
+    "read": N_("read"),
+    "create": N_("create"),
+    "update": N_("change"),
+    "retire": N_("end"),
+    "reveal": N_("reveal personal fields of"),
 }
 RESOURCE_WORDS = {
-    "territory": "territory nodes",
-    "household": "households",
-    "resident": "residents",
-    "post": "posts",
-    "import_export": "imports and exports",
-    "registry_event": "registry events",
-    "user": "users",
-    "reference": "reference lists",
-    "case": "cases",
-    "case_setting": "case categories and the working calendar",
-    "report": "reports",
-    "partition_plan": "grid-division plans",
+    "territory": N_("territory nodes"),
+    "household": N_("households"),
+    "resident": N_("residents"),
+    "post": N_("posts"),
+    "import_export": N_("imports and exports"),
+    "registry_event": N_("registry events"),
+    "user": N_("users"),
+    "reference": N_("reference lists"),
+    "case": N_("cases"),
+    "case_setting": N_("case categories and the working calendar"),
+    "report": N_("reports"),
+    "partition_plan": N_("grid-division plans"),
+}
+# A resource's name in "no household has id ...".
+RESOURCE_NAMES = {
+    "territory": N_("territory node"),
+    "household": N_("household"),
+    "resident": N_("resident"),
+    "post": N_("post"),
+    "import_export": N_("import or export"),
+    "registry_event": N_("registry event"),
+    "user": N_("user"),
+    "reference": N_("reference list"),
+    "case": N_("case"),
+    "case_setting": N_("case setting"),
+    "report": N_("report"),
+    "partition_plan": N_("grid-division plan"),
 }
 
 
@@ -47,7 +63,11 @@ def require(principal: Principal, action: str, resource: str) -> None:
     """PermissionDenied unless one of the principal's roles may do this somewhere."""
     if not may(principal, action, resource):
         raise PermissionDenied(
-            f"your roles may not {ACTION_WORDS[action]} {RESOURCE_WORDS[resource]}"
+            Message(
+                "your roles may not %(action)s %(resource)s",
+                action=Message(ACTION_WORDS[action]),
+                resource=Message(RESOURCE_WORDS[resource]),
+            )
         )
 
 
@@ -77,7 +97,13 @@ def one_in_scope(
         )
     )
     if found is None:
-        raise NotFound(f"no {resource} has id {object_id}")
+        raise NotFound(
+            Message(
+                "no %(resource)s has id %(object_id)s",
+                resource=Message(RESOURCE_NAMES.get(resource, resource)),
+                object_id=object_id,
+            )
+        )
     return found
 
 
@@ -94,7 +120,10 @@ def access_territory_write(
         )
     )
     if node is None:
-        raise NotFound(f"no territory has code {code}", fields={"code": "not found"})
+        raise NotFound(
+            Message("no territory has code %(code)s", code=code),
+            fields={"code": Message("not found")},
+        )
     return node
 
 
@@ -107,7 +136,10 @@ def require_target(
     outside answers the same whether its node exists or not."""
     require(principal, action, resource)
     if not allows(principal, action, resource, code):
-        raise NotFound(f"no territory has code {code}", fields={field: "not found"})
+        raise NotFound(
+            Message("no territory has code %(code)s", code=code),
+            fields={field: Message("not found")},
+        )
     return code
 
 
@@ -127,7 +159,9 @@ def reach_territory(
     part) come through the query's scope filter. Without a principal (the CLI) only the
     code and the node are checked."""
     clean_territory_filter(code, field=field)
-    missing = NotFound(f"no territory has code {code}", fields={field: "not found"})
+    missing = NotFound(
+        Message("no territory has code %(code)s", code=code), fields={field: Message("not found")}
+    )
     if principal is not None and not reaches(principal, action, resource, code):
         raise missing
     if not session.scalar(select(exists().where(Territory.code == code))):

@@ -14,7 +14,7 @@ from gridgov.access.roles import ROLES, level_problem
 from gridgov.accounts import login, passwords, queries, tokens, web_sessions
 from gridgov.accounts.models import TEXT_SIZES, RoleAssignment, User
 from gridgov.errors import Conflict, NotFound, ValidationFailed
-from gridgov.i18n import LANGUAGES
+from gridgov.i18n import LANGUAGES, Message
 from gridgov.registry.models import Resident
 from gridgov.territory.models import Territory
 from gridgov.validation import refuse_bad_texts
@@ -39,10 +39,15 @@ def check_create_user(
     phone = queries.clean_phone(phone) if phone else None
     passwords.check_password_policy(password, username=username, phone=phone)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"the username {username} is taken", fields={"username": "taken"})
+        raise Conflict(
+            Message("the username %(username)s is taken", username=username),
+            fields={"username": Message("taken")},
+        )
     phone_hash = queries.phone_hash(phone) if phone else None
     if phone_hash and session.scalar(select(User.id).where(User.phone_hash == phone_hash)):
-        raise Conflict("another user logs in with this phone", fields={"phone": "taken"})
+        raise Conflict(
+            Message("another user logs in with this phone"), fields={"phone": Message("taken")}
+        )
     if resident_id is not None:
         _check_resident(session, resident_id)
     user = User(
@@ -61,9 +66,14 @@ def check_create_user(
 
 def _check_resident(session: Session, resident_id: str) -> None:
     if session.get(Resident, resident_id) is None:
-        raise ValidationFailed.field("resident_id", f"no resident has id {resident_id}")
+        raise ValidationFailed.field(
+            "resident_id", Message("no resident has id %(resident_id)s", resident_id=resident_id)
+        )
     if session.scalar(select(User.id).where(User.resident_id == resident_id)) is not None:
-        raise Conflict("this resident already has a user", fields={"resident_id": "already linked"})
+        raise Conflict(
+            Message("this resident already has a user"),
+            fields={"resident_id": Message("already linked")},
+        )
 
 
 def check_create_admin(
@@ -78,7 +88,7 @@ def check_create_admin(
     """Bootstrap an administrator (of the whole platform unless ``territory_code``).
     Refused when an active administrator exists, unless ``force``."""
     if not force and queries.administrator_exists(session):
-        raise Conflict("an administrator already exists (use --force to add another)")
+        raise Conflict(Message("an administrator already exists (use --force to add another)"))
     user = check_create_user(session, username=username, password=password, actor=actor)
     check_assign_role(
         session,
@@ -102,17 +112,25 @@ def check_assign_role(
 ) -> RoleAssignment:
     """Give a user a role on a node; the role's level must fit the node's."""
     if role not in ROLES:
-        raise ValidationFailed.field("role", f"must be one of {', '.join(ROLES)}")
+        raise ValidationFailed.field(
+            "role", Message("must be one of %(ROLES)s", ROLES=", ".join(ROLES))
+        )
     queries.get_user(session, user_id)
     if territory_code is None:
         if role != "administrator":
-            raise ValidationFailed.field("territory_code", f"a {role} needs a territory")
+            raise ValidationFailed.field(
+                "territory_code", Message("a %(role)s needs a territory", role=role)
+            )
     else:
         _check_node(session, role, territory_code)
     if _current_same(session, user_id, role, territory_code) is not None:
         raise Conflict(
-            f"the user already is {role} of {territory_code or 'the platform'}",
-            fields={"role": "already assigned"},
+            Message(
+                "the user already is %(role)s of %(territory_code)s",
+                role=role,
+                territory_code=territory_code or "the platform",
+            ),
+            fields={"role": Message("already assigned")},
         )
     assignment = RoleAssignment(
         user_id=user_id,
@@ -129,9 +147,15 @@ def check_assign_role(
 def _check_node(session: Session, role: str, territory_code: str) -> None:
     node = session.scalar(select(Territory).where(Territory.code == territory_code))
     if node is None:
-        raise ValidationFailed.field("territory_code", f"no territory has code {territory_code}")
+        raise ValidationFailed.field(
+            "territory_code",
+            Message("no territory has code %(territory_code)s", territory_code=territory_code),
+        )
     if node.status != "active":
-        raise ValidationFailed.field("territory_code", f"{territory_code} is retired")
+        raise ValidationFailed.field(
+            "territory_code",
+            Message("%(territory_code)s is retired", territory_code=territory_code),
+        )
     problem = level_problem(role, node.level)
     if problem is not None:
         raise ValidationFailed.field("territory_code", problem)
@@ -161,11 +185,18 @@ def check_end_role(
     """End an assignment on ``end_date`` (it stays in the history)."""
     assignment = session.get(RoleAssignment, assignment_id)
     if assignment is None:
-        raise NotFound(f"no role assignment has id {assignment_id}")
+        raise NotFound(
+            Message("no role assignment has id %(assignment_id)s", assignment_id=assignment_id)
+        )
     if assignment.end_date is not None:
-        raise Conflict(f"the assignment already ended on {assignment.end_date.isoformat()}")
+        raise Conflict(
+            Message(
+                "the assignment already ended on %(end_date)s",
+                end_date=assignment.end_date.isoformat(),
+            )
+        )
     if end_date < assignment.start_date:
-        raise ValidationFailed.field("end_date", "cannot be before the start date")
+        raise ValidationFailed.field("end_date", Message("cannot be before the start date"))
     assignment.end_date = end_date
     session.flush()
     return assignment
@@ -237,7 +268,9 @@ def check_new_password(
     it and pass the policy; the user's other tokens are revoked and their other page
     sessions ended (the caller's own token or session is kept)."""
     if new_password == current_password:
-        raise ValidationFailed.field("new_password", "must differ from the current password")
+        raise ValidationFailed.field(
+            "new_password", Message("must differ from the current password")
+        )
     passwords.check_password_policy(new_password, username=user.username, field="new_password")
     user.password_hash = passwords.hash_password(new_password)
     user.must_change_password = False
@@ -279,9 +312,13 @@ def check_set_preferences(
 ) -> User:
     """Set the pages' language and/or text size of ``user`` (None leaves one as it is)."""
     if language is not None and language not in LANGUAGES:
-        raise ValidationFailed.field("language", f"must be one of {', '.join(LANGUAGES)}")
+        raise ValidationFailed.field(
+            "language", Message("must be one of %(LANGUAGES)s", LANGUAGES=", ".join(LANGUAGES))
+        )
     if text_size is not None and text_size not in TEXT_SIZES:
-        raise ValidationFailed.field("text_size", f"must be one of {', '.join(TEXT_SIZES)}")
+        raise ValidationFailed.field(
+            "text_size", Message("must be one of %(TEXT_SIZES)s", TEXT_SIZES=", ".join(TEXT_SIZES))
+        )
     if language is not None:
         user.language = language
     if text_size is not None:

@@ -24,6 +24,7 @@ from gridgov.accounts import passwords, queries
 from gridgov.accounts.errors import AccountLocked, NotAuthenticated, TooManyAttempts
 from gridgov.accounts.models import LoginEvent, User
 from gridgov.errors import DomainError, ValidationFailed
+from gridgov.i18n import Message
 
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -92,7 +93,7 @@ def check_current_password(
         error = _fail(session, key, user, ip, reason="bad_current_password")
         if isinstance(error, AccountLocked):
             return error
-        return ValidationFailed.field("current_password", "is not the current password")
+        return ValidationFailed.field("current_password", Message("is not the current password"))
     user.failed_login_count = 0
     return None
 

@@ -17,6 +17,7 @@ from gridgov.access.roles import ROLES
 from gridgov.accounts.models import LoginEvent, RoleAssignment, User
 from gridgov.accounts.principal import principal_for
 from gridgov.errors import NotFound, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.privacy import mask_phone
 from gridgov.registry.validation import clean_mobile_phone
 from gridgov.validation import FieldProblem
@@ -32,7 +33,7 @@ def clean_username(value: str) -> str:
     username = value.strip().lower()
     if not USERNAME_PATTERN.fullmatch(username):
         raise ValidationFailed.field(
-            "username", "3 to 64 letters, digits, '_', '.' or '-', starting with a letter"
+            "username", Message("3 to 64 letters, digits, '_', '.' or '-', starting with a letter")
         )
     return username
 
@@ -41,7 +42,7 @@ def clean_phone(value: str, *, field: str = "phone") -> str:
     try:
         return clean_mobile_phone(value)
     except FieldProblem as exc:
-        raise ValidationFailed.field(field, str(exc)) from exc
+        raise ValidationFailed.field(field, exc.why) from exc
 
 
 def phone_hash(phone: str) -> str:
@@ -82,7 +83,7 @@ def user_by_login(session: Session, login: str) -> User | None:
 def get_user(session: Session, user_id: str) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"no user has id {user_id}")
+        raise NotFound(Message("no user has id %(user_id)s", user_id=user_id))
     return user
 
 
@@ -92,7 +93,7 @@ def find_user(session: Session, name_or_id: str) -> User:
         select(User).where(or_(User.username == name_or_id.lower(), User.id == name_or_id))
     )
     if user is None:
-        raise NotFound(f"no user has username or id {name_or_id}")
+        raise NotFound(Message("no user has username or id %(name_or_id)s", name_or_id=name_or_id))
     return user
 
 
@@ -224,7 +225,7 @@ def access_user_to_manage(session: Session, user_id: str, principal: Principal) 
     superior's password. Anyone else answers 404, exactly like a missing user."""
     require(principal, "update", "user")
     target = session.get(User, user_id)
-    missing = NotFound(f"no user has id {user_id}")
+    missing = NotFound(Message("no user has id %(user_id)s", user_id=user_id))
     if target is None or target.id == principal.user_id:
         raise missing
     target_scopes = principal_for(session, target).scopes

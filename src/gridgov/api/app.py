@@ -19,6 +19,7 @@ from gridgov.database.migrate import ensure_migrated
 from gridgov.database.sessions import session_factory
 from gridgov.deployment import install
 from gridgov.http.headers import SecurityHeaders
+from gridgov.http.language import ContentLanguage
 from gridgov.settings import Settings
 from gridgov.storage.engine import create_engine_for
 
@@ -51,6 +52,8 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Around the size limit: its 413 (and any 500) under /open311/v2 in Open311's shape.
     app.add_middleware(Open311ErrorShape, prefix=open311.PREFIX)
+    # Outside those, so that a refused body (413) and Open311's errors name their language.
+    app.add_middleware(ContentLanguage)
     # Outermost, so that even a refused body (413) carries the headers.
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)

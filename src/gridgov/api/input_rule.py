@@ -11,6 +11,7 @@ from __future__ import annotations
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
+from gridgov.i18n import Message
 from gridgov.validation import Problems, text_problem
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -30,7 +31,7 @@ async def keep_the_input_rule(request: Request) -> None:
 def _check(problems: Problems, name: str, value: str) -> None:
     problem = text_problem(name)
     if problem is not None:  # the name itself: say which, safely
-        problems.add(repr(name)[1:-1], f"the parameter's name {problem}")
+        problems.add(repr(name)[1:-1], Message("the parameter's name %(problem)s", problem=problem))
         return
     problem = text_problem(value)
     if problem is not None:
@@ -43,7 +44,7 @@ async def _check_form(request: Request, problems: Problems) -> None:
     seen: set[str] = set()
     for name, value in form.multi_items():
         if name in seen:
-            problems.add(name, "sent more than once: send one")
+            problems.add(name, Message("sent more than once: send one"))
         seen.add(name)
         if isinstance(value, UploadFile):
             _check(problems, name, "")

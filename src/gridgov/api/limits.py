@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message as AsgiMessage
+
+from gridgov.http.language import scope_language
+from gridgov.i18n import Message
 
 
 class BodySizeLimit:
@@ -18,12 +22,12 @@ class BodySizeLimit:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         received = 0
         refused = False
 
-        async def limited_receive() -> Message:
+        async def limited_receive() -> AsgiMessage:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
@@ -32,7 +36,7 @@ class BodySizeLimit:
                     raise _TooLarge
             return message
 
-        async def refusing_send(message: Message) -> None:
+        async def refusing_send(message: AsgiMessage) -> None:
             # A body without a Content-Length (chunked) is found too large only while the
             # app reads it, and the app answers that failure as its own (FastAPI: 400 "error
             # parsing the body"): once over the limit, 413 goes out instead of its answer.
@@ -41,21 +45,24 @@ class BodySizeLimit:
                 await send(message)
             elif not refused:
                 refused = True
-                await self._refuse(send)
+                await self._refuse(scope, send)
 
         try:
             await self.app(scope, limited_receive, refusing_send)
         except _TooLarge:
             if not refused:
                 refused = True
-                await self._refuse(send)
+                await self._refuse(scope, send)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        message = Message(
+            "request body is over the limit of %(max_bytes)s bytes", max_bytes=self.max_bytes
+        )
         body = json.dumps(
             {
                 "error": {
                     "code": "body_too_large",
-                    "message": f"request body is over the limit of {self.max_bytes} bytes",
+                    "message": message.render(scope_language(scope)),
                     "fields": {},
                 }
             }

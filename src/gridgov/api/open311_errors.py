@@ -16,16 +16,20 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gridgov.api.errors import INTERNAL_ERROR
+from gridgov.http.language import scope_language
+from gridgov.i18n import localize
 from gridgov.open311.render import MEDIA_TYPES, render_error
 
 log = logging.getLogger(__name__)
-INTERNAL_ERROR = "internal error; it has been logged"
 
 
 class Open311Error(Exception):
     """An answer in the specification's error format."""
 
-    def __init__(self, status: int, description: str, *, headers: dict[str, str] | None = None):
+    def __init__(
+        self, status: int, description: str, *, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
@@ -87,7 +91,8 @@ class Open311ErrorShape:
             if started:
                 raise
             log.exception("unhandled error under %s", self.prefix)
-            await render_error(fmt, 500, INTERNAL_ERROR)(scope, receive, send)
+            message = localize(scope_language(scope), INTERNAL_ERROR)
+            await render_error(fmt, 500, message)(scope, receive, send)
 
     @staticmethod
     async def _send_error(

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from gridgov import clock
 from gridgov.api.open311_errors import Open311Error
+from gridgov.i18n import Message
 from gridgov.registry.validation import clean_mobile_phone
 from gridgov.validation import FieldProblem, text_problem
 
@@ -115,4 +116,4 @@ def phone(value: str | None) -> str | None:
     try:
         return clean_mobile_phone(text)
     except FieldProblem as exc:
-        raise Open311Error(400, f"phone: {exc}") from None
+        raise Open311Error(400, Message("phone: %(why)s", why=exc.why)) from None

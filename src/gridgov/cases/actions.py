@@ -35,6 +35,7 @@ from gridgov.cases.recipients import followers_of
 from gridgov.cases.states import OPEN_STATES
 from gridgov.cases.timers import case_timers
 from gridgov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.validation import refuse_bad_texts
 
 # Actions that need a note, and what the note is.
@@ -128,23 +129,28 @@ def _check_request(
 ) -> tuple[str, str | None]:
     if action not in workflow.RULES:
         raise ValidationFailed.field(
-            "action", f"unknown action; one of: {', '.join(workflow.ACTIONS)}"
+            "action",
+            Message("unknown action; one of: %(ACTIONS)s", ACTIONS=", ".join(workflow.ACTIONS)),
         )
     if action in workflow.SYSTEM_ACTIONS:
-        raise PermissionDenied(f"{action} is taken by the system only")
+        raise PermissionDenied(Message("%(action)s is taken by the system only", action=action))
     refuse_bad_texts({"note": note, "comment": comment}, multi_line=("note", "comment"))
     note = note.replace("\r\n", "\n") if note else note
     comment = comment.replace("\r\n", "\n") if comment else comment
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise ValidationFailed.field("note", f"at most {MAX_NOTE} characters")
+        raise ValidationFailed.field(
+            "note", Message("at most %(MAX_NOTE)s characters", MAX_NOTE=MAX_NOTE)
+        )
     if action in NOTE_REQUIRED and not note:
         raise ValidationFailed.field("note", NOTE_REQUIRED[action])
     if action == "rate" and (rating is None or not 1 <= rating <= 5):
-        raise ValidationFailed.field("rating", "a rating is 1 to 5")
+        raise ValidationFailed.field("rating", Message("a rating is 1 to 5"))
     comment = (comment or "").strip() or None
     if comment is not None and len(comment) > MAX_COMMENT:
-        raise ValidationFailed.field("comment", f"at most {MAX_COMMENT} characters")
+        raise ValidationFailed.field(
+            "comment", Message("at most %(MAX_COMMENT)s characters", MAX_COMMENT=MAX_COMMENT)
+        )
     return note, comment
 
 
@@ -152,17 +158,22 @@ def _duplicate_target(
     session: Session, case: Case, principal: Principal, duplicate_of_id: str | None
 ) -> Case:
     if not duplicate_of_id:
-        raise ValidationFailed.field("duplicate_of", "name the case this one duplicates")
+        raise ValidationFailed.field("duplicate_of", Message("name the case this one duplicates"))
     if duplicate_of_id == case.id:
-        raise ValidationFailed.field("duplicate_of", "a case cannot duplicate itself")
+        raise ValidationFailed.field("duplicate_of", Message("a case cannot duplicate itself"))
     try:
         other = access_case(session, duplicate_of_id, principal)
     except NotFound:
-        raise ValidationFailed.field("duplicate_of", f"no case has id {duplicate_of_id}") from None
+        raise ValidationFailed.field(
+            "duplicate_of",
+            Message("no case has id %(duplicate_of_id)s", duplicate_of_id=duplicate_of_id),
+        ) from None
     if other.state not in OPEN_STATES:
-        raise ValidationFailed.field("duplicate_of", f"that case is {other.state}, not open")
+        raise ValidationFailed.field(
+            "duplicate_of", Message("that case is %(state)s, not open", state=other.state)
+        )
     if other.category_code != case.category_code:
-        raise ValidationFailed.field("duplicate_of", "that case is of another category")
+        raise ValidationFailed.field("duplicate_of", Message("that case is of another category"))
     return other
 
 
@@ -188,8 +199,12 @@ def check_transition(
     note, comment = _check_request(action, note=note, rating=rating, comment=comment)
     if version is not None and version != case.version:
         raise Conflict(
-            f"the case changed meanwhile (version {case.version}, not {version}): reload it",
-            fields={"version": "stale"},
+            Message(
+                "the case changed meanwhile (version %(version)s, not %(version2)s): reload it",
+                version=case.version,
+                version2=version,
+            ),
+            fields={"version": Message("stale")},
         )
     if workflow.RULES[action].actor == workflow.HANDLER:
         require(principal, "update", "case")
@@ -234,7 +249,7 @@ def _stale_is_conflict() -> Iterator[None]:
         yield
     except StaleDataError:
         raise Conflict(
-            "the case changed meanwhile: reload it", fields={"version": "stale"}
+            Message("the case changed meanwhile: reload it"), fields={"version": Message("stale")}
         ) from None
 
 

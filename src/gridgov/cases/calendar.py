@@ -24,6 +24,7 @@ from gridgov import clock
 from gridgov.cases.deadlines import DEFAULT_PERIODS, Period, WorkingCalendar, parse_working_hours
 from gridgov.cases.models import CalendarDay
 from gridgov.errors import ValidationFailed
+from gridgov.i18n import Message
 from gridgov.validation import FieldProblem, clean_date, refuse_bad_text
 
 SEED_ACTOR = "seed"
@@ -115,12 +116,14 @@ def check_set_calendar_day(
     try:
         clean_date(day)
     except FieldProblem as exc:
-        raise ValidationFailed.field("day", str(exc)) from exc
+        raise ValidationFailed.field("day", exc.why) from exc
     name = name.strip()
     if not name:
-        raise ValidationFailed.field("name", "must not be empty")
+        raise ValidationFailed.field("name", Message("must not be empty"))
     if len(name) > NAME_MAX:
-        raise ValidationFailed.field("name", f"at most {NAME_MAX} characters")
+        raise ValidationFailed.field(
+            "name", Message("at most %(NAME_MAX)s characters", NAME_MAX=NAME_MAX)
+        )
     row = session.get(CalendarDay, day)
     if row is None:
         row = CalendarDay(day=day, is_workday=is_workday, name=name, updated_by=actor)

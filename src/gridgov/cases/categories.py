@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from gridgov.cases.levels import CASE_LEVELS, rank
 from gridgov.cases.models import CaseCategory
 from gridgov.errors import Conflict, NotFound, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.validation import Problems, clean_chars, refuse_bad_text
 
 UNSET: Any = object()
@@ -123,7 +124,10 @@ def seed_categories(session: Session, *, actor: str) -> int:
 def get_category(session: Session, code: str) -> CaseCategory:
     category = session.get(CaseCategory, code)
     if category is None:
-        raise NotFound(f"no case category has code {code}", fields={"code": "not found"})
+        raise NotFound(
+            Message("no case category has code %(code)s", code=code),
+            fields={"code": Message("not found")},
+        )
     return category
 
 
@@ -154,11 +158,16 @@ def clean_deadlines(deadlines: Any, default_level: str) -> dict[str, dict[str, i
     """Limits by level: known levels only, each a valid limit, and one for the default level
     and every level above it up to the town (an escalated case needs one there too)."""
     if not isinstance(deadlines, dict) or not deadlines:
-        raise ValidationFailed.field("deadlines", "a limit by level, e.g. {'grid': {'days': 2}}")
+        raise ValidationFailed.field(
+            "deadlines", Message("a limit by level, e.g. {'grid': {'days': 2}}")
+        )
     problems = Problems()
     for level, limit in deadlines.items():
         if level not in CASE_LEVELS:
-            problems.add(f"deadlines.{level}", f"not a level; one of {', '.join(CASE_LEVELS)}")
+            problems.add(
+                f"deadlines.{level}",
+                Message("not a level; one of %(CASE_LEVELS)s", CASE_LEVELS=", ".join(CASE_LEVELS)),
+            )
             continue
         why = _problem_with_limit(limit)
         if why is not None:
@@ -166,7 +175,7 @@ def clean_deadlines(deadlines: Any, default_level: str) -> dict[str, dict[str, i
     if default_level in CASE_LEVELS:
         for level in CASE_LEVELS[rank(default_level) : rank("town") + 1]:
             if level not in deadlines:
-                problems.add(f"deadlines.{level}", "missing: a case may reach this level")
+                problems.add(f"deadlines.{level}", Message("missing: a case may reach this level"))
     problems.raise_if_any()
     return {level: dict(limit) for level, limit in deadlines.items()}
 
@@ -176,9 +185,11 @@ def _clean_name(field: str, value: Any, max_length: int = 64) -> str:
         refuse_bad_text(field, value)
     text = (value or "").strip() if isinstance(value, str | type(None)) else ""
     if not text:
-        raise ValidationFailed.field(field, "cannot be empty")
+        raise ValidationFailed.field(field, Message("cannot be empty"))
     if len(text) > max_length:
-        raise ValidationFailed.field(field, f"at most {max_length} characters")
+        raise ValidationFailed.field(
+            field, Message("at most %(max_length)s characters", max_length=max_length)
+        )
     return text
 
 
@@ -189,22 +200,26 @@ def _clean_description(value: str | None) -> str:
 
 def _clean_level(value: str) -> str:
     if value not in CASE_LEVELS:
-        raise ValidationFailed.field("default_level", f"one of {', '.join(CASE_LEVELS)}")
+        raise ValidationFailed.field(
+            "default_level", Message("one of %(CASE_LEVELS)s", CASE_LEVELS=", ".join(CASE_LEVELS))
+        )
     return value
 
 
 def _clean_parent(session: Session, code: str, parent_code: str | None) -> str | None:
     if parent_code is None:
         if "." in code:
-            raise ValidationFailed.field("parent_code", "a child code names its parent")
+            raise ValidationFailed.field("parent_code", Message("a child code names its parent"))
         return None
     parent = session.get(CaseCategory, parent_code)
     if parent is None:
-        raise ValidationFailed.field("parent_code", "no case category has this code")
+        raise ValidationFailed.field("parent_code", Message("no case category has this code"))
     if parent.parent_code is not None:
-        raise ValidationFailed.field("parent_code", "categories are two levels deep")
+        raise ValidationFailed.field("parent_code", Message("categories are two levels deep"))
     if not code.startswith(parent_code + "."):
-        raise ValidationFailed.field("code", f"a child's code starts with {parent_code}.")
+        raise ValidationFailed.field(
+            "code", Message("a child's code starts with %(parent_code)s.", parent_code=parent_code)
+        )
     return parent_code
 
 
@@ -227,7 +242,7 @@ def check_create_category(
     refuse_bad_text("code", code)
     if not CODE_PATTERN.match(code or ""):
         raise ValidationFailed.field(
-            "code", "lower-case letters, digits and _, with one '.' before a child's part"
+            "code", Message("lower-case letters, digits and _, with one '.' before a child's part")
         )
     category = CaseCategory(
         code=code,
@@ -242,14 +257,18 @@ def check_create_category(
         updated_by=actor,
     )
     if session.get(CaseCategory, code) is not None:
-        raise Conflict(f"code: {code} exists", fields={"code": "a category has this code"})
+        raise Conflict(
+            Message("code: %(code)s exists", code=code),
+            fields={"code": Message("a category has this code")},
+        )
     try:
         with session.begin_nested():
             session.add(category)
             session.flush()
     except IntegrityError:
         raise Conflict(
-            f"code: {code} exists", fields={"code": "a category has this code"}
+            Message("code: %(code)s exists", code=code),
+            fields={"code": Message("a category has this code")},
         ) from None
     return category
 
@@ -272,8 +291,13 @@ def check_update_category(
     cases reported from now on."""
     if version is not None and version != category.version:
         raise Conflict(
-            f"category {category.code} changed since version {version} (now {category.version})",
-            fields={"version": "stale: read it again and retry"},
+            Message(
+                "category %(code)s changed since version %(version)s (now %(version2)s)",
+                code=category.code,
+                version=version,
+                version2=category.version,
+            ),
+            fields={"version": Message("stale: read it again and retry")},
         )
     level = category.default_level if default_level is UNSET else _clean_level(default_level)
     values: dict[str, Any] = {}
@@ -300,5 +324,7 @@ def check_update_category(
     try:
         session.flush()
     except StaleDataError as exc:
-        raise Conflict("changed by someone else meanwhile", fields={"version": "stale"}) from exc
+        raise Conflict(
+            Message("changed by someone else meanwhile"), fields={"version": Message("stale")}
+        ) from exc
     return category

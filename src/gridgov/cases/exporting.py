@@ -26,6 +26,7 @@ from gridgov.access.principal import Principal
 from gridgov.cases.models import Case, CaseCategory
 from gridgov.crypto import UNDECRYPTABLE
 from gridgov.errors import NotFound
+from gridgov.i18n import N_, SOURCE_LANGUAGE, Message
 from gridgov.privacy import mask_phone
 from gridgov.registry.spreadsheets import xlsx_cell
 from gridgov.territory.models import Territory
@@ -53,6 +54,34 @@ COLUMNS: tuple[tuple[str, int], ...] = (
     ("reporter_contact", 22),
     ("reporter_email", 26),
 )
+# Each heading for people (the English export keeps the headings above, as scripts read
+# them); "%(zone)s" names the timezone.
+HEADING_NAMES = {
+    "id": N_("Case ID"),
+    "category": N_("Category code"),
+    "category_name": N_("Category"),
+    "created ({zone})": N_("Created (%(zone)s)"),
+    "location_code": N_("Location code"),
+    "level_now": N_("Level now"),
+    "resolved_level": N_("Resolved at level"),
+    "state": N_("State"),
+    "due ({zone})": N_("Due (%(zone)s)"),
+    "closed ({zone})": N_("Closed (%(zone)s)"),
+    "overdue_ever": N_("Ever overdue"),
+    "rating": N_("Rating"),
+    "reopens": N_("Reopened times"),
+    "reporter_name": N_("Reporter"),
+    "reporter_contact": N_("Reporter's phone"),
+    "reporter_email": N_("Reporter's e-mail"),
+}
+
+
+def heading_in(heading: str, language: str) -> str:
+    """A column's heading in ``language`` (English: the heading itself)."""
+    zone = clock.zone().key
+    if language == SOURCE_LANGUAGE:
+        return heading.format(zone=zone)
+    return Message(HEADING_NAMES[heading], zone=zone).render(language)
 
 
 def mask_contact(value: str | None) -> str | None:
@@ -136,10 +165,15 @@ def export_cases(
     end: dt.datetime | None = None,
     reveal: bool = False,
     principal: Principal | None = None,
+    language: str = SOURCE_LANGUAGE,
 ) -> int:
-    """Write the register of ``territory`` to ``out`` as XLSX; returns the row count."""
+    """Write the register of ``territory`` to ``out`` as XLSX, its header in ``language``;
+    returns the row count."""
     if not session.scalar(select(exists().where(Territory.code == territory))):
-        raise NotFound(f"no territory has code {territory}", fields={"territory": "not found"})
+        raise NotFound(
+            Message("no territory has code %(territory)s", territory=territory),
+            fields={"territory": Message("not found")},
+        )
     rows = case_rows(
         session,
         territory=territory,
@@ -159,7 +193,7 @@ def export_cases(
     bold = Font(bold=True)
     header = []
     for heading, _width in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=heading.format(zone=clock.zone().key))
+        cell = WriteOnlyCell(sheet, value=heading_in(heading, language))
         cell.font = bold
         header.append(cell)
     sheet.append(header)

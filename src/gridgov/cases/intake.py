@@ -39,9 +39,11 @@ from gridgov.audit.actions import do_record
 from gridgov.cases.levels import handler_code_for, starting_level
 from gridgov.cases.locate import locate
 from gridgov.cases.models import CHANNELS, Case, CaseCategory, CaseEvent, CaseFollower
+from gridgov.cases.notices import new_case_payload
 from gridgov.cases.recipients import handlers_of
 from gridgov.cases.timers.case_timers import set_level_timers, top_level
 from gridgov.errors import ValidationFailed
+from gridgov.i18n import Message
 from gridgov.notify.outbox import enqueue
 from gridgov.registry.models import Household
 from gridgov.registry.validation import clean_mobile_phone
@@ -75,16 +77,16 @@ class _Report:
 def _clean_text(problems: Problems, field: str, value: str | None, limit: int) -> str:
     text = (value or "").replace("\r\n", "\n").strip()
     if len(text) > limit:
-        problems.add(field, f"at most {limit} characters")
+        problems.add(field, Message("at most %(limit)s characters", limit=limit))
     return text
 
 
 def _clean_category(session: Session, problems: Problems, code: str) -> CaseCategory | None:
     category = session.get(CaseCategory, code) if code else None
     if category is None:
-        problems.add("category_code", "no case category has this code")
+        problems.add("category_code", Message("no case category has this code"))
     elif not category.active:
-        problems.add("category_code", "this category is no longer in use")
+        problems.add("category_code", Message("this category is no longer in use"))
     return category
 
 
@@ -111,7 +113,7 @@ def _clean_household(
         )
     household = session.scalar(query)
     if household is None:
-        problems.add("household_id", "no household has this id")
+        problems.add("household_id", Message("no household has this id"))
     return household
 
 
@@ -148,9 +150,9 @@ def _clean_email(problems: Problems, email: str | None) -> str | None:
         return None
     most = max_email_length()
     if len(text.encode()) > most:
-        problems.add("reporter_email", f"at most {most} characters")
+        problems.add("reporter_email", Message("at most %(most)s characters", most=most))
     elif EMAIL_PATTERN.fullmatch(text) is None:
-        problems.add("reporter_email", "not an e-mail address (name@example.org)")
+        problems.add("reporter_email", Message("not an e-mail address (name@example.org)"))
     return text
 
 
@@ -170,7 +172,13 @@ def _clean_media_url(problems: Problems, url: str | None) -> str | None:
         or not hostname
         or any(char.isspace() for char in text)
     ):
-        problems.add("media_url", f"an http(s) URL of at most {MAX_MEDIA_URL} characters")
+        problems.add(
+            "media_url",
+            Message(
+                "an http(s) URL of at most %(MAX_MEDIA_URL)s characters",
+                MAX_MEDIA_URL=MAX_MEDIA_URL,
+            ),
+        )
     return text
 
 
@@ -195,9 +203,9 @@ def _clean_report(
     category = _clean_category(session, problems, category_code)
     text = _clean_text(problems, "description", description, MAX_DESCRIPTION)
     if not text:
-        problems.add("description", "say what the problem is (1 to 2000 characters)")
+        problems.add("description", Message("say what the problem is (1 to 2000 characters)"))
     if channel not in CHANNELS:
-        problems.add("channel", f"one of {', '.join(CHANNELS)}")
+        problems.add("channel", Message("one of %(CHANNELS)s", CHANNELS=", ".join(CHANNELS)))
     problems.add_all(clean_lon_lat(lon, lat))
     clean_title = _clean_text(problems, "title", title, 120) or _title_from(text)
     clean_address = _clean_text(problems, "address", address, 255)
@@ -250,7 +258,7 @@ def _replay(
     )
     if found is not None and not _same_report(found, category_code, description, **place):
         raise ValidationFailed.field(
-            "idempotency_key", "already used for a different report: use a new key"
+            "idempotency_key", Message("already used for a different report: use a new key")
         )
     return found
 
@@ -310,13 +318,7 @@ def _record_intake(session: Session, case: Case, *, actor: str, now: dt.datetime
         session,
         "case_assigned",
         handlers_of(session, case.handler_code, case.level),
-        {
-            "case_id": case.id,
-            "title": case.title,
-            "body": f"new case at {case.level} level: {case.title}",
-            "level": case.level,
-            "handler_code": case.handler_code,
-        },
+        new_case_payload(case),
     )
     session.flush()
 
@@ -408,7 +410,7 @@ def check_report_case(
     if not _insert(session, case):  # only a keyed report can lose the race
         found = _replay(session, *replay_key, **same) if replay_key is not None else None
         if found is None:
-            raise ValidationFailed.field("idempotency_key", "could not be recorded: retry")
+            raise ValidationFailed.field("idempotency_key", Message("could not be recorded: retry"))
         return found, False
     _record_intake(session, case, actor=actor, now=now)
     return case, True

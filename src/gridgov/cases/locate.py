@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.errors import ValidationFailed
+from gridgov.i18n import Message
 from gridgov.registry.models import Household
 from gridgov.territory.models import Territory
 
@@ -129,10 +130,13 @@ def locate(
         code = locate_point(session, lon, lat)
         if code is None:
             why = "outside the territory: no village, grid or unit covers this point"
-            raise ValidationFailed(f"lon, lat: {why}", fields={"lon": why, "lat": why})
+            raise ValidationFailed(
+                Message("lon, lat: %(why)s", why=why), fields={"lon": why, "lat": why}
+            )
         return Location(code, "point")
     if reporter_household_code is not None:
         return Location(reporter_household_code, "reporter")
     raise ValidationFailed.field(
-        "location", "give a household_id or a point (lon, lat): the reporter has no household"
+        "location",
+        Message("give a household_id or a point (lon, lat): the reporter has no household"),
     )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from gridgov.cases import workflow
 from gridgov.cases.models import Case
 from gridgov.cases.recipients import followers_of, handlers_of
+from gridgov.i18n import N_, Message
 from gridgov.notify.outbox import enqueue
 
 # Who hears: the handlers of the case's (new) level on its handling node, and the reporter
@@ -49,14 +50,47 @@ class Notice:
     payload: dict[str, Any]
 
 
-def _payload(case: CaseAfterStep, title: str, body: str = "") -> dict[str, Any]:
+# The levels as a sentence names them ("from the grid level"), for translation with it.
+LEVEL_WORDS: Final = {
+    "unit": N_("unit"),
+    "grid": N_("grid"),
+    "village": N_("village"),
+    "town": N_("town"),
+    "district": N_("district"),
+}
+
+
+def _level(code: str) -> Message | str:
+    word = LEVEL_WORDS.get(code)
+    return Message(word) if word is not None else code
+
+
+def _payload(case: CaseAfterStep, title: Message, body: Message | str = "") -> dict[str, Any]:
+    """What the outbox carries: the texts in English (``title``, ``body``) and as messages
+    (``title_message``, ``body_message``: id and parameters), rendered for each reader when
+    shown. A body that is a person's own words (a note) has no message."""
     return {
         "case_id": case.id,
-        "title": f"{title}: {case.title or case.category_code}",
-        "body": body,
+        "title": str(title),
+        "body": str(body),
+        "title_message": title.to_json(),
+        "body_message": body.to_json() if isinstance(body, Message) else None,
         "state": case.state,
         "level": case.level,
     }
+
+
+def _case_name(case: CaseAfterStep) -> str:
+    return case.title or case.category_code
+
+
+def new_case_payload(case: Case) -> dict[str, Any]:
+    """The payload of a new case's message to the handlers of its level."""
+    title = Message("New case: %(case)s", case=_case_name(case))
+    body = Message(
+        "new case at %(level)s level: %(case)s", level=_level(case.level), case=case.title
+    )
+    return {**_payload(case, title, body), "handler_code": case.handler_code}
 
 
 def notices_for(
@@ -70,36 +104,64 @@ def notices_for(
         kind, to, title, body = message
         notices.append(Notice(kind, to, _payload(case, title, body or note)))
     if outcome.escalated:
-        body = f"from the {from_level} level to the {case.level} level"
-        notices.append(Notice("case_updated", (AUDIENCE,), _payload(case, "Case escalated", body)))
+        body = Message(
+            "from the %(from_level)s level to the %(level)s level",
+            from_level=_level(from_level),
+            level=_level(case.level),
+        )
+        title = Message("Case escalated: %(case)s", case=_case_name(case))
+        notices.append(Notice("case_updated", (AUDIENCE,), _payload(case, title, body)))
     return notices
+
+
+_STATE_TITLES: Final = {
+    "returned": N_("Case returned: %(case)s"),
+    "rejected": N_("Case rejected: %(case)s"),
+    "withdrawn": N_("Case withdrawn: %(case)s"),
+}
+
+
+def _escalation_body(outcome: workflow.Outcome, *, from_level: str, note: str) -> Message:
+    level = _level(from_level)
+    if note:
+        return Message("from the %(level)s level: %(note)s", level=level, note=note)
+    if outcome.action == "auto_escalate":
+        return Message("from the %(level)s level (overdue)", level=level)
+    return Message("from the %(level)s level", level=level)
 
 
 def _message(
     case: CaseAfterStep, outcome: workflow.Outcome, *, from_level: str, note: str
-) -> tuple[str, tuple[str, ...], str, str] | None:
+) -> tuple[str, tuple[str, ...], Message, Message | str] | None:
     """(kind, audience, title, body) of the one message to those who must act, if any."""
+    name = _case_name(case)
     if outcome.escalated:
-        why = f": {note}" if note else " (overdue)" if outcome.action == "auto_escalate" else ""
-        return (
-            "case_escalated",
-            (HANDLERS,),
-            "Escalated to you",
-            f"from the {from_level} level{why}",
-        )
+        body = _escalation_body(outcome, from_level=from_level, note=note)
+        return "case_escalated", (HANDLERS,), Message("Escalated to you: %(case)s", case=name), body
     if outcome.reopened:
-        return "case_reopened", (HANDLERS, AUDIENCE), "Reopened", "the reporter was not satisfied"
+        title = Message("Reopened: %(case)s", case=name)
+        body = Message("the reporter was not satisfied")
+        return "case_reopened", (HANDLERS, AUDIENCE), title, body
     if outcome.action == "resolve":
-        return "case_resolved", (AUDIENCE,), "Resolved, please rate", ""
+        title = Message("Resolved, please rate: %(case)s", case=name)
+        return "case_resolved", (AUDIENCE,), title, ""
     if outcome.closed:
-        return "case_closed", (AUDIENCE,), "Closed", ""
+        return "case_closed", (AUDIENCE,), Message("Closed: %(case)s", case=name), ""
     if outcome.action == "supply":
-        return "case_assigned", (HANDLERS,), "Information supplied", ""
+        title = Message("Information supplied: %(case)s", case=name)
+        return "case_assigned", (HANDLERS,), title, ""
     if outcome.action == "warn":
         due = case.due_at.isoformat() if case.due_at else ""
-        return "case_due_soon", (HANDLERS,), "Due soon", f"due at {due}"
+        title = Message("Due soon: %(case)s", case=name)
+        return "case_due_soon", (HANDLERS,), title, Message("due at %(due)s", due=due)
     if outcome.action in ("return", "reject_duplicate", "reject_out_of_scope", "withdraw"):
-        return "case_updated", (AUDIENCE,), f"Case {case.state}", ""
+        state_title = _STATE_TITLES.get(case.state)
+        title = (
+            Message(state_title, case=name)
+            if state_title is not None
+            else Message("Case %(state)s: %(case)s", state=case.state, case=name)
+        )
+        return "case_updated", (AUDIENCE,), title, ""
     return None
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from gridgov.cases.models import PHOTO_KINDS, Case, CasePhoto
 from gridgov.errors import NotFound, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.ids import new_id
 
 # Pillow's format name -> (content type, file extension).
@@ -57,12 +58,16 @@ def image_format(data: bytes) -> tuple[str, str]:
             with Image.open(io.BytesIO(data)) as image:
                 kind = image.format
                 if image.width * image.height > MAX_PIXELS:
-                    raise ValidationFailed.field("file", "the image has too many pixels")
+                    raise ValidationFailed.field("file", Message("the image has too many pixels"))
                 image.verify()
     except _UNREADABLE as exc:
-        raise ValidationFailed.field("file", "not a readable JPEG, PNG or WebP image") from exc
+        raise ValidationFailed.field(
+            "file", Message("not a readable JPEG, PNG or WebP image")
+        ) from exc
     if kind not in FORMATS:
-        raise ValidationFailed.field("file", f"{kind} images are not accepted: JPEG, PNG or WebP")
+        raise ValidationFailed.field(
+            "file", Message("%(kind)s images are not accepted: JPEG, PNG or WebP", kind=kind)
+        )
     return FORMATS[kind]
 
 
@@ -101,18 +106,26 @@ def check_add_photo(
     """Check and store one photo of ``case`` (``kind``: report, or after: the handler's
     proof of the resolution)."""
     if kind not in PHOTO_KINDS:
-        raise ValidationFailed.field("kind", f"one of {', '.join(PHOTO_KINDS)}")
+        raise ValidationFailed.field(
+            "kind", Message("one of %(PHOTO_KINDS)s", PHOTO_KINDS=", ".join(PHOTO_KINDS))
+        )
     if len(data) > max_bytes:
         raise PhotoTooLarge(
             f"file: over the limit of {max_bytes} bytes",
-            fields={"file": f"at most {max_bytes} bytes"},
+            fields={"file": Message("at most %(max_bytes)s bytes", max_bytes=max_bytes)},
         )
     if not data:
-        raise ValidationFailed.field("file", "the file is empty")
+        raise ValidationFailed.field("file", Message("the file is empty"))
     content_type, extension = image_format(data)
     count = session.scalar(select(func.count()).where(CasePhoto.case_id == case.id)) or 0
     if count >= MAX_PHOTOS_PER_CASE:
-        raise ValidationFailed.field("file", f"a case has at most {MAX_PHOTOS_PER_CASE} photos")
+        raise ValidationFailed.field(
+            "file",
+            Message(
+                "a case has at most %(MAX_PHOTOS_PER_CASE)s photos",
+                MAX_PHOTOS_PER_CASE=MAX_PHOTOS_PER_CASE,
+            ),
+        )
     photo_id = new_id()
     relative = Path("photos") / case.id / f"{photo_id}.{extension}"
     _write(data_dir / relative, data)
@@ -140,8 +153,15 @@ def photo_file(
         select(CasePhoto).where(CasePhoto.id == photo_id, CasePhoto.case_id == case.id)
     )
     if photo is None:
-        raise NotFound(f"case {case.id} has no photo {photo_id}")
+        raise NotFound(
+            Message("case %(id)s has no photo %(photo_id)s", id=case.id, photo_id=photo_id)
+        )
     path = data_dir / photo.path
     if not path.is_file():
-        raise NotFound(f"the file of photo {photo_id} is missing from the data directory")
+        raise NotFound(
+            Message(
+                "the file of photo %(photo_id)s is missing from the data directory",
+                photo_id=photo_id,
+            )
+        )
     return photo, path

@@ -27,6 +27,7 @@ from gridgov.cases.models import (
 )
 from gridgov.cases.states import CASE_STATES, OPEN_STATES
 from gridgov.errors import NotFound, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.territory.scope import within
 
 
@@ -52,7 +53,7 @@ def access_case(session: Session, case_id: str, principal: Principal, action: st
         require(principal, action, "case")
     found = session.scalar(select(Case).where(Case.id == case_id, case_filter(principal, action)))
     if found is None:
-        raise NotFound(f"no case has id {case_id}")
+        raise NotFound(Message("no case has id %(case_id)s", case_id=case_id))
     return found
 
 
@@ -61,7 +62,9 @@ def access_case(session: Session, case_id: str, principal: Principal, action: st
 
 def _one_of(field: str, value: str | None, choices: tuple[str, ...]) -> str | None:
     if value is not None and value not in choices:
-        raise ValidationFailed.field(field, f"one of {', '.join(choices)}")
+        raise ValidationFailed.field(
+            field, Message("one of %(choices)s", choices=", ".join(choices))
+        )
     return value
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from gridgov.cases.calendar import calendar_days, check_set_calendar_day, seed_calendar
 from gridgov.cli.common import cli_actor, console, new_typer, transaction
 from gridgov.errors import ValidationFailed
+from gridgov.i18n import Message
 
 app = new_typer("The working calendar: public holidays and weekend days worked around them.")
 
@@ -70,11 +71,13 @@ def set_day(
 ) -> None:
     """Make DATE a working day (--workday) or a day off (--holiday)."""
     if workday is None:
-        raise ValidationFailed.field("workday", "say --workday or --holiday")
+        raise ValidationFailed.field("workday", Message("say --workday or --holiday"))
     try:
         date = dt.date.fromisoformat(day)
     except ValueError as exc:
-        raise ValidationFailed.field("day", f"{day!r} is not a date like 2026-10-01") from exc
+        raise ValidationFailed.field(
+            "day", Message("%(day)r is not a date like 2026-10-01", day=day)
+        ) from exc
     with transaction() as session:
         row = check_set_calendar_day(
             session, date, is_workday=workday, name=name, actor=cli_actor()

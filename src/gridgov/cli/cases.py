@@ -16,6 +16,7 @@ from gridgov.cases.queries import case_photos, case_timeline, list_cases
 from gridgov.cases.schemas import CaseDetail, CaseOut, CategoryOut
 from gridgov.cli.common import cli_actor, console, new_typer, transaction
 from gridgov.errors import NotFound
+from gridgov.i18n import Message
 
 app = new_typer("Cases: report one, list them, show one with its timeline; the categories.")
 
@@ -128,7 +129,7 @@ def show(case_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
     with transaction() as session:
         case = session.get(Case, case_id)
         if case is None:
-            raise NotFound(f"no case has id {case_id}")
+            raise NotFound(Message("no case has id %(case_id)s", case_id=case_id))
         detail = CaseDetail.of_case(
             case, case_timeline(session, case.id), case_photos(session, case.id)
         )

@@ -1,4 +1,5 @@
-"""`gridgov export households|residents --territory CODE --format csv|xlsx --out FILE`,
+"""`gridgov export households|residents --territory CODE --format csv|xlsx --out FILE
+[--lang en|zh-CN]`,
 and `gridgov export cases --territory CODE [--from --to] --output FILE.xlsx`."""
 
 from __future__ import annotations
@@ -33,15 +34,39 @@ RevealOption = Annotated[
 ]
 
 
+class Language(StrEnum):
+    en = "en"
+    zh_cn = "zh-CN"
+
+
+LangOption = Annotated[
+    Language,
+    typer.Option(
+        "--lang",
+        help="the header's language: en (the columns' codes) or zh-CN (their Chinese names); "
+        "`gridgov import` reads either",
+        case_sensitive=False,
+    ),
+]
+
+
 @app.command("households")
 def households(
     territory: TerritoryOption,
     out: OutOption,
     file_format: FormatOption = None,
     reveal: RevealOption = False,
+    lang: LangOption = Language.en,
 ) -> None:
     """Export households (the columns `gridgov import households` reads)."""
-    _run("households", territory=territory, out=out, file_format=file_format, reveal=reveal)
+    _run(
+        "households",
+        territory=territory,
+        out=out,
+        file_format=file_format,
+        reveal=reveal,
+        language=lang.value,
+    )
 
 
 @app.command("residents")
@@ -50,9 +75,17 @@ def residents(
     out: OutOption,
     file_format: FormatOption = None,
     reveal: RevealOption = False,
+    lang: LangOption = Language.en,
 ) -> None:
     """Export residents (the columns `gridgov import residents` reads)."""
-    _run("residents", territory=territory, out=out, file_format=file_format, reveal=reveal)
+    _run(
+        "residents",
+        territory=territory,
+        out=out,
+        file_format=file_format,
+        reveal=reveal,
+        language=lang.value,
+    )
 
 
 @app.command("cases")
@@ -72,6 +105,7 @@ def cases(
     reveal: Annotated[
         bool, typer.Option("--reveal", help="write reporters' contacts unmasked")
     ] = False,
+    lang: LangOption = Language.en,
 ) -> None:
     """Export the case register as XLSX: one row per case located under the node."""
     from gridgov.cases.exporting import export_cases
@@ -92,6 +126,7 @@ def cases(
                 start=start,
                 end=end,
                 reveal=reveal,
+                language=lang.value,
             )
         partial.replace(output)
     finally:
@@ -101,7 +136,13 @@ def cases(
 
 
 def _run(
-    kind: str, *, territory: str, out: Path, file_format: FileFormat | None, reveal: bool
+    kind: str,
+    *,
+    territory: str,
+    out: Path,
+    file_format: FileFormat | None,
+    reveal: bool,
+    language: str = "en",
 ) -> None:
     chosen = file_format.value if file_format else _format_from_suffix(out)
     # Written beside the target, then renamed: a failed export leaves no half file.
@@ -109,7 +150,13 @@ def _run(
     try:
         with transaction() as session, partial.open("wb") as stream:
             count = export_table(
-                session, kind, stream, territory=territory, file_format=chosen, reveal=reveal
+                session,
+                kind,
+                stream,
+                territory=territory,
+                file_format=chosen,
+                reveal=reveal,
+                language=language,
             )
         partial.replace(out)
     finally:

@@ -11,6 +11,7 @@ from rich.table import Column, Table
 from gridgov.cli.common import cli_actor, console, new_typer, settings, transaction
 from gridgov.clock import local_iso
 from gridgov.errors import ValidationFailed
+from gridgov.i18n import Message
 from gridgov.partition import queries
 from gridgov.partition.constraints import check_bounds, parse_range
 from gridgov.partition.models import PartitionPlan
@@ -114,7 +115,9 @@ def plan(
     from gridgov.partition.preview import write_preview
 
     if (village is None) == (town is None):
-        raise ValidationFailed.field("scope_code", "give exactly one of --village and --town")
+        raise ValidationFailed.field(
+            "scope_code", Message("give exactly one of --village and --town")
+        )
     grid_bounds = check_bounds(
         *parse_range(grid_size, field="grid_size"), grid_target, field="grid_size"
     )

@@ -21,6 +21,7 @@ from gridgov.accounts import tokens
 from gridgov.accounts.errors import NotAuthenticated, PasswordChangeRequired
 from gridgov.accounts.models import ApiToken, User
 from gridgov.http.sessions import SessionDep, write_aside
+from gridgov.i18n import Message
 from gridgov.storage.engine import is_writer
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -43,10 +44,10 @@ def authenticated_token(
 ) -> Authenticated:
     """The caller's token and user, whatever the state of their password."""
     if not token:
-        raise NotAuthenticated("a bearer token is required: POST /api/v1/auth/token")
+        raise NotAuthenticated(Message("a bearer token is required: POST /api/v1/auth/token"))
     found = tokens.find_valid_token(session, token)
     if found is None:
-        raise NotAuthenticated("the token is unknown, expired or revoked: log in again")
+        raise NotAuthenticated(Message("the token is unknown, expired or revoked: log in again"))
     row, user = found
     # Every write of this request is audited under the token's user.
     session.info["actor"] = f"user:{user.username}"

@@ -14,12 +14,14 @@ from gridgov.i18n.catalogs import (
     LANGUAGE_NAMES,
     LANGUAGES,
     N_,
+    SOURCE_LANGUAGE,
     catalog_locale,
     gettext,
     ngettext,
     translate,
     translations,
 )
+from gridgov.i18n.messages import Message, localize
 from gridgov.i18n.negotiation import negotiate, normalize_language
 
 __all__ = [
@@ -28,8 +30,11 @@ __all__ = [
     "LANGUAGES",
     "LANGUAGE_NAMES",
     "N_",
+    "SOURCE_LANGUAGE",
+    "Message",
     "catalog_locale",
     "gettext",
+    "localize",
     "negotiate",
     "ngettext",
     "normalize_language",

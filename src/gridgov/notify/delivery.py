@@ -1,17 +1,21 @@
 """Hand one outbox message to the in-app inbox: one Notification per recipient.
 
 The message's payload carries what people read: ``title`` (required), ``body`` and
-``case_id`` (optional). A message that cannot be delivered raises :class:`BadMessage` (or
-the database refuses it, e.g. an unknown user id); the delivery job records the error on
-the message and goes on with the others.
+``case_id`` (optional), and the texts as messages to render in each reader's language,
+``title_message`` and ``body_message`` (optional: ``gridgov.i18n.Message.to_json()``).
+A message that cannot be delivered raises :class:`BadMessage` (or the database refuses it,
+e.g. an unknown user id); the delivery job records the error on the message and goes on
+with the others.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gridgov.i18n import Message
 from gridgov.notify.models import Notification, OutboxMessage
 
 TITLE_MAX = 200
@@ -30,6 +34,16 @@ def _text(payload: dict, key: str, *, required: bool) -> str:
     return value
 
 
+def _message(payload: dict, key: str) -> dict[str, Any] | None:
+    value = payload.get(key)
+    if value is None:
+        return None
+    message = Message.from_json(value)
+    if message is None:
+        raise BadMessage(f"payload {key!r} must be a message (id and parameters)")
+    return message.to_json()
+
+
 def do_deliver_to_inbox(
     session: Session, message: OutboxMessage, *, now: dt.datetime
 ) -> list[Notification]:
@@ -42,6 +56,8 @@ def do_deliver_to_inbox(
         raise BadMessage("recipients must be a list of user ids")
     title = _text(payload, "title", required=True)[:TITLE_MAX]
     body = _text(payload, "body", required=False)
+    title_message = _message(payload, "title_message")
+    body_message = _message(payload, "body_message")
     case_id = payload.get("case_id")
     if case_id is not None and not isinstance(case_id, str):
         raise BadMessage("payload 'case_id' must be a string")
@@ -53,6 +69,8 @@ def do_deliver_to_inbox(
             case_id=case_id,
             title=title,
             body=body,
+            title_message=title_message,
+            body_message=body_message,
             created_at=now,
         )
         for user_id in sorted(set(message.recipients))

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gridgov.i18n import Message
 from gridgov.storage.base import Base, UTCDateTime, created_at_column, id_column
 
 
@@ -38,7 +39,13 @@ class OutboxMessage(Base):
 
 
 class Notification(Base):
-    """One message in one user's in-app inbox."""
+    """One message in one user's in-app inbox.
+
+    Its texts are kept as messages (``title_message``, ``body_message``: a message id and its
+    parameters, see gridgov.i18n.Message) and rendered in each reader's language when shown
+    (``title_in``, ``body_in``). ``title`` and ``body`` hold the English text, and are what a
+    row without a message shows (a row written before messages whose text could not be read
+    back into one, or a body that is a person's own note)."""
 
     __tablename__ = "notifications"
     __audited__ = False
@@ -51,5 +58,19 @@ class Notification(Base):
     case_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    title_message: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    body_message: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[dt.datetime] = created_at_column()
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    def title_in(self, language: str) -> str:
+        """The title in ``language`` (the stored text when it has no message)."""
+        return _rendered(self.title_message, self.title, language)
+
+    def body_in(self, language: str) -> str:
+        return _rendered(self.body_message, self.body, language)
+
+
+def _rendered(stored: object, text: str, language: str) -> str:
+    message = Message.from_json(stored)
+    return message.render(language) if message is not None else text

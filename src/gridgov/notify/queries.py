@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.errors import NotFound
+from gridgov.i18n import Message
 from gridgov.notify.models import Notification
 
 
@@ -37,7 +38,9 @@ def access_notification(session: Session, notification_id: str, *, user_id: str)
         )
     )
     if found is None:
-        raise NotFound(f"no notification has id {notification_id}")
+        raise NotFound(
+            Message("no notification has id %(notification_id)s", notification_id=notification_id)
+        )
     return found
 
 

@@ -19,13 +19,14 @@ class NotificationOut(BaseModel):
     read_at: LocalTimestamp | None
 
     @classmethod
-    def of(cls, row: Notification) -> NotificationOut:
+    def of(cls, row: Notification, language: str) -> NotificationOut:
+        """The row as ``language``'s reader sees it."""
         return cls(
             id=row.id,
             kind=row.kind,
             case_id=row.case_id,
-            title=row.title,
-            body=row.body,
+            title=row.title_in(language),
+            body=row.body_in(language),
             read=row.read_at is not None,
             created_at=row.created_at,
             read_at=row.read_at,

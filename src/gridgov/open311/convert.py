@@ -22,8 +22,10 @@ import datetime as dt
 from typing import Any
 
 from gridgov.cases.models import Case, CaseCategory
+from gridgov.cases.notices import LEVEL_WORDS
 from gridgov.cases.states import OPEN_STATES
 from gridgov.clock import local_iso
+from gridgov.i18n import N_, Message, localize
 from gridgov.territory.codes import CODE_LENGTH
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -41,10 +43,10 @@ STATUSES = ("open", "closed")
 HIDDEN_LEVELS = ("grid", "unit")
 
 _OPEN_NOTES = {
-    "reported": "reported, waiting to be accepted",
-    "accepted": "accepted",
-    "in_progress": "in progress",
-    "returned": "returned to the reporter for more information",
+    "reported": N_("reported, waiting to be accepted"),
+    "accepted": N_("accepted"),
+    "in_progress": N_("in progress"),
+    "returned": N_("returned to the reporter for more information"),
 }
 
 
@@ -58,21 +60,28 @@ def iso(value: dt.datetime | None) -> str | None:
     return None if value is None else local_iso(value)
 
 
-def category_name(category: CaseCategory) -> str:
+def category_name(category: CaseCategory, language: str = "en") -> str:
+    """The category's name in ``language`` (Chinese or English; the other when it has not
+    that one)."""
+    if language == "zh-CN":
+        return category.name_zh or category.name_en
     return category.name_en or category.name_zh
 
 
-def service(category: CaseCategory, parent: CaseCategory | None) -> dict[str, Any]:
-    """One entry of GET services: a category."""
+def service(
+    category: CaseCategory, parent: CaseCategory | None, language: str = "en"
+) -> dict[str, Any]:
+    """One entry of GET services: a category, named in ``language``; its description is
+    translated when the catalog has it."""
     keywords = [category.name_zh] + ([parent.name_zh] if parent is not None else [])
     return {
         "service_code": category.code,
-        "service_name": category_name(category),
-        "description": category.description,
+        "service_name": category_name(category, language),
+        "description": localize(language, category.description),
         "metadata": False,
         "type": "realtime",
         "keywords": ",".join(word for word in keywords if word),
-        "group": category_name(parent) if parent is not None else None,
+        "group": category_name(parent, language) if parent is not None else None,
     }
 
 
@@ -81,19 +90,26 @@ def service_definition(category: CaseCategory) -> dict[str, Any]:
     return {"service_code": category.code, "attributes": []}
 
 
-def status_notes(case: Case) -> str:
+def status_notes(case: Case, language: str = "en") -> str:
+    """What became of the request, in ``language`` (a handler's note as they wrote it)."""
+    return localize(language, _status_notes(case))
+
+
+def _status_notes(case: Case) -> str:
     if case.state in _OPEN_NOTES:
-        return _OPEN_NOTES[case.state]
+        return Message(_OPEN_NOTES[case.state])
     if case.state == "resolved":
-        note = case.resolution_note or ""
-        return f"resolved, awaiting the reporter's confirmation: {note}".rstrip(": ")
+        note = (case.resolution_note or "").rstrip(": ")
+        if note:
+            return Message("resolved, awaiting the reporter's confirmation: %(note)s", note=note)
+        return Message("resolved, awaiting the reporter's confirmation")
     if case.state == "closed":
-        return case.resolution_note or "closed"
+        return case.resolution_note or Message("closed")
     if case.state == "rejected":
         if case.duplicate_of_id is not None:
-            return f"duplicate of request {case.duplicate_of_id}"
-        return "rejected: outside what the platform handles"
-    return "withdrawn by the reporter"
+            return Message("duplicate of request %(id)s", id=case.duplicate_of_id)
+        return Message("rejected: outside what the platform handles")
+    return Message("withdrawn by the reporter")
 
 
 def at_private_place(case: Case) -> bool:
@@ -114,28 +130,32 @@ def agency_code(case: Case) -> str:
     return case.handler_code
 
 
-def service_notice(case: Case, agency: str) -> str | None:
-    """Who acts on an open case; nothing once it is closed."""
+def service_notice(case: Case, agency: str, language: str = "en") -> str | None:
+    """Who acts on an open case (in ``language``); nothing once it is closed."""
     if STATUS_OF_STATE[case.state] != "open":
         return None
     if hides_handler(case):
-        return f"handled within {agency}"
-    return f"handled at the {case.level} level by {agency}"
+        return Message("handled within %(agency)s", agency=agency).render(language)
+    level = Message(LEVEL_WORDS[case.level]) if case.level in LEVEL_WORDS else case.level
+    notice = Message("handled at the %(level)s level by %(agency)s", level=level, agency=agency)
+    return notice.render(language)
 
 
-def service_request(case: Case, *, category: CaseCategory, agency: str) -> dict[str, Any]:
+def service_request(
+    case: Case, *, category: CaseCategory, agency: str, language: str = "en"
+) -> dict[str, Any]:
     """One entry of GET requests, in the specification's field order; ``agency`` is the
     name of the node ``agency_code`` gives."""
     private_place = at_private_place(case)
     return {
         "service_request_id": case.id,
         "status": STATUS_OF_STATE[case.state],
-        "status_notes": status_notes(case),
-        "service_name": category_name(category),
+        "status_notes": status_notes(case, language),
+        "service_name": category_name(category, language),
         "service_code": case.category_code,
         "description": case.description,
         "agency_responsible": agency,
-        "service_notice": service_notice(case, agency),
+        "service_notice": service_notice(case, agency, language),
         "requested_datetime": iso(case.created_at),
         "updated_datetime": iso(case.updated_at),
         "expected_datetime": iso(case.due_at),
@@ -148,11 +168,11 @@ def service_request(case: Case, *, category: CaseCategory, agency: str) -> dict[
     }
 
 
-def created_request(case: Case, *, agency: str) -> dict[str, Any]:
+def created_request(case: Case, *, agency: str, language: str = "en") -> dict[str, Any]:
     """The answer to POST requests: the id at once (realtime), and the id as the token."""
     return {
         "service_request_id": case.id,
-        "service_notice": service_notice(case, agency),
+        "service_notice": service_notice(case, agency, language),
         "account_id": None,
         "token": case.id,
     }

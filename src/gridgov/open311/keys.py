@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from gridgov import clock
 from gridgov.errors import Conflict, NotFound, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.open311.models import Open311ApiKey
 
 KEY_BYTES = 32
@@ -36,11 +37,18 @@ def check_create_key(session: Session, *, name: str, actor: str) -> tuple[Open31
     """A new key named ``name``: the row and the key itself (the only time it is known)."""
     name = name.strip()
     if not name:
-        raise ValidationFailed.field("name", "a key needs a name")
+        raise ValidationFailed.field("name", Message("a key needs a name"))
     if len(name) > MAX_NAME_LENGTH:
-        raise ValidationFailed.field("name", f"at most {MAX_NAME_LENGTH} characters")
+        raise ValidationFailed.field(
+            "name",
+            Message("at most %(MAX_NAME_LENGTH)s characters", MAX_NAME_LENGTH=MAX_NAME_LENGTH),
+        )
     if session.scalar(select(Open311ApiKey.id).where(Open311ApiKey.name == name)) is not None:
-        raise Conflict(f"an Open311 key named {name!r} exists already (names are never reused)")
+        raise Conflict(
+            Message(
+                "an Open311 key named %(name)r exists already (names are never reused)", name=name
+            )
+        )
     key = secrets.token_urlsafe(KEY_BYTES)
     row = Open311ApiKey(name=name, key_hash=hash_key(key), created_by=actor)
     session.add(row)
@@ -52,9 +60,9 @@ def check_revoke_key(session: Session, *, name: str) -> Open311ApiKey:
     """Revoke the key named ``name``: from now on it answers 403. The row stays."""
     row = session.scalar(select(Open311ApiKey).where(Open311ApiKey.name == name))
     if row is None:
-        raise NotFound(f"no Open311 key is named {name!r}")
+        raise NotFound(Message("no Open311 key is named %(name)r", name=name))
     if row.revoked_at is not None:
-        raise Conflict(f"the Open311 key {name!r} was revoked already")
+        raise Conflict(Message("the Open311 key %(name)r was revoked already", name=name))
     row.revoked_at = clock.now()
     session.flush()
     return row

@@ -38,6 +38,7 @@ from gridgov.audit.actions import do_record
 from gridgov.audit.recorder import record_entries
 from gridgov.cases.relocation import do_restore_case_places
 from gridgov.errors import Conflict
+from gridgov.i18n import Message
 from gridgov.partition.case_moves import move_cases
 from gridgov.partition.models import PartitionPlan
 from gridgov.partition.plans import posts_on
@@ -133,13 +134,19 @@ def check_apply_plan(session: Session, plan: PartitionPlan, *, actor: str) -> Pa
 def _apply(session: Session, plan: PartitionPlan, *, actor: str) -> PartitionPlan:
     _lock(session, plan)
     if plan.status != "planned":
-        raise Conflict(f"plan {plan.id} is {plan.status.replace('_', ' ')}, not planned")
+        raise Conflict(
+            Message(
+                "plan %(id)s is %(replace)s, not planned",
+                id=plan.id,
+                replace=plan.status.replace("_", " "),
+            )
+        )
     state = load_scope(session, plan.scope_code)
     if state.fingerprint() != plan.base_fingerprint:
         raise Conflict(
             f"the division or households of {plan.scope_code} changed since plan {plan.id} "
             "was computed: compute a new plan",
-            fields={"base_fingerprint": "stale"},
+            fields={"base_fingerprint": Message("stale")},
         )
     proposal = plan.proposal
     today = clock.today()
@@ -297,7 +304,13 @@ def check_rollback_plan(session: Session, plan: PartitionPlan, *, actor: str) ->
 def _rollback(session: Session, plan: PartitionPlan, *, actor: str) -> PartitionPlan:
     _lock(session, plan)
     if plan.status != "applied" or plan.before is None or plan.effects is None:
-        raise Conflict(f"plan {plan.id} is {plan.status.replace('_', ' ')}, not applied")
+        raise Conflict(
+            Message(
+                "plan %(id)s is %(replace)s, not applied",
+                id=plan.id,
+                replace=plan.status.replace("_", " "),
+            )
+        )
     later = session.scalar(
         select(PartitionPlan.id).where(
             _overlapping(plan),
@@ -307,12 +320,18 @@ def _rollback(session: Session, plan: PartitionPlan, *, actor: str) -> Partition
         )
     )
     if later:
-        raise Conflict(f"plan {later} was applied after plan {plan.id}: roll that back first")
+        raise Conflict(
+            Message(
+                "plan %(later)s was applied after plan %(id)s: roll that back first",
+                later=later,
+                id=plan.id,
+            )
+        )
     if load_scope(session, plan.scope_code).fingerprint() != plan.effects["after_fingerprint"]:
         raise Conflict(
             f"the division or households of {plan.scope_code} changed since plan {plan.id} "
             "was applied: it cannot be rolled back exactly",
-            fields={"after_fingerprint": "stale"},
+            fields={"after_fingerprint": Message("stale")},
         )
     before = plan.before
     today = clock.today()

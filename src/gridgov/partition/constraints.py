@@ -10,6 +10,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 
 from gridgov.errors import ValidationFailed
+from gridgov.i18n import Message
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Bounds:
 def check_bounds(low: int, high: int, target: float, *, field: str) -> Bounds:
     """Bounds from a planner's input (422 naming ``field`` when they make no sense)."""
     if not 1 <= low <= target <= high:
-        raise ValidationFailed.field(field, "min must be <= target <= max (and min >= 1)")
+        raise ValidationFailed.field(field, Message("min must be <= target <= max (and min >= 1)"))
     return Bounds(int(low), int(high), float(target))
 
 
@@ -51,7 +52,7 @@ def parse_range(text: str, *, field: str) -> tuple[int, int]:
     """``"25-45"`` as (25, 45)."""
     low, sep, high = text.partition("-")
     if not sep or not low.strip().isdigit() or not high.strip().isdigit():
-        raise ValidationFailed.field(field, "write the range as MIN-MAX, e.g. 25-45")
+        raise ValidationFailed.field(field, Message("write the range as MIN-MAX, e.g. 25-45"))
     return int(low), int(high)
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.errors import Conflict, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.partition.algorithm import divide
 from gridgov.partition.constraints import Bounds, check_bounds
 from gridgov.partition.division import Division, PreviousDivision
@@ -91,7 +92,9 @@ def _check_locks(state: ScopeState, locks: Sequence[str]) -> frozenset[tuple[str
     for code in locks:
         node = state.nodes.get(code)
         if node is None or node.level != "grid" or node.status != "active":
-            raise ValidationFailed.field("locks", f"{code} is not an active grid of the scope")
+            raise ValidationFailed.field(
+                "locks", Message("%(code)s is not an active grid of the scope", code=code)
+            )
         locked.add((code[:12], int(code[12:15])))
     return frozenset(locked)
 
@@ -102,7 +105,9 @@ def _compute(
     points = [i for i, h in enumerate(state.households) if h.lon is not None and h.lat is not None]
     rows = [state.households[i] for i in points]
     if not rows:
-        raise ValidationFailed.field("scope_code", "no household of the scope has a location")
+        raise ValidationFailed.field(
+            "scope_code", Message("no household of the scope has a location")
+        )
     lon = np.array([h.lon for h in rows], dtype=float)
     lat = np.array([h.lat for h in rows], dtype=float)
     village = np.array([h.village_code for h in rows])
@@ -139,10 +144,18 @@ def _codes(state: ScopeState, division: Division) -> tuple[list[str], list[str]]
     grid_codes = []
     for village, serial in zip(division.grid_village, division.grid_serial.tolist(), strict=True):
         if not 1 <= serial <= MAX_GRID_SERIAL:
-            raise Conflict(f"village {village} has no grid serial left (needs {serial})")
+            raise Conflict(
+                Message(
+                    "village %(village)s has no grid serial left (needs %(serial)s)",
+                    village=village,
+                    serial=serial,
+                )
+            )
         code = child_code(str(village), "grid", serial)
         if code in state.nodes and not state.active(code):
-            raise Conflict(f"the division would reuse the retired grid code {code}")
+            raise Conflict(
+                Message("the division would reuse the retired grid code %(code)s", code=code)
+            )
         grid_codes.append(code)
     used: dict[str, set[int]] = {}
     for node in state.nodes.values():
@@ -163,7 +176,9 @@ def _codes(state: ScopeState, division: Division) -> tuple[list[str], list[str]]
                 + 1
             )
             if fresh > MAX_UNIT_SERIAL:
-                raise Conflict(f"grid {grid_code} has no unit serial left")
+                raise Conflict(
+                    Message("grid %(grid_code)s has no unit serial left", grid_code=grid_code)
+                )
             unit_code = child_code(grid_code, "unit", fresh)
         taken.add(int(unit_code[15:17]))
         unit_codes.append(unit_code)

@@ -9,6 +9,7 @@ from gridgov.access.checks import reach_territory, require
 from gridgov.access.policy import scope_filter
 from gridgov.access.principal import Principal
 from gridgov.errors import NotFound
+from gridgov.i18n import Message
 from gridgov.partition.models import PartitionPlan
 from gridgov.territory.codes import ancestors
 from gridgov.territory.scope import within
@@ -18,7 +19,7 @@ def get_plan(session: Session, plan_id: str) -> PartitionPlan:
     """A plan by id, without a permission check (the CLI acts as the operator)."""
     plan = session.get(PartitionPlan, plan_id)
     if plan is None:
-        raise NotFound(f"no partition plan has id {plan_id}")
+        raise NotFound(Message("no partition plan has id %(plan_id)s", plan_id=plan_id))
     return plan
 
 
@@ -35,7 +36,7 @@ def access_plan(
         )
     )
     if plan is None:
-        raise NotFound(f"no partition plan has id {plan_id}")
+        raise NotFound(Message("no partition plan has id %(plan_id)s", plan_id=plan_id))
     return plan
 
 

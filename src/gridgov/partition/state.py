@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.errors import NotFound, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.registry.models import Household
 from gridgov.territory.codes import level_of
 from gridgov.territory.models import Territory
@@ -82,12 +83,19 @@ def fingerprint_of(villages: Any, nodes: Any, households: Any) -> str:
 def check_scope(session: Session, scope_code: str) -> Territory:
     """The active village or town a plan covers (422 naming ``scope_code`` otherwise)."""
     if level_of(scope_code) not in SCOPE_LEVELS:
-        raise ValidationFailed.field("scope_code", "a plan covers a village or a town code")
+        raise ValidationFailed.field(
+            "scope_code", Message("a plan covers a village or a town code")
+        )
     node = session.scalar(select(Territory).where(Territory.code == scope_code))
     if node is None:
-        raise NotFound(f"no territory has code {scope_code}", fields={"scope_code": "not found"})
+        raise NotFound(
+            Message("no territory has code %(scope_code)s", scope_code=scope_code),
+            fields={"scope_code": Message("not found")},
+        )
     if node.status != "active":
-        raise ValidationFailed.field("scope_code", f"{scope_code} is retired")
+        raise ValidationFailed.field(
+            "scope_code", Message("%(scope_code)s is retired", scope_code=scope_code)
+        )
     return node
 
 

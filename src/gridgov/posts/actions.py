@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from gridgov import clock
 from gridgov.audit.recorder import record_bulk
 from gridgov.errors import Conflict, NotFound, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.posts.models import Post
 from gridgov.posts.queries import current_holder
 from gridgov.posts.types import POST_TYPES, PostType
@@ -30,14 +31,19 @@ LEAVING_REASON = {"death": "deceased", "moved_out": "moved out"}
 def _post_type(code: str) -> PostType:
     post_type = POST_TYPES.get(code)
     if post_type is None:
-        raise ValidationFailed.field("post_type", f"must be one of {', '.join(POST_TYPES)}")
+        raise ValidationFailed.field(
+            "post_type", Message("must be one of %(POST_TYPES)s", POST_TYPES=", ".join(POST_TYPES))
+        )
     return post_type
 
 
 def _check_target(session: Session, post_type: PostType, territory_code: str) -> Territory:
     node = session.scalar(select(Territory).where(Territory.code == territory_code))
     if node is None:
-        raise ValidationFailed.field("territory_code", f"no territory has code {territory_code}")
+        raise ValidationFailed.field(
+            "territory_code",
+            Message("no territory has code %(territory_code)s", territory_code=territory_code),
+        )
     if node.level != post_type.level:
         raise ValidationFailed.field(
             "territory_code",
@@ -45,17 +51,25 @@ def _check_target(session: Session, post_type: PostType, territory_code: str) ->
             f"{territory_code} is a {node.level}",
         )
     if node.status != "active":
-        raise ValidationFailed.field("territory_code", f"{territory_code} is retired")
+        raise ValidationFailed.field(
+            "territory_code",
+            Message("%(territory_code)s is retired", territory_code=territory_code),
+        )
     return node
 
 
 def _check_holder(session: Session, resident_id: str) -> Resident:
     resident = session.get(Resident, resident_id)
     if resident is None:
-        raise ValidationFailed.field("resident_id", f"no resident has id {resident_id}")
+        raise ValidationFailed.field(
+            "resident_id", Message("no resident has id %(resident_id)s", resident_id=resident_id)
+        )
     if resident.residence_status in INACTIVE_RESIDENCE:
         raise ValidationFailed.field(
-            "resident_id", f"the resident is {resident.residence_status.replace('_', ' ')}"
+            "resident_id",
+            Message(
+                "the resident is %(replace)s", replace=resident.residence_status.replace("_", " ")
+            ),
         )
     return resident
 
@@ -64,9 +78,9 @@ def _check_date(value: dt.date, field: str) -> dt.date:
     try:
         clean_date(value)
     except FieldProblem as exc:
-        raise ValidationFailed.field(field, str(exc)) from exc
+        raise ValidationFailed.field(field, exc.why) from exc
     if value > clock.today():
-        raise ValidationFailed.field(field, "cannot be in the future")
+        raise ValidationFailed.field(field, Message("cannot be in the future"))
     return value
 
 
@@ -92,7 +106,7 @@ def check_start_post(
         raise Conflict(
             f"{territory_code} already has a current {post_type} (post {holder.id}): "
             "hand the post over instead",
-            fields={"post_type": "already held"},
+            fields={"post_type": Message("already held")},
         )
     already = session.scalar(
         select(Post.id).where(
@@ -103,7 +117,10 @@ def check_start_post(
         )
     )
     if already:
-        raise Conflict("the resident already holds this post", fields={"resident_id": "holds it"})
+        raise Conflict(
+            Message("the resident already holds this post"),
+            fields={"resident_id": Message("holds it")},
+        )
     post = Post(
         resident_id=resident_id,
         post_type=post_type,
@@ -122,13 +139,19 @@ def check_end_post(
 ) -> Post:
     """End a current post on ``end_date`` (kept, never deleted)."""
     if post.end_date is not None:
-        raise Conflict(f"post {post.id} already ended on {post.end_date.isoformat()}")
+        raise Conflict(
+            Message(
+                "post %(id)s already ended on %(end_date)s",
+                id=post.id,
+                end_date=post.end_date.isoformat(),
+            )
+        )
     refuse_bad_text("reason", reason)
     _check_date(end_date, "end_date")
     if end_date < post.start_date:
-        raise ValidationFailed.field("end_date", "cannot be before the post's start date")
+        raise ValidationFailed.field("end_date", Message("cannot be before the post's start date"))
     if not reason.strip():
-        raise ValidationFailed.field("reason", "say why the post ends")
+        raise ValidationFailed.field("reason", Message("say why the post ends"))
     post.end_date = end_date
     post.end_reason = f"{reason.strip()} ({actor})"[:255]
     session.flush()
@@ -161,7 +184,8 @@ def check_hand_over(
     if previous is not None:
         if previous.resident_id == resident_id:
             raise Conflict(
-                "the resident already holds this post", fields={"resident_id": "holds it"}
+                Message("the resident already holds this post"),
+                fields={"resident_id": Message("holds it")},
             )
         check_end_post(
             session, previous, end_date=on_date, reason=reason or "handover", actor=actor

@@ -12,6 +12,7 @@ from gridgov.access.checks import one_in_scope, reach_territory
 from gridgov.access.policy import scope_filter
 from gridgov.access.principal import Principal
 from gridgov.errors import NotFound
+from gridgov.i18n import Message
 from gridgov.posts.models import Post
 from gridgov.registry.models import Resident
 from gridgov.territory.scope import within
@@ -30,7 +31,7 @@ def current_holder(session: Session, *, post_type: str, territory_code: str) -> 
 def get_post(session: Session, post_id: str) -> Post:
     post = session.get(Post, post_id)
     if post is None:
-        raise NotFound(f"no post has id {post_id}")
+        raise NotFound(Message("no post has id %(post_id)s", post_id=post_id))
     return post
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from gridgov import clock
 from gridgov.errors import Conflict, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.privacy import PERSONAL_FIELDS, mask
 from gridgov.registry.events import LIFE_EVENTS, LifeEvent, publish
 from gridgov.registry.models import (
@@ -57,7 +58,7 @@ def _text(
     problems: Problems, field: str, value: str | None, *, max_length: int, multi_line: bool = False
 ) -> str | None:
     """A required text field (None, as an API ``null``, counts as empty)."""
-    words = f"the {field}"
+    words = Message("the %(field)s", field=field)
     return problems.check(
         field,
         clean_text,
@@ -77,9 +78,12 @@ def _clean_occurred_on(
     if problems.check("occurred_on", clean_date, value) is None:
         return value
     if value > today:
-        problems.add("occurred_on", "cannot be in the future")
+        problems.add("occurred_on", Message("cannot be in the future"))
     elif not_before is not None and value < not_before:
-        problems.add("occurred_on", f"cannot be before {not_before.isoformat()}")
+        problems.add(
+            "occurred_on",
+            Message("cannot be before %(not_before)s", not_before=not_before.isoformat()),
+        )
     return value
 
 
@@ -98,8 +102,14 @@ def check_version(kind: str, row: Household | Resident, version: int | None) -> 
     """409 when ``version`` was given and the row has changed since (a stale form)."""
     if version is not None and version != row.version:
         raise Conflict(
-            f"{kind} {row.id} changed since version {version} (now {row.version})",
-            fields={"version": "stale: read it again and retry"},
+            Message(
+                "%(kind)s %(id)s changed since version %(version)s (now %(version2)s)",
+                kind=kind,
+                id=row.id,
+                version=version,
+                version2=row.version,
+            ),
+            fields={"version": Message("stale: read it again and retry")},
         )
 
 
@@ -107,7 +117,9 @@ def _flush(session: Session) -> None:
     try:
         session.flush()
     except StaleDataError as exc:
-        raise Conflict("changed by someone else meanwhile", fields={"version": "stale"}) from exc
+        raise Conflict(
+            Message("changed by someone else meanwhile"), fields={"version": Message("stale")}
+        ) from exc
 
 
 def _insert(session: Session, row: Any, duplicate: Select[Any], field: str, why: str) -> None:
@@ -118,7 +130,9 @@ def _insert(session: Session, row: Any, duplicate: Select[Any], field: str, why:
             session.flush()
     except IntegrityError:
         if session.scalar(duplicate.limit(1)) is not None:
-            raise Conflict(f"{field}: {why}", fields={field: why}) from None
+            raise Conflict(
+                Message("%(field)s: %(why)s", field=field, why=why), fields={field: why}
+            ) from None
         raise
 
 
@@ -180,19 +194,32 @@ def _territory(session: Session, code: str | None) -> Territory | None:
 def _check_village(session: Session, problems: Problems, village_code: str) -> None:
     village = _territory(session, village_code)
     if village is None or village.level != "village":
-        problems.add("village_code", f"no village has code {village_code}")
+        problems.add(
+            "village_code",
+            Message("no village has code %(village_code)s", village_code=village_code),
+        )
     elif village.status != "active":
-        problems.add("village_code", f"village {village_code} is retired")
+        problems.add(
+            "village_code",
+            Message("village %(village_code)s is retired", village_code=village_code),
+        )
 
 
 def _check_unit(session: Session, problems: Problems, unit_code: str, village_code: str) -> None:
     unit = _territory(session, unit_code)
     if unit is None or unit.level != "unit":
-        problems.add("unit_code", f"no unit has code {unit_code}")
+        problems.add("unit_code", Message("no unit has code %(unit_code)s", unit_code=unit_code))
     elif unit.status != "active":
-        problems.add("unit_code", f"unit {unit_code} is retired")
+        problems.add("unit_code", Message("unit %(unit_code)s is retired", unit_code=unit_code))
     elif not unit_code.startswith(village_code):
-        problems.add("unit_code", f"unit {unit_code} is not under village {village_code}")
+        problems.add(
+            "unit_code",
+            Message(
+                "unit %(unit_code)s is not under village %(village_code)s",
+                unit_code=unit_code,
+                village_code=village_code,
+            ),
+        )
 
 
 def _clean_new_household(
@@ -236,7 +263,8 @@ def _insert_household(
     why = f"already used in village {values['village_code']}"
     if session.scalar(duplicate.limit(1)) is not None:
         raise Conflict(
-            f"household_no {values['household_no']} is {why}", fields={"household_no": why}
+            Message("household_no %(value)s is %(why)s", value=values["household_no"], why=why),
+            fields={"household_no": why},
         )
     household = Household(**values, status="active", updated_by=actor)
     _insert(session, household, duplicate, "household_no", why)
@@ -306,7 +334,9 @@ def check_update_household(
     if moving and unit_code is not None:
         _check_unit(session, problems, unit_code, household.village_code)
     if moving and household.status != "active":
-        problems.add("unit_code", f"the household is {household.status}, not active")
+        problems.add(
+            "unit_code", Message("the household is %(status)s, not active", status=household.status)
+        )
     occurred = _clean_occurred_on(problems, occurred_on)
     problems.raise_if_any()
     changes = _changes(household, new_values)
@@ -357,7 +387,7 @@ def check_change_unit(
 ) -> Household:
     """Place the household in another unit of its village (None: in the village, unplaced)."""
     if unit_code == household.unit_code:
-        raise ValidationFailed.field("unit_code", "the household is already there")
+        raise ValidationFailed.field("unit_code", Message("the household is already there"))
     return check_update_household(
         session,
         household,
@@ -402,13 +432,18 @@ def _clean_person(
         for field, why in disagreement.items():
             problems.add(field, why)
         if disagreement:
-            problems.add("id_number", f"does not match the {' and '.join(disagreement)}")
+            problems.add(
+                "id_number",
+                Message(
+                    "does not match the %(disagreement)s", disagreement=" and ".join(disagreement)
+                ),
+            )
     return values
 
 
 def _clean_birth_date(problems: Problems, birth_date: dt.date | None) -> dt.date | None:
     if birth_date is None:
-        problems.add("birth_date", "required")
+        problems.add("birth_date", Message("required"))
         return None
     return problems.check("birth_date", clean_birth_date, birth_date, today=clock.today())
 
@@ -424,7 +459,9 @@ def _clean_key_groups(
     )
     unknown = [code for code in wanted if code not in known]
     if unknown:
-        problems.add("key_groups", f"unknown key group: {', '.join(unknown)}")
+        problems.add(
+            "key_groups", Message("unknown key group: %(unknown)s", unknown=", ".join(unknown))
+        )
     return wanted
 
 
@@ -437,8 +474,8 @@ def _refuse_duplicate_id(session: Session, id_number: str | None, except_id: str
     # The message never says whose number it is: that would leak a personal field.
     if id_number and session.scalar(_duplicate_id_query(id_number, except_id).limit(1)):
         raise Conflict(
-            "this ID number is already registered to another resident",
-            fields={"id_number": "already registered to another resident"},
+            Message("this ID number is already registered to another resident"),
+            fields={"id_number": Message("already registered to another resident")},
         )
 
 
@@ -446,9 +483,12 @@ def _household_to_join(session: Session, problems: Problems, household_id: str) 
     """The active household to join, or None with the reason recorded in ``problems``."""
     household = session.get(Household, household_id)
     if household is None:
-        problems.add("household_id", "no household has this id")
+        problems.add("household_id", Message("no household has this id"))
     elif household.status != "active":
-        problems.add("household_id", f"the household is {household.status}, not active")
+        problems.add(
+            "household_id",
+            Message("the household is %(status)s, not active", status=household.status),
+        )
     return household
 
 
@@ -615,9 +655,12 @@ def _check_status_change(problems: Problems, before: str, after: str | None) -> 
     if after is None or after == before:
         return
     if after in GONE_STATUSES:
-        problems.add("residence_status", "record a death or a move-out as an event, dated")
+        problems.add("residence_status", Message("record a death or a move-out as an event, dated"))
     elif before in GONE_STATUSES:
-        problems.add("residence_status", f"the resident is {before}: record a move-in instead")
+        problems.add(
+            "residence_status",
+            Message("the resident is %(before)s: record a move-in instead", before=before),
+        )
 
 
 def _replace_key_groups(session: Session, resident_id: str, codes: list[str]) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 from gridgov.errors import Conflict
+from gridgov.i18n import Message
 
 INSERT_CHUNK = 5000  # rows per executemany / COPY: amortizes round trips, bounds memory
 Progress = Callable[[int], None]
@@ -52,7 +53,7 @@ def bulk_insert(
         raise Conflict(
             f"some of these {table.name} were registered by someone else meanwhile; "
             "nothing was imported: check the file again and retry",
-            fields={"file": "conflicts with a concurrent change"},
+            fields={"file": Message("conflicts with a concurrent change")},
         ) from exc
 
 

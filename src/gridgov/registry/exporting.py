@@ -19,7 +19,9 @@ from gridgov.access.checks import reach_territory, require
 from gridgov.access.policy import scope_filter
 from gridgov.access.principal import Principal
 from gridgov.errors import NotFound, ValidationFailed
+from gridgov.i18n import SOURCE_LANGUAGE, Message
 from gridgov.privacy import mask_id_number, mask_phone
+from gridgov.registry.columns import header_of
 from gridgov.registry.importing import HOUSEHOLD_COLUMNS, RESIDENT_COLUMNS
 from gridgov.registry.models import Household, Resident, ResidentKeyGroup
 from gridgov.registry.spreadsheets import WRITERS, Cell
@@ -36,7 +38,10 @@ MEDIA_TYPES = {
 
 def _require_territory(session: Session, code: str) -> None:
     if not session.scalar(select(exists().where(Territory.code == code))):
-        raise NotFound(f"no territory has code {code}", fields={"territory": "not found"})
+        raise NotFound(
+            Message("no territory has code %(code)s", code=code),
+            fields={"territory": Message("not found")},
+        )
 
 
 def _visible(principal: Principal | None, code_column: Any) -> ColumnElement[bool]:
@@ -144,10 +149,13 @@ def export_table(
     file_format: str,
     reveal: bool = False,
     principal: Principal | None = None,
+    language: str = SOURCE_LANGUAGE,
 ) -> int:
-    """Write ``kind`` under ``territory`` to ``out`` as CSV or XLSX; returns the row count."""
+    """Write ``kind`` under ``territory`` to ``out`` as CSV or XLSX; returns the row count.
+    The header is in ``language`` (the columns' codes in English; the importer reads
+    either)."""
     if file_format not in WRITERS:
-        raise ValidationFailed.field("format", "csv or xlsx")
+        raise ValidationFailed.field("format", Message("csv or xlsx"))
     _require_territory(session, territory)  # before the header is written
     columns: tuple[str, ...]
     if kind == "households":
@@ -157,10 +165,11 @@ def export_table(
         columns = RESIDENT_COLUMNS
         rows = resident_rows(session, territory=territory, reveal=reveal, principal=principal)
     else:
-        raise ValidationFailed.field("kind", f"one of {', '.join(KINDS)}")
+        raise ValidationFailed.field("kind", Message("one of %(KINDS)s", KINDS=", ".join(KINDS)))
+    header = header_of(columns, language)
     if file_format == "xlsx":
-        return WRITERS["xlsx"](columns, rows, out, sheet=kind)
-    return WRITERS["csv"](columns, rows, out)
+        return WRITERS["xlsx"](header, rows, out, sheet=kind)
+    return WRITERS["csv"](header, rows, out)
 
 
 @dataclass(frozen=True)
@@ -171,7 +180,13 @@ class ExportFile:
 
 
 def export_for(
-    session: Session, principal: Principal, kind: str, file_format: str, territory: str
+    session: Session,
+    principal: Principal,
+    kind: str,
+    file_format: str,
+    territory: str,
+    *,
+    language: str = "en",
 ) -> ExportFile:
     """The file a caller downloads (the API's and the pages' exports alike): only a role that
     may export, only a node within their reach (else 404 as if missing), rows in their scope,
@@ -180,7 +195,13 @@ def export_for(
     reach_territory(session, principal, "read", "import_export", territory)
     buffer = io.BytesIO()
     export_table(
-        session, kind, buffer, territory=territory, file_format=file_format, principal=principal
+        session,
+        kind,
+        buffer,
+        territory=territory,
+        file_format=file_format,
+        principal=principal,
+        language=language,
     )
     filename = f"{kind}-{territory}.{file_format}"
     return ExportFile(buffer.getvalue(), filename, MEDIA_TYPES[file_format])

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.errors import Conflict
+from gridgov.i18n import Message
 from gridgov.registry.models import Household
 
 CHUNK = 900  # codes per IN list (well under SQLite's bound-parameter limit)
@@ -30,5 +31,5 @@ def refuse_retiring_with_active_households(session: Session, codes: Sequence[str
             raise Conflict(
                 f"territory {found.territory_code} still has active households "
                 f"(e.g. {found.household_no}): move them first",
-                fields={"code": "has active households"},
+                fields={"code": Message("has active households")},
             )

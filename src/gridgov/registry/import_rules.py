@@ -88,7 +88,7 @@ class RowReader:
         try:
             return clean(value)
         except FieldProblem as exc:
-            self.problem(name, str(exc))
+            self.problem(name, exc.why)
             return None
 
     def text(
@@ -179,7 +179,7 @@ def resident_fields(
         try:
             birth_date = clean_birth_date(birth_date, today=today)
         except FieldProblem as exc:
-            reader.problem("birth_date", str(exc))
+            reader.problem("birth_date", exc.why)
             birth_date = None
     id_number = reader.cleaned("id_number", clean_id_number_fast, required=False)
     if id_number is not None and birth_date is not None and sex is not None:
@@ -229,7 +229,7 @@ def _remembered(cache: dict[str, str | None], key: str, check: Callable[[], obje
             check()
             verdict = None
         except FieldProblem as exc:
-            verdict = str(exc)
+            verdict = exc.why
         if len(cache) >= _VERDICT_LIMIT:
             cache.clear()
         cache[key] = verdict

@@ -27,6 +27,7 @@ from gridgov.errors import ValidationFailed
 from gridgov.ids import new_id
 from gridgov.registry import import_rules as rules
 from gridgov.registry.bulk_insert import Progress, bulk_insert
+from gridgov.registry.columns import with_column_codes
 from gridgov.registry.models import Household, KeyGroup, Resident, ResidentKeyGroup, personal_hash
 from gridgov.registry.spreadsheets import EXTRA_CELLS, TableRows, read_table, read_table_bytes
 from gridgov.territory.codes import common_ancestor
@@ -236,6 +237,8 @@ def import_households(
     is told how many row-steps were just done (PROGRESS_STEPS_PER_ROW per row).
     """
     problems = _Problems()
+    if isinstance(rows, TableRows):
+        rows = with_column_codes(rows)
     columns = _ColumnCheck(rows, HOUSEHOLD_COLUMNS, HOUSEHOLD_REQUIRED)
     parsed = [
         rules.household_fields(reader)
@@ -352,6 +355,8 @@ def import_residents(
     Given a ``principal``, a row outside the territory they may import into is a bad row.
     """
     problems = _Problems()
+    if isinstance(rows, TableRows):
+        rows = with_column_codes(rows)
     columns = _ColumnCheck(rows, RESIDENT_COLUMNS, RESIDENT_REQUIRED)
     key_groups = set(session.scalars(select(KeyGroup.code).where(KeyGroup.active.is_(True))))
     today = clock.today()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from gridgov import clock
 from gridgov.errors import Conflict
+from gridgov.i18n import Message
 from gridgov.registry.actions import (
     CURRENT_STATUSES,
     GONE_STATUSES,
@@ -71,8 +72,8 @@ def check_record_death(
     problems.raise_if_any()
     if resident.residence_status == "deceased":
         raise Conflict(
-            "the resident is already recorded as deceased",
-            fields={"residence_status": "already deceased"},
+            Message("the resident is already recorded as deceased"),
+            fields={"residence_status": Message("already deceased")},
         )
     details = {} if cleaned_note is None else {"note": cleaned_note}
     return _change_status(
@@ -105,8 +106,15 @@ def check_record_move_out(
         return _move_out_household(session, target, occurred, details, actor)
     if target.residence_status in GONE_STATUSES:
         raise Conflict(
-            f"the resident is already {target.residence_status}",
-            fields={"residence_status": f"already {target.residence_status}"},
+            Message(
+                "the resident is already %(residence_status)s",
+                residence_status=target.residence_status,
+            ),
+            fields={
+                "residence_status": Message(
+                    "already %(residence_status)s", residence_status=target.residence_status
+                )
+            },
         )
     return _change_status(
         session,
@@ -141,8 +149,8 @@ def _move_out_household(
 ) -> Household:
     if household.status != "active":
         raise Conflict(
-            f"the household is already {household.status}",
-            fields={"status": f"already {household.status}"},
+            Message("the household is already %(status)s", status=household.status),
+            fields={"status": Message("already %(status)s", status=household.status)},
         )
     members = _current_members(session, household)
     for member in members:
@@ -199,9 +207,9 @@ def check_record_move_in(
     problems = Problems()
     for field, value in (("name", name), ("sex", sex), ("birth_date", birth_date)):
         if value is None:
-            problems.add(field, "required for a new resident")
+            problems.add(field, Message("required for a new resident"))
     if relation_to_head is None:
-        problems.add("relation_to_head", "required for a new resident")
+        problems.add("relation_to_head", Message("required for a new resident"))
     person = {
         "name": name or "",
         "sex": sex or "",
@@ -247,12 +255,18 @@ def _record_return(
     relation = resident.relation_to_head if relation_to_head is None else relation_to_head
     problems.check("relation_to_head", clean_relation, relation)
     if residence_status not in CURRENT_STATUSES:
-        problems.add("residence_status", f"one of {', '.join(CURRENT_STATUSES)}")
+        problems.add(
+            "residence_status",
+            Message("one of %(CURRENT_STATUSES)s", CURRENT_STATUSES=", ".join(CURRENT_STATUSES)),
+        )
     _household_to_join(session, problems, household.id)
     problems.raise_if_any()
     if resident.residence_status != "moved_out":
         raise Conflict(
-            f"only a moved-out resident can move back in; this one is {resident.residence_status}",
+            Message(
+                "only a moved-out resident can move back in; this one is %(residence_status)s",
+                residence_status=resident.residence_status,
+            ),
             fields={"residence_status": resident.residence_status},
         )
     details: dict[str, Any] = {"origin": cleaned_origin}
@@ -325,7 +339,10 @@ def check_split_household(
     moved resident's relation is as given in ``relations``; the first becomes the head.
     """
     if household.status != "active":
-        raise Conflict(f"the household is {household.status}", fields={"status": household.status})
+        raise Conflict(
+            Message("the household is %(status)s", status=household.status),
+            fields={"status": household.status},
+        )
     problems = Problems()
     movers = _split_movers(session, problems, household, resident_ids)
     new_relations = _split_relations(problems, resident_ids, relations or {})
@@ -361,16 +378,22 @@ def _split_movers(
     session: Session, problems: Problems, household: Household, resident_ids: list[str]
 ) -> list[Resident]:
     if not resident_ids or len(set(resident_ids)) != len(resident_ids):
-        problems.add("resident_ids", "name each moving resident once, at least one")
+        problems.add("resident_ids", Message("name each moving resident once, at least one"))
         return []
     current = {member.id: member for member in _current_members(session, household)}
     strangers = [rid for rid in resident_ids if rid not in current]
     if strangers:
         problems.add(
-            "resident_ids", f"not current members of this household: {', '.join(strangers)}"
+            "resident_ids",
+            Message(
+                "not current members of this household: %(strangers)s",
+                strangers=", ".join(strangers),
+            ),
         )
     elif len(resident_ids) == len(current):
-        problems.add("resident_ids", "someone must stay: moving everyone is a move, not a split")
+        problems.add(
+            "resident_ids", Message("someone must stay: moving everyone is a move, not a split")
+        )
     return [current[rid] for rid in resident_ids if rid in current]
 
 
@@ -379,7 +402,10 @@ def _split_relations(
 ) -> dict[str, str | None]:
     outsiders = sorted(set(relations) - set(resident_ids))
     if outsiders:
-        problems.add("relations", f"not among resident_ids: {', '.join(outsiders)}")
+        problems.add(
+            "relations",
+            Message("not among resident_ids: %(outsiders)s", outsiders=", ".join(outsiders)),
+        )
     chosen: dict[str, str | None] = {}
     for position, resident_id in enumerate(resident_ids):
         relation = relations.get(resident_id, "head" if position == 0 else None)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from gridgov import clock
 from gridgov.audit.recorder import RowChange, record_bulk
 from gridgov.errors import Conflict, NotFound
+from gridgov.i18n import Message
 from gridgov.ids import new_id
 from gridgov.registry.events import LifeEvent, publish
 from gridgov.registry.models import Household, RegistryEvent, Resident
@@ -106,7 +107,7 @@ def _current_households(session: Session, ids: Sequence[str]) -> dict[str, tuple
         found.update({row.id: (row.territory_code, row.version) for row in session.execute(query)})
     missing = [household_id for household_id in ids if household_id not in found]
     if missing:
-        raise NotFound(f"no household has id {missing[0]}")
+        raise NotFound(Message("no household has id %(missing)s", missing=missing[0]))
     return found
 
 
@@ -142,7 +143,9 @@ def _update(
         bump_version=True,
     )
     if matched not in (-1, len(rows)):
-        raise Conflict("changed by someone else meanwhile", fields={"version": "stale"})
+        raise Conflict(
+            Message("changed by someone else meanwhile"), fields={"version": Message("stale")}
+        )
 
 
 def _update_households(
@@ -158,8 +161,14 @@ def _update_households(
         version = current[household_id][1]
         if move.version is not None and move.version != version:
             raise Conflict(
-                f"household {household_id} changed since version {move.version} (now {version})",
-                fields={"version": "stale: read it again and retry"},
+                Message(
+                    "household %(household_id)s changed since version %(version)s "
+                    "(now %(version2)s)",
+                    household_id=household_id,
+                    version=move.version,
+                    version2=version,
+                ),
+                fields={"version": Message("stale: read it again and retry")},
             )
         rows.append({"id": household_id, "version": version, "territory_code": move.territory_code})
     _update(session, Household, rows, now=now, actor=actor)

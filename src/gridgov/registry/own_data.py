@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from gridgov import clock
 from gridgov.audit.actions import do_record
 from gridgov.errors import NotFound
+from gridgov.i18n import Message
 from gridgov.privacy import mask_id_number, mask_phone
 from gridgov.registry.models import Household, RegistryEvent, Resident, ResidentKeyGroup
 
@@ -50,7 +51,7 @@ def _person(resident: Resident, *, masked: bool) -> dict[str, Any]:
 def export_resident_data(session: Session, resident_id: str, *, actor: str) -> dict[str, Any]:
     resident = session.get(Resident, resident_id)
     if resident is None:
-        raise NotFound("your resident record is not there")
+        raise NotFound(Message("your resident record is not there"))
     household = session.get(Household, resident.household_id)
     assert household is not None
     members = session.scalars(

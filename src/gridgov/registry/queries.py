@@ -13,6 +13,7 @@ from gridgov.access.checks import one_in_scope, place_conditions, require
 from gridgov.access.policy import scope_filter
 from gridgov.access.principal import Principal
 from gridgov.errors import NotFound, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.registry.actions import CURRENT_STATUSES
 from gridgov.registry.models import (
     EVENT_KINDS,
@@ -38,14 +39,14 @@ class ResidentRow(NamedTuple):
 def get_household(session: Session, household_id: str) -> Household:
     household = session.get(Household, household_id)
     if household is None:
-        raise NotFound(f"no household has id {household_id}")
+        raise NotFound(Message("no household has id %(household_id)s", household_id=household_id))
     return household
 
 
 def get_resident(session: Session, resident_id: str) -> Resident:
     resident = session.get(Resident, resident_id)
     if resident is None:
-        raise NotFound(f"no resident has id {resident_id}")
+        raise NotFound(Message("no resident has id %(resident_id)s", resident_id=resident_id))
     return resident
 
 
@@ -111,7 +112,9 @@ def get_resident_row(session: Session, resident_id: str) -> ResidentRow:
 
 def _one_of(field: str, value: str | None, choices: tuple[str, ...]) -> str | None:
     if value is not None and value not in choices:
-        raise ValidationFailed.field(field, f"must be one of {', '.join(choices)}")
+        raise ValidationFailed.field(
+            field, Message("must be one of %(choices)s", choices=", ".join(choices))
+        )
     return value
 
 

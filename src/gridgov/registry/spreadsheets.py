@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from gridgov.errors import ValidationFailed
+from gridgov.i18n import Message
 
 FORMATS = ("csv", "xlsx")
 # A data row with more cells than the header has columns gets this extra key.
@@ -64,7 +65,7 @@ class TableRows(Iterator[tuple[int, dict[str, str]]]):
 def format_of(filename: str) -> str:
     suffix = Path(filename).suffix.lower().lstrip(".")
     if suffix not in FORMATS:
-        raise UnreadableFile(f"{filename!r}: give a .csv or .xlsx file")
+        raise UnreadableFile(Message("%(filename)r: give a .csv or .xlsx file", filename=filename))
     return suffix
 
 
@@ -89,7 +90,7 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise UnreadableFile("the CSV file is not UTF-8 (save it as 'CSV UTF-8')")
+    raise UnreadableFile(Message("the CSV file is not UTF-8 (save it as 'CSV UTF-8')"))
 
 
 def _header(cells: Sequence[str]) -> tuple[str, ...]:
@@ -97,7 +98,7 @@ def _header(cells: Sequence[str]) -> tuple[str, ...]:
     seen: set[str] = set()
     for column in columns:
         if column in seen and column:
-            raise ValidationFailed.field(column, "this column appears twice in the header")
+            raise ValidationFailed.field(column, Message("this column appears twice in the header"))
         seen.add(column)
     return columns
 
@@ -118,9 +119,9 @@ def _csv_rows(text: str) -> TableRows:
     try:
         first = next(reader, None)
     except csv.Error as exc:
-        raise UnreadableFile(f"line 1: {exc}") from exc
+        raise UnreadableFile(Message("line 1: %(exc)s", exc=exc)) from exc
     if first is None:
-        raise UnreadableFile("the file is empty (the first line names the columns)")
+        raise UnreadableFile(Message("the file is empty (the first line names the columns)"))
     columns = _header(first)
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
@@ -132,7 +133,7 @@ def _csv_rows(text: str) -> TableRows:
                     yield line, _row_dict(columns, cells)
                 line = reader.line_num + 1
         except csv.Error as exc:  # e.g. a cell over the csv module's limit of 128 KiB
-            raise UnreadableFile(f"line {line}: {exc}") from exc
+            raise UnreadableFile(Message("line %(line)s: %(exc)s", line=line, exc=exc)) from exc
 
     return TableRows(columns, rows(), size_hint=max(text.count("\n") - 1, 0))
 
@@ -181,7 +182,13 @@ def _xlsx_rows(source: Path | IO[bytes]) -> TableRows:
                 if any(texts):
                     yield line, _row_dict(columns, texts)
         except Exception as exc:  # see _UNREADABLE_XLSX
-            raise UnreadableFile(f"line {line}: {_UNREADABLE_XLSX}") from exc
+            raise UnreadableFile(
+                Message(
+                    "line %(line)s: %(UNREADABLE_XLSX)s",
+                    line=line,
+                    UNREADABLE_XLSX=_UNREADABLE_XLSX,
+                )
+            ) from exc
         finally:
             workbook.close()
 
@@ -198,7 +205,7 @@ def _first_sheet(workbook: Any) -> tuple[Iterator[tuple[Any, ...]], tuple[str, .
     except Exception as exc:  # see _UNREADABLE_XLSX
         raise UnreadableFile(_UNREADABLE_XLSX) from exc
     if first is None:
-        raise UnreadableFile("the first sheet is empty (its first row names the columns)")
+        raise UnreadableFile(Message("the first sheet is empty (its first row names the columns)"))
     return values, _header([cell_text(value) for value in first]), size
 
 

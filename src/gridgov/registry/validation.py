@@ -20,6 +20,7 @@ from stdnum.exceptions import (
     ValidationError,
 )
 
+from gridgov.i18n import Message
 from gridgov.registry.models import RELATIONS, RESIDENCE_STATUSES, SEXES
 from gridgov.validation import FIRST_DATE, FieldProblem, clean_choice
 
@@ -53,9 +54,11 @@ def id_number_disagreement(id_number: str, *, birth_date: dt.date, sex: str) -> 
     problems: dict[str, str] = {}
     encoded_birth = _birth_date_of(id_number)
     if encoded_birth != birth_date:
-        problems["birth_date"] = f"the ID number says {encoded_birth.isoformat()}"
+        problems["birth_date"] = Message(
+            "the ID number says %(encoded_birth)s", encoded_birth=encoded_birth.isoformat()
+        )
     if _sex_of(id_number) != sex:
-        problems["sex"] = f"the ID number says {_sex_of(id_number)}"
+        problems["sex"] = Message("the ID number says %(id_number)s", id_number=_sex_of(id_number))
     return problems
 
 
@@ -65,16 +68,16 @@ def clean_mobile_phone(value: str) -> str:
     try:
         parsed = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException as exc:
-        raise FieldProblem("not a phone number") from exc
+        raise FieldProblem(Message("not a phone number")) from exc
     national = str(parsed.national_number)
     if parsed.country_code != 86 or len(national) != 11:
-        raise FieldProblem("a mainland mobile number has 11 digits starting with 1")
+        raise FieldProblem(Message("a mainland mobile number has 11 digits starting with 1"))
     kind = phonenumbers.number_type(parsed)
     if kind not in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):
-        raise FieldProblem("not a valid mainland mobile number")
+        raise FieldProblem(Message("not a valid mainland mobile number"))
     return national
 
 
@@ -92,7 +95,9 @@ def clean_residence_status(value: str) -> str:
 
 def clean_birth_date(value: dt.date, *, today: dt.date) -> dt.date:
     if value > today:
-        raise FieldProblem("a birth date cannot be in the future")
+        raise FieldProblem(Message("a birth date cannot be in the future"))
     if value < FIRST_DATE:
-        raise FieldProblem(f"a birth date before {FIRST_DATE.year} is not plausible")
+        raise FieldProblem(
+            Message("a birth date before %(year)s is not plausible", year=FIRST_DATE.year)
+        )
     return value

@@ -38,6 +38,7 @@ from gridgov.access.principal import Principal
 from gridgov.cases.models import Case
 from gridgov.cases.states import CASE_STATES, OPEN_STATES
 from gridgov.errors import NotFound, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.territory.codes import CHILD_LEVEL, CODE_LENGTH, Level, as_level
 from gridgov.territory.models import Territory
 from gridgov.territory.scope import within
@@ -104,7 +105,14 @@ def local_period(first_day: dt.date, last_day: dt.date) -> tuple[dt.datetime, dt
     """``[start, end)`` in UTC for the local days ``first_day`` to ``last_day`` inclusive
     (the API's ``from`` and ``to``), in the deployment's timezone."""
     if last_day < first_day:
-        raise ValidationFailed.field("to", f"{last_day} is before from ({first_day})")
+        raise ValidationFailed.field(
+            "to",
+            Message(
+                "%(last_day)s is before from (%(first_day)s)",
+                last_day=last_day,
+                first_day=first_day,
+            ),
+        )
     return clock.day_span(first_day, last_day)
 
 
@@ -128,7 +136,7 @@ def resolution_report(
         require(principal, "read", "report")
     reach_territory(session, principal, "read", "report", territory_code)
     if end <= start:
-        raise ValidationFailed.field("to", "the period ends before it starts")
+        raise ValidationFailed.field("to", Message("the period ends before it starts"))
     node = session.scalar(select(Territory).where(Territory.code == territory_code))
     if node is None:
         raise _no_such_node(territory_code)
@@ -165,7 +173,10 @@ def resolution_report(
 
 
 def _no_such_node(code: str) -> NotFound:
-    return NotFound(f"no territory has code {code}", fields={"territory": "not found"})
+    return NotFound(
+        Message("no territory has code %(code)s", code=code),
+        fields={"territory": Message("not found")},
+    )
 
 
 def _length(level: Level | None) -> int | None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from gridgov import clock
 from gridgov.errors import Conflict, NotFound, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.ids import new_id
 from gridgov.storage.bulk import expire_loaded, insert_rows, table_of, update_rows
 from gridgov.territory.codes import PARENT_LEVEL, as_level, problem_with
@@ -32,12 +33,12 @@ UNSET: Any = object()
 
 def _clean_names(name_zh: str, name_en: str) -> tuple[str, str]:
     try:
-        zh = clean_text(name_zh, max_length=100, field_words="a name")
+        zh = clean_text(name_zh, max_length=100, field_words=Message("a name"))
     except FieldProblem as exc:
-        raise ValidationFailed.field("name_zh", str(exc)) from exc
+        raise ValidationFailed.field("name_zh", exc.why) from exc
     refuse_bad_text("name_en", name_en)
     if len(name_en) > 100:
-        raise ValidationFailed.field("name_en", "at most 100 characters")
+        raise ValidationFailed.field("name_en", Message("at most 100 characters"))
     return zh, name_en.strip()
 
 
@@ -57,7 +58,7 @@ def _place(
     try:
         geometry = clean_boundary(boundary)
     except FieldProblem as exc:
-        raise ValidationFailed.field("boundary", str(exc)) from exc
+        raise ValidationFailed.field("boundary", exc.why) from exc
     if center_lon is None:
         center_lon, center_lat = centre_of(geometry)
     return to_geojson(geometry), center_lon, center_lat
@@ -83,18 +84,32 @@ def check_create_territory(
     if parent_code is not None:
         parent = session.scalar(select(Territory).where(Territory.code == parent_code))
         if parent is None:
-            raise ValidationFailed.field("parent_code", f"no territory has code {parent_code}")
+            raise ValidationFailed.field(
+                "parent_code",
+                Message("no territory has code %(parent_code)s", parent_code=parent_code),
+            )
         parent_level = PARENT_LEVEL[as_level(level)]
         if parent.level != parent_level:
             raise ValidationFailed.field(
                 "parent_code",
-                f"a {level}'s parent is a {parent_level}, {parent_code} is a {parent.level}",
+                Message(
+                    "a %(level)s's parent is a %(parent_level)s, %(parent_code)s is a %(level2)s",
+                    level=level,
+                    parent_level=parent_level,
+                    parent_code=parent_code,
+                    level2=parent.level,
+                ),
             )
         if parent.status != "active":
-            raise ValidationFailed.field("parent_code", f"{parent_code} is retired")
+            raise ValidationFailed.field(
+                "parent_code", Message("%(parent_code)s is retired", parent_code=parent_code)
+            )
     if session.scalar(select(exists().where(Territory.code == code))):
         # A code names one node forever: a retired node's code is not given again.
-        raise Conflict(f"code {code} is already taken", fields={"code": "already taken"})
+        raise Conflict(
+            Message("code %(code)s is already taken", code=code),
+            fields={"code": Message("already taken")},
+        )
     zh, en = _clean_names(name_zh, name_en)
     geojson, lon, lat = _place(boundary, center_lon, center_lat)
     node = Territory(
@@ -129,11 +144,19 @@ def check_update_territory(
     """Change names, boundary or centre. Code, level and parent never change."""
     if version is not None and version != node.version:
         raise Conflict(
-            f"territory {node.code} changed since version {version} (now {node.version})",
-            fields={"version": "stale"},
+            Message(
+                "territory %(code)s changed since version %(version)s (now %(version2)s)",
+                code=node.code,
+                version=version,
+                version2=node.version,
+            ),
+            fields={"version": Message("stale")},
         )
     if node.status != "active":
-        raise Conflict(f"territory {node.code} is retired", fields={"code": "retired"})
+        raise Conflict(
+            Message("territory %(code)s is retired", code=node.code),
+            fields={"code": Message("retired")},
+        )
     new_zh = node.name_zh if name_zh is UNSET else name_zh
     new_en = node.name_en if name_en is UNSET else name_en
     node.name_zh, node.name_en = _clean_names(new_zh, new_en)
@@ -155,7 +178,7 @@ def check_retire_territory(session: Session, node: Territory, *, actor: str) -> 
     higher package added in :mod:`gridgov.territory.retire_guards`). Its code is never given
     again."""
     if node.status == "retired":
-        raise Conflict(f"territory {node.code} is already retired")
+        raise Conflict(Message("territory %(code)s is already retired", code=node.code))
     active_child = session.scalar(
         select(Territory.code)
         .where(Territory.parent_code == node.code, Territory.status == "active")
@@ -163,8 +186,13 @@ def check_retire_territory(session: Session, node: Territory, *, actor: str) -> 
     )
     if active_child:
         raise Conflict(
-            f"territory {node.code} still has active child {active_child}: retire or move it first",
-            fields={"code": "has active children"},
+            Message(
+                "territory %(code)s still has active child %(active_child)s: "
+                "retire or move it first",
+                code=node.code,
+                active_child=active_child,
+            ),
+            fields={"code": Message("has active children")},
         )
     check_retire_guards(session, [node.code])  # e.g. the registry's: no active households
     node.status = "retired"

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.errors import DomainError, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.territory.actions import check_create_territory, check_update_territory
 from gridgov.territory.geometry import clean_boundary, to_geojson
 from gridgov.territory.models import Territory
@@ -123,7 +124,7 @@ def _code_value(value: Any) -> str | None:
 def _number_value(properties: dict[str, Any], name: str, problems: Problems) -> Any:
     value = properties.get(name)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-        problems.add(name, "a number of degrees, or null")
+        problems.add(name, Message("a number of degrees, or null"))
         return None
     return value
 
@@ -131,19 +132,19 @@ def _number_value(properties: dict[str, Any], name: str, problems: Problems) -> 
 def _read_properties(properties: dict[str, Any], problems: Problems) -> dict[str, Any]:
     code = _code_value(properties.get("code"))
     if not code:
-        problems.add("code", "every feature needs a code (digits, as text)")
+        problems.add("code", Message("every feature needs a code (digits, as text)"))
     parent_code = properties.get("parent_code")
     if parent_code is not None:
         parent_code = _code_value(parent_code)
         if not parent_code:
-            problems.add("parent_code", "a parent code is digits, as text, or null")
+            problems.add("parent_code", Message("a parent code is digits, as text, or null"))
     texts = {}
     for name, required in (("level", True), ("name_zh", True), ("name_en", False)):
         value = properties.get(name)
         if value is None and not required:
             value = ""
         if not isinstance(value, str):
-            problems.add(name, "required text" if required else "text, or null")
+            problems.add(name, Message("required text") if required else "text, or null")
         texts[name] = value
     return {
         "code": code,
@@ -165,7 +166,7 @@ def _read_feature(index: int, feature: Any) -> _Row | list[FeatureProblem]:
     values = _read_properties(properties, problems)
     geometry = feature.get("geometry")
     if geometry is not None and not isinstance(geometry, dict):
-        problems.add("geometry", "a GeoJSON geometry object, or null")
+        problems.add("geometry", Message("a GeoJSON geometry object, or null"))
     if problems:
         code = values["code"] or None
         return [FeatureProblem(index, name, why, code) for name, why in problems.items()]
@@ -182,10 +183,12 @@ class _Reading:
 
 def _read_collection(data: Any) -> _Reading:
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise ValidationFailed.field("type", "the file must be a GeoJSON FeatureCollection")
+        raise ValidationFailed.field(
+            "type", Message("the file must be a GeoJSON FeatureCollection")
+        )
     features = data.get("features")
     if not isinstance(features, list):
-        raise ValidationFailed.field("features", "a FeatureCollection has a features list")
+        raise ValidationFailed.field("features", Message("a FeatureCollection has a features list"))
     reading = _Reading(rows=[], problems=[], unreadable={})
     first_index_of: dict[str, int] = {}
     for index, feature in enumerate(features):

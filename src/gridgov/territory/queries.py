@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from gridgov.errors import NotFound, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.territory.codes import LEVELS
 from gridgov.territory.models import TERRITORY_STATUSES, Territory
 from gridgov.territory.scope import clean_territory_filter, within
@@ -18,20 +19,29 @@ def get_territory(session: Session, code: str) -> Territory:
     """The node with this code, active or retired; NotFound names the code."""
     node = session.scalar(select(Territory).where(Territory.code == code))
     if node is None:
-        raise NotFound(f"no territory has code {code}", fields={"code": "not found"})
+        raise NotFound(
+            Message("no territory has code %(code)s", code=code),
+            fields={"code": Message("not found")},
+        )
     return node
 
 
 def _clean_level(level: str | None) -> str | None:
     if level is not None and level not in LEVELS:
-        raise ValidationFailed.field("level", f"level must be one of {', '.join(LEVELS)}")
+        raise ValidationFailed.field(
+            "level", Message("level must be one of %(LEVELS)s", LEVELS=", ".join(LEVELS))
+        )
     return level
 
 
 def _clean_status(status: str | None) -> str | None:
     if status is not None and status not in TERRITORY_STATUSES:
         raise ValidationFailed.field(
-            "status", f"status must be one of {', '.join(TERRITORY_STATUSES)}"
+            "status",
+            Message(
+                "status must be one of %(TERRITORY_STATUSES)s",
+                TERRITORY_STATUSES=", ".join(TERRITORY_STATUSES),
+            ),
         )
     return status
 

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from gridgov.errors import ValidationFailed
+from gridgov.i18n import Message
 from gridgov.territory.codes import Level
 from gridgov.territory.models import Territory
 from gridgov.timestamps import LocalTimestamp
@@ -89,5 +90,5 @@ class TerritoryUpdate(Input):
         sent = {name: getattr(self, name) for name in self.model_fields_set if name != "version"}
         for name in ("name_zh", "name_en"):
             if name in sent and sent[name] is None:
-                raise ValidationFailed.field(name, "a name cannot be null")
+                raise ValidationFailed.field(name, Message("a name cannot be null"))
         return sent

@@ -7,12 +7,15 @@ from typing import Any
 from sqlalchemy import ColumnElement
 
 from gridgov.errors import ValidationFailed
+from gridgov.i18n import Message
 from gridgov.territory.codes import level_of
 
 
 def clean_territory_filter(code: str, *, field: str = "territory") -> str:
     if level_of(code) is None:
-        raise ValidationFailed.field(field, f"{code!r} is not a territory code (6-17 digits)")
+        raise ValidationFailed.field(
+            field, Message("%(code)r is not a territory code (6-17 digits)", code=code)
+        )
     return code
 
 

@@ -3,7 +3,8 @@
 Each environment has Jinja2's i18n extension installed with that language's catalog
 (new-style gettext: ``{% trans %}`` and ``_()`` escape and fill ``%(name)s`` themselves),
 so a page is rendered by the environment of the reader's language and no template or route
-ever picks a string by language itself.
+ever picks a string by language itself. A :class:`gridgov.i18n.Message` printed with
+``{{ ... }}`` (a domain error's reason, say) comes out in the page's language.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def environment(language: str) -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=lambda value: _finalized(value, language),
     )
     env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals["language"] = language
@@ -41,6 +43,11 @@ def environment(language: str) -> Environment:
     env.filters["datetime"] = lambda value: _datetime(value, locale)
     env.filters["date"] = lambda value: _date(value, locale)
     return env
+
+
+def _finalized(value: Any, language: str) -> Any:
+    """What ``{{ value }}`` prints: a Message in the page's language, anything else as is."""
+    return value.render(language) if isinstance(value, i18n.Message) else value
 
 
 def _datetime(value: dt.datetime | None, locale: str) -> str:

@@ -20,6 +20,7 @@ from gridgov.cases.categories import (
 )
 from gridgov.cases.schemas import CategoryCreate, CategoryOut, CategoryUpdate
 from gridgov.errors import ValidationFailed
+from gridgov.i18n import Message
 
 router = APIRouter(tags=["cases"])
 
@@ -65,6 +66,6 @@ def update_case_category(
     changes = body.model_dump(exclude_unset=True)
     for name, value in changes.items():
         if value is None and name not in ("version", "description"):
-            raise ValidationFailed.field(name, "cannot be null (leave it out to keep it)")
+            raise ValidationFailed.field(name, Message("cannot be null (leave it out to keep it)"))
     category = check_update_category(session, category, **changes, actor=actor)
     return CategoryOut.of(category)

@@ -38,6 +38,7 @@ from gridgov.cases.queries import (
 )
 from gridgov.cases.schemas import CaseCreate, CaseDetail, CaseOut, DuplicateOut, PhotoOut
 from gridgov.errors import PermissionDenied
+from gridgov.i18n import Message
 from gridgov.settings import Settings
 
 router = APIRouter(tags=["cases"])
@@ -203,7 +204,9 @@ def add_case_photo(
     is_reporter = case.reporter_user_id == principal.user_id
     may_update = allows(principal, "update", "case", case.territory_code)
     if not may_update and not (kind == "report" and is_reporter):
-        raise PermissionDenied("only the reporter or a handler of this case may add photos")
+        raise PermissionDenied(
+            Message("only the reporter or a handler of this case may add photos")
+        )
     settings = _settings(request)
     data = file.file.read(settings.max_photo_bytes + 1)
     photo = check_add_photo(

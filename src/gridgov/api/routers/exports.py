@@ -1,7 +1,9 @@
 """/api/v1/exports: households and residents as CSV or XLSX files, personal fields masked.
 
 Only inside the caller's territory: an export of a node out of reach answers 404 like a
-missing node, and the rows are filtered by the caller's scope in SQL."""
+missing node, and the rows are filtered by the caller's scope in SQL. The header follows
+``Accept-Language`` (the columns' codes in English, the default; their Chinese names in
+zh-CN): the importer reads either."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from gridgov.accounts.principal import Principal
 from gridgov.api.deps import SessionDep
 from gridgov.api.principal import PrincipalDep
 from gridgov.api.responses import file_answer
+from gridgov.http.language import ApiLanguageDep
 from gridgov.registry.exporting import MEDIA_TYPES, export_for
 
 router = APIRouter(tags=["exports"])
@@ -22,9 +25,14 @@ TerritoryQuery = Annotated[str, Query(description="export this node and everythi
 
 
 def _export(
-    session: SessionDep, principal: Principal, kind: str, file_format: str, territory: str
+    session: SessionDep,
+    principal: Principal,
+    kind: str,
+    file_format: str,
+    territory: str,
+    language: str,
 ) -> Response:
-    exported = export_for(session, principal, kind, file_format, territory)
+    exported = export_for(session, principal, kind, file_format, territory, language=language)
     return Response(
         content=exported.content,
         media_type=exported.media_type,
@@ -38,29 +46,41 @@ XLSX = file_answer(MEDIA_TYPES["xlsx"])
 
 @router.get("/exports/households.csv", response_class=Response, responses=CSV)
 def export_households_csv(
-    session: SessionDep, principal: PrincipalDep, territory: TerritoryQuery
+    session: SessionDep,
+    principal: PrincipalDep,
+    territory: TerritoryQuery,
+    language: ApiLanguageDep,
 ) -> Response:
-    return _export(session, principal, "households", "csv", territory)
+    return _export(session, principal, "households", "csv", territory, language)
 
 
 @router.get("/exports/households.xlsx", response_class=Response, responses=XLSX)
 def export_households_xlsx(
-    session: SessionDep, principal: PrincipalDep, territory: TerritoryQuery
+    session: SessionDep,
+    principal: PrincipalDep,
+    territory: TerritoryQuery,
+    language: ApiLanguageDep,
 ) -> Response:
-    return _export(session, principal, "households", "xlsx", territory)
+    return _export(session, principal, "households", "xlsx", territory, language)
 
 
 @router.get("/exports/residents.csv", response_class=Response, responses=CSV)
 def export_residents_csv(
-    session: SessionDep, principal: PrincipalDep, territory: TerritoryQuery
+    session: SessionDep,
+    principal: PrincipalDep,
+    territory: TerritoryQuery,
+    language: ApiLanguageDep,
 ) -> Response:
     """Residents under ``territory``; ID numbers and phones masked."""
-    return _export(session, principal, "residents", "csv", territory)
+    return _export(session, principal, "residents", "csv", territory, language)
 
 
 @router.get("/exports/residents.xlsx", response_class=Response, responses=XLSX)
 def export_residents_xlsx(
-    session: SessionDep, principal: PrincipalDep, territory: TerritoryQuery
+    session: SessionDep,
+    principal: PrincipalDep,
+    territory: TerritoryQuery,
+    language: ApiLanguageDep,
 ) -> Response:
     """Residents under ``territory``; ID numbers and phones masked."""
-    return _export(session, principal, "residents", "xlsx", territory)
+    return _export(session, principal, "residents", "xlsx", territory, language)

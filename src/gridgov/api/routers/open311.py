@@ -47,15 +47,19 @@ from starlette.routing import Match
 from gridgov import clock
 from gridgov.api import open311_params as params
 from gridgov.api.deps import SessionDep
+from gridgov.api.error_language import localized_fields, pydantic_reason
 from gridgov.api.open311_errors import Open311Error
 from gridgov.cases.intake import check_report_case
 from gridgov.cases.models import Case
 from gridgov.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from gridgov.http.language import ApiLanguageDep, api_language
+from gridgov.i18n import N_, Message, localize
 from gridgov.open311 import convert, queries
 from gridgov.open311.keys import actor_of, find_active_key
 from gridgov.open311.render import MEDIA_TYPES, render, render_error
 
 PREFIX = "/open311/v2"
+BAD_REQUEST = N_("bad request")
 MAX_PAGE_SIZE = 1000
 MAX_PAGE = 1_000_000  # keeps the offset a sane number
 MAX_IDEMPOTENCY_KEY = 128  # as the platform API's header (the column's length)
@@ -75,10 +79,11 @@ SPEC_FIELD = {
 }
 
 
-def _description_of(exc: DomainError) -> str:
+def _description_of(exc: DomainError, language: str) -> str:
     if isinstance(exc, ValidationFailed) and exc.fields:
-        return "; ".join(f"{SPEC_FIELD.get(name, name)}: {why}" for name, why in exc.fields.items())
-    return exc.message
+        fields = localized_fields(language, exc.fields)
+        return "; ".join(f"{SPEC_FIELD.get(name, name)}: {why}" for name, why in fields.items())
+    return localize(language, exc.message)
 
 
 def _status_of(exc: DomainError) -> int:
@@ -118,9 +123,15 @@ class Open311Route(APIRoute):
         async def open311_handler(request: Request) -> Response:
             # The catch-all route has no {fmt}: its path's extension says it.
             fmt = request.path_params.get("fmt") or request.url.path.rpartition(".")[2]
+            language = api_language(request)
             if fmt not in MEDIA_TYPES:
-                return render_error("json", 404, f"unknown format {fmt!r}: use .json or .xml")
+                return render_error(
+                    "json",
+                    404,
+                    Message("unknown format %(fmt)r: use .json or .xml", fmt=fmt).render(language),
+                )
             headers: dict[str, str] = {}
+            description: object
             try:
                 params.refuse_control_characters(_named_inputs(request))
                 return await handler(request)
@@ -128,11 +139,12 @@ class Open311Route(APIRoute):
                 status, description, headers = exc.status, exc.description, exc.headers
             except RequestValidationError as exc:
                 status = 400
-                description = "; ".join(str(err.get("msg")) for err in exc.errors())
+                description = "; ".join(pydantic_reason(language, err) for err in exc.errors())
             except DomainError as exc:
-                status, description = _status_of(exc), _description_of(exc)
+                status, description = _status_of(exc), _description_of(exc, language)
             await run_in_threadpool(_roll_back, request)  # blocking I/O: off the event loop
-            return render_error(fmt, status, description or "bad request", headers=headers)
+            text = localize(language, description or BAD_REQUEST)
+            return render_error(fmt, status, text, headers=headers)
 
         return open311_handler
 
@@ -157,20 +169,25 @@ OptionalQuery = str | None
 def _check_jurisdiction(session: Session, jurisdiction_id: str | None) -> str | None:
     code = params.given(jurisdiction_id)
     if code is not None and not queries.jurisdiction_exists(session, code):
-        raise Open311Error(404, f"unknown jurisdiction_id {code!r}: it is a town's code")
+        raise Open311Error(
+            404, Message("unknown jurisdiction_id %(code)r: it is a town's code", code=code)
+        )
     return code
 
 
 # --- answers --------------------------------------------------------------------------------
 
 
-def _requests_answer(session: Session, fmt: str, cases: list[Case]) -> Response:
+def _requests_answer(
+    session: Session, fmt: str, cases: list[Case], language: str = "en"
+) -> Response:
     context = queries.context_for(session, cases)
     items = [
         convert.service_request(
             case,
             category=context.categories[case.category_code],
             agency=context.agency_of(case),
+            language=language,
         )
         for case in cases
     ]
@@ -194,11 +211,16 @@ def discovery(
 
 @router.get("/services.{fmt}")
 def list_services(
-    fmt: str, session: Open311SessionDep, jurisdiction_id: OptionalQuery = None
+    fmt: str,
+    session: Open311SessionDep,
+    language: ApiLanguageDep,
+    jurisdiction_id: OptionalQuery = None,
 ) -> Response:
-    """The active public case categories, each a service; its group is its parent's name."""
+    """The active public case categories, each a service; its group is its parent's name.
+    Names follow ``Accept-Language`` (English by default, or Chinese)."""
     _check_jurisdiction(session, jurisdiction_id)
-    items = [convert.service(c, parent) for c, parent in queries.public_services(session)]
+    services = queries.public_services(session)
+    items = [convert.service(c, parent, language) for c, parent in services]
     return render(fmt, items, root="services", item="service")
 
 
@@ -210,7 +232,7 @@ def service_definition(
     _check_jurisdiction(session, jurisdiction_id)
     category = queries.public_service(session, service_code)
     if category is None:
-        raise Open311Error(404, f"no service has service_code {service_code!r}")
+        raise Open311Error(404, Message("no service has service_code %(code)r", code=service_code))
     return render(fmt, convert.service_definition(category), root="service_definition")
 
 
@@ -263,7 +285,10 @@ def _urlencoded_fields(body: bytes) -> dict[str, str]:
         text = body.decode("utf-8")
         fields = parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
     except (UnicodeDecodeError, ValueError):
-        raise Open311Error(400, "the body is not a UTF-8 form (at most 100 fields)") from None
+        raise Open311Error(
+            400,
+            Message("the body is not a UTF-8 form (at most %(most)s fields)", most=MAX_FORM_FIELDS),
+        ) from None
     return {name: values[0] for name, values in fields.items()}
 
 
@@ -288,24 +313,32 @@ class _Post:
 def _unplaced(form: dict[str, str]) -> Open311Error:
     """The refusal of a POST without lat and long, naming what it gave instead."""
     if params.given(form.get("address_id")) is not None:
-        why = "address_id alone cannot be placed (this endpoint has no address ids)"
-    elif params.given(form.get("address_string")) is not None:
-        why = "address_string alone cannot be placed (no geocoder)"
-    else:
-        return Open311Error(400, "a location is required: lat and long")
-    return Open311Error(400, f"{why}: add lat and long")
+        return Open311Error(
+            400,
+            Message(
+                "address_id alone cannot be placed (this endpoint has no address ids): "
+                "add lat and long"
+            ),
+        )
+    if params.given(form.get("address_string")) is not None:
+        return Open311Error(
+            400, Message("address_string alone cannot be placed (no geocoder): add lat and long")
+        )
+    return Open311Error(400, Message("a location is required: lat and long"))
 
 
 def _checked_post(session: Session, form: dict[str, str]) -> _Post:
     code = params.given(form.get("service_code"))
     if code is None:
-        raise Open311Error(400, "service_code is required")
+        raise Open311Error(400, Message("service_code is required"))
     lat, long = params.point(form.get("lat"), form.get("long"))
     address = params.given(form.get("address_string"))
     if lat is None or long is None:
         raise _unplaced(form)
     if queries.public_service(session, code) is None:
-        raise Open311Error(400, f"service_code {code!r} is not a service (see services)")
+        raise Open311Error(
+            400, Message("service_code %(code)r is not a service (see services)", code=code)
+        )
     names = (params.given(form.get("first_name")), params.given(form.get("last_name")))
     return _Post(
         service_code=code,
@@ -323,7 +356,9 @@ def _checked_post(session: Session, form: dict[str, str]) -> _Post:
 def _idempotency_key(value: str | None) -> str | None:
     key = params.given(value)
     if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
-        raise Open311Error(400, f"Idempotency-Key: at most {MAX_IDEMPOTENCY_KEY} characters")
+        raise Open311Error(
+            400, Message("Idempotency-Key: at most %(most)s characters", most=MAX_IDEMPOTENCY_KEY)
+        )
     params.refuse_control_characters([("Idempotency-Key", key or "")])
     return key
 
@@ -334,6 +369,7 @@ def create_request(
     request: Request,
     session: Open311SessionDep,
     form: Open311FormDep,
+    language: ApiLanguageDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     """Report a case (form-encoded: api_key, service_code, lat, long, address_string,
@@ -344,7 +380,7 @@ def create_request(
     api_key = params.given(form.get("api_key")) or params.given(request.query_params.get("api_key"))
     key = find_active_key(session, api_key or "")
     if key is None:
-        raise Open311Error(403, "api_key is missing, unknown or revoked")
+        raise Open311Error(403, Message("api_key is missing, unknown or revoked"))
     post = _checked_post(session, form)
     actor = actor_of(key)
     session.info["actor"] = actor
@@ -365,9 +401,12 @@ def create_request(
         idempotency_key=retry_key,
     )
     if jurisdiction is not None and not case.territory_code.startswith(jurisdiction):
-        raise Open311Error(400, f"the location is outside jurisdiction {jurisdiction}")
+        raise Open311Error(
+            400,
+            Message("the location is outside jurisdiction %(code)s", code=jurisdiction),
+        )
     agency = queries.context_for(session, [case]).agency_of(case)
-    answer = [convert.created_request(case, agency=agency)]
+    answer = [convert.created_request(case, agency=agency, language=language)]
     return render(fmt, answer, root="service_requests", item="request")
 
 
@@ -383,7 +422,7 @@ def token_status(
         or case.channel != "open311"
         or (jurisdiction is not None and not case.territory_code.startswith(jurisdiction))
     ):
-        raise Open311Error(404, f"no request has token {token!r}")
+        raise Open311Error(404, Message("no request has token %(token)r", token=token))
     return render(fmt, [convert.token(case)], root="service_requests", item="request")
 
 
@@ -391,6 +430,7 @@ def token_status(
 def list_requests(
     fmt: str,
     session: Open311SessionDep,
+    language: ApiLanguageDep,
     jurisdiction_id: OptionalQuery = None,
     service_request_id: OptionalQuery = None,
     service_code: OptionalQuery = None,
@@ -404,11 +444,15 @@ def list_requests(
     jurisdiction = _check_jurisdiction(session, jurisdiction_id)
     ids = params.csv(service_request_id)
     if len(ids) > MAX_PAGE_SIZE:
-        raise Open311Error(400, f"at most {MAX_PAGE_SIZE} service_request_id at once")
+        raise Open311Error(
+            400, Message("at most %(most)s service_request_id at once", most=MAX_PAGE_SIZE)
+        )
     statuses = params.csv(status)
     unknown = [value for value in statuses if value not in convert.STATUSES]
     if unknown:
-        raise Open311Error(400, f"status is open or closed, not {unknown[0]!r}")
+        raise Open311Error(
+            400, Message("status is open or closed, not %(status)r", status=unknown[0])
+        )
     start, end = params.date_range(start_date, end_date)
     size = params.whole("page_size", page_size, default=MAX_PAGE_SIZE, most=MAX_PAGE_SIZE)
     number = params.whole("page", page, default=1, most=MAX_PAGE)
@@ -421,7 +465,7 @@ def list_requests(
         jurisdiction=jurisdiction,
     )
     cases = queries.public_requests(session, where, limit=size, offset=(number - 1) * size)
-    return _requests_answer(session, fmt, cases)
+    return _requests_answer(session, fmt, cases, language)
 
 
 @router.get("/requests/{service_request_id}.{fmt}")
@@ -429,14 +473,18 @@ def get_request(
     service_request_id: str,
     fmt: str,
     session: Open311SessionDep,
+    language: ApiLanguageDep,
     jurisdiction_id: OptionalQuery = None,
 ) -> Response:
     """One case of a public category; any other answers 404 like a missing one."""
     jurisdiction = _check_jurisdiction(session, jurisdiction_id)
     case = queries.public_request(session, service_request_id, jurisdiction=jurisdiction)
     if case is None:
-        raise Open311Error(404, f"no request has service_request_id {service_request_id!r}")
-    return _requests_answer(session, fmt, [case])
+        raise Open311Error(
+            404,
+            Message("no request has service_request_id %(id)r", id=service_request_id),
+        )
+    return _requests_answer(session, fmt, [case], language)
 
 
 # Every method, so that one the resource does not take answers Open311's 405 (with Allow).
@@ -451,10 +499,15 @@ def unknown_resource(rest: str, request: Request) -> Response:
     if allowed:
         raise Open311Error(
             405,
-            f"{rest} takes {', '.join(allowed)}, not {request.method}",
+            Message(
+                "%(resource)s takes %(allowed)s, not %(method)s",
+                resource=rest,
+                allowed=", ".join(allowed),
+                method=request.method,
+            ),
             headers={"Allow": ", ".join(allowed)},
         )
-    raise Open311Error(404, f"GeoReport v2 has no resource {rest!r}")
+    raise Open311Error(404, Message("GeoReport v2 has no resource %(rest)r", rest=rest))
 
 
 def _methods_at(request: Request) -> set[str]:

@@ -21,6 +21,7 @@ from gridgov.api.principal import PrincipalDep
 from gridgov.api.schemas import Page
 from gridgov.api.security import ActorDep
 from gridgov.errors import ValidationFailed
+from gridgov.i18n import Message
 from gridgov.posts import actions, queries
 from gridgov.posts.queries import access_post
 from gridgov.posts.schemas import Handover, HandoverOut, PostCreate, PostEnd, PostOut, PostTypeOut
@@ -56,7 +57,9 @@ def _check_appointment(
         )
     )
     if visible is None:
-        raise ValidationFailed.field("resident_id", f"no resident has id {resident_id}")
+        raise ValidationFailed.field(
+            "resident_id", Message("no resident has id %(resident_id)s", resident_id=resident_id)
+        )
 
 
 @router.get("/post-types")

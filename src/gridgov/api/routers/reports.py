@@ -15,6 +15,7 @@ from gridgov.api.deps import SessionDep
 from gridgov.api.principal import PrincipalDep
 from gridgov.api.responses import file_answer
 from gridgov.cases.exporting import MEDIA_TYPE, export_cases
+from gridgov.http.language import ApiLanguageDep
 from gridgov.reports.resolution import local_period, resolution_report
 from gridgov.reports.schemas import ResolutionReportOut
 from gridgov.validation import FIRST_DATE, LAST_DATE, Day
@@ -55,6 +56,7 @@ def get_resolution_report(
 def export_cases_xlsx(
     session: SessionDep,
     principal: PrincipalDep,
+    language: ApiLanguageDep,
     territory: Annotated[str, Query(description="export this node and everything under it")],
     from_date: Annotated[
         Day | None, Query(alias="from", description="first local day of creation")
@@ -64,7 +66,7 @@ def export_cases_xlsx(
     ] = None,
 ) -> Response:
     """The case register under ``territory`` as XLSX, one row per case; reporter contacts
-    masked."""
+    masked. The header follows Accept-Language (English by default, or Chinese)."""
     require(principal, "read", "import_export")
     reach_territory(session, principal, "read", "import_export", territory)
     start = end = None
@@ -78,6 +80,7 @@ def export_cases_xlsx(
         start=start,
         end=end,
         principal=principal,
+        language=language,
     )
     return Response(
         content=buffer.getvalue(),

@@ -20,6 +20,7 @@ from gridgov.api.principal import PrincipalDep
 from gridgov.api.schemas import Page
 from gridgov.api.security import ActorDep
 from gridgov.errors import NotFound
+from gridgov.i18n import Message
 from gridgov.registry import queries
 from gridgov.registry.actions import check_create_resident, check_update_resident
 from gridgov.registry.models import Resident
@@ -106,7 +107,7 @@ def export_my_data(session: SessionDep, principal: PrincipalDep) -> dict[str, An
     """Everything the platform holds about the caller as a resident, unmasked: their record,
     household, life events and posts. Written to the audit log."""
     if principal.resident_id is None:
-        raise NotFound("your account is not linked to a resident")
+        raise NotFound(Message("your account is not linked to a resident"))
     return export_resident_data(session, principal.resident_id, actor=principal.actor)
 
 

@@ -36,6 +36,7 @@ from gridgov.cases.notices import AUDIENCE, HANDLERS, notices_for
 from gridgov.cases.timers.rules import WRITTEN, Planned, Planner, TimerCase
 from gridgov.cases.timers.sweep import Sweep
 from gridgov.errors import Conflict
+from gridgov.i18n import Message
 from gridgov.ids import new_id
 from gridgov.notify.models import OutboxMessage
 from gridgov.notify.outbox import KINDS
@@ -233,7 +234,9 @@ def _expire_loaded(session: Session, ids: list[str]) -> None:
 def _one(session: Session, case: Case, action: str, *, now: dt.datetime, actor: str) -> Case:
     session.flush()  # the step reads the row as the session has it
     if not do_timer_step(session, [TimerCase.of(case)], action, now=now, actor=actor):
-        raise Conflict("the case changed meanwhile: reload it", fields={"version": "stale"})
+        raise Conflict(
+            Message("the case changed meanwhile: reload it"), fields={"version": Message("stale")}
+        )
     return case
 
 

@@ -27,7 +27,7 @@ from gridgov.web.caller import PageCaller
 from gridgov.web.forms import FormDep
 from gridgov.web.labels import LEVEL_LABELS
 from gridgov.web.registry_labels import REGISTRY_LABELS
-from gridgov.web.rendering import render
+from gridgov.web.rendering import page_language, render
 from gridgov.web.routing import page_router
 
 router = page_router()
@@ -118,14 +118,27 @@ def upload(request: Request, session: SessionDep, caller: CallerDep, form: FormD
 
 @router.get("/exports/{kind}.{file_format}")
 def export(
-    session: SessionDep, caller: CallerDep, kind: str, file_format: str, territory: str = ""
+    request: Request,
+    session: SessionDep,
+    caller: CallerDep,
+    kind: str,
+    file_format: str,
+    territory: str = "",
 ) -> Response:
-    """The API's export, for a signed-in page user (a cookie is no API credential)."""
+    """The API's export, for a signed-in page user (a cookie is no API credential), its
+    column headers in the page's language."""
     if kind not in KINDS or file_format not in MEDIA_TYPES:
         raise NotFound(f"no export {kind}.{file_format}")
     if not territory:
         raise ValidationFailed.field("territory", "name the node to export")
-    exported = export_for(session, caller.principal, kind, file_format, territory)
+    exported = export_for(
+        session,
+        caller.principal,
+        kind,
+        file_format,
+        territory,
+        language=page_language(request, caller),
+    )
     return Response(
         content=exported.content,
         media_type=exported.media_type,

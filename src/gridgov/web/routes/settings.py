@@ -13,7 +13,7 @@ from gridgov.accounts.actions import check_set_preferences
 from gridgov.accounts.models import TEXT_SIZES
 from gridgov.errors import ValidationFailed
 from gridgov.http.sessions import SessionDep
-from gridgov.i18n import LANGUAGES
+from gridgov.i18n import LANGUAGES, Message
 from gridgov.web.auth import CallerDep, OptionalCallerDep
 from gridgov.web.cookies import LANGUAGE_COOKIE, YEAR, set_cookie
 from gridgov.web.errors import redirect
@@ -73,7 +73,9 @@ def switch_language(
     next: Annotated[str, Form(max_length=2048)] = "/",
 ) -> Response:
     if language not in LANGUAGES:
-        raise ValidationFailed.field("language", f"must be one of {', '.join(LANGUAGES)}")
+        raise ValidationFailed.field(
+            "language", Message("must be one of %(LANGUAGES)s", LANGUAGES=", ".join(LANGUAGES))
+        )
     response = redirect(request, safe_next(next))
     if caller is not None:
         check_set_preferences(session, caller.user, language=language, actor=caller.actor)
