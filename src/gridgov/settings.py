@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # Sign-in attempts a minute from one address (token login and the pages alike); raise it
     # where many people share one address (a village office behind one router).
     login_attempts_per_ip: int = Field(default=30, ge=1, le=100_000)
+    # Sign-in attempts a minute for one username or phone (failures also lock it: 5 in a row).
+    login_attempts_per_login: int = Field(default=10, ge=1, le=100_000)
     # Largest case photo accepted, in bytes (JPEG, PNG or WebP).
     max_photo_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     # Working periods of a working day, local time (case deadlines count only these).

@@ -130,6 +130,12 @@ def test_the_limit_per_address_is_the_deployment_s(session) -> None:
             session, login="lin.fang", password=PASSWORD, ip="192.0.2.9", attempts_per_ip=100
         )
         assert allowed.user is not None
+        for _attempt in range(2):
+            login.attempt_login(session, login="lin.fang", password=PASSWORD, ip="192.0.2.10")
+        per_name = login.attempt_login(
+            session, login="lin.fang", password=PASSWORD, ip="192.0.2.11", attempts_per_login=3
+        )
+        assert isinstance(per_name.error, TooManyAttempts)
 
 
 def test_a_hash_with_old_parameters_is_upgraded_at_login(session, monkeypatch) -> None:

@@ -50,13 +50,15 @@ def attempt_login(
     password: str,
     ip: str | None,
     attempts_per_ip: int = MAX_ATTEMPTS_PER_IP,
+    attempts_per_login: int = MAX_ATTEMPTS_PER_LOGIN,
 ) -> LoginResult:
     """Check one login attempt and record it. Unknown user and wrong password look alike.
-    At most ``attempts_per_ip`` attempts a minute from one address."""
+    At most ``attempts_per_ip`` attempts a minute from one address and
+    ``attempts_per_login`` for one username or phone."""
     key = queries.login_key(login)
     now = clock.now()
     by_login, by_ip = queries.recent_attempts(session, login=key, ip=ip, since=now - RATE_WINDOW)
-    if by_login >= MAX_ATTEMPTS_PER_LOGIN or by_ip >= attempts_per_ip:
+    if by_login >= attempts_per_login or by_ip >= attempts_per_ip:
         _record(session, key, None, "rate_limited", ip)
         return LoginResult(None, TooManyAttempts("too many login attempts: wait a minute"))
     user = queries.user_by_login(session, login)

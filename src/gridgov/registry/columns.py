@@ -23,7 +23,7 @@ COLUMN_NAMES = {
     "unit_code": N_("Unit code"),
     "lon": N_("Longitude"),
     "lat": N_("Latitude"),
-    "name": N_("Name"),
+    "name": N_("Full name"),
     "sex": N_("Sex"),
     "birth_date": N_("Date of birth"),
     "id_number": N_("ID number"),

@@ -77,9 +77,14 @@ def live_server(_browser_available, tmp_path_factory) -> Iterator[Live]:
     import trustme
 
     data_dir = tmp_path_factory.mktemp("live")
-    # Every sign-in of the session comes from 127.0.0.1 while the clock stands still, so the
-    # per-address minute never ends: the limit is raised as an office behind one router would.
-    settings = Settings(data_dir=data_dir, environment="test", login_attempts_per_ip=10_000)
+    # Every sign-in of the session comes from 127.0.0.1, a role's user signs in for each of its
+    # tests, and the clock stands still, so the rate limits' minute never ends: they are raised.
+    settings = Settings(
+        data_dir=data_dir,
+        environment="test",
+        login_attempts_per_ip=10_000,
+        login_attempts_per_login=10_000,
+    )
     engine = create_engine_for(settings.resolved_database_url())
     upgrade(engine)
     maker = session_factory(engine)

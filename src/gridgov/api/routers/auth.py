@@ -42,6 +42,7 @@ def issue_token(
         password=form.password,
         ip=_client_ip(request),
         attempts_per_ip=request.app.state.settings.login_attempts_per_ip,
+        attempts_per_login=request.app.state.settings.login_attempts_per_login,
     )
     if result.error is not None:
         return _answer(result.error)

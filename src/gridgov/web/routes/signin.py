@@ -63,6 +63,7 @@ def signin(
         password=password,
         ip=client_ip(request),
         attempts_per_ip=request.app.state.settings.login_attempts_per_ip,
+        attempts_per_login=request.app.state.settings.login_attempts_per_login,
     )
     if result.error is not None:
         context = {
