@@ -34,7 +34,7 @@ test: lint chromium
 ## Debian's Chromium and a CJK font for the browser tests (Playwright's own download is not used).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
-	  && (apt-get update -qq >/dev/null && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	  && (apt-get update -qq >/dev/null && apt-get install -y -qq chromium fonts-noto-cjk fonts-wqy-zenhei >/dev/null) \
 	  || echo "chromium not installed: the browser tests will skip"; }
 
 ## Extract the pages' and the code's messages and update the catalogs (then translate).
