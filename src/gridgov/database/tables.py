@@ -13,6 +13,7 @@ from gridgov.groups.models import (
     GroupMessage,
 )
 from gridgov.notify.models import Notification, OutboxMessage
+from gridgov.notify.realtime.models import Event, EventCounter
 from gridgov.open311.models import Open311ApiKey
 from gridgov.partition.models import PartitionPlan
 from gridgov.posts.models import Post
@@ -31,6 +32,8 @@ __all__ = [
     "CaseEvent",
     "CaseFollower",
     "CasePhoto",
+    "Event",
+    "EventCounter",
     "Group",
     "GroupAttachment",
     "GroupInvitation",
