@@ -4,7 +4,16 @@ from gridgov.accounts.models import ApiToken, LoginEvent, RoleAssignment, User, 
 from gridgov.audit.models import AuditEntry
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
 from gridgov.database.key_checks import KeyCheck
+from gridgov.groups.models import (
+    Group,
+    GroupAttachment,
+    GroupInvitation,
+    GroupMember,
+    GroupMention,
+    GroupMessage,
+)
 from gridgov.notify.models import Notification, OutboxMessage
+from gridgov.notify.realtime.models import Event, EventCounter
 from gridgov.open311.models import Open311ApiKey
 from gridgov.partition.models import PartitionPlan
 from gridgov.posts.models import Post
@@ -23,6 +32,14 @@ __all__ = [
     "CaseEvent",
     "CaseFollower",
     "CasePhoto",
+    "Event",
+    "EventCounter",
+    "Group",
+    "GroupAttachment",
+    "GroupInvitation",
+    "GroupMember",
+    "GroupMention",
+    "GroupMessage",
     "Household",
     "KeyCheck",
     "KeyGroup",

@@ -9,6 +9,7 @@ from gridgov.api.routers import (
     case_transitions,
     cases,
     exports,
+    groups,
     households,
     imports,
     notifications,
@@ -36,4 +37,5 @@ ROUTERS: list[APIRouter] = [
     exports.router,
     partition_plans.router,
     reports.router,
+    groups.router,
 ]
