@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     # a same-origin URL template such as /tiles/{z}/{x}/{y}.png, served by the village
     # office's reverse proxy (the pages' CSP loads images from their own origin only).
     map_tile_url: str | None = None
+    # The events socket (/api/v1/events, docs/events.md): heartbeat interval, time allowed
+    # for the auth and resume frames, events queued per socket before a slow client is
+    # closed (it resumes from the rows), the hub's fallback poll of the log, and how long
+    # events are kept for resuming clients.
+    events_heartbeat_seconds: float = Field(default=25.0, gt=0, le=3600)
+    events_auth_seconds: float = Field(default=10.0, gt=0, le=600)
+    events_queue_size: int = Field(default=1000, ge=1, le=1_000_000)
+    events_poll_seconds: float = Field(default=2.0, gt=0, le=3600)
+    events_retention_days: int = Field(default=7, ge=1, le=3650)
 
     @field_validator("map_tile_url")
     @classmethod

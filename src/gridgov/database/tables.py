@@ -5,6 +5,7 @@ from gridgov.audit.models import AuditEntry
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
 from gridgov.database.key_checks import KeyCheck
 from gridgov.notify.models import Notification, OutboxMessage
+from gridgov.notify.realtime.models import Event, EventCounter
 from gridgov.open311.models import Open311ApiKey
 from gridgov.partition.models import PartitionPlan
 from gridgov.posts.models import Post
@@ -23,6 +24,8 @@ __all__ = [
     "CaseEvent",
     "CaseFollower",
     "CasePhoto",
+    "Event",
+    "EventCounter",
     "Household",
     "KeyCheck",
     "KeyGroup",
