@@ -4,8 +4,10 @@ yet) and pruning it (the retention job)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -24,9 +26,10 @@ class LoggedEvent:
     payload: dict[str, Any]
     created_at: dt.datetime
 
-    def message(self) -> dict[str, Any]:
-        """The frame sent to clients (docs/events.md)."""
-        return {
+    @cached_property
+    def frame(self) -> str:
+        """The text frame sent to clients (docs/events.md), serialised once for all."""
+        message = {
             "type": "event",
             "position": self.position,
             "stream": self.stream,
@@ -34,6 +37,7 @@ class LoggedEvent:
             "payload": self.payload,
             "at": self.created_at.isoformat(),
         }
+        return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
 
 
 def events_after(

@@ -19,6 +19,7 @@ process, the ``after_commit`` hook also wakes the hubs registered with
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -37,6 +38,7 @@ _PENDING = "gridgov.realtime.pending"  # ids of events this transaction wrote, i
 _UPTO = "gridgov.realtime.published_upto"  # last position numbered by the committing tx
 _HOOKED = "gridgov.realtime.hooked"
 
+log = logging.getLogger(__name__)
 _listeners: list[Callable[[int], None]] = []
 
 
@@ -129,7 +131,10 @@ def _wake(session: Session) -> None:
     if last is None:
         return
     for callback in list(_listeners):
-        callback(last)
+        try:
+            callback(last)
+        except Exception:  # the commit is done: a listener's trouble must not undo the caller
+            log.exception("realtime: a listener of published events failed")
 
 
 def _forget(session: Session) -> None:
