@@ -5,13 +5,16 @@ heartbeats, slow clients, and two server processes on PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from collections.abc import Iterator
 
 import pytest
 
+from gridgov import clock
 from gridgov.database.sessions import session_factory
-from gridgov.notify.realtime import publish, register_streams
+from gridgov.notify.realtime import ask_to_reconnect, publish, register_streams
+from gridgov.notify.realtime.log import log_bounds, prune_events
 from tests.api.events_live import (
     ProcessServer,
     ThreadServer,
@@ -298,3 +301,65 @@ def test_two_server_processes_each_deliver_every_event(fresh_database, tmp_path)
     finally:
         for process in servers:
             process.stop()
+
+
+def test_a_client_resuming_from_a_pruned_position_is_told_to_reset(server) -> None:
+    caller = make_caller(server.maker)
+    stream = f"user:{caller.user_id}"
+    for n in range(3):
+        publish_now(server.maker, stream, n=n)
+    with server.maker() as session:
+        prune_events(session, before=clock.now() + dt.timedelta(seconds=1), batch=2)
+        session.commit()
+        _, pruned = log_bounds(session)
+
+    async def scenario() -> list[dict]:
+        socket, _ = await open_socket(server.url, token=caller.token, after=0)
+        first = await receive(socket)
+        rest = await until_caught_up(socket)
+        await socket.close()
+        return [first, *rest]
+
+    reset, *events = asyncio.run(scenario())
+    assert reset == {"type": "reset", "position": pruned}
+    assert [e["payload"] for e in events] == [{"n": 2}]
+
+
+def test_a_reconnect_event_closes_the_users_sockets_and_streams_are_resolved_again(
+    server,
+) -> None:
+    """Left a group: ask_to_reconnect closes the socket (4000); resolved again on the new
+    connection, the group's stream is no longer sent."""
+    caller = make_caller(server.maker)
+    members = {caller.user_id}
+    remove = register_streams(
+        lambda session, principal: ["group:g1"] if principal.user_id in members else []
+    )
+    try:
+
+        async def scenario() -> tuple[tuple[int, str], list[dict]]:
+            socket, _ = await open_socket(server.url, token=caller.token, after=None)
+            await until_caught_up(socket)
+            members.clear()
+            with server.maker() as session:
+                ask_to_reconnect(session, caller.user_id)
+                session.commit()
+            [reconnect] = await receive_events(socket, 1)
+            closed = await close_code(socket)
+            publish_now(server.maker, "group:g1", text="after leaving")
+            publish_now(server.maker, f"user:{caller.user_id}", text="still yours")
+            socket, _ = await open_socket(
+                server.url, token=caller.token, after=reconnect["position"]
+            )
+            events = await until_caught_up(socket)
+            await socket.close()
+            return closed, [reconnect, *events]
+
+        closed, events = asyncio.run(scenario())
+    finally:
+        remove()
+    assert closed == (4000, "reconnect: streams or sign-in changed")
+    assert [(e["kind"], e["payload"]) for e in events] == [
+        ("reconnect", {}),
+        ("tick", {"text": "still yours"}),
+    ]

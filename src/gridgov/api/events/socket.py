@@ -24,6 +24,7 @@ from gridgov.accounts.web_sessions import SESSION_COOKIE
 from gridgov.api.events.auth import (
     BAD_MESSAGE,
     FORBIDDEN,
+    RECONNECT_CODE,
     TOO_FAR_BEHIND,
     UNAUTHENTICATED,
     Refused,
@@ -32,13 +33,20 @@ from gridgov.api.events.auth import (
     caller_by_token,
     same_origin,
 )
-from gridgov.notify.realtime.hub import Hub, Subscriber
+from gridgov.notify.realtime import user_stream
+from gridgov.notify.realtime.hub import HEARTBEAT, Hub, Subscriber
 from gridgov.notify.realtime.listener import listen_url
 from gridgov.notify.realtime.log import LoggedEvent, events_after
+from gridgov.notify.realtime.streams import RECONNECT
 from gridgov.settings import Settings
 
 router = APIRouter(tags=["events"])
 BACKLOG_BATCH = 500
+# uvicorn's WebSocket options for this socket (``gridgov serve`` passes them): no
+# permessage-deflate (each connection would keep zlib state of a few hundred kB to
+# compress frames of a few hundred bytes: 2,000 clients, hundreds of MB), and the
+# clients' own frames (auth, resume, ping) are small.
+UVICORN_OPTIONS: dict[str, Any] = {"ws_per_message_deflate": False, "ws_max_size": 64 * 1024}
 
 
 def hub_of(app: FastAPI) -> Hub:
@@ -51,6 +59,7 @@ def hub_of(app: FastAPI) -> Hub:
         hub = Hub(
             app.state.session_maker,
             poll_seconds=settings.events_poll_seconds,
+            heartbeat_seconds=settings.events_heartbeat_seconds,
             listen_url=listen_url(engine),
         )
         app.state.events_hub = hub
@@ -184,7 +193,7 @@ async def _send(
         cursor = caller.pruned_upto
     cursor = await _send_backlog(websocket, caller, subscriber, cursor)
     await websocket.send_json({"type": "caught_up", "position": cursor})
-    await _send_live(websocket, subscriber, cursor)
+    await _send_live(websocket, caller, subscriber, cursor)
 
 
 async def _send_backlog(
@@ -199,7 +208,7 @@ async def _send_backlog(
         while True:
             batch = await asyncio.to_thread(_read_backlog, maker, cursor, caller.streams)
             for event in batch:
-                await websocket.send_text(event.frame)
+                await _deliver(websocket, caller, event)
                 cursor = event.position
             if len(batch) < BACKLOG_BATCH:
                 break
@@ -218,20 +227,27 @@ def _drain(subscriber: Subscriber) -> None:
         subscriber.queue.get_nowait()
 
 
-async def _send_live(websocket: WebSocket, subscriber: Subscriber, cursor: int) -> None:
-    heartbeat = _settings(websocket).events_heartbeat_seconds
+async def _deliver(websocket: WebSocket, caller: SocketCaller, event: LoggedEvent) -> None:
+    """Send one event; a ``reconnect`` event on the caller's own stream (their groups or
+    their sign-in changed) then closes the socket, so the client authenticates again and
+    its streams are resolved again, resuming after this event."""
+    await websocket.send_text(event.frame)
+    if event.kind == RECONNECT and event.stream == user_stream(caller.user_id):
+        raise Refused(RECONNECT_CODE, "reconnect: streams or sign-in changed")
+
+
+async def _send_live(
+    websocket: WebSocket, caller: SocketCaller, subscriber: Subscriber, cursor: int
+) -> None:
     while True:
         if subscriber.overflowed.is_set():
             raise Refused(TOO_FAR_BEHIND, "too far behind: resume")
-        try:
-            event = await asyncio.wait_for(subscriber.queue.get(), timeout=heartbeat)
-        except TimeoutError:
+        event = await subscriber.queue.get()
+        if event is HEARTBEAT:
             await websocket.send_json({"type": "heartbeat", "position": cursor})
-            continue
-        if event.position <= cursor:
-            continue  # already sent from the rows
-        await websocket.send_text(event.frame)
-        cursor = event.position
+        elif event.position > cursor:  # else: already sent from the rows
+            await _deliver(websocket, caller, event)
+            cursor = event.position
 
 
 async def _close(websocket: WebSocket, code: int, reason: str) -> None:

@@ -11,6 +11,18 @@ The protocol the clients speak is in docs/events.md.
 """
 
 from gridgov.notify.realtime.publish import on_published, publish
-from gridgov.notify.realtime.streams import register_streams, streams_for, user_stream
+from gridgov.notify.realtime.streams import (
+    ask_to_reconnect,
+    register_streams,
+    streams_for,
+    user_stream,
+)
 
-__all__ = ["on_published", "publish", "register_streams", "streams_for", "user_stream"]
+__all__ = [
+    "ask_to_reconnect",
+    "on_published",
+    "publish",
+    "register_streams",
+    "streams_for",
+    "user_stream",
+]

@@ -26,13 +26,18 @@ log = logging.getLogger(__name__)
 READ_BATCH = 1000
 
 
+# Queued by the hub's beat: time for the socket to send a heartbeat (one timer for all the
+# sockets of the process, instead of a timeout on every socket's wait).
+HEARTBEAT = None
+
+
 @dataclass(eq=False)
 class Subscriber:
-    """One socket's share of the hub: its streams, its bounded queue, and whether it fell
-    behind (the queue filled up)."""
+    """One socket's share of the hub: its streams, its bounded queue (events, and
+    ``HEARTBEAT`` marks), and whether it fell behind (the queue filled up)."""
 
     streams: frozenset[str]
-    queue: asyncio.Queue[LoggedEvent]
+    queue: asyncio.Queue[LoggedEvent | None]
     overflowed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def offer(self, event: LoggedEvent) -> None:
@@ -42,6 +47,11 @@ class Subscriber:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
             self.overflowed.set()
+
+    def beat(self) -> None:
+        """A heartbeat mark, unless the queue is full (then the socket has work anyway)."""
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(HEARTBEAT)
 
 
 class Hub:
@@ -53,14 +63,17 @@ class Hub:
         session_maker: sessionmaker[Session],
         *,
         poll_seconds: float,
+        heartbeat_seconds: float = 25.0,
         listen_url: str | None = None,
     ) -> None:
         self._session_maker = session_maker
         self._poll_seconds = poll_seconds
+        self._heartbeat_seconds = heartbeat_seconds
         self._listen_url = listen_url
         self._by_stream: dict[str, set[Subscriber]] = defaultdict(set)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._beat_task: asyncio.Task[None] | None = None
         self._listener: PostgresListener | None = None
         self._unregister: Callable[[], None] | None = None
         self._start_lock = asyncio.Lock()
@@ -85,6 +98,7 @@ class Hub:
                 self._listener = PostgresListener(self._listen_url, on_notify=self.wake)
                 self._listener.start()
             self._task = asyncio.create_task(self._run(), name="gridgov-events-hub")
+            self._beat_task = asyncio.create_task(self._beat(), name="gridgov-events-beat")
 
     def _stop_listening(self) -> None:
         if self._unregister is not None:
@@ -95,11 +109,12 @@ class Hub:
         self._stop_listening()
         if self._listener is not None:
             await self._listener.stop()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self._task = None
+        for task in (self._task, self._beat_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._beat_task = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -131,6 +146,12 @@ class Hub:
                 await self._fan_out_new()
             except Exception:  # the database is away: try again at the next wake or poll
                 log.exception("events hub: reading the log failed")
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self._heartbeat_seconds)
+            for subscriber in {s for members in self._by_stream.values() for s in members}:
+                subscriber.beat()
 
     async def _fan_out_new(self) -> None:
         while True:

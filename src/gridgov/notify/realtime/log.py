@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from gridgov import clock
 from gridgov.notify.realtime.models import Event, EventCounter
 
 
@@ -62,20 +63,45 @@ def log_bounds(session: Session) -> tuple[int, int]:
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-def prune_events(session: Session, *, before: dt.datetime) -> int:
-    """Delete the events created before ``before`` (the retention job, in its own
-    transaction); records the highest deleted position so a client resuming from below it
-    is told to reload its state. Returns how many rows went."""
+DEFAULT_RETENTION = dt.timedelta(days=7)
+_retention = DEFAULT_RETENTION
+
+
+def use_retention(days: int) -> None:
+    """How long events are kept (GRIDGOV_EVENTS_RETENTION_DAYS, see gridgov.deployment)."""
+    global _retention  # noqa: PLW0603 - one deployment, one retention per process
+    _retention = dt.timedelta(days=days)
+
+
+def prune_expired_events_step(session: Session) -> int:
+    """The worker's step: prune what is older than the retention (cheap when nothing is)."""
+    return prune_events(session, before=clock.now() - _retention)
+
+
+def prune_events(session: Session, *, before: dt.datetime, batch: int = 1000) -> int:
+    """Delete the oldest events, up to ``batch`` of them, as long as they were created
+    before ``before``: always a prefix of the log, so a resuming client either has every
+    event after its position or is told it was pruned. Records the highest deleted
+    position in the counter (``pruned_upto``). Returns how many rows went (the worker runs
+    it again while it finds work)."""
     table = Event.__table__
-    old = (table.c.created_at < before) & table.c.position.is_not(None)
-    highest = session.execute(select(func.max(table.c.position)).where(old)).scalar()
-    if highest is None:
+    oldest = session.execute(
+        select(table.c.position, table.c.created_at)
+        .where(table.c.position.is_not(None))
+        .order_by(table.c.position)
+        .limit(batch)
+    ).all()
+    expired = 0
+    while expired < len(oldest) and oldest[expired].created_at < before:
+        expired += 1
+    if expired == 0:
         return 0
-    deleted = session.connection().execute(delete(table).where(table.c.position <= highest))
+    highest = oldest[expired - 1].position
+    session.execute(delete(table).where(table.c.position <= highest))
     counter = EventCounter.__table__
     session.execute(
         update(counter)
         .where(counter.c.id == 1, counter.c.pruned_upto < highest)
         .values(pruned_upto=highest)
     )
-    return int(deleted.rowcount or 0)
+    return expired

@@ -10,6 +10,12 @@ from collections.abc import Callable, Iterable
 from sqlalchemy.orm import Session
 
 from gridgov.access.principal import Principal
+from gridgov.notify.realtime.publish import publish
+
+# The kind of event, on a user's own stream, that makes their sockets reconnect (closed with
+# 4000): publish it when their groups change or they sign out, so streams are resolved
+# again and a socket never outlives its right to them (docs/events.md).
+RECONNECT = "reconnect"
 
 StreamResolver = Callable[[Session, Principal], Iterable[str]]
 
@@ -21,6 +27,12 @@ def register_streams(resolver: StreamResolver) -> Callable[[], None]:
     if resolver not in _resolvers:
         _resolvers.append(resolver)
     return lambda: _resolvers.remove(resolver) if resolver in _resolvers else None
+
+
+def ask_to_reconnect(session: Session, user_id: str) -> None:
+    """After this transaction commits, the user's open sockets close with 4000 and their
+    clients reconnect: call it when a change takes streams away (left a group, signed out)."""
+    publish(session, stream=user_stream(user_id), kind=RECONNECT, payload={})
 
 
 def user_stream(user_id: str) -> str:
