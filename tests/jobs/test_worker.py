@@ -51,6 +51,8 @@ def test_the_registered_steps_are_calendar_timers_then_delivery() -> None:
         "warning",
         "auto_close",
         "deliver_outbox",
+        "digests",
+        "deliver_bridges",
     ]
 
 

@@ -84,5 +84,5 @@ def list_(
         return
     table = Table("id", "kind", "group", "name", "active")
     for row in found:
-        table.add_row(row["id"], row["kind"], row["group_id"], row["name"], str(row["active"]))
+        table.add_row(*(str(row[name]) for name in ("id", "kind", "group_id", "name", "active")))
     console.print(table)

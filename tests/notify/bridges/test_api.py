@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from gridgov.audit.models import AuditEntry
 from gridgov.notify.bridges import enqueue_group_post
 from gridgov.notify.bridges.models import BridgeRoute
-from gridgov.notify.bridges.routes import check_add_route
 from gridgov.notify.bridges.outcomes import MAX_ATTEMPTS, do_record_failure
+from gridgov.notify.bridges.routes import check_add_route
 from gridgov.notify.models import OutboxMessage
 from tests.factories.access import bearer, make_user
 from tests.factories.territory import make_tree

@@ -36,7 +36,7 @@ class PreferencesOut(BaseModel):
     def of(cls, user: User) -> PreferencesOut:
         return cls(
             email=user.email,
-            digest_rhythm=user.digest_rhythm,  # type: ignore[arg-type]
+            digest_rhythm=user.digest_rhythm,
             sms_enabled=user.sms_enabled,
             next_digest_at=user.digest_due_at,
         )
