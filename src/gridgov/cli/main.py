@@ -5,6 +5,7 @@ from __future__ import annotations
 from gridgov.cli import db, demo, exporting, importing, keys, open311, posts, territory, users
 from gridgov.cli.audit import audit
 from gridgov.cli.backup import backup, restore
+from gridgov.cli.bridges import bridge_app
 from gridgov.cli.calendar import app as calendar_app
 from gridgov.cli.cases import app as cases_app
 from gridgov.cli.common import new_typer, start_invocation
@@ -33,3 +34,5 @@ app.command()(backup)
 app.command()(restore)
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(cases_app, name="cases")
+# Mounted as `gridgov groups bridge` once the groups CLI is merged.
+app.add_typer(bridge_app, name="bridge")

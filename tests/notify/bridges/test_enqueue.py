@@ -6,6 +6,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from gridgov import crypto
+from gridgov.crypto import KeyRing
+from gridgov.database.key_rotation import do_reencrypt_encrypted_columns
 from gridgov.errors import ValidationFailed
 from gridgov.notify.bridges import enqueue_group_image, enqueue_group_post, enqueue_sms
 from gridgov.notify.bridges.enqueue import mentioned_mobiles
@@ -143,3 +146,25 @@ def test_bad_sms_are_refused_naming_the_field(session, template_kind, params, fi
     with pytest.raises(ValidationFailed) as refused:
         enqueue_sms(session, user_ids=[], template_kind=template_kind, params=params)
     assert set(refused.value.fields) == {field}
+
+
+def test_key_rotation_rewrites_the_webhook_key_and_the_users_email(session: Session) -> None:
+    route = _route(session, key="robot-secret-key-9")
+    user = make_user(session)
+    user.email = "wei@example.org"
+    session.flush()
+    ring = crypto.key_ring()
+    older = next(key_id for key_id in ring.ciphers if key_id != ring.current_id)
+    rotated = do_reencrypt_encrypted_columns(
+        session, ring=KeyRing(hash_key=ring.hash_key, current_id=older, ciphers=ring.ciphers)
+    )
+    assert rotated.by_column["bridge_routes.webhook_key"] >= 1
+    assert rotated.by_column["users.email"] >= 1
+    stored = session.execute(
+        text(
+            "SELECT b.webhook_key, u.email FROM bridge_routes b, users u "
+            "WHERE b.id = :route AND u.id = :user"
+        ),
+        {"route": route.id, "user": user.id},
+    ).one()
+    assert all(value.startswith(f"v1:{older}:") for value in stored)

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from gridgov.api.routers import (
     auth,
+    bridges,
     calendar,
     case_categories,
     case_transitions,
@@ -36,4 +37,5 @@ ROUTERS: list[APIRouter] = [
     exports.router,
     partition_plans.router,
     reports.router,
+    bridges.router,
 ]

@@ -15,6 +15,7 @@ import base64
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
@@ -25,6 +26,7 @@ from gridgov import clock, crypto
 from gridgov.accounts.models import User
 from gridgov.errors import ValidationFailed
 from gridgov.i18n import Message
+from gridgov.ids import new_id
 from gridgov.notify.bridges.models import BridgeRoute
 from gridgov.notify.models import OutboxMessage
 from gridgov.registry.models import Resident
@@ -40,6 +42,23 @@ _MOBILE = re.compile(r"\+?[0-9]{5,20}|@all")
 _TEMPLATE_KIND = re.compile(r"[a-z][a-z0-9_]{0,31}")
 PARAM_MAX: Final = 20  # named parameters of one SMS template
 PARAM_VALUE_MAX: Final = 200
+
+
+_last_id = ""
+_id_lock = threading.Lock()
+
+
+def ordered_id() -> str:
+    """An outbox id greater than every one this process made before: rows are sent in
+    (created_at, id) order, and ids of one millisecond are otherwise random, so posts
+    enqueued together (or on a frozen clock) would lose their order."""
+    global _last_id  # noqa: PLW0603 - the process's last id, behind a lock
+    with _id_lock:
+        candidate = new_id()
+        if candidate <= _last_id:
+            candidate = f"{int(_last_id, 16) + 1:032x}"
+        _last_id = candidate
+        return candidate
 
 
 def _check_priority(priority: str) -> None:
@@ -81,6 +100,7 @@ def _route_rows(
     now = clock.now()
     rows = [
         OutboxMessage(
+            id=ordered_id(),
             kind=kind,
             channel=route.kind,
             route_id=route.id,
@@ -195,6 +215,7 @@ def enqueue_sms(
     now = clock.now()
     rows = [
         OutboxMessage(
+            id=ordered_id(),
             kind=SMS,
             channel="sms",
             recipients=[user_id],
@@ -213,6 +234,7 @@ def enqueue_digest(
 ) -> OutboxMessage:
     """One e-mail digest for ``user_id`` (the address is read when it is sent). Flushes."""
     row = OutboxMessage(
+        id=ordered_id(),
         kind=DIGEST,
         channel="email",
         recipients=[user_id],
