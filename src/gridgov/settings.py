@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     login_attempts_per_login: int = Field(default=10, ge=1, le=100_000)
     # Largest case photo accepted, in bytes (JPEG, PNG or WebP).
     max_photo_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    # Messages one member may post a minute in one group (more answers 429).
+    group_messages_per_minute: int = Field(default=20, ge=1, le=100_000)
+    # Attachment bytes one group may hold in all (images); past it an upload answers 413.
+    group_attachment_quota_bytes: int = Field(default=500 * 1024 * 1024, ge=1024)
     # Working periods of a working day, local time (case deadlines count only these).
     working_hours: str = "08:30-12:00,14:00-17:30"
     # Run the job worker (escalation, reminders, notification delivery) inside `gridgov serve`.

@@ -42,6 +42,8 @@ RESOURCE_WORDS = {
     "case_setting": N_("case categories and the working calendar"),
     "report": N_("reports"),
     "partition_plan": N_("grid-division plans"),
+    "group": N_("groups"),
+    "message": N_("group messages"),
 }
 # A resource's name in "no household has id ...".
 RESOURCE_NAMES = {
@@ -58,6 +60,8 @@ RESOURCE_NAMES = {
     "report": N_("report"),
     "partition_plan": N_("grid-division plan"),
     "bridge": N_("bridge route"),
+    "group": N_("group"),
+    "message": N_("message"),
 }
 
 

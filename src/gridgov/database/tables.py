@@ -5,6 +5,14 @@ from gridgov.audit.models import AuditEntry
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
 from gridgov.database.key_checks import KeyCheck
 from gridgov.notify.bridges.models import BridgeRoute
+from gridgov.groups.models import (
+    Group,
+    GroupAttachment,
+    GroupInvitation,
+    GroupMember,
+    GroupMention,
+    GroupMessage,
+)
 from gridgov.notify.models import Notification, OutboxMessage
 from gridgov.notify.realtime.models import Event, EventCounter
 from gridgov.open311.models import Open311ApiKey
@@ -28,6 +36,12 @@ __all__ = [
     "CasePhoto",
     "Event",
     "EventCounter",
+    "Group",
+    "GroupAttachment",
+    "GroupInvitation",
+    "GroupMember",
+    "GroupMention",
+    "GroupMessage",
     "Household",
     "KeyCheck",
     "KeyGroup",

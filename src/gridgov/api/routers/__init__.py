@@ -10,6 +10,7 @@ from gridgov.api.routers import (
     case_transitions,
     cases,
     exports,
+    groups,
     households,
     imports,
     notifications,
@@ -38,4 +39,5 @@ ROUTERS: list[APIRouter] = [
     partition_plans.router,
     reports.router,
     bridges.router,
+    groups.router,
 ]

@@ -2,7 +2,7 @@
 and in commit order); event_counter: the one row whose lock orders publishing commits
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07 05:00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import gridgov.storage.base
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
