@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from gridgov import clock, crypto
 from gridgov.cases.calendar import use_working_hours
-from gridgov.notify.realtime.log import use_retention
 from gridgov.notify.bridges.registry import use_bridges
+from gridgov.notify.realtime.log import use_retention
 from gridgov.settings import Settings
 
 

@@ -214,6 +214,8 @@ def _add_bridges(session: Session, world: FuzzWorld) -> None:
     world.add("route_id", route.id)
     world.add("message_id", row.id)
     world.add("group_id", "fuzz-group")
+
+
 def _groups(session: Session, world: FuzzWorld, tree: Any, member_id: str) -> None:
     """The villages' groups (made with them), a unit's group, messages and an invitation."""
     from sqlalchemy import select

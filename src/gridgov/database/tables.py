@@ -4,7 +4,6 @@ from gridgov.accounts.models import ApiToken, LoginEvent, RoleAssignment, User, 
 from gridgov.audit.models import AuditEntry
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
 from gridgov.database.key_checks import KeyCheck
-from gridgov.notify.bridges.models import BridgeRoute
 from gridgov.groups.models import (
     Group,
     GroupAttachment,
@@ -13,6 +12,7 @@ from gridgov.groups.models import (
     GroupMention,
     GroupMessage,
 )
+from gridgov.notify.bridges.models import BridgeRoute
 from gridgov.notify.models import Notification, OutboxMessage
 from gridgov.notify.realtime.models import Event, EventCounter
 from gridgov.open311.models import Open311ApiKey

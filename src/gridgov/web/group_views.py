@@ -9,10 +9,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gridgov.groups.models import GroupAttachment, GroupMessage
+from gridgov.accounts.models import User
+from gridgov.groups.actions import Mention
+from gridgov.groups.models import Group, GroupAttachment, GroupMember, GroupMention, GroupMessage
+from gridgov.groups.queries import GroupListed
 from gridgov.i18n import N_
 
 GROUP_KIND_LABELS = {
@@ -88,13 +91,18 @@ def _excerpt(message: GroupMessage) -> str:
     return message.text or ""
 
 
-def _mentions_user(message: GroupMessage, user_id: str) -> bool:
-    for mention in message.mentions or ():
-        if mention.get("user_id") == user_id or mention.get("kind") in ("all", "everyone"):
-            return True
-        if user_id in (mention.get("user_ids") or ()):
-            return True
-    return False
+def _mentioned(session: Session, rows: Sequence[GroupMessage], user_id: str) -> set[str]:
+    """The messages among ``rows`` that reach ``user_id`` (by name, unit or @all)."""
+    ids = [row.id for row in rows]
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(GroupMention.message_id).where(
+                GroupMention.user_id == user_id, GroupMention.message_id.in_(ids)
+            )
+        )
+    )
 
 
 def message_views(
@@ -104,7 +112,8 @@ def message_views(
     rows = list(rows)
     attachments = _attachments(session, rows)
     replies = _replies(session, rows)
-    return [_view(row, rights, attachments, replies) for row in rows]
+    mentioned = _mentioned(session, rows, rights.user_id)
+    return [_view(row, rights, attachments, replies, row.id in mentioned) for row in rows]
 
 
 def _view(
@@ -112,6 +121,7 @@ def _view(
     rights: Rights,
     attachments: dict[str, GroupAttachment],
     replies: dict[str, GroupMessage],
+    mentions_me: bool,
 ) -> MessageView:
     recalled = row.recalled_at is not None
     mine = row.author_user_id == rights.user_id
@@ -125,10 +135,8 @@ def _view(
         mine=mine,
         recalled=recalled,
         pinned=row.pinned_at is not None and not recalled,
-        mentions_me=not recalled and _mentions_user(row, rights.user_id),
+        mentions_me=not recalled and mentions_me,
         location=(row.lon, row.lat) if row.lon is not None and row.lat is not None else None,
-        case_id=getattr(row, "case_id", None),
-        notice_id=getattr(row, "notice_id", None),
     )
     if recalled:
         return view
@@ -148,3 +156,93 @@ def _view(
     view.can_pin = is_user_message and rights.moderator
     view.can_case = is_user_message and rights.moderator
     return view
+
+
+# --- the group list ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    id: str
+    name: str
+    kind: str
+    unread: int
+    mentions: int
+    last_text: str | None
+
+
+def _last_texts(session: Session, group_ids: list[str]) -> dict[str, str | None]:
+    """Each group's latest message text shown to members (not recalled)."""
+    if not group_ids:
+        return {}
+    latest = (
+        select(GroupMessage.group_id, func.max(GroupMessage.seq).label("seq"))
+        .where(GroupMessage.group_id.in_(group_ids), GroupMessage.recalled_at.is_(None))
+        .group_by(GroupMessage.group_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(GroupMessage.group_id, GroupMessage.text).join(
+            latest,
+            (GroupMessage.group_id == latest.c.group_id) & (GroupMessage.seq == latest.c.seq),
+        )
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+def group_rows(session: Session, listed: Sequence[GroupListed]) -> list[GroupRow]:
+    """The caller's groups first (by unread mentions, then unread), then those they only
+    moderate."""
+    texts = _last_texts(session, [item.group.id for item in listed])
+    rows = [
+        GroupRow(
+            id=item.group.id,
+            name=item.group.name,
+            kind=item.group.kind,
+            unread=item.unread,
+            mentions=item.mentions,
+            last_text=texts.get(item.group.id),
+        )
+        for item in listed
+    ]
+    member = {item.group.id: item.is_member for item in listed}
+    return sorted(rows, key=lambda row: (not member[row.id], -row.mentions, -row.unread))
+
+
+def pinned_messages(session: Session, group: Group) -> list[GroupMessage]:
+    return list(
+        session.scalars(
+            select(GroupMessage)
+            .where(
+                GroupMessage.group_id == group.id,
+                GroupMessage.pinned_at.is_not(None),
+                GroupMessage.recalled_at.is_(None),
+            )
+            .order_by(GroupMessage.pinned_at.desc())
+            .limit(5)
+        )
+    )
+
+
+# --- @mentions written in the text -----------------------------------------------------
+
+EVERYONE = ("@all", "@所有人")
+
+
+def mentions_in_text(session: Session, group: Group, text: str) -> list[Mention]:
+    """The mentions a text makes as people write them: ``@`` and a member's display name,
+    ``@all``/``@所有人`` for everyone (the action refuses it to non-leaders)."""
+    if "@" not in text:
+        return []
+    found: list[Mention] = []
+    if any(word in text for word in EVERYONE):
+        found.append(Mention(kind="all"))
+    members = session.execute(
+        select(User.id, User.display_name)
+        .join(GroupMember, GroupMember.user_id == User.id)
+        .where(GroupMember.group_id == group.id, GroupMember.left_at.is_(None))
+    )
+    for user_id, name in members:
+        if name and f"@{name}" in text:
+            found.append(Mention(kind="user", target=user_id))
+    return found

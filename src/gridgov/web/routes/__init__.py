@@ -4,8 +4,11 @@ from fastapi import APIRouter
 
 from gridgov.web.routes import (
     assets,
+    bridges,
     cases,
     dashboard,
+    group_moderation,
+    groups,
     home,
     households,
     imports,
@@ -35,4 +38,8 @@ ROUTERS: list[APIRouter] = [
     households.router,
     residents.router,
     imports.router,
+    # Group pages (chat, notices, moderation, bridges for administrators).
+    groups.router,
+    group_moderation.router,
+    bridges.router,
 ]

@@ -16,7 +16,7 @@
 // The connection: the web session's cookie authenticates it (same origin; never a token in
 // the URL). After "welcome" it sends one "resume" with the last position processed (kept in
 // sessionStorage per tab, or the page's own), reconnects with a capped exponential backoff
-// with jitter (at once after 4408, never after 4400/4401/4403), and closes a
+// with jitter (at once after 4408 and 4000, never after 4400/4401/4403), and closes a
 // connection that has been silent for two heartbeats (a dead network does not always say
 // so). A "reset" (the log was pruned past the page's position) reloads the fragments.
 (function () {
@@ -96,7 +96,7 @@
         return;
       }
       client.state("offline");
-      client.retry(closed.code === 4408);
+      client.retry(closed.code === 4408 || closed.code === 4000);
     });
   };
 
@@ -307,14 +307,18 @@
     }, function () {});
   };
 
-  // Tells the server the caller has seen up to the last message shown (their read pointer).
+  // Tells the server the caller has seen up to the last message shown (their read pointer,
+  // named by the message's id as POST /api/v1/groups/{id}/read takes it).
   Chat.prototype.markRead = function () {
     var url = this.root.getAttribute("data-read-url");
     var last = this.lastSeq();
     if (!url || !last || last <= (this.readSeq || 0) || document.hidden) return;
+    var item = this.list.querySelector('[data-seq="' + last + '"]');
+    if (!item) return;
     this.readSeq = last;
     var body = new FormData();
-    body.set("up_to", String(last));
+    body.set("up_to", item.getAttribute("data-message-id"));
+    body.set("csrf_token", window.gridgov.csrfToken());
     fetch(url, {
       method: "POST",
       body: body,
