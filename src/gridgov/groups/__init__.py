@@ -1,0 +1,1 @@
+"""Grid groups: messages, notices, chain replies, read state, search."""
