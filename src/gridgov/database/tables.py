@@ -4,6 +4,7 @@ from gridgov.accounts.models import ApiToken, LoginEvent, RoleAssignment, User, 
 from gridgov.audit.models import AuditEntry
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
 from gridgov.database.key_checks import KeyCheck
+from gridgov.notify.bridges.models import BridgeRoute
 from gridgov.notify.models import Notification, OutboxMessage
 from gridgov.open311.models import Open311ApiKey
 from gridgov.partition.models import PartitionPlan
@@ -17,6 +18,7 @@ metadata = Base.metadata
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "BridgeRoute",
     "CalendarDay",
     "Case",
     "CaseCategory",
