@@ -19,6 +19,7 @@ HOUSEHOLDS = [
     HouseholdPlace("h4", "G2", "U3"),
     HouseholdPlace("h5", "G2", None),
 ]
+UNPLACED = HouseholdPlace("h6", None, None)
 
 
 def states(read=(), acknowledged=(), told=None):
@@ -86,3 +87,15 @@ def test_every_unread_household_is_on_exactly_one_list(read: set[str]) -> None:
     listed = [household for households in lists.values() for household in households]
     assert sorted(listed) == sorted({"h1", "h2", "h3", "h4", "h5"} - read)
     assert tally(HOUSEHOLDS, states(read=read)).total.read == len(read)
+
+
+def test_a_household_not_yet_in_a_grid_counts_in_the_total_and_falls_to_nobody() -> None:
+    places = [*HOUSEHOLDS, UNPLACED]
+    states = household_states(places, read_by_member=set(), acknowledged_by_member=set(), told={})
+    receipts = tally(places, states)
+    assert receipts.total.households == 6
+    assert sum(t.households for t in receipts.by_grid.values()) == 5
+    lists = reminder_lists(
+        places, states, unit_leaders={}, grid_leaders={}, acknowledgement_required=False
+    )
+    assert lists == {None: ["h1", "h2", "h3", "h4", "h5", "h6"]}

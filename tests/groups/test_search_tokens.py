@@ -73,3 +73,8 @@ def test_the_tsvector_literal_keeps_positions_and_files_the_group() -> None:
 def test_the_tsquery_literal_is_a_phrase_with_a_prefix_last() -> None:
     literal = tsquery_literal(query_tokens("台风3号"), ["ab"])
     assert literal == "( '台风' <-> '风' <-> '3' <-> '号':* ) & ( 'grpab' )"
+
+
+def test_without_groups_the_expressions_are_the_phrase_alone() -> None:
+    assert fts5_match(query_tokens("台风"), []) == '"台风"'
+    assert tsquery_literal(query_tokens("风"), []) == "'风':*"

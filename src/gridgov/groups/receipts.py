@@ -18,7 +18,7 @@ class HouseholdPlace:
     """A household and where it sits."""
 
     household_id: str
-    grid_code: str
+    grid_code: str | None  # None: not placed in a grid yet (it hangs on its village)
     unit_code: str | None
 
 
@@ -72,13 +72,14 @@ def household_states(
 
 def tally(households: Iterable[HouseholdPlace], states: Iterable[HouseholdState]) -> Receipts:
     """Counts for the whole notice, per grid and per unit (households without a unit count
-    in their grid only)."""
+    in their grid only, those without a grid in the total only)."""
     state_of = {state.household_id: state for state in states}
     receipts = Receipts()
     for household in households:
         state = state_of[household.household_id]
         receipts.total.add(state)
-        receipts.by_grid.setdefault(household.grid_code, Tally()).add(state)
+        if household.grid_code is not None:
+            receipts.by_grid.setdefault(household.grid_code, Tally()).add(state)
         if household.unit_code is not None:
             receipts.by_unit.setdefault(household.unit_code, Tally()).add(state)
     return receipts
@@ -104,7 +105,7 @@ def reminder_lists(
         if done:
             continue
         leader = unit_leaders.get(household.unit_code or "") or grid_leaders.get(
-            household.grid_code
+            household.grid_code or ""
         )
         lists.setdefault(leader, []).append(household.household_id)
     return lists

@@ -116,17 +116,22 @@ def tsvector_literal(text: str, group_id: str) -> str:
 
 
 def tsquery_literal(query: list[QueryToken], group_ids: list[str]) -> str:
-    """A PostgreSQL ``tsquery`` literal: the query's phrase and one of the groups."""
+    """A PostgreSQL ``tsquery`` literal: the query's phrase and one of the groups (none
+    given: the phrase alone)."""
     phrase = " <-> ".join(f"'{token.text}'{':*' if token.prefix else ''}" for token in query)
+    if not group_ids:
+        return phrase
     groups = " | ".join(f"'{group_token(group_id)}'" for group_id in group_ids)
     return f"( {phrase} ) & ( {groups} )"
 
 
 def fts5_match(query: list[QueryToken], group_ids: list[str]) -> str:
     """An SQLite FTS5 ``MATCH`` expression: the query's phrase (its last token a prefix when
-    it is a lone character) and one of the groups."""
+    it is a lone character) and one of the groups (none given: the phrase alone)."""
     phrase = '"' + " ".join(token.text for token in query) + '"'
     if query[-1].prefix:
         phrase += " *"
+    if not group_ids:
+        return phrase
     groups = " OR ".join(f'"{group_token(group_id)}"' for group_id in group_ids)
     return f"{phrase} AND ({groups})"
