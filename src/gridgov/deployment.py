@@ -2,13 +2,15 @@
 (``create_app``, the ``gridgov`` command, a worker given its settings): the timezone of
 local dates (:mod:`gridgov.clock`), the key ring of personal fields (:mod:`gridgov.crypto`,
 built at its first use) and the working hours of case deadlines
-(:mod:`gridgov.cases.calendar`). Everything else in the Settings is passed down as values.
+(:mod:`gridgov.cases.calendar`) and how long realtime events are kept
+(:mod:`gridgov.notify.realtime.log`). Everything else in the Settings is passed down as values.
 """
 
 from __future__ import annotations
 
 from gridgov import clock, crypto
 from gridgov.cases.calendar import use_working_hours
+from gridgov.notify.realtime.log import use_retention
 from gridgov.settings import Settings
 
 
@@ -16,3 +18,4 @@ def install(settings: Settings) -> None:
     clock.configure(timezone=settings.timezone)
     use_working_hours(settings.working_hours)
     crypto.use_key_ring(lambda: crypto.key_ring_for(settings))
+    use_retention(settings.events_retention_days)

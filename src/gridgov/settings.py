@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     login_attempts_per_login: int = Field(default=10, ge=1, le=100_000)
     # Largest case photo accepted, in bytes (JPEG, PNG or WebP).
     max_photo_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    # Messages one member may post a minute in one group (more answers 429).
+    group_messages_per_minute: int = Field(default=20, ge=1, le=100_000)
+    # Attachment bytes one group may hold in all (images); past it an upload answers 413.
+    group_attachment_quota_bytes: int = Field(default=500 * 1024 * 1024, ge=1024)
     # Working periods of a working day, local time (case deadlines count only these).
     working_hours: str = "08:30-12:00,14:00-17:30"
     # Run the job worker (escalation, reminders, notification delivery) inside `gridgov serve`.
@@ -74,6 +78,15 @@ class Settings(BaseSettings):
     sms_templates: str = ""
     # How long one request to a bridge may take, in seconds (a slow bridge holds no one up).
     bridge_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # The events socket (/api/v1/events, docs/events.md): heartbeat interval, time allowed
+    # for the auth and resume frames, events queued per socket before a slow client is
+    # closed (it resumes from the rows), the hub's fallback poll of the log, and how long
+    # events are kept for resuming clients.
+    events_heartbeat_seconds: float = Field(default=25.0, gt=0, le=3600)
+    events_auth_seconds: float = Field(default=10.0, gt=0, le=600)
+    events_queue_size: int = Field(default=1000, ge=1, le=1_000_000)
+    events_poll_seconds: float = Field(default=2.0, gt=0, le=3600)
+    events_retention_days: int = Field(default=7, ge=1, le=3650)
 
     @field_validator("map_tile_url")
     @classmethod

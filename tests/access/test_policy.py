@@ -12,6 +12,7 @@ from gridgov.access.policy import (
     ALL,
     BELOW,
     CONTACT,
+    MEMBER,
     OWN,
     POLICY,
     PUBLIC,
@@ -45,7 +46,7 @@ def principal(*scopes: Scope, household: Household | None = None) -> Principal:
 
 def test_the_table_has_every_role_resource_and_action_with_known_rules() -> None:
     assert tuple(POLICY) == RESOURCES
-    known = {ALL, PUBLIC, SUB, BELOW, OWN, CONTACT, None}
+    known = {ALL, PUBLIC, SUB, BELOW, OWN, CONTACT, MEMBER, None}
     for resource, by_role in POLICY.items():
         assert tuple(by_role) == ROLES, resource
         for role, cells in by_role.items():
@@ -61,6 +62,9 @@ def test_the_table_has_every_role_resource_and_action_with_known_rules() -> None
             assert role == "administrator", (resource, role, action)
         if cell in (OWN, CONTACT):
             assert action == "read", (resource, role, action)
+        if cell == MEMBER:  # a group's members read it and post in it, nothing more
+            assert resource in ("group", "message"), (resource, role, action)
+            assert action in ("read", "create"), (resource, role, action)
 
 
 def test_only_the_territory_map_is_public() -> None:

@@ -186,5 +186,30 @@ def build_world(session: Session, *, data_dir: Path) -> FuzzWorld:
     world.add("service_request_id", posted.id, cases[-1].id)
     world.add("token", posted.id)
     world.add("service_code", *sorted(categories))
+    _groups(session, world, tree, grid_leader.id)
     session.flush()
     return world
+
+
+def _groups(session: Session, world: FuzzWorld, tree: Any, member_id: str) -> None:
+    """The villages' groups (made with them), a unit's group, messages and an invitation."""
+    from sqlalchemy import select
+
+    from gridgov.groups.actions import (
+        check_create_group,
+        check_create_invitation,
+        do_post_system_message,
+    )
+    from gridgov.groups.models import Group
+
+    first_unit = tree.units[tree.grids[tree.villages[0].code][0].code][0]
+    check_create_group(session, territory_code=first_unit.code, actor=ACTOR)
+    for group in session.scalars(select(Group).order_by(Group.territory_code, Group.kind)):
+        world.add("group_id", group.id)
+        message = do_post_system_message(session, group, "fuzz", actor=ACTOR)
+        world.add("message_id", message.id)
+        world.add("up_to", message.id)
+        world.add("reply_to", message.id)
+        invitation = check_create_invitation(session, group, actor=ACTOR)
+        world.add("invitation_id", invitation.id)
+    world.add("user_id", member_id)

@@ -33,6 +33,18 @@ from gridgov.accounts.models import ApiToken, RoleAssignment, User
 from gridgov.accounts.principal import principal_for
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
 from gridgov.cases.photos import check_add_photo
+from gridgov.groups.actions import (
+    check_create_group,
+    check_create_invitation,
+    do_post_system_message,
+)
+from gridgov.groups.models import (
+    Group,
+    GroupAttachment,
+    GroupInvitation,
+    GroupMember,
+    GroupMessage,
+)
 from gridgov.notify.models import Notification, OutboxMessage
 from gridgov.partition.constraints import Bounds
 from gridgov.partition.models import PartitionPlan
@@ -71,6 +83,22 @@ class Place:
     user_id: str = ""  # a user holding a role there
     photo_id: str = "no-photo"  # a photo of the case
     plan_id: str = "no-plan"  # a grid-division plan of the place's village
+    # the grid groups of the place's unit, grid and village (by node code), a message in
+    # each, and an invitation of each
+    group_ids: dict[str, str] = field(default_factory=dict)
+    message_ids: dict[str, str] = field(default_factory=dict)
+    invitation_ids: dict[str, str] = field(default_factory=dict)
+
+    def group(self) -> str:
+        """The group of the place's own node (a town has none: its first village's)."""
+        return self.group_ids.get(self.code, self.group_ids.get(self.village_code, "no-group"))
+
+    def message(self) -> str:
+        return self.message_ids.get(self.code, self.message_ids.get(self.village_code, "none"))
+
+    def invitation(self) -> str:
+        code = self.code if self.code in self.invitation_ids else self.village_code
+        return self.invitation_ids.get(code, "no-invitation")
 
 
 @dataclass
@@ -156,6 +184,7 @@ def _build(session: Session, *, outsiders: bool = False, photo_dir: Any = None) 
             unit_bounds=Bounds(1, 8, 1),
             actor=ACTOR,
         ).id
+    _groups(session, world, outsiders)
     world.neighbour = make_household(session, unit=unit)
     neighbour_people = [make_resident(session, household=world.neighbour) for _ in range(2)]
     world.neighbour_case = make_case(session, household=world.neighbour, actor=ACTOR)
@@ -181,6 +210,22 @@ def _build(session: Session, *, outsiders: bool = False, photo_dir: Any = None) 
 
 
 TARGET_LEVELS = ("unit", "grid", "village", "town")
+
+
+def _groups(session: Session, world: World, outsiders: bool) -> None:
+    """A group on each target place's unit and grid (its village's exists with it), with a
+    message and an invitation in each."""
+    for level in TARGET_LEVELS if outsiders else ():
+        place = world.places[_target_unit(world, level)]
+        for code in (place.unit_code, place.grid_code, place.village_code):
+            group = session.scalar(select(Group).where(Group.territory_code == code))
+            if group is None:
+                group = check_create_group(session, territory_code=code, actor=ACTOR)
+            place.group_ids[code] = group.id
+            message = do_post_system_message(session, group, "matrix", actor=ACTOR)
+            place.message_ids[code] = message.id
+            invitation = check_create_invitation(session, group, actor=ACTOR)
+            place.invitation_ids[code] = invitation.id
 
 
 def _point_in(tree: Tree, unit: Territory) -> dict[str, float]:
@@ -250,8 +295,16 @@ def _neighbour_place(session: Session, world: World, principal: Principal) -> Pl
     ).all()
     case = world.neighbour_case if household is world.neighbour else place.case
     assert case is not None
+    other = world.places[_target_unit(world, "village")]
     return dataclasses.replace(
-        place, household=household, residents=[*residents, *residents][:3], case=case
+        place,
+        household=household,
+        residents=[*residents, *residents][:3],
+        case=case,
+        # the caller's own groups are theirs: another village's group is tried instead
+        group_ids={place.code: other.group_ids[other.village_code]},
+        message_ids={place.code: other.message_ids[other.village_code]},
+        invitation_ids={place.code: other.invitation_ids[other.village_code]},
     )
 
 
@@ -286,6 +339,15 @@ def fingerprint(session: Session) -> tuple[Any, ...]:
         select(func.count(), func.coalesce(func.sum(PartitionPlan.version), 0)).select_from(
             PartitionPlan
         ),
+        select(func.count(), func.count(Group.mode == "announcements")).select_from(Group),
+        select(func.count(GroupMember.left_at), func.count(GroupMember.muted_until)),
+        select(func.count(), func.coalesce(func.sum(GroupMember.read_seq), 0)).select_from(
+            GroupMember
+        ),
+        select(func.count(GroupMessage.recalled_at), func.count(GroupMessage.pinned_at)),
+        select(func.count(), func.count()).select_from(GroupMessage),
+        select(func.count(), func.count(GroupInvitation.decided_at)).select_from(GroupInvitation),
+        select(func.count(), func.count()).select_from(GroupAttachment),
     ]
     return tuple(tuple(session.execute(query).one()) for query in queries)
 
@@ -765,6 +827,112 @@ ROUTES: dict[tuple[str, str], Probe] = {
         )
         for step in ("apply", "rollback")
     },
+    # grid groups: a member reads their groups, leaders moderate those of their nodes
+    ("GET", "/groups"): Probe(
+        "list",
+        "group",
+        "read",
+        lambda c, h, p: c.get(f"{API}/groups", headers=h, params={"territory": p.code}),
+    ),
+    ("POST", "/groups"): Probe(
+        "object",
+        "group",
+        "create",
+        lambda c, h, p: c.post(f"{API}/groups", headers=h, json={"territory_code": p.code}),
+    ),
+    ("GET", "/groups/{group_id}"): Probe(
+        "object", "group", "read", lambda c, h, p: c.get(f"{API}/groups/{p.group()}", headers=h)
+    ),
+    ("PATCH", "/groups/{group_id}"): Probe(
+        "object",
+        "group",
+        "update",
+        lambda c, h, p: c.patch(
+            f"{API}/groups/{p.group()}", headers=h, json={"mode": "announcements"}
+        ),
+    ),
+    ("GET", "/groups/{group_id}/messages"): Probe(
+        "object",
+        "message",
+        "read",
+        lambda c, h, p: c.get(f"{API}/groups/{p.group()}/messages", headers=h),
+    ),
+    ("POST", "/groups/{group_id}/messages"): Probe(
+        "object",
+        "message",
+        "create",
+        lambda c, h, p: c.post(f"{API}/groups/{p.group()}/messages", headers=h, json={"text": "x"}),
+    ),
+    ("POST", "/groups/{group_id}/images"): Probe(
+        "object",
+        "message",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/groups/{p.group()}/images",
+            headers=h,
+            files={"file": ("a.png", _PNG, "image/png")},
+        ),
+    ),
+    ("POST", "/groups/{group_id}/read"): Probe(
+        "object",
+        "group",
+        "read",
+        lambda c, h, p: c.post(
+            f"{API}/groups/{p.group()}/read", headers=h, json={"up_to": p.message()}
+        ),
+    ),
+    ("GET", "/groups/{group_id}/members"): Probe(
+        "object",
+        "group",
+        "read",
+        lambda c, h, p: c.get(f"{API}/groups/{p.group()}/members", headers=h),
+    ),
+    **{
+        ("POST", f"/groups/{{group_id}}/members/{{user_id}}/{step}"): Probe(
+            "object",
+            "group",
+            "update",
+            lambda c, h, p, step=step, body=body: c.post(
+                f"{API}/groups/{p.group()}/members/{p.user_id or 'nobody'}/{step}",
+                headers=h,
+                json=body,
+            ),
+        )
+        for step, body in (("mute", {"minutes": 5}), ("remove", {"reason": "x"}))
+    },
+    **{
+        ("POST", f"/messages/{{message_id}}/{step}"): Probe(
+            "object",
+            "message",
+            "update",
+            lambda c, h, p, step=step: c.post(
+                f"{API}/messages/{p.message()}/{step}", headers=h, json={"pinned": True}
+            ),
+        )
+        for step in ("recall", "pin")
+    },
+    ("GET", "/groups/{group_id}/invitations"): Probe(
+        "object",
+        "group",
+        "update",
+        lambda c, h, p: c.get(f"{API}/groups/{p.group()}/invitations", headers=h),
+    ),
+    ("POST", "/groups/{group_id}/invitations"): Probe(
+        "object",
+        "group",
+        "update",
+        lambda c, h, p: c.post(f"{API}/groups/{p.group()}/invitations", headers=h),
+    ),
+    # an invitation code is redeemed by whoever holds it: a leader still decides
+    ("POST", "/invitations/redeem"): Probe("self"),
+    ("POST", "/invitations/{invitation_id}/decision"): Probe(
+        "object",
+        "group",
+        "update",
+        lambda c, h, p: c.post(
+            f"{API}/invitations/{p.invitation()}/decision", headers=h, json={"approve": True}
+        ),
+    ),
 }
 
 

@@ -57,4 +57,5 @@ def test_building_the_sessions_installs_every_hook_in_a_fresh_process() -> None:
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, env=environment, check=True
     )
-    assert done.stdout.split("\n")[0] == "[0, 0, 0, 0] [1, 1, 1, 1] ('posts',)"
+    # death: posts end, groups follow; sections: posts and the member's group messages
+    assert done.stdout.split("\n")[0] == "[0, 0, 0, 0] [1, 2, 2, 1] ('posts', 'group_messages')"

@@ -51,6 +51,7 @@ def test_the_registered_steps_are_calendar_timers_then_delivery() -> None:
         "warning",
         "auto_close",
         "deliver_outbox",
+        "prune_events",
     ]
 
 

@@ -41,6 +41,8 @@ RESOURCE_WORDS = {
     "case_setting": N_("case categories and the working calendar"),
     "report": N_("reports"),
     "partition_plan": N_("grid-division plans"),
+    "group": N_("groups"),
+    "message": N_("group messages"),
 }
 # A resource's name in "no household has id ...".
 RESOURCE_NAMES = {
@@ -56,6 +58,8 @@ RESOURCE_NAMES = {
     "case_setting": N_("case setting"),
     "report": N_("report"),
     "partition_plan": N_("grid-division plan"),
+    "group": N_("group"),
+    "message": N_("message"),
 }
 
 

@@ -13,6 +13,8 @@ perform an action on a resource:
     CONTACT the households a party member contacts. Contact households come with the contacts
             issue; until then this is the party member's own household and nothing more.
             (Both are asked of the provider registered for the rule: access.providers.)
+    MEMBER  the groups the principal is a member of (grid groups: the provider the groups
+            package registers in access.providers); rows name their group by ``group_column``
     -       never: asking answers 403 when no role of the caller has the action anywhere
 
 Actions: read, create, update, retire (retire a node, end a post, move out, record a
@@ -26,7 +28,12 @@ always sees the cases they reported or follow (cases.queries adds that to the fi
 resident also sees the cases about their own household.
 ``case_setting``: case categories and the working calendar. ``report``: the measures
 leaders look at. ``partition_plan``: grid-division plans (create: compute one; update:
-apply or roll back).
+apply or roll back). ``group``: grid groups (read: a member reads their groups; create: a
+leader opens the group of a grid or unit they lead; update: moderate: mute, remove, approve
+invitations, change the mode). ``message``: the messages of a group (read and create: its
+members; update: recall and pin, by the leaders who moderate the group). Membership is not a
+role: groups.queries adds the MEMBER condition for every signed-in user (someone who joined
+by an invitation holds no role), and lets a moderator read the groups they moderate.
 
 :func:`may` answers "can this principal EVER do it" (else 403); :func:`scope_filter` is the
 SQL condition every query adds, and :func:`allows` the same rule on one code, for a code a
@@ -41,7 +48,14 @@ from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlalchemy.sql.elements import False_
 
 from gridgov.access.principal import Principal
-from gridgov.access.providers import CONTACT, HOUSEHOLD_RULES, OWN, household_scope
+from gridgov.access.providers import (
+    CONTACT,
+    HOUSEHOLD_RULES,
+    MEMBER,
+    OWN,
+    household_scope,
+    member_scope,
+)
 from gridgov.access.roles import ROLES
 from gridgov.territory.scope import within
 
@@ -59,6 +73,8 @@ RESOURCES: Final = (
     "case_setting",
     "report",
     "partition_plan",
+    "group",
+    "message",
 )
 
 ALL, PUBLIC, SUB, BELOW = "ALL", "PUBLIC", "SUB", "BELOW"  # OWN, CONTACT: access.providers
@@ -176,6 +192,24 @@ POLICY: Final[dict[str, dict[str, tuple[Rule, Rule, Rule, Rule, Rule]]]] = {
         "party_member":      (_,      _,      _,      _,      _),
         "resident":          (_,      _,      _,      _,      _),
     },
+    "group": {  # update: moderate (mute, remove, invitations, mode)
+        "administrator":     (ALL,    ALL,    ALL,    _,      _),
+        "town_official":     (MEMBER, SUB,    SUB,    _,      _),
+        "village_secretary": (MEMBER, SUB,    SUB,    _,      _),
+        "grid_leader":       (MEMBER, SUB,    SUB,    _,      _),
+        "unit_leader":       (MEMBER, SUB,    SUB,    _,      _),
+        "party_member":      (MEMBER, _,      _,      _,      _),
+        "resident":          (MEMBER, _,      _,      _,      _),
+    },
+    "message": {  # update: recall and pin
+        "administrator":     (ALL,    ALL,    ALL,    _,      _),
+        "town_official":     (MEMBER, MEMBER, SUB,    _,      _),
+        "village_secretary": (MEMBER, MEMBER, SUB,    _,      _),
+        "grid_leader":       (MEMBER, MEMBER, SUB,    _,      _),
+        "unit_leader":       (MEMBER, MEMBER, SUB,    _,      _),
+        "party_member":      (MEMBER, MEMBER, _,      _,      _),
+        "resident":          (MEMBER, MEMBER, _,      _,      _),
+    },
 }
 # fmt: on
 assert all(tuple(by_role) == ROLES for by_role in POLICY.values())  # no role forgotten
@@ -206,10 +240,14 @@ def may(principal: Principal, action: str, resource: str) -> bool:
     return any(rule(s.role, action, resource) is not None for s in principal.scopes)
 
 
-def _one(principal: Principal, cell: str, code: str | None, column: Any, household: Any) -> Any:
+def _one(
+    principal: Principal, cell: str, code: str | None, column: Any, household: Any, group: Any
+) -> Any:
     """One scope's condition; None when the scope matches every row."""
     if cell in (ALL, PUBLIC):
         return None
+    if cell == MEMBER:
+        return false() if group is None else member_scope().condition(principal, group)
     if cell in (SUB, BELOW):
         if code is None:
             return None  # a null node is the whole platform (an administrator's assignment)
@@ -229,17 +267,21 @@ def scope_filter(
     code_column: Any,
     *,
     household_column: Any = None,
+    group_column: Any = None,
 ) -> ColumnElement[bool]:
     """The SQL condition "the principal may do ``action`` on this row": an OR over the
     principal's scopes whose role allows it. ``household_column`` names the row's household
-    (OWN and CONTACT rules); a principal with no such scope gets ``false()``."""
+    (OWN and CONTACT rules), ``group_column`` its group (MEMBER); a principal with no such
+    scope gets ``false()``."""
     _check(action, resource)
     terms: list[Any] = []
     for scope in principal.scopes:
         cell = rule(scope.role, action, resource)
         if cell is None:
             continue
-        term = _one(principal, cell, scope.territory_code, code_column, household_column)
+        term = _one(
+            principal, cell, scope.territory_code, code_column, household_column, group_column
+        )
         if term is None:
             return true()
         if not any(term.compare(seen) for seen in terms):

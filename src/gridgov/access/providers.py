@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, false
 
 from gridgov.access.principal import Principal
 
-OWN, CONTACT = "OWN", "CONTACT"
+OWN, CONTACT, MEMBER = "OWN", "CONTACT", "MEMBER"
 HOUSEHOLD_RULES: Final = (OWN, CONTACT)
 
 
@@ -65,3 +65,34 @@ def household_scope(rule: str) -> HouseholdScope:
             f"no household scope is registered for {rule}; the package that owns its data "
             "registers one when imported (gridgov.accounts for CONTACT)"
         ) from None
+
+
+class MemberScope(Protocol):
+    """The groups a principal is a member of (the MEMBER rule), registered by the groups
+    package: an SQL condition on a row's group id column, and the same for one id."""
+
+    def condition(self, principal: Principal, group_column: Any) -> ColumnElement[bool]: ...
+
+    def contains(self, principal: Principal, group_id: str) -> bool: ...
+
+
+class NoGroups:
+    """Until the groups package registers its provider: a member of nothing."""
+
+    def condition(self, principal: Principal, group_column: Any) -> ColumnElement[bool]:
+        return false()
+
+    def contains(self, principal: Principal, group_id: str) -> bool:
+        return False
+
+
+_MEMBER: list[MemberScope] = [NoGroups()]
+
+
+def register_member_scope(provider: MemberScope) -> None:
+    """Make ``provider`` answer for MEMBER (replacing the one before)."""
+    _MEMBER[:] = [provider]
+
+
+def member_scope() -> MemberScope:
+    return _MEMBER[0]

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from gridgov import clock
 from gridgov.access.roles import ROLES, level_problem
 from gridgov.accounts import login, passwords, queries, tokens, web_sessions
+from gridgov.accounts.events import publish_account_linked
 from gridgov.accounts.models import TEXT_SIZES, RoleAssignment, User
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.i18n import LANGUAGES, Message
+from gridgov.posts.events import PostEvent, publish_post_event
 from gridgov.registry.models import Resident
 from gridgov.territory.models import Territory
 from gridgov.validation import refuse_bad_texts
@@ -61,6 +63,8 @@ def check_create_user(
     )
     session.add(user)
     session.flush()
+    if resident_id is not None:
+        publish_account_linked(session, user.id, actor=actor)
     return user
 
 
@@ -141,7 +145,22 @@ def check_assign_role(
     )
     session.add(assignment)
     session.flush()
+    _publish_role(session, assignment, "started", actor)
     return assignment
+
+
+def _publish_role(session: Session, assignment: RoleAssignment, kind: str, actor: str) -> None:
+    """A role held on a node is leadership, as a post is: published as a post event."""
+    publish_post_event(
+        session,
+        PostEvent(
+            kind=kind,
+            post_type=assignment.role,
+            territory_code=assignment.territory_code,
+            actor=actor,
+            user_id=assignment.user_id,
+        ),
+    )
 
 
 def _check_node(session: Session, role: str, territory_code: str) -> None:
@@ -199,6 +218,7 @@ def check_end_role(
         raise ValidationFailed.field("end_date", Message("cannot be before the start date"))
     assignment.end_date = end_date
     session.flush()
+    _publish_role(session, assignment, "ended", actor)
     return assignment
 
 
@@ -209,6 +229,7 @@ def do_end_roles_on_nodes(
     later ends on its start date): their nodes are being dissolved. Answers what ended,
     for reassignment."""
     ended = []
+    ended_rows: list[RoleAssignment] = []
     for start in range(0, len(codes), CHUNK):
         query = select(RoleAssignment).where(
             RoleAssignment.territory_code.in_(codes[start : start + CHUNK]),
@@ -224,7 +245,10 @@ def do_end_roles_on_nodes(
                     "territory_code": assignment.territory_code,
                 }
             )
+            ended_rows.append(assignment)
     session.flush()
+    for assignment in ended_rows:
+        _publish_role(session, assignment, "ended", actor)
     return ended
 
 

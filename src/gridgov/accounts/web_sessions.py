@@ -24,6 +24,8 @@ from gridgov.accounts.models import User, WebSession
 from gridgov.accounts.tokens import hash_token
 
 TOKEN_BYTES = 32
+# The cookie that carries a session's secret: the pages set it, the events socket reads it.
+SESSION_COOKIE = "gridgov_session"
 # last_seen_at is written at most this often, so page views do not all turn into writes.
 TOUCH_INTERVAL = dt.timedelta(minutes=1)
 

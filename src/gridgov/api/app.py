@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gridgov import __version__
 from gridgov.api.errors import install_error_handlers
+from gridgov.api.events import socket as events_socket
+from gridgov.api.events.socket import stop_hub_at_shutdown
 from gridgov.api.input_rule import keep_the_input_rule
 from gridgov.api.limits import BodySizeLimit
 from gridgov.api.open311_errors import Open311ErrorShape
@@ -46,6 +48,7 @@ def create_app(
         title="gridgov",
         version=__version__,
         description="Grid-based grassroots governance: territory, registry, posts.",
+        lifespan=stop_hub_at_shutdown,
     )
     app.state.settings = settings
     app.state.session_maker = session_maker
@@ -64,6 +67,9 @@ def create_app(
 
     for router in ROUTERS:
         app.include_router(router, prefix="/api/v1", dependencies=[Depends(keep_the_input_rule)])
+    # The events socket: outside the ROUTERS' input rule (a request dependency), and absent
+    # from the OpenAPI document (a WebSocket route is not an HTTP operation).
+    app.include_router(events_socket.router, prefix="/api/v1")
     app.include_router(open311.router)  # /open311/v2, outside /api/v1 as the spec names it
     document_error_answers(app)  # every route's error answers in the OpenAPI, in one place
     return app

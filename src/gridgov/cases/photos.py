@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -93,6 +94,42 @@ def _remove_on_rollback(session: Session, path: Path) -> None:
     event.listen(session, "after_commit", keep, once=True)
 
 
+@dataclass(frozen=True)
+class StoredImage:
+    id: str
+    path: str  # relative to the data directory
+    content_type: str
+    size_bytes: int
+    sha256: str
+
+
+def store_image(
+    session: Session, data: bytes, *, data_dir: Path, folder: Path, max_bytes: int
+) -> StoredImage:
+    """Check an uploaded image (size, then type by its bytes) and write it under
+    ``data_dir/folder``, removed again if the transaction rolls back. Case photos and
+    group images alike."""
+    if len(data) > max_bytes:
+        raise PhotoTooLarge(
+            f"file: over the limit of {max_bytes} bytes",
+            fields={"file": Message("at most %(max_bytes)s bytes", max_bytes=max_bytes)},
+        )
+    if not data:
+        raise ValidationFailed.field("file", Message("the file is empty"))
+    content_type, extension = image_format(data)
+    image_id = new_id()
+    relative = folder / f"{image_id}.{extension}"
+    _write(data_dir / relative, data)
+    _remove_on_rollback(session, data_dir / relative)
+    return StoredImage(
+        id=image_id,
+        path=relative.as_posix(),
+        content_type=content_type,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
 def check_add_photo(
     session: Session,
     case: Case,
@@ -109,14 +146,6 @@ def check_add_photo(
         raise ValidationFailed.field(
             "kind", Message("one of %(PHOTO_KINDS)s", PHOTO_KINDS=", ".join(PHOTO_KINDS))
         )
-    if len(data) > max_bytes:
-        raise PhotoTooLarge(
-            f"file: over the limit of {max_bytes} bytes",
-            fields={"file": Message("at most %(max_bytes)s bytes", max_bytes=max_bytes)},
-        )
-    if not data:
-        raise ValidationFailed.field("file", Message("the file is empty"))
-    content_type, extension = image_format(data)
     count = session.scalar(select(func.count()).where(CasePhoto.case_id == case.id)) or 0
     if count >= MAX_PHOTOS_PER_CASE:
         raise ValidationFailed.field(
@@ -126,18 +155,17 @@ def check_add_photo(
                 MAX_PHOTOS_PER_CASE=MAX_PHOTOS_PER_CASE,
             ),
         )
-    photo_id = new_id()
-    relative = Path("photos") / case.id / f"{photo_id}.{extension}"
-    _write(data_dir / relative, data)
-    _remove_on_rollback(session, data_dir / relative)
+    stored = store_image(
+        session, data, data_dir=data_dir, folder=Path("photos") / case.id, max_bytes=max_bytes
+    )
     photo = CasePhoto(
-        id=photo_id,
+        id=stored.id,
         case_id=case.id,
         kind=kind,
-        path=relative.as_posix(),
-        content_type=content_type,
-        size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        path=stored.path,
+        content_type=stored.content_type,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
         uploaded_by=actor,
     )
     session.add(photo)

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 import uvicorn
 
+from gridgov.api.events.socket import UVICORN_OPTIONS
 from gridgov.cli.common import console, settings
 from gridgov.errors import GridgovError
 from gridgov.jobs.worker import embedded_worker
@@ -69,4 +70,5 @@ def serve(
             ssl_keyfile=str(keyfile) if keyfile else None,
             proxy_headers=True,
             forwarded_allow_ips=forwarded_allow_ips,
+            **UVICORN_OPTIONS,
         )

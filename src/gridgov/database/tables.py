@@ -4,8 +4,20 @@ from gridgov.accounts.models import ApiToken, LoginEvent, RoleAssignment, User, 
 from gridgov.audit.models import AuditEntry
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
 from gridgov.database.key_checks import KeyCheck
+from gridgov.groups.case_models import MessageCase
+from gridgov.groups.chain_models import ChainEntry, ChainList
+from gridgov.groups.models import (
+    Group,
+    GroupAttachment,
+    GroupInvitation,
+    GroupMember,
+    GroupMention,
+    GroupMessage,
+)
+from gridgov.groups.notice_models import Notice, NoticePosting, NoticeReceipt, NoticeTold
 from gridgov.notify.bridges.models import BridgeRoute
 from gridgov.notify.models import Notification, OutboxMessage
+from gridgov.notify.realtime.models import Event, EventCounter
 from gridgov.open311.models import Open311ApiKey
 from gridgov.partition.models import PartitionPlan
 from gridgov.posts.models import Post
@@ -25,10 +37,25 @@ __all__ = [
     "CaseEvent",
     "CaseFollower",
     "CasePhoto",
+    "ChainEntry",
+    "ChainList",
+    "Event",
+    "EventCounter",
+    "Group",
+    "GroupAttachment",
+    "GroupInvitation",
+    "GroupMember",
+    "GroupMention",
+    "GroupMessage",
     "Household",
     "KeyCheck",
     "KeyGroup",
     "LoginEvent",
+    "MessageCase",
+    "Notice",
+    "NoticePosting",
+    "NoticeReceipt",
+    "NoticeTold",
     "Notification",
     "Open311ApiKey",
     "OutboxMessage",

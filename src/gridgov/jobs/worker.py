@@ -4,7 +4,8 @@ A step is ``run(session) -> int`` (how much work it did; 0 means none was waitin
 lists them in the order of a round: the working calendar (seeds this year and next when
 either has no row yet), the case timers (escalate, warn, auto-close, from
 gridgov.jobs.escalation), then the outbox delivery, so that what a timer step wrote is
-delivered in the same round. Adding a step is one line in ``STEPS``.
+delivered in the same round, then the pruning of expired realtime events. Adding a step is
+one line in ``STEPS``.
 
 A round that did some work is followed at once by another; an idle round sleeps
 ``interval`` seconds. A failing step is logged and retried in the next round: nothing is
@@ -28,6 +29,7 @@ from gridgov.deployment import install
 from gridgov.jobs import escalation
 from gridgov.jobs.actor import JOB_ACTOR
 from gridgov.jobs.delivery import deliver_outbox_step
+from gridgov.notify.realtime.log import prune_expired_events_step
 from gridgov.settings import Settings
 from gridgov.storage.engine import begin_as_writer
 
@@ -56,6 +58,7 @@ STEPS: tuple[Step, ...] = (
     Step("calendar", _calendar_step),
     *(_timer_step(run) for run in escalation.STEPS),
     Step("deliver_outbox", deliver_outbox_step),
+    Step("prune_events", prune_expired_events_step),
 )
 
 

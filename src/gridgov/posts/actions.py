@@ -13,6 +13,7 @@ from gridgov import clock
 from gridgov.audit.recorder import record_bulk
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.i18n import Message
+from gridgov.posts.events import PostEvent, publish_post_event
 from gridgov.posts.models import Post
 from gridgov.posts.queries import current_holder
 from gridgov.posts.types import POST_TYPES, PostType
@@ -131,7 +132,21 @@ def check_start_post(
     )
     session.add(post)
     session.flush()
+    _publish(session, post, "started", actor)
     return post
+
+
+def _publish(session: Session, post: Post, kind: str, actor: str) -> None:
+    publish_post_event(
+        session,
+        PostEvent(
+            kind=kind,
+            post_type=post.post_type,
+            territory_code=post.territory_code,
+            actor=actor,
+            resident_id=post.resident_id,
+        ),
+    )
 
 
 def check_end_post(
@@ -155,6 +170,7 @@ def check_end_post(
     post.end_date = end_date
     post.end_reason = f"{reason.strip()} ({actor})"[:255]
     session.flush()
+    _publish(session, post, "ended", actor)
     return post
 
 
@@ -213,6 +229,8 @@ def do_end_posts_of_resident(
         post.end_date = max(end_date, post.start_date)
         post.end_reason = f"{reason} ({actor})"[:255]
     session.flush()
+    for post in posts:
+        _publish(session, post, "ended", actor)
     return list(posts)
 
 
@@ -284,4 +302,8 @@ def check_end_posts(
         actor=actor,
     )
     expire_loaded(session, Post, ordered)
+    for start in range(0, len(ordered), CHUNK):
+        chunk = ordered[start : start + CHUNK]
+        for post in session.scalars(select(Post).where(Post.id.in_(chunk))):
+            _publish(session, post, "ended", actor)
     return ordered

@@ -17,6 +17,7 @@ from gridgov.i18n import Message
 from gridgov.ids import new_id
 from gridgov.storage.bulk import expire_loaded, insert_rows, table_of, update_rows
 from gridgov.territory.codes import PARENT_LEVEL, as_level, problem_with
+from gridgov.territory.creation_hooks import CreatedNode, run_creation_hooks
 from gridgov.territory.models import Territory
 from gridgov.territory.recording import record_rows
 from gridgov.territory.retire_guards import check_retire_guards
@@ -126,6 +127,7 @@ def check_create_territory(
     )
     session.add(node)
     session.flush()
+    run_creation_hooks(session, [CreatedNode(code, level, zh)], actor=actor)
     return node
 
 
@@ -340,6 +342,10 @@ def check_create_territories(
     table = table_of(Territory)
     insert_rows(session.connection(), table, rows)
     record_rows(session, table, [(None, row) for row in rows], actor=actor)
+    created = [
+        CreatedNode(str(row["code"]), str(row["level"]), str(row["name_zh"])) for row in rows
+    ]
+    run_creation_hooks(session, created, actor=actor)
     return rows
 
 

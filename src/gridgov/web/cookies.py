@@ -7,7 +7,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-SESSION_COOKIE = "gridgov_session"
+from gridgov.accounts.web_sessions import SESSION_COOKIE  # noqa: F401 - the pages import it here
+
 PRESESSION_COOKIE = "gridgov_presession"
 LANGUAGE_COOKIE = "gridgov_lang"
 YEAR = 365 * 24 * 3600

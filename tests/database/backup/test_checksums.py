@@ -19,7 +19,8 @@ def test_a_database_with_only_what_db_upgrade_seeds_counts_as_empty(fresh_databa
     with session_factory(database.engine)() as session, session.begin():
         make_tree(session, villages=1, grids_per_village=1, units_per_grid=1)
     with database.engine.connect() as connection:
-        assert tables_with_data(connection) == ["territories"]
+        # a village comes with its grid groups (groups.actions.create_village_groups)
+        assert tables_with_data(connection) == ["groups", "territories"]
 
 
 def test_a_checksum_follows_the_rows_not_their_insertion_order(fresh_database) -> None:

@@ -1,0 +1,336 @@
+"""Fan-out of one event to many WebSocket clients of ``/api/v1/events``: delivery latency.
+
+Starts real uvicorn servers (child processes of this script, on loopback), connects
+``--clients`` WebSocket clients (the ``websockets`` library, all in this process, split
+evenly over the servers), then ``--rounds`` times publishes one event through an HTTP
+request to the first server (``POST /bench/publish``: the request's transaction publishes
+and commits, as a group message's route will) and records, for every client, the time
+from just before that request to the moment the client has the event. Each delivery is one
+sample: p50/p99/max in milliseconds, with the baseline of the same run (one client, same
+server set-up) and the ratio to it.
+
+Every client listens on the same stream (one user's ``user:<id>`` stream, one token: the
+hub's fan-out cost is per subscriber of a stream, whoever they are). The servers run with
+``gridgov serve``'s WebSocket options (no permessage-deflate). The clients' own receiving
+(2,000 coroutines in one Python process, on the same 2 cores) is part of the time.
+
+    python bench/groups_fanout.py                       # 2,000 clients, SQLite + PostgreSQL x2
+    python bench/groups_fanout.py --clients 200 --rounds 3
+
+The lead's ``bench/groups.py`` calls :func:`fanout_results` and :func:`fanout_table`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("GRIDGOV_SECRET_KEY", "bench-fanout-secret-key-" + "f" * 32)
+os.environ.setdefault(
+    "GRIDGOV_ENCRYPTION_KEYS", "bench:YmVuY2hiZW5jaGJlbmNoYmVuY2hiZW5jaGJlbmNoYmU="
+)
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine
+
+from gridgov.accounts import tokens
+from gridgov.accounts.actions import check_create_user
+from gridgov.database.migrate import upgrade
+from gridgov.database.sessions import session_factory
+from gridgov.http.sessions import SessionDep
+from gridgov.notify.realtime import publish
+from gridgov.settings import Settings
+from gridgov.storage.engine import create_engine_for
+
+POSTGRES_URL = os.environ.get(
+    "GRIDGOV_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+ROOT = Path(__file__).resolve().parents[1]
+CONNECTS_AT_ONCE = 64
+ROUND_TIMEOUT = 60.0
+console = Console(width=None if sys.stdout.isatty() else 150)
+
+
+@dataclass
+class Fanout:
+    """One measured configuration: every delivery's latency in seconds."""
+
+    label: str
+    clients: int
+    processes: int
+    latencies: list[float] = field(default_factory=list)
+    missing: int = 0  # deliveries that did not arrive within ROUND_TIMEOUT
+    connect_seconds: float = 0.0
+
+    def percentile_ms(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    @property
+    def p50_ms(self) -> float:
+        return 1000 * statistics.median(self.latencies) if self.latencies else float("nan")
+
+
+# --- the servers ---------------------------------------------------------------------------
+
+
+def publish_route(body: dict[str, Any], session: SessionDep) -> dict[str, str]:
+    """One event published in the request's transaction (committed by the request)."""
+    publish(session, stream=body["stream"], kind="message", payload=body["payload"])
+    return {"status": "ok"}
+
+
+def serve(database_url: str, port: int, data_dir: str) -> None:
+    """A child process: the gridgov app plus the publishing route, under uvicorn."""
+    import uvicorn
+
+    from gridgov.api.events.socket import UVICORN_OPTIONS
+    from gridgov.server import create_app
+
+    settings = Settings(database_url=database_url, data_dir=Path(data_dir), embedded_worker=False)
+    app = create_app(settings=settings)
+    app.add_api_route("/bench/publish", publish_route, methods=["POST"])
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        backlog=4096,
+        **UVICORN_OPTIONS,  # as `gridgov serve` runs it
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def server(database_url: str) -> Iterator[str]:
+    """A child server process; yields its base URL."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-fanout-data-") as data_dir:
+        child = subprocess.Popen(
+            [sys.executable, __file__, "--serve", database_url, str(port), data_dir],
+            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(base, child)
+            yield base
+        finally:
+            child.terminate()
+            child.wait(timeout=30)
+
+
+def wait_until_up(base: str, child: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise RuntimeError("the bench server exited")
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise RuntimeError("the bench server did not start")
+
+
+def post_publish(base: str, stream: str, payload: dict[str, Any]) -> None:
+    request = urllib.request.Request(
+        f"{base}/bench/publish",
+        data=json.dumps({"stream": stream, "payload": payload}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        answer.read()
+
+
+# --- the databases -------------------------------------------------------------------------
+
+
+@contextmanager
+def database(backend: str) -> Iterator[tuple[Engine, str]]:
+    """A migrated scratch database: a SQLite file, or a PostgreSQL schema."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="bench-fanout-") as folder:
+            url = f"sqlite:///{folder}/bench.sqlite3"
+            engine = create_engine_for(url)
+            upgrade(engine)
+            try:
+                yield engine, url
+            finally:
+                engine.dispose()
+        return
+    schema = f"bench_fanout_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine_for(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    engine = create_engine_for(url)
+    try:
+        upgrade(engine)
+        yield engine, url
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+def seed_user(engine: Engine) -> tuple[str, str]:
+    """One user and a token: (user id, token)."""
+    with session_factory(engine)() as session, session.begin():
+        user = check_create_user(
+            session, username="bench_fanout", password=secrets.token_urlsafe(18), actor="bench"
+        )
+        token, _ = tokens.issue_token(session, user, ttl_seconds=24 * 3600)
+        return user.id, token
+
+
+# --- the clients ---------------------------------------------------------------------------
+
+
+async def connect_client(url: str, token: str, gate: asyncio.Semaphore) -> Any:
+    from websockets.asyncio.client import connect
+
+    async with gate:
+        client = await connect(url, open_timeout=60, proxy=None, ping_interval=None)
+        await client.send(json.dumps({"type": "auth", "token": token}))
+        assert json.loads(await client.recv())["type"] == "welcome"
+        await client.send(json.dumps({"type": "resume", "after": None}))
+        while json.loads(await client.recv())["type"] != "caught_up":
+            pass
+        return client
+
+
+async def next_event_time(client: Any, round_number: int) -> float | None:
+    """When this client had the event of ``round_number`` (None: not in time)."""
+    try:
+        while True:
+            frame = json.loads(await asyncio.wait_for(client.recv(), timeout=ROUND_TIMEOUT))
+            if frame["type"] == "event" and frame["payload"]["round"] == round_number:
+                return time.perf_counter()
+    except TimeoutError:
+        return None
+
+
+async def run_rounds(
+    bases: list[str], token: str, stream: str, result: Fanout, rounds: int
+) -> None:
+    gate = asyncio.Semaphore(CONNECTS_AT_ONCE)
+    urls = [base.replace("http://", "ws://") + "/api/v1/events" for base in bases]
+    started = time.perf_counter()
+    clients = await asyncio.gather(
+        *(connect_client(urls[n % len(urls)], token, gate) for n in range(result.clients))
+    )
+    result.connect_seconds = time.perf_counter() - started
+    try:
+        for round_number in range(rounds):
+            await asyncio.sleep(0.5)  # let the servers settle between rounds
+            waits = [asyncio.create_task(next_event_time(c, round_number)) for c in clients]
+            sent = time.perf_counter()
+            await asyncio.to_thread(post_publish, bases[0], stream, {"round": round_number})
+            for arrived in await asyncio.gather(*waits):
+                if arrived is None:
+                    result.missing += 1
+                else:
+                    result.latencies.append(arrived - sent)
+    finally:
+        await asyncio.gather(*(client.close() for client in clients), return_exceptions=True)
+
+
+def measure(backend: str, *, clients: int, processes: int, rounds: int, label: str) -> Fanout:
+    """Fan-out on a fresh database of ``backend`` through ``processes`` servers."""
+    result = Fanout(label=label, clients=clients, processes=processes)
+    with database(backend) as (engine, url), ExitStack() as servers:
+        user_id, token = seed_user(engine)
+        bases = [servers.enter_context(server(url)) for _ in range(processes)]
+        asyncio.run(run_rounds(bases, token, f"user:{user_id}", result, rounds))
+    return result
+
+
+def fanout_results(clients: int = 2000, rounds: int = 5) -> list[Fanout]:
+    """Baseline and fan-out on SQLite (one process) and PostgreSQL (two processes)."""
+    plan = [
+        ("sqlite", 1, 1, "SQLite, 1 process, 1 client (baseline)"),
+        ("sqlite", clients, 1, f"SQLite, 1 process, {clients:,} clients"),
+        ("postgresql", 1, 2, "PostgreSQL, 2 processes, 1 client (baseline)"),
+        ("postgresql", clients, 2, f"PostgreSQL, 2 processes, {clients:,} clients"),
+    ]
+    return [
+        measure(backend, clients=count, processes=processes, rounds=rounds, label=label)
+        for backend, count, processes, label in plan
+    ]
+
+
+def load_average() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+def fanout_table(results: list[Fanout]) -> Table:
+    """The results as a table; each fan-out row's ratio is to the baseline above it."""
+    table = Table(title="Events socket fan-out: publish (HTTP request, commit) to delivery")
+    for column in ("configuration", "deliveries", "missing", "p50 ms", "p99 ms", "max ms"):
+        table.add_column(column, justify="left" if column == "configuration" else "right")
+    table.add_column("p99 / baseline p99", justify="right")
+    table.add_column("connect s", justify="right")
+    baseline: Fanout | None = None
+    for result in results:
+        if result.clients == 1:
+            baseline = result
+        ratio = "-"
+        if baseline is not None and result is not baseline:
+            ratio = f"{result.percentile_ms(0.99) / baseline.percentile_ms(0.99):.1f}x"
+        table.add_row(
+            result.label,
+            f"{len(result.latencies):,}",
+            str(result.missing),
+            f"{result.p50_ms:.0f}",
+            f"{result.percentile_ms(0.99):.0f}",
+            f"{result.percentile_ms(1.0):.0f}",
+            ratio,
+            f"{result.connect_seconds:.1f}",
+        )
+    table.caption = f"aim: p99 < 1000 ms at 2,000 clients; load: {load_average()}"
+    return table
+
+
+def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--serve":
+        serve(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    console.print(f"before: {load_average()}")
+    results = fanout_results(clients=args.clients, rounds=args.rounds)
+    console.print(fanout_table(results))
+
+
+if __name__ == "__main__":
+    main()

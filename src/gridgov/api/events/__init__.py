@@ -1,0 +1,1 @@
+"""The events socket, ``GET /api/v1/events`` (protocol: docs/events.md)."""
