@@ -372,14 +372,6 @@ def sibling(name: str) -> Any | None:
     return module
 
 
-def _cells(found: Any) -> Row:
-    """A sibling's row: a tuple of cells, or an object with the table's fields."""
-    if isinstance(found, tuple | list):
-        return Row(*(str(cell) for cell in found))
-    names = ("part", "measure", "value", "baseline", "ratio", "aim")
-    return Row(*(str(getattr(found, name, "-")) for name in names))
-
-
 def fanout_part(quick: bool) -> None:
     """(b): ``bench/groups_fanout.py``'s ``fanout_results``, each configuration a row (its
     ratio: p99 against the one-client baseline of the same set-up, measured in the run)."""
@@ -405,13 +397,25 @@ def fanout_part(quick: bool) -> None:
 
 
 def search_part(quick: bool) -> None:
-    """(c): ``bench/groups_search.py``'s ``search_rows`` (rows for this table)."""
+    """(c): ``bench/groups_search.py``'s ``search_rows`` (p99 of the bigram index against a
+    ``LIKE`` scan of the same member's groups, measured in the same run)."""
     module = sibling("groups_search")
     if module is None or not hasattr(module, "search_rows"):
         ROWS.append(Row("(c) search", "bench/groups_search.py is not in this tree", "not run"))
         return
-    for found in module.search_rows(quick=quick):
-        ROWS.append(_cells(found))
+    sizes = {"messages": 100_000, "sqlite_messages": 20_000} if quick else {}
+    for found in module.search_rows(**sizes):
+        part = f"(c) search, {found.backend}"
+        ROWS.append(
+            Row(
+                part,
+                f"{found.measure}: p99 ms (p50 {found.index_p50:.1f}, {found.hits} hits)",
+                f"{found.index_p99:.1f}",
+                f"{found.baseline_p99:.1f}",
+                f"{found.index_p99 / found.baseline_p99:.2f}" if found.baseline_p99 else "-",
+                "< 100" if "postgresql" in found.backend else "-",
+            )
+        )
 
 
 # --- the run -------------------------------------------------------------------------------

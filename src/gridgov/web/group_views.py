@@ -12,9 +12,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gridgov import clock
 from gridgov.accounts.models import User
 from gridgov.groups.actions import Mention
+from gridgov.groups.case_models import MessageCase
+from gridgov.groups.chain_models import ChainList
+from gridgov.groups.chains import chain_entries
 from gridgov.groups.models import Group, GroupAttachment, GroupMember, GroupMention, GroupMessage
+from gridgov.groups.notice_models import NoticePosting
 from gridgov.groups.queries import GroupListed
 from gridgov.i18n import N_
 
@@ -113,7 +118,61 @@ def message_views(
     attachments = _attachments(session, rows)
     replies = _replies(session, rows)
     mentioned = _mentioned(session, rows, rights.user_id)
-    return [_view(row, rights, attachments, replies, row.id in mentioned) for row in rows]
+    views = [_view(row, rights, attachments, replies, row.id in mentioned) for row in rows]
+    _add_links(session, views, rights.user_id)
+    return views
+
+
+def _add_links(session: Session, views: list[MessageView], user_id: str) -> None:
+    """What a message became or carries: its case, its notice, its chain list."""
+    ids = [view.id for view in views if not view.recalled]
+    if not ids:
+        return
+    cases = dict(
+        session.execute(
+            select(MessageCase.message_id, MessageCase.case_id).where(
+                MessageCase.message_id.in_(ids)
+            )
+        ).all()
+    )
+    notices = dict(
+        session.execute(
+            select(NoticePosting.message_id, NoticePosting.notice_id).where(
+                NoticePosting.message_id.in_(ids)
+            )
+        ).all()
+    )
+    chains = {
+        chain.message_id: chain
+        for chain in session.scalars(select(ChainList).where(ChainList.message_id.in_(ids)))
+    }
+    for view in views:
+        view.case_id = cases.get(view.id)
+        view.notice_id = notices.get(view.id)
+        chain = chains.get(view.id)
+        view.chain = chain_view(session, chain, user_id) if chain is not None else None
+
+
+def chain_view(session: Session, chain: ChainList, user_id: str) -> dict[str, Any]:
+    """What ``groups/_chain.html`` shows of a list: its lines in order, the caller's own."""
+    entries = chain_entries(session, chain)
+    mine = next((entry for entry in entries if entry.user_id == user_id), None)
+    return {
+        "id": chain.id,
+        "title": chain.title,
+        "fields": chain.fields,
+        "closes_at": chain.closes_at,
+        "closed": clock.now() >= chain.closes_at,
+        "lines": [
+            {
+                "name": entry.name,
+                "text": " · ".join(str(entry.values.get(name, "")) for name in chain.fields),
+                "mine": entry.user_id == user_id,
+            }
+            for entry in entries
+        ],
+        "mine": dict(mine.values) if mine is not None else None,
+    }
 
 
 def _view(
@@ -147,8 +206,8 @@ def _view(
     if attachment is not None:
         if attachment.content_type.startswith(VOICE_TYPES):
             view.voice_url = attachment_url(row)
-            seconds = getattr(attachment, "duration_seconds", None)
-            view.voice_seconds = round(float(seconds), 1) if seconds is not None else None
+            seconds = attachment.duration_seconds
+            view.voice_seconds = round(seconds, 1) if seconds is not None else None
         else:
             view.image_url = attachment_url(row)
     is_user_message = row.kind != "system"

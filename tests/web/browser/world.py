@@ -143,7 +143,28 @@ def build_groups(session: Session, world: World) -> None:
     assert resident is not None
     make_person(session, NOTICE_READER, resident_id=resident.id, display_name="李桂兰")
     world.notice_reader, world.notice_reader_unit = NOTICE_READER, unit
+    world.notice_id = build_notice(session, group)
     session.commit()
+
+
+def build_notice(session: Session, group) -> str:
+    """A notice to the group by the village secretary (the notices branch's action)."""
+    from gridgov.accounts.models import User
+    from gridgov.groups.notices import check_post_notice
+
+    secretary = session.scalar(select(User).where(User.username == USERNAMES["village_secretary"]))
+    assert secretary is not None
+    notice = check_post_notice(
+        session,
+        group=group,
+        title="关于冬季防火的通知",
+        body="请各户检查电线和炉灶，不在室内存放易燃物。",
+        priority="important",
+        ack_required=True,
+        actor=f"user:{secretary.username}",
+        author_user_id=secretary.id,
+    )
+    return notice.id
 
 
 # --- end of the group pages' block -------------------------------------------------------

@@ -7,11 +7,13 @@ from gridgov.web.routes import (
     bridges,
     cases,
     dashboard,
+    group_extras,
     group_moderation,
     groups,
     home,
     households,
     imports,
+    notices,
     partition_plans,
     password,
     report,
@@ -41,5 +43,7 @@ ROUTERS: list[APIRouter] = [
     # Group pages (chat, notices, moderation, bridges for administrators).
     groups.router,
     group_moderation.router,
+    group_extras.router,
+    notices.router,
     bridges.router,
 ]

@@ -35,6 +35,8 @@ from gridgov.groups.queries import (
     membership,
     moderates,
 )
+from gridgov.groups.voice import MAX_VOICE_BYTES
+from gridgov.groups.voice_messages import check_post_voice
 from gridgov.http.sessions import SessionDep
 from gridgov.i18n import Message
 from gridgov.notify.realtime.log import log_bounds
@@ -253,7 +255,7 @@ def _post(
         mentions=mentions_in_text(session, group, text),
     )
     if voice is not None and voice.filename:
-        return post_voice(request, session, group, caller, draft, voice)
+        return post_voice(request, session, group, caller, voice)
     if image is not None and image.filename:
         data = image.file.read(settings.max_photo_bytes + 1)
         attachment = check_upload_image(
@@ -276,18 +278,19 @@ def _post(
 
 
 def post_voice(
-    request: Request,
-    session: Session,
-    group: Group,
-    caller: PageCaller,
-    draft: Draft,
-    voice: UploadFile,
+    request: Request, session: Session, group: Group, caller: PageCaller, voice: UploadFile
 ) -> GroupMessage:
-    """A voice message (the notices branch's ``check_post_voice``: type and duration read
-    by PyAV). Refused with a clear message while that is not merged."""
-    from gridgov.errors import ValidationFailed
-
-    raise ValidationFailed.field("voice", Message("voice messages are not available yet"))
+    """A voice message recorded in the browser (or a phone's file): type and length read
+    from the bytes by ``groups.voice_messages.check_post_voice`` (PyAV)."""
+    settings = request.app.state.settings
+    return check_post_voice(
+        session,
+        group,
+        voice.file.read(MAX_VOICE_BYTES + 1),
+        principal=caller.principal,
+        data_dir=settings.data_dir,
+        quota_bytes=settings.group_attachment_quota_bytes,
+    )
 
 
 @router.post("/groups/{group_id}/read")
