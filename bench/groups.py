@@ -372,14 +372,15 @@ def sibling(name: str) -> Any | None:
     return module
 
 
-def fanout_part(quick: bool) -> None:
+def fanout_part(quick: bool, clients: int | None = None) -> None:
     """(b): ``bench/groups_fanout.py``'s ``fanout_results``, each configuration a row (its
     ratio: p99 against the one-client baseline of the same set-up, measured in the run)."""
     module = sibling("groups_fanout")
     if module is None:
         ROWS.append(Row("(b) fan-out", "bench/groups_fanout.py is not in this tree", "not run"))
         return
-    results = module.fanout_results(clients=200 if quick else 2000, rounds=3 if quick else 5)
+    clients = clients or (200 if quick else 2000)
+    results = module.fanout_results(clients=clients, rounds=3 if quick else 5)
     baseline = None
     for result in results:
         if result.clients == 1:
@@ -396,7 +397,7 @@ def fanout_part(quick: bool) -> None:
         ROWS.append(Row(part, "missing deliveries", str(result.missing), "-", "-", "0"))
 
 
-def search_part(quick: bool) -> None:
+def search_part(quick: bool, messages: int | None = None) -> None:
     """(c): ``bench/groups_search.py``'s ``search_rows`` (p99 of the bigram index against a
     ``LIKE`` scan of the same member's groups, measured in the same run)."""
     module = sibling("groups_search")
@@ -404,6 +405,8 @@ def search_part(quick: bool) -> None:
         ROWS.append(Row("(c) search", "bench/groups_search.py is not in this tree", "not run"))
         return
     sizes = {"messages": 100_000, "sqlite_messages": 20_000} if quick else {}
+    if messages:
+        sizes = {"messages": messages, "sqlite_messages": messages // 10}
     for found in module.search_rows(**sizes):
         part = f"(c) search, {found.backend}"
         ROWS.append(
@@ -450,6 +453,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", default="post,fanout,search")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--requests", type=int, help="messages per endpoint and backend")
+    parser.add_argument("--fanout-clients", type=int, help="sockets of (b) (default 2000)")
+    parser.add_argument("--search-messages", type=int, help="messages of (c) (default 1M)")
     args = parser.parse_args(argv)
     install(Settings())  # this script is the adapter: timezone, key ring
     load_before = machine_load()
@@ -459,9 +464,9 @@ def main(argv: list[str] | None = None) -> int:
         for backend in args.backends.split(","):
             post_part(backend, requests)
     if "fanout" in parts:
-        fanout_part(args.quick)
+        fanout_part(args.quick, args.fanout_clients)
     if "search" in parts:
-        search_part(args.quick)
+        search_part(args.quick, args.search_messages)
     print_table(f"bench/groups.py ({'quick' if args.quick else 'full'})", load_before)
     return 0
 
