@@ -58,9 +58,9 @@ class OutboxMessage(Base):
     channel: Mapped[str] = mapped_column(
         String(16), nullable=False, default="inbox", server_default="inbox"
     )
-    route_id: Mapped[str | None] = mapped_column(
-        String(32), ForeignKey("bridge_routes.id"), nullable=True
-    )
+    # A bridge_routes id. No FK: routes are switched off, never deleted, and SQLite cannot
+    # add one to a table others point at without rebuilding it (migration 0013).
+    route_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     dead_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     discarded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
