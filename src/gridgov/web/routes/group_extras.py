@@ -14,6 +14,7 @@ from starlette.responses import Response
 from gridgov import clock
 from gridgov.cases.categories import list_categories
 from gridgov.errors import NotFound, ValidationFailed
+from gridgov.groups.actions import check_may_post
 from gridgov.groups.chains import (
     check_open_chain,
     check_sign_chain,
@@ -69,6 +70,7 @@ def open_chain(
 ) -> Response:
     """A leader or member opens a list (its fields: comma-separated, e.g. 人数, 电话)."""
     group = access_group(session, group_id, caller.principal)
+    check_may_post(session, group, principal=caller.principal)  # mute, mode, rate, membership
     names = [name.strip() for name in fields.replace("，", ",").split(",") if name.strip()]
     chain = check_open_chain(
         session,
