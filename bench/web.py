@@ -92,6 +92,7 @@ PAGES: list[BenchPage] = [
     BenchPage("/report"),
     BenchPage("/my-reports"),
     BenchPage("/partition-plans", ("town_official", "village_secretary")),
+    BenchPage("/groups"),
 ]
 ASSET = re.compile(
     r'<script[^>]+src="(/[^"]+)"|<link[^>]+rel="stylesheet"[^>]+href="(/[^"]+)"'

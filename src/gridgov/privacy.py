@@ -48,6 +48,8 @@ def mask(field: str, value: str | None) -> str | None:
         return mask_id_number(value)
     if field == "phone":
         return mask_phone(value)
+    if field == "email":
+        return mask_email(value)
     return value
 
 

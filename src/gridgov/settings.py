@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gridgov.clock import DEFAULT_TIMEZONE
@@ -67,6 +67,26 @@ class Settings(BaseSettings):
     events_queue_size: int = Field(default=1000, ge=1, le=1_000_000)
     events_poll_seconds: float = Field(default=2.0, gt=0, le=3600)
     events_retention_days: int = Field(default=7, ge=1, le=3650)
+    # Outbound bridges (gridgov.notify.bridges, docs/bridges.md). WeCom group robots: the
+    # base URL a route's webhook key is sent to (a route may name another, e.g. a proxy).
+    wecom_base_url: str = "https://qyapi.weixin.qq.com"
+    # E-mail digests through SMTP: no host, no e-mail is sent (digests wait in the outbox).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_from: str = "gridgov@localhost"
+    # SMS through a provider's signed template API: the endpoint, the key id and secret that
+    # sign each request (HMAC-SHA256), the approved sign name, and the template id of each
+    # kind of message as "kind:template_id,kind:template_id" (e.g. urgent_notice:SMS_1234).
+    sms_url: str | None = None
+    sms_key_id: str | None = None
+    sms_secret: SecretStr | None = None
+    sms_sign_name: str = ""
+    sms_templates: str = ""
+    # How long one request to a bridge may take, in seconds (a slow bridge holds no one up).
+    bridge_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     @field_validator("map_tile_url")
     @classmethod

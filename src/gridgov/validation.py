@@ -46,6 +46,13 @@ MAX_OFFSET: Final = 2**31  # a list's offset; beyond it, a 64-bit SQL integer ov
 MAX_INT: Final = 2**31 - 1  # any other integer a request names (a version, a rating)
 FIRST_DATE: Final = dt.date(1900, 1, 1)
 LAST_DATE: Final = dt.date(2199, 12, 31)
+# An e-mail address checked for plausibility, not deliverability: one ``@``, a dotted
+# domain with a top-level part of two letters or more, no spaces, brackets or quotes (the
+# case reporters' address and the users' digest address).
+_EMAIL_FORBIDDEN = r"@\s<>()\[\],;:\"\\"
+EMAIL_PATTERN: Final = re.compile(
+    rf"[^{_EMAIL_FORBIDDEN}]+@(?:[^{_EMAIL_FORBIDDEN}.]+\.)+[^{_EMAIL_FORBIDDEN}.]{{2,}}"
+)
 _DATE_RANGE: Final = Message(
     "a date from %(first)s to %(last)s", first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat()
 )

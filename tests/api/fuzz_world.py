@@ -3,7 +3,8 @@
 One mapped town (two villages, two grids each, two units per grid) with a household, two
 residents and a case in every unit, the seeded case categories, a unit-leader post per
 unit and a grid-leader post in the first grid, a photo, a grid-division plan, a calendar
-day, notifications, an Open311 API key and a case posted through Open311. Callers: an
+day, notifications, an Open311 API key and a case posted through Open311, a WeCom bridge
+route and a dead letter. Callers: an
 administrator, the grid leader of the first grid and a unit leader of the second village,
 so the fuzz reaches both the 200 answers and the 403/404 ones. ``ids`` holds the real
 values a path or query parameter may take, by parameter name, in and out of the leaders'
@@ -28,6 +29,9 @@ from gridgov.cases.calendar import check_set_calendar_day
 from gridgov.cases.intake import check_report_case
 from gridgov.cases.photos import check_add_photo
 from gridgov.jobs.delivery import deliver_outbox_step
+from gridgov.notify.bridges import enqueue_group_post
+from gridgov.notify.bridges.outcomes import MAX_ATTEMPTS, do_record_failure
+from gridgov.notify.bridges.routes import check_add_route
 from gridgov.notify.outbox import enqueue
 from gridgov.open311.keys import check_create_key
 from gridgov.partition.constraints import Bounds
@@ -186,9 +190,30 @@ def build_world(session: Session, *, data_dir: Path) -> FuzzWorld:
     world.add("service_request_id", posted.id, cases[-1].id)
     world.add("token", posted.id)
     world.add("service_code", *sorted(categories))
+    _add_bridges(session, world)
     _groups(session, world, tree, grid_leader.id)
     session.flush()
     return world
+
+
+def _add_bridges(session: Session, world: FuzzWorld) -> None:
+    """A WeCom route (to a closed port: nothing is sent) and a post that became a dead
+    letter."""
+    route = check_add_route(
+        session,
+        kind="wecom",
+        group_id="fuzz-group",
+        key="fuzz-robot-key",
+        base_url="http://127.0.0.1:9",
+        actor=ACTOR,
+    )
+    (row,) = enqueue_group_post(session, group_id="fuzz-group", text="fuzz", priority="normal")
+    for _ in range(MAX_ATTEMPTS):
+        do_record_failure([row], "fuzz: no answer", now=clock.now())
+    session.flush()
+    world.add("route_id", route.id)
+    world.add("message_id", row.id)
+    world.add("group_id", "fuzz-group")
 
 
 def _groups(session: Session, world: FuzzWorld, tree: Any, member_id: str) -> None:

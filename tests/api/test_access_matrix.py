@@ -384,6 +384,8 @@ ROUTES: dict[tuple[str, str], Probe] = {
     ("POST", "/auth/logout"): Probe("self"),
     ("POST", "/auth/password"): Probe("self"),
     ("GET", "/users/me"): Probe("self"),
+    ("GET", "/users/me/preferences"): Probe("self"),
+    ("PATCH", "/users/me/preferences"): Probe("self"),
     ("GET", "/residents/me/export"): Probe("self"),
     ("POST", "/users/{user_id}/password-reset"): Probe(
         "user",
@@ -680,6 +682,38 @@ ROUTES: dict[tuple[str, str], Probe] = {
     ("GET", "/notifications"): Probe("self"),
     ("POST", "/notifications/read-all"): Probe("self"),
     ("POST", "/notifications/{notification_id}/read"): Probe("self"),
+    # the outbound bridges and the dead letters: the administrators' alone (403 for the rest)
+    ("GET", "/bridges"): Probe(
+        "object", "bridge", "read", lambda c, h, p: c.get(f"{API}/bridges", headers=h)
+    ),
+    ("POST", "/bridges"): Probe(
+        "object",
+        "bridge",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/bridges", headers=h, json={"group_id": p.village_code, "key": "matrix-key-1"}
+        ),
+    ),
+    ("PATCH", "/bridges/{route_id}"): Probe(
+        "object",
+        "bridge",
+        "update",
+        lambda c, h, p: c.patch(f"{API}/bridges/no-route", headers=h, json={"active": False}),
+    ),
+    ("GET", "/bridges/dead-letters"): Probe(
+        "object", "bridge", "read", lambda c, h, p: c.get(f"{API}/bridges/dead-letters", headers=h)
+    ),
+    **{
+        ("POST", f"/bridges/dead-letters/{{message_id}}/{step}"): Probe(
+            "object",
+            "bridge",
+            "update",
+            lambda c, h, p, step=step: c.post(
+                f"{API}/bridges/dead-letters/no-letter/{step}", headers=h
+            ),
+        )
+        for step in ("retry", "discard")
+    },
     # case settings: everyone reads them, only the administrator changes them (403)
     ("GET", "/case-categories"): Probe("reference"),
     ("GET", "/calendar-days"): Probe("reference"),

@@ -52,6 +52,8 @@ def test_the_registered_steps_are_calendar_timers_then_delivery() -> None:
         "auto_close",
         "deliver_outbox",
         "prune_events",
+        "digests",
+        "deliver_bridges",
     ]
 
 

@@ -38,6 +38,7 @@ RESOURCE_WORDS = {
     "user": N_("users"),
     "reference": N_("reference lists"),
     "case": N_("cases"),
+    "bridge": N_("outbound bridges"),
     "case_setting": N_("case categories and the working calendar"),
     "report": N_("reports"),
     "partition_plan": N_("grid-division plans"),
@@ -58,6 +59,7 @@ RESOURCE_NAMES = {
     "case_setting": N_("case setting"),
     "report": N_("report"),
     "partition_plan": N_("grid-division plan"),
+    "bridge": N_("bridge route"),
     "group": N_("group"),
     "message": N_("message"),
 }

@@ -28,12 +28,15 @@ always sees the cases they reported or follow (cases.queries adds that to the fi
 resident also sees the cases about their own household.
 ``case_setting``: case categories and the working calendar. ``report``: the measures
 leaders look at. ``partition_plan``: grid-division plans (create: compute one; update:
-apply or roll back). ``group``: grid groups (read: a member reads their groups; create: a
-leader opens the group of a grid or unit they lead; update: moderate: mute, remove, approve
-invitations, change the mode). ``message``: the messages of a group (read and create: its
-members; update: recall and pin, by the leaders who moderate the group). Membership is not a
-role: groups.queries adds the MEMBER condition for every signed-in user (someone who joined
-by an invitation holds no role), and lets a moderator read the groups they moderate.
+apply or roll back). ``bridge``: the outbound bridges (a group's WeCom robot) and their dead
+letters (read: list them; create: add a route; update: switch a route, retry or discard a
+dead letter), the administrators' alone. ``group``: grid groups (read: a member reads their
+groups; create: a leader opens the group of a grid or unit they lead; update: moderate:
+mute, remove, approve invitations, change the mode). ``message``: the messages of a group
+(read and create: its members; update: recall and pin, by the leaders who moderate the
+group). Membership is not a role: groups.queries adds the MEMBER condition for every
+signed-in user (someone who joined by an invitation holds no role), and lets a moderator
+read the groups they moderate.
 
 :func:`may` answers "can this principal EVER do it" (else 403); :func:`scope_filter` is the
 SQL condition every query adds, and :func:`allows` the same rule on one code, for a code a
@@ -73,6 +76,7 @@ RESOURCES: Final = (
     "case_setting",
     "report",
     "partition_plan",
+    "bridge",
     "group",
     "message",
 )
@@ -187,6 +191,15 @@ POLICY: Final[dict[str, dict[str, tuple[Rule, Rule, Rule, Rule, Rule]]]] = {
         "administrator":     (ALL,    ALL,    ALL,    _,      _),
         "town_official":     (SUB,    SUB,    SUB,    _,      _),
         "village_secretary": (SUB,    SUB,    SUB,    _,      _),
+        "grid_leader":       (_,      _,      _,      _,      _),
+        "unit_leader":       (_,      _,      _,      _,      _),
+        "party_member":      (_,      _,      _,      _,      _),
+        "resident":          (_,      _,      _,      _,      _),
+    },
+    "bridge": {  # outbound routes and dead letters (WeCom robots, e-mail, SMS)
+        "administrator":     (ALL,    ALL,    ALL,    _,      _),
+        "town_official":     (_,      _,      _,      _,      _),
+        "village_secretary": (_,      _,      _,      _,      _),
         "grid_leader":       (_,      _,      _,      _,      _),
         "unit_leader":       (_,      _,      _,      _,      _),
         "party_member":      (_,      _,      _,      _,      _),

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     or_,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,6 +23,7 @@ from gridgov.access.roles import ROLES
 from gridgov.i18n import DEFAULT_PAGE_LANGUAGE, LANGUAGES
 from gridgov.storage.base import (
     Base,
+    EncryptedString,
     UTCDateTime,
     code_string,
     created_at_column,
@@ -31,6 +33,8 @@ from gridgov.storage.base import (
 
 # Text sizes of the pages, kept per user (the pages scale their type by these classes).
 TEXT_SIZES = ("normal", "large", "extra_large")
+# How often a user gets the e-mail digest of their notifications (gridgov.notify.bridges).
+DIGEST_RHYTHMS = ("off", "daily", "weekly")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -44,6 +48,8 @@ class User(Base):
     __table_args__ = (
         CheckConstraint(_one_of("language", LANGUAGES), name="language_known"),
         CheckConstraint(_one_of("text_size", TEXT_SIZES), name="text_size_known"),
+        CheckConstraint(_one_of("digest_rhythm", DIGEST_RHYTHMS), name="digest_rhythm_known"),
+        Index("ix_users_digest_due_at", "digest_due_at"),
     )
 
     id: Mapped[str] = id_column()
@@ -69,6 +75,19 @@ class User(Base):
     text_size: Mapped[str] = mapped_column(
         String(16), nullable=False, default="normal", server_default="normal"
     )
+    # Delivery preferences: an optional e-mail address (personal: encrypted at rest), the
+    # rhythm of the e-mail digest, and whether urgent notices may come by SMS (to the phone
+    # of the user's resident). ``digest_due_at`` is the digest's timer (null: none due) and
+    # ``digest_since`` the start of what the next digest gathers.
+    email: Mapped[str | None] = mapped_column(EncryptedString(256), nullable=True)
+    digest_rhythm: Mapped[str] = mapped_column(
+        String(8), nullable=False, default="off", server_default="off"
+    )
+    sms_enabled: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=true()
+    )
+    digest_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    digest_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = updated_at_column()
     created_by: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -35,6 +35,12 @@ SKIPPED = {
     "created_at",
     "version",
     "updated_by",
+    "webhook_key",  # a bridge route's secret (gridgov.notify.bridges)
+    "send_times",  # a bridge route's rate-limit bookkeeping, written at every send
+    "throttled_until",
+    "throttle_count",
+    "digest_due_at",  # a user's digest timer, moved at every digest
+    "digest_since",
 }
 UNATTRIBUTED = "system:unattributed"
 _AUDIT_LOG = table_of(AuditEntry)

@@ -33,6 +33,7 @@ from gridgov.cases.notices import notify
 from gridgov.cases.queries import access_case
 from gridgov.cases.recipients import followers_of
 from gridgov.cases.states import OPEN_STATES
+from gridgov.cases.status_hooks import StatusChange, status_changed
 from gridgov.cases.timers import case_timers
 from gridgov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gridgov.i18n import Message
@@ -321,6 +322,13 @@ def _apply(
         now=now,
     )
     notify(session, case, outcome, from_level=from_level, note=note)
+    status_changed(
+        session,
+        case,
+        StatusChange(
+            action=outcome.recorded_as, from_state=from_state, to_state=case.state, actor=actor
+        ),
+    )
 
 
 def _set_fields(case: Case, outcome: workflow.Outcome, *, note: str, now: dt.datetime) -> None:

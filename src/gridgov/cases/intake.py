@@ -23,7 +23,6 @@ Both are compared on an idempotent replay, like the description.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,16 +46,12 @@ from gridgov.i18n import Message
 from gridgov.notify.outbox import enqueue
 from gridgov.registry.models import Household
 from gridgov.registry.validation import clean_mobile_phone
-from gridgov.validation import Problems, clean_lon_lat, refuse_bad_texts
+from gridgov.validation import EMAIL_PATTERN, Problems, clean_lon_lat, refuse_bad_texts
 
 MAX_DESCRIPTION = 2000
 TITLE_FROM_DESCRIPTION = 60
 MAX_EMAIL = 120
 MAX_MEDIA_URL = 1024
-_EMAIL_FORBIDDEN = r"@\s<>()\[\],;:\"\\"
-EMAIL_PATTERN = re.compile(
-    rf"[^{_EMAIL_FORBIDDEN}]+@(?:[^{_EMAIL_FORBIDDEN}.]+\.)+[^{_EMAIL_FORBIDDEN}.]{{2,}}"
-)
 
 
 @dataclass

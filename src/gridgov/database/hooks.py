@@ -5,6 +5,8 @@ and provider of the platform, installed in one place.
 - territory retire guards: the registry refuses retiring a node with active households;
 - registry life events: posts end the posts of a resident who died or moved away;
 - own-data sections: posts add a resident's posts to their own-data export;
+- groups: every message with text is indexed for search as it is flushed; a case made from
+  a message posts its status changes back into the group (cases.status_hooks);
 - the policy's CONTACT households (access.providers): until the contacts issue registers
   the households a party member looks after, a party member's contact household is their own;
 - grid groups: a new village gets its groups (territory creation hook); members follow the
@@ -28,10 +30,13 @@ from gridgov.access.providers import (
 )
 from gridgov.accounts.events import subscribe_accounts
 from gridgov.audit.recorder import record_bulk
+from gridgov.cases.status_hooks import subscribe_status
 from gridgov.groups import membership as group_membership
 from gridgov.groups.actions import create_village_groups
 from gridgov.groups.events import group_streams
 from gridgov.groups.queries import GroupMembers, own_messages
+from gridgov.groups.search import install_search_index
+from gridgov.groups.to_case import post_case_status
 from gridgov.notify.realtime.streams import register_streams
 from gridgov.posts.actions import end_posts_of_leaver
 from gridgov.posts.events import subscribe_posts
@@ -63,3 +68,5 @@ def _install_groups() -> None:
     register_member_scope(GroupMembers())
     own_data.add_section("group_messages", own_messages)
     register_streams(group_streams)
+    install_search_index()
+    subscribe_status(post_case_status)

@@ -4,6 +4,8 @@ from gridgov.accounts.models import ApiToken, LoginEvent, RoleAssignment, User, 
 from gridgov.audit.models import AuditEntry
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
 from gridgov.database.key_checks import KeyCheck
+from gridgov.groups.case_models import MessageCase
+from gridgov.groups.chain_models import ChainEntry, ChainList
 from gridgov.groups.models import (
     Group,
     GroupAttachment,
@@ -12,6 +14,8 @@ from gridgov.groups.models import (
     GroupMention,
     GroupMessage,
 )
+from gridgov.groups.notice_models import Notice, NoticePosting, NoticeReceipt, NoticeTold
+from gridgov.notify.bridges.models import BridgeRoute
 from gridgov.notify.models import Notification, OutboxMessage
 from gridgov.notify.realtime.models import Event, EventCounter
 from gridgov.open311.models import Open311ApiKey
@@ -26,12 +30,15 @@ metadata = Base.metadata
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "BridgeRoute",
     "CalendarDay",
     "Case",
     "CaseCategory",
     "CaseEvent",
     "CaseFollower",
     "CasePhoto",
+    "ChainEntry",
+    "ChainList",
     "Event",
     "EventCounter",
     "Group",
@@ -44,6 +51,11 @@ __all__ = [
     "KeyCheck",
     "KeyGroup",
     "LoginEvent",
+    "MessageCase",
+    "Notice",
+    "NoticePosting",
+    "NoticeReceipt",
+    "NoticeTold",
     "Notification",
     "Open311ApiKey",
     "OutboxMessage",

@@ -598,3 +598,36 @@ def _join_by_invitation(session: Session, group_id: str, user_id: str) -> None:
 def published(session: Session, group: Group, kind: str, message: GroupMessage) -> None:
     """The message event on stream ``group:<id>`` (groups.events), sent after commit."""
     publish_message_event(session, group, kind, message)
+
+
+# --- notices, chain replies and voice messages (their modules compose these) -------------
+
+
+def do_post_special_message(
+    session: Session,
+    group: Group,
+    *,
+    kind: str,
+    text: str | None,
+    author: User | None,
+    pin_by: str | None = None,
+    attachment_id: str | None = None,
+) -> GroupMessage:
+    """A message another module of groups composes (a notice, a chain-reply list, a voice
+    message): that module checked who may post; the text is checked here."""
+    draft = Draft(text=_check_text(text), attachment_id=attachment_id)
+    message = _write_message(
+        session, group, kind=kind, author=author, draft=draft, mentions=[], reached=set()
+    )
+    if pin_by is not None:
+        message.pinned_at, message.pinned_by = clock.now(), pin_by
+        session.flush()
+    return message
+
+
+def check_may_post(session: Session, group: Group, *, principal: Principal) -> None:
+    """The checks a member's post passes (membership, mute, mode, rate), for the messages
+    other modules compose (a chain-reply list, a voice message)."""
+    _check_may_post(
+        session, group, Draft(text="-"), principal=principal, per_minute=DEFAULT_PER_MINUTE
+    )

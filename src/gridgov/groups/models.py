@@ -25,7 +25,7 @@ from gridgov.storage.base import Base, UTCDateTime, code_string, created_at_colu
 
 GROUP_KINDS = ("village", "grid", "unit", "leaders")
 GROUP_MODES = ("open", "announcements")
-MESSAGE_KINDS = ("text", "image", "location", "system")
+MESSAGE_KINDS = ("text", "image", "location", "system", "voice", "notice", "chain")
 # Why a member is in a group: their household lives there, they lead a node of it, or a
 # leader approved their invitation code. Only the first two follow the registry and posts.
 MEMBER_SOURCES = ("household", "leader", "invitation")
@@ -89,6 +89,8 @@ class GroupAttachment(Base):
     uploaded_by: Mapped[str] = mapped_column(String(32), ForeignKey("users.id"), nullable=False)
     content_type: Mapped[str] = mapped_column(String(64), nullable=False)
     size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
+    # A voice message's length, read from its bytes (groups.voice); null for an image.
+    duration_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     path: Mapped[str] = mapped_column(String(255), nullable=False)
     created_at: Mapped[dt.datetime] = created_at_column()

@@ -1,10 +1,12 @@
-"""The delivery job step: claim undelivered outbox rows and hand them to the inbox.
+"""The delivery job step: claim undelivered outbox rows of the inbox channel and hand them
+to the inbox (the bridges' channels are gridgov.jobs.bridges's).
 
 Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers at once
 each take different rows and none is delivered twice (SQLite has one writer at a time, and
 ignores the clause). Each message is delivered inside a savepoint: a bad one gets
 ``attempts + 1`` and its ``last_error`` and never blocks the others; after MAX_ATTEMPTS it
-is left for a person to look at (``last_error`` says why).
+is a dead letter (``dead_at``; ``last_error`` says why), listed to administrators with the
+bridges' (``GET /api/v1/bridges/dead-letters``), who retry or discard it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,13 @@ def claim_pending(session: Session, *, batch: int) -> list[OutboxMessage]:
     """Up to ``batch`` undelivered messages, oldest first, locked for this transaction."""
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.delivered_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+        .where(
+            OutboxMessage.channel == "inbox",
+            OutboxMessage.delivered_at.is_(None),
+            OutboxMessage.dead_at.is_(None),
+            OutboxMessage.discarded_at.is_(None),
+            OutboxMessage.attempts < MAX_ATTEMPTS,
+        )
         .order_by(OutboxMessage.created_at, OutboxMessage.id)
         .limit(batch)
         .with_for_update(skip_locked=True)
@@ -45,5 +53,7 @@ def deliver_outbox_step(session: Session, *, batch: int = 500) -> int:
             message.delivered_at = None
             message.attempts += 1
             message.last_error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.dead_at = now
             session.flush()
     return len(messages)

@@ -4,8 +4,9 @@ A step is ``run(session) -> int`` (how much work it did; 0 means none was waitin
 lists them in the order of a round: the working calendar (seeds this year and next when
 either has no row yet), the case timers (escalate, warn, auto-close, from
 gridgov.jobs.escalation), then the outbox delivery, so that what a timer step wrote is
-delivered in the same round, then the pruning of expired realtime events. Adding a step is
-one line in ``STEPS``.
+delivered in the same round, then the pruning of expired realtime events; then the e-mail
+digests that are due and the bridges (WeCom, e-mail, SMS: gridgov.jobs.bridges), a step of
+their own so a failing bridge never holds up the inbox. Adding a step is one line in ``STEPS``.
 
 A round that did some work is followed at once by another; an idle round sleeps
 ``interval`` seconds. A failing step is logged and retried in the next round: nothing is
@@ -28,6 +29,7 @@ from gridgov.cases.calendar import ensure_calendar_seeded
 from gridgov.deployment import install
 from gridgov.jobs import escalation
 from gridgov.jobs.actor import JOB_ACTOR
+from gridgov.jobs.bridges import deliver_bridges_step, digest_step
 from gridgov.jobs.delivery import deliver_outbox_step
 from gridgov.notify.realtime.log import prune_expired_events_step
 from gridgov.settings import Settings
@@ -59,6 +61,8 @@ STEPS: tuple[Step, ...] = (
     *(_timer_step(run) for run in escalation.STEPS),
     Step("deliver_outbox", deliver_outbox_step),
     Step("prune_events", prune_expired_events_step),
+    Step("digests", digest_step),
+    Step("deliver_bridges", deliver_bridges_step),
 )
 
 

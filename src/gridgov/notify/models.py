@@ -5,16 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.i18n import Message
 from gridgov.storage.base import Base, UTCDateTime, created_at_column, id_column
 
+# Where an outbox row goes: the in-app inbox, or one of the outbound bridges
+# (gridgov.notify.bridges: a WeCom group robot, an e-mail digest, an SMS).
+CHANNELS = ("inbox", "wecom", "email", "sms")
+
 
 class OutboxMessage(Base):
     """An event to deliver, written in the transaction that caused it (so a rolled-back
-    change sends nothing). A job claims undelivered rows and marks them delivered."""
+    change sends nothing). A job claims undelivered rows and marks them delivered.
+
+    ``channel`` says which consumer takes it: ``inbox`` (jobs.delivery) or a bridge
+    (jobs.bridges), which also reads ``route_id`` (the WeCom robot of a group) and waits for
+    ``next_attempt_at`` between tries (exponential backoff). A row that failed too often gets
+    ``dead_at``: a dead letter, listed to administrators, who retry or discard it."""
 
     __tablename__ = "outbox"
     __audited__ = False
@@ -24,6 +33,16 @@ class OutboxMessage(Base):
             "created_at",
             sqlite_where=text("delivered_at IS NULL"),
             postgresql_where=text("delivered_at IS NULL"),
+        ),
+        Index(
+            "ix_outbox_dead",
+            "dead_at",
+            sqlite_where=text("dead_at IS NOT NULL AND discarded_at IS NULL"),
+            postgresql_where=text("dead_at IS NOT NULL AND discarded_at IS NULL"),
+        ),
+        CheckConstraint(
+            "channel IN (" + ", ".join(f"'{name}'" for name in CHANNELS) + ")",
+            name="channel_known",
         ),
     )
 
@@ -36,6 +55,16 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    channel: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="inbox", server_default="inbox"
+    )
+    # A bridge_routes id. No FK: routes are switched off, never deleted, and SQLite cannot
+    # add one to a table others point at without rebuilding it (migration 0013).
+    route_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    dead_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    discarded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    discarded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Notification(Base):

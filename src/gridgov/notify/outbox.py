@@ -19,6 +19,7 @@ KINDS = (
     "case_updated",  # any other step the reporter and followers hear of
     "case_reopened",
     "case_closed",
+    "notice_reminder",  # a leader's list of households still to tell of a notice
 )
 
 

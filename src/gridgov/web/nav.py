@@ -45,6 +45,9 @@ NAV: list[NavItem] = [
     NavItem("/cases", N_("Cases"), frozenset(LEADS)),
     NavItem("/report", N_("Report a case")),
     NavItem("/my-reports", N_("My reports")),
+    # Group pages (web/routes/groups.py, group_admin.py).
+    NavItem("/groups", N_("Groups")),
+    NavItem("/bridges", N_("Bridges"), frozenset({"administrator"})),
     NavItem("/territories", N_("Registry"), LEADERS),
     NavItem("/imports", N_("Import and export"), REGISTRY_CLERKS),
     NavItem("/settings", N_("Settings")),

@@ -32,6 +32,11 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # --- group pages: a voice message recorded from Chromium's fake microphone (a tone),
+    # the permission granted without a prompt.
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    # --- end of the group pages' block
 ]
 CSP_RECORDER = """
 window.__cspViolations = [];

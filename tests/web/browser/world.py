@@ -8,10 +8,12 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
 from gridgov.jobs.delivery import deliver_outbox_step
+from gridgov.registry.models import Household, Resident
 from gridgov.territory.actions import check_create_territory
 from gridgov.territory.codes import child_code
 from tests.factories.cases import draw_polygons, make_case
@@ -55,6 +57,11 @@ class World:
     mapped_village: str = ""  # a village drawn to its units, with located households
     mapped_grids: list[str] = field(default_factory=list)
     planner: str = ""  # username of the mapped village's secretary
+    # --- group pages: the first village's groups by kind, a notice to its village group ---
+    group_ids: dict[str, str] = field(default_factory=dict)
+    notice_id: str = ""
+    notice_reader: str = ""  # a villager of another household, who reads only the notice
+    notice_reader_unit: str = ""
 
 
 def build_world(session: Session) -> World:
@@ -105,7 +112,62 @@ def build_world(session: Session) -> World:
         case_ids=[case.id for case in cases],
     )
     build_mapped_village(session, world)
+    build_groups(session, world)
     return world
+
+
+# --- group pages (tests/web/browser/test_group_pages.py) ----------------------------------
+
+
+NOTICE_READER = "reader.web"
+
+
+def build_groups(session: Session, world: World) -> None:
+    """The first village's group (made with the village; the villager and the leaders are
+    members through the registry and their posts), a second villager of another household
+    who opens nothing but the notice, and a notice to the group asking for acknowledgement
+    (the notice test counts that household's reading; the chat tests' villager reads the
+    group and so the notice too, before)."""
+    from gridgov.groups.queries import village_group
+
+    group = village_group(session, world.villages[0])
+    assert group is not None, "the village has no group"
+    world.group_ids["village"] = group.id
+    unit = world.units[1]
+    resident = session.scalar(
+        select(Resident)
+        .join(Household, Household.id == Resident.household_id)
+        .where(Household.territory_code == unit)
+        .order_by(Resident.id)
+    )
+    assert resident is not None
+    make_person(session, NOTICE_READER, resident_id=resident.id, display_name="李桂兰")
+    world.notice_reader, world.notice_reader_unit = NOTICE_READER, unit
+    world.notice_id = build_notice(session, group)
+    session.commit()
+
+
+def build_notice(session: Session, group) -> str:
+    """A notice to the group by the village secretary (the notices branch's action)."""
+    from gridgov.accounts.models import User
+    from gridgov.groups.notices import check_post_notice
+
+    secretary = session.scalar(select(User).where(User.username == USERNAMES["village_secretary"]))
+    assert secretary is not None
+    notice = check_post_notice(
+        session,
+        group=group,
+        title="关于冬季防火的通知",
+        body="请各户检查电线和炉灶，不在室内存放易燃物。",
+        priority="important",
+        ack_required=True,
+        actor=f"user:{secretary.username}",
+        author_user_id=secretary.id,
+    )
+    return notice.id
+
+
+# --- end of the group pages' block -------------------------------------------------------
 
 
 # --- dashboard and grid division (h5): a third village, drawn -------------------------

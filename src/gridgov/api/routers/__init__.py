@@ -4,14 +4,18 @@ from fastapi import APIRouter
 
 from gridgov.api.routers import (
     auth,
+    bridges,
     calendar,
     case_categories,
     case_transitions,
     cases,
+    chains,
     exports,
     groups,
     households,
     imports,
+    message_tools,
+    notices,
     notifications,
     partition_plans,
     posts,
@@ -37,5 +41,9 @@ ROUTERS: list[APIRouter] = [
     exports.router,
     partition_plans.router,
     reports.router,
+    bridges.router,
     groups.router,
+    notices.router,
+    chains.router,
+    message_tools.router,
 ]

@@ -4,11 +4,16 @@ from fastapi import APIRouter
 
 from gridgov.web.routes import (
     assets,
+    bridges,
     cases,
     dashboard,
+    group_extras,
+    group_moderation,
+    groups,
     home,
     households,
     imports,
+    notices,
     partition_plans,
     password,
     report,
@@ -35,4 +40,10 @@ ROUTERS: list[APIRouter] = [
     households.router,
     residents.router,
     imports.router,
+    # Group pages (chat, notices, moderation, bridges for administrators).
+    groups.router,
+    group_moderation.router,
+    group_extras.router,
+    notices.router,
+    bridges.router,
 ]

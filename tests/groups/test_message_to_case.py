@@ -1,0 +1,93 @@
+"""Message to case and back: a grid leader turns a villager's message into a case (category
+suggested, place from the author's household, image carried over); the case's status
+changes post a short system message in the group."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov.accounts.principal import principal_for
+from gridgov.cases.actions import check_transition
+from gridgov.cases.models import Case, CasePhoto
+from gridgov.groups.actions import Draft, check_post_message
+from gridgov.groups.case_models import MessageCase
+from gridgov.groups.models import GroupMessage
+from tests.factories.access import bearer
+from tests.factories.cases import make_categories
+from tests.factories.groups import World, group_of, make_world
+
+
+@pytest.fixture
+def world(session: Session) -> World:
+    make_categories(session)
+    return make_world(session)
+
+
+def png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_round_trip_with_the_status_message_back_in_the_group(
+    client: TestClient, session: Session, world: World
+) -> None:
+    village = world.village(0)
+    grid = world.tree.grids[village.code][0]
+    unit = world.tree.units[grid.code][0]
+    villager = world.villagers[unit.code][0]
+    group = group_of(session, "village", village.code)
+    uploaded = client.post(
+        f"/api/v1/groups/{group.id}/images",
+        files={"file": ("a.png", png(), "image/png")},
+        headers=bearer(session, villager),
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    message = check_post_message(
+        session,
+        group,
+        Draft(text="村口的路灯坏了三天了", attachment_id=uploaded.json()["id"]),
+        principal=principal_for(session, villager),
+    )
+    leader = world.grid_leaders[grid.code]
+    refused = client.post(
+        f"/api/v1/messages/{message.id}/case", json={}, headers=bearer(session, villager)
+    )
+    assert refused.status_code == 403
+    made = client.post(
+        f"/api/v1/messages/{message.id}/case", json={}, headers=bearer(session, leader)
+    )
+    assert made.status_code == 201, made.text
+    case = session.get(Case, made.json()["case_id"])
+    assert case is not None
+    assert case.category_code == "facility.streetlight"
+    assert case.territory_code == unit.code
+    assert session.scalar(select(CasePhoto.case_id).where(CasePhoto.case_id == case.id))
+    link = session.get(MessageCase, message.id)
+    assert link is not None and link.case_id == case.id
+    linked = client.get(f"/api/v1/messages/{message.id}/case", headers=bearer(session, leader))
+    assert linked.status_code == 200 and linked.json()["case_id"] == case.id
+    again = client.post(
+        f"/api/v1/messages/{message.id}/case", json={}, headers=bearer(session, leader)
+    )
+    assert again.status_code == 409
+
+    handler = principal_for(session, leader)
+    for action in ("accept", "resolve"):
+        check_transition(
+            session, case, action=action, principal=handler, actor=handler.actor, note="修好了"
+        )
+    said = session.scalars(
+        select(GroupMessage.text)
+        .where(GroupMessage.group_id == group.id, GroupMessage.kind == "system")
+        .order_by(GroupMessage.seq)
+    ).all()
+    ref = case.id[-6:].upper()
+    assert len(said) == 2
+    assert said[-1] == f"反映的问题 #{ref} 已由{village.name_zh}{grid.name_zh}办结"
