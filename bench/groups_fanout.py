@@ -78,6 +78,11 @@ class Fanout:
     latencies: list[float] = field(default_factory=list)
     missing: int = 0  # deliveries that did not arrive within ROUND_TIMEOUT
     connect_seconds: float = 0.0
+    # CPU seconds used per round (from the publish to the last delivery): by the server
+    # processes together, and by this process's clients. Unlike the latencies, these barely
+    # depend on how busy the shared machine is.
+    server_cpu: list[float] = field(default_factory=list)
+    client_cpu: list[float] = field(default_factory=list)
 
     def percentile_ms(self, q: float) -> float:
         if not self.latencies:
@@ -126,9 +131,21 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    base: str
+    pid: int
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def server(database_url: str) -> Iterator[str]:
-    """A child server process; yields its base URL."""
+def server(database_url: str) -> Iterator[Server]:
+    """A child server process: its base URL and pid."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="bench-fanout-data-") as data_dir:
         child = subprocess.Popen(
@@ -138,7 +155,7 @@ def server(database_url: str) -> Iterator[str]:
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(base, child)
-            yield base
+            yield Server(base, child.pid)
         finally:
             child.terminate()
             child.wait(timeout=30)
@@ -239,10 +256,10 @@ async def next_event_time(client: Any, round_number: int) -> float | None:
 
 
 async def run_rounds(
-    bases: list[str], token: str, stream: str, result: Fanout, rounds: int
+    servers: list[Server], token: str, stream: str, result: Fanout, rounds: int
 ) -> None:
     gate = asyncio.Semaphore(CONNECTS_AT_ONCE)
-    urls = [base.replace("http://", "ws://") + "/api/v1/events" for base in bases]
+    urls = [s.base.replace("http://", "ws://") + "/api/v1/events" for s in servers]
     started = time.perf_counter()
     clients = await asyncio.gather(
         *(connect_client(urls[n % len(urls)], token, gate) for n in range(result.clients))
@@ -252,9 +269,14 @@ async def run_rounds(
         for round_number in range(rounds):
             await asyncio.sleep(0.5)  # let the servers settle between rounds
             waits = [asyncio.create_task(next_event_time(c, round_number)) for c in clients]
+            server_cpu = sum(cpu_seconds(s.pid) for s in servers)
+            client_cpu = time.process_time()
             sent = time.perf_counter()
-            await asyncio.to_thread(post_publish, bases[0], stream, {"round": round_number})
-            for arrived in await asyncio.gather(*waits):
+            await asyncio.to_thread(post_publish, servers[0].base, stream, {"round": round_number})
+            arrivals = await asyncio.gather(*waits)
+            result.client_cpu.append(time.process_time() - client_cpu)
+            result.server_cpu.append(sum(cpu_seconds(s.pid) for s in servers) - server_cpu)
+            for arrived in arrivals:
                 if arrived is None:
                     result.missing += 1
                 else:
@@ -268,18 +290,18 @@ def measure(backend: str, *, clients: int, processes: int, rounds: int, label: s
     result = Fanout(label=label, clients=clients, processes=processes)
     with database(backend) as (engine, url), ExitStack() as servers:
         user_id, token = seed_user(engine)
-        bases = [servers.enter_context(server(url)) for _ in range(processes)]
-        asyncio.run(run_rounds(bases, token, f"user:{user_id}", result, rounds))
+        started = [servers.enter_context(server(url)) for _ in range(processes)]
+        asyncio.run(run_rounds(started, token, f"user:{user_id}", result, rounds))
     return result
 
 
 def fanout_results(clients: int = 2000, rounds: int = 5) -> list[Fanout]:
     """Baseline and fan-out on SQLite (one process) and PostgreSQL (two processes)."""
     plan = [
-        ("sqlite", 1, 1, "SQLite, 1 process, 1 client (baseline)"),
-        ("sqlite", clients, 1, f"SQLite, 1 process, {clients:,} clients"),
-        ("postgresql", 1, 2, "PostgreSQL, 2 processes, 1 client (baseline)"),
-        ("postgresql", clients, 2, f"PostgreSQL, 2 processes, {clients:,} clients"),
+        ("sqlite", 1, 1, "SQLite, 1 server, 1 client (base)"),
+        ("sqlite", clients, 1, f"SQLite, 1 server, {clients:,} clients"),
+        ("postgresql", 1, 2, "PostgreSQL, 2 servers, 1 client (base)"),
+        ("postgresql", clients, 2, f"PostgreSQL, 2 servers, {clients:,} clients"),
     ]
     return [
         measure(backend, clients=count, processes=processes, rounds=rounds, label=label)
@@ -294,10 +316,10 @@ def load_average() -> str:
 def fanout_table(results: list[Fanout]) -> Table:
     """The results as a table; each fan-out row's ratio is to the baseline above it."""
     table = Table(title="Events socket fan-out: publish (HTTP request, commit) to delivery")
-    for column in ("configuration", "deliveries", "missing", "p50 ms", "p99 ms", "max ms"):
+    columns = ("configuration", "deliveries", "missing", "p50 ms", "p99 ms", "max ms")
+    columns += ("p99/base", "server CPU ms", "client CPU ms", "connect s")
+    for column in columns:
         table.add_column(column, justify="left" if column == "configuration" else "right")
-    table.add_column("p99 / baseline p99", justify="right")
-    table.add_column("connect s", justify="right")
     baseline: Fanout | None = None
     for result in results:
         if result.clients == 1:
@@ -313,9 +335,14 @@ def fanout_table(results: list[Fanout]) -> Table:
             f"{result.percentile_ms(0.99):.0f}",
             f"{result.percentile_ms(1.0):.0f}",
             ratio,
+            f"{1000 * statistics.median(result.server_cpu):.0f}",
+            f"{1000 * statistics.median(result.client_cpu):.0f}",
             f"{result.connect_seconds:.1f}",
         )
-    table.caption = f"aim: p99 < 1000 ms at 2,000 clients; load: {load_average()}"
+    table.caption = (
+        "aim: p99 < 1000 ms at 2,000 clients. CPU: median per event (ms, in 10 ms ticks), "
+        f"the servers together and this process's clients.\nLoad after: {load_average()}"
+    )
     return table
 
 

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 from websockets.asyncio.client import ClientConnection, connect
@@ -29,7 +31,7 @@ from gridgov.notify.realtime import publish
 from gridgov.server import create_app
 from gridgov.settings import Settings
 from tests.factories.access import make_user
-from tests.web.browser.harness import LiveServer, free_port
+from tests.web.browser.harness import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 10.0  # seconds any single expected frame may take on this busy machine
@@ -77,17 +79,30 @@ def app_with_publish_route(**settings: Any) -> FastAPI:
 
 
 class ThreadServer:
-    """The app on a database, served by uvicorn in a thread of this process."""
+    """The app on a database, served by uvicorn in a thread of this process, with its
+    lifespan (so the events hub stops with the server)."""
 
     def __init__(self, database: Any, tmp_path: Path, **settings: Any) -> None:
         self.maker = session_factory(database.engine)
         config = Settings(data_dir=tmp_path, environment="test", **settings)
-        self.live = LiveServer(create_app(settings=config, engine=database.engine)).start()
-        self.url = self.live.url.replace("http://", "ws://") + "/api/v1/events"
-        self.http_url = self.live.url
+        app = create_app(settings=config, engine=database.engine)
+        port = free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the events test server did not start")
+            time.sleep(0.05)
+        self.http_url = f"http://127.0.0.1:{port}"
+        self.url = f"ws://127.0.0.1:{port}/api/v1/events"
 
     def stop(self) -> None:
-        self.live.stop()
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
 
 
 class ProcessServer:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -363,3 +364,31 @@ def test_a_reconnect_event_closes_the_users_sockets_and_streams_are_resolved_aga
         ("reconnect", {}),
         ("tick", {"text": "still yours"}),
     ]
+
+
+def test_logging_out_closes_the_tokens_socket_and_it_cannot_come_back(server) -> None:
+    caller = make_caller(server.maker)
+
+    def logout() -> int:
+        request = urllib.request.Request(
+            f"{server.http_url}/api/v1/auth/logout",
+            headers={"Authorization": f"Bearer {caller.token}"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return int(answer.status)
+
+    async def scenario() -> tuple[tuple[int, str], tuple[int, str]]:
+        socket, _ = await open_socket(server.url, token=caller.token, after=None)
+        await until_caught_up(socket)
+        assert await asyncio.to_thread(logout) == 204
+        closed = await close_code(socket)
+        from websockets.asyncio.client import connect
+
+        async with connect(server.url, proxy=None) as again:
+            await again.send(json.dumps({"type": "auth", "token": caller.token}))
+            return closed, await close_code(again)
+
+    closed, refused = asyncio.run(scenario())
+    assert closed == (4000, "reconnect: streams or sign-in changed")
+    assert refused == (4401, "the token is unknown, expired or revoked")

@@ -11,6 +11,7 @@ from gridgov import clock
 from gridgov.accounts import actions, queries
 from gridgov.accounts.schemas import UserOut
 from gridgov.cli.common import cli_actor, console, new_typer, transaction
+from gridgov.notify.realtime import ask_to_reconnect
 
 app = new_typer("Users: who logs in, with which roles on which territory.")
 
@@ -89,6 +90,7 @@ def reset_password(user: str = typer.Argument(..., help="Username or id.")) -> N
     with transaction() as session:
         target = queries.find_user(session, user)
         temporary = actions.do_reset_password(session, target, actor=cli_actor())
+        ask_to_reconnect(session, target.id)
     console.print(f"temporary password of {target.username} (shown once): ", end="")
     typer.echo(temporary)
     console.print("they must change it at their next login; their tokens were revoked")

@@ -15,6 +15,7 @@ from gridgov.api.deps import SessionDep
 from gridgov.api.errors import error_response
 from gridgov.api.security import AuthenticatedDep
 from gridgov.errors import DomainError
+from gridgov.notify.realtime import ask_to_reconnect
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -56,6 +57,7 @@ def issue_token(
 def logout(auth: AuthenticatedDep, session: SessionDep) -> Response:
     """Revoke the token this request presents."""
     tokens.revoke_token(session, auth.token)
+    ask_to_reconnect(session, auth.user.id)  # a socket signed in by that token closes
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -84,6 +86,7 @@ def change_password(
         new_password=body.new_password,
         keep_token_id=auth.token.id,
     )
+    ask_to_reconnect(session, auth.user.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -14,6 +14,7 @@ from gridgov.api.deps import SessionDep
 from gridgov.api.principal import PrincipalDep
 from gridgov.api.security import ActorDep, CurrentUserDep
 from gridgov.notify.bridges.preferences import EMAIL_MAX, check_set_delivery_preferences
+from gridgov.notify.realtime import ask_to_reconnect
 from gridgov.timestamps import LocalTimestamp
 from gridgov.validation import Input
 
@@ -73,6 +74,7 @@ def reset_password(user_id: str, principal: PrincipalDep, session: SessionDep) -
     once in this answer) and revoke their tokens; they must change it at their next login."""
     target = queries.access_user_to_manage(session, user_id, principal)
     temporary = actions.do_reset_password(session, target, actor=principal.actor)
+    ask_to_reconnect(session, target.id)  # their events sockets close with their tokens
     return PasswordResetOut(
         user_id=target.id, username=target.username, temporary_password=temporary
     )

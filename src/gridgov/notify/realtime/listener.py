@@ -49,6 +49,8 @@ class PostgresListener:
             try:
                 await self._listen()
             except (psycopg.Error, OSError) as exc:
+                if self.connected.is_set():  # it had worked: start the backoff again
+                    backoff = 0.5
                 log.warning("events listener: %s; reconnecting in %.1f s", exc, backoff)
             self.connected.clear()
             await asyncio.sleep(backoff)

@@ -13,6 +13,7 @@ from gridgov.accounts.actions import check_new_password
 from gridgov.accounts.login import check_current_password
 from gridgov.errors import ValidationFailed
 from gridgov.http.sessions import SessionDep
+from gridgov.notify.realtime import ask_to_reconnect
 from gridgov.web.auth import PasswordCallerDep
 from gridgov.web.errors import redirect
 from gridgov.web.rendering import render
@@ -54,6 +55,7 @@ def change_password(
                 new_password=new_password,
                 keep_web_session_id=caller.web_session.id,
             )
+            ask_to_reconnect(session, user.id)  # sockets of the ended sessions close
     except ValidationFailed as refused:
         errors = {"new_password": refused.fields.get("new_password", refused.message)}
         return render(request, "password.html", {"errors": errors}, status=422)

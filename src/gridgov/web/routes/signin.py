@@ -15,6 +15,7 @@ from gridgov.accounts.web_sessions import do_end_web_session, do_start_web_sessi
 from gridgov.errors import DomainError
 from gridgov.http.sessions import SessionDep
 from gridgov.i18n import translate
+from gridgov.notify.realtime import ask_to_reconnect
 from gridgov.web.auth import OptionalCallerDep, PasswordCallerDep
 from gridgov.web.cookies import PRESESSION_COOKIE, SESSION_COOKIE, clear_cookie, set_cookie
 from gridgov.web.errors import redirect
@@ -87,6 +88,7 @@ def signin(
 def signout(request: Request, session: SessionDep, caller: PasswordCallerDep) -> Response:
     """End the session server-side: its cookie no longer signs anyone in."""
     do_end_web_session(session, caller.web_session, reason="signed_out")
+    ask_to_reconnect(session, caller.user.id)  # its events sockets sign in again, or close
     response = redirect(request, "/signin")
     clear_cookie(request, response, SESSION_COOKIE)
     return response
