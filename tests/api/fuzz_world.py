@@ -186,12 +186,30 @@ def build_world(session: Session, *, data_dir: Path) -> FuzzWorld:
     world.add("service_request_id", posted.id, cases[-1].id)
     world.add("token", posted.id)
     world.add("service_code", *sorted(categories))
-    _groups(session, world, tree, grid_leader.id)
+    _groups(session, world, tree, grid_leader.id, data_dir)
     session.flush()
     return world
 
 
-def _groups(session: Session, world: FuzzWorld, tree: Any, member_id: str) -> None:
+def _image(session: Session, group: Any, user_id: str, data_dir: Path) -> str:
+    from gridgov.accounts.models import User
+    from gridgov.accounts.principal import principal_for
+    from gridgov.groups.actions import check_upload_image
+
+    user = session.get(User, user_id)
+    assert user is not None
+    return check_upload_image(
+        session,
+        group,
+        _png(),
+        principal=principal_for(session, user),
+        data_dir=data_dir,
+        max_bytes=10**6,
+        quota_bytes=10**7,
+    ).id
+
+
+def _groups(session: Session, world: FuzzWorld, tree: Any, member_id: str, data_dir: Path) -> None:
     """The villages' groups (made with them), a unit's group, messages and an invitation."""
     from sqlalchemy import select
 
@@ -213,3 +231,6 @@ def _groups(session: Session, world: FuzzWorld, tree: Any, member_id: str) -> No
         invitation = check_create_invitation(session, group, actor=ACTOR)
         world.add("invitation_id", invitation.id)
     world.add("user_id", member_id)
+    village_group = session.scalar(select(Group).where(Group.kind == "village"))
+    assert village_group is not None
+    world.add("attachment_id", _image(session, village_group, member_id, data_dir))
