@@ -191,7 +191,7 @@ def build_world(session: Session, *, data_dir: Path) -> FuzzWorld:
     world.add("token", posted.id)
     world.add("service_code", *sorted(categories))
     _add_bridges(session, world)
-    _groups(session, world, tree, grid_leader.id)
+    _groups(session, world, tree, grid_leader.id, data_dir)
     session.flush()
     return world
 
@@ -216,7 +216,25 @@ def _add_bridges(session: Session, world: FuzzWorld) -> None:
     world.add("group_id", "fuzz-group")
 
 
-def _groups(session: Session, world: FuzzWorld, tree: Any, member_id: str) -> None:
+def _image(session: Session, group: Any, user_id: str, data_dir: Path) -> str:
+    from gridgov.accounts.models import User
+    from gridgov.accounts.principal import principal_for
+    from gridgov.groups.actions import check_upload_image
+
+    user = session.get(User, user_id)
+    assert user is not None
+    return check_upload_image(
+        session,
+        group,
+        _png(),
+        principal=principal_for(session, user),
+        data_dir=data_dir,
+        max_bytes=10**6,
+        quota_bytes=10**7,
+    ).id
+
+
+def _groups(session: Session, world: FuzzWorld, tree: Any, member_id: str, data_dir: Path) -> None:
     """The villages' groups (made with them), a unit's group, messages and an invitation."""
     from sqlalchemy import select
 
@@ -238,3 +256,6 @@ def _groups(session: Session, world: FuzzWorld, tree: Any, member_id: str) -> No
         invitation = check_create_invitation(session, group, actor=ACTOR)
         world.add("invitation_id", invitation.id)
     world.add("user_id", member_id)
+    village_group = session.scalar(select(Group).where(Group.kind == "village"))
+    assert village_group is not None
+    world.add("attachment_id", _image(session, village_group, member_id, data_dir))

@@ -36,6 +36,7 @@ from gridgov.cases.photos import check_add_photo
 from gridgov.groups.actions import (
     check_create_group,
     check_create_invitation,
+    check_upload_image,
     do_post_system_message,
 )
 from gridgov.groups.models import (
@@ -88,6 +89,7 @@ class Place:
     group_ids: dict[str, str] = field(default_factory=dict)
     message_ids: dict[str, str] = field(default_factory=dict)
     invitation_ids: dict[str, str] = field(default_factory=dict)
+    attachment_id: str = "no-image"  # an image of the place's village group
 
     def group(self) -> str:
         """The group of the place's own node (a town has none: its first village's)."""
@@ -184,7 +186,7 @@ def _build(session: Session, *, outsiders: bool = False, photo_dir: Any = None) 
             unit_bounds=Bounds(1, 8, 1),
             actor=ACTOR,
         ).id
-    _groups(session, world, outsiders)
+    _groups(session, world, outsiders, photo_dir)
     world.neighbour = make_household(session, unit=unit)
     neighbour_people = [make_resident(session, household=world.neighbour) for _ in range(2)]
     world.neighbour_case = make_case(session, household=world.neighbour, actor=ACTOR)
@@ -212,7 +214,27 @@ def _build(session: Session, *, outsiders: bool = False, photo_dir: Any = None) 
 TARGET_LEVELS = ("unit", "grid", "village", "town")
 
 
-def _groups(session: Session, world: World, outsiders: bool) -> None:
+def _image(session: Session, group: Group, data_dir: Any) -> str:
+    """An image uploaded to ``group`` by one of its members."""
+    member = session.scalar(
+        select(GroupMember.user_id).where(
+            GroupMember.group_id == group.id, GroupMember.left_at.is_(None)
+        )
+    )
+    user = session.get(User, member)
+    assert user is not None
+    return check_upload_image(
+        session,
+        group,
+        _PNG,
+        principal=principal_for(session, user),
+        data_dir=data_dir,
+        max_bytes=10**6,
+        quota_bytes=10**7,
+    ).id
+
+
+def _groups(session: Session, world: World, outsiders: bool, photo_dir: Any) -> None:
     """A group on each target place's unit and grid (its village's exists with it), with a
     message and an invitation in each."""
     for level in TARGET_LEVELS if outsiders else ():
@@ -226,6 +248,9 @@ def _groups(session: Session, world: World, outsiders: bool) -> None:
             place.message_ids[code] = message.id
             invitation = check_create_invitation(session, group, actor=ACTOR)
             place.invitation_ids[code] = invitation.id
+        village_group = session.get(Group, place.group_ids[place.village_code])
+        assert village_group is not None and photo_dir is not None
+        place.attachment_id = _image(session, village_group, photo_dir)
 
 
 def _point_in(tree: Tree, unit: Territory) -> dict[str, float]:
@@ -305,6 +330,7 @@ def _neighbour_place(session: Session, world: World, principal: Principal) -> Pl
         group_ids={place.code: other.group_ids[other.village_code]},
         message_ids={place.code: other.message_ids[other.village_code]},
         invitation_ids={place.code: other.invitation_ids[other.village_code]},
+        attachment_id=other.attachment_id,
     )
 
 
@@ -906,6 +932,12 @@ ROUTES: dict[tuple[str, str], Probe] = {
             headers=h,
             files={"file": ("a.png", _PNG, "image/png")},
         ),
+    ),
+    ("GET", "/groups/{group_id}/images/{attachment_id}"): Probe(
+        "object",
+        "message",
+        "read",
+        lambda c, h, p: c.get(f"{API}/groups/{p.group()}/images/{p.attachment_id}", headers=h),
     ),
     ("POST", "/groups/{group_id}/read"): Probe(
         "object",

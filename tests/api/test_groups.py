@@ -306,6 +306,12 @@ def test_images_are_checked_and_counted(client, session, world) -> None:
         files={"file": ("a.png", b"not an image", "image/png")},
     )
     assert bad.status_code == 422 and "file" in bad.json()["error"]["fields"]
+    image = client.get(f"{API}/groups/{group_id}/images/{up.json()['id']}", headers=headers)
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    assert image.content == buffer.getvalue()
+    other_group = _village_group(session, world, 1)
+    elsewhere = client.get(f"{API}/groups/{other_group}/images/{up.json()['id']}", headers=headers)
+    assert elsewhere.status_code == 404
     posted = client.post(
         f"{API}/groups/{group_id}/messages", headers=headers, json={"image": up.json()["id"]}
     )

@@ -4,6 +4,10 @@ system message, and a member's own-data export."""
 
 from __future__ import annotations
 
+import io
+
+import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from gridgov.accounts.principal import principal_for
@@ -12,8 +16,10 @@ from gridgov.groups.actions import (
     check_post_message,
     check_recall_message,
     check_remove_member,
+    check_upload_image,
     do_post_system_message,
 )
+from gridgov.groups.errors import QuotaExceeded
 from gridgov.groups.events import group_streams
 from gridgov.notify.realtime.models import Event
 from gridgov.notify.realtime.streams import streams_for
@@ -78,3 +84,26 @@ def test_a_members_messages_are_in_their_own_data(session) -> None:
     exported = export_resident_data(session, author.resident_id, actor=ACTOR)
     assert [m["text"] for m in exported["group_messages"]] == ["我的话"]
     assert exported["group_messages"][0]["group"] == group.name
+
+
+def test_images_count_against_the_groups_quota(session, tmp_path) -> None:
+    world = make_world(session, villages=1, grids=1, units=1)
+    author = world.villagers[world.tree.all_units()[0].code][0]
+    group = group_of(session, "village", world.village().code)
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "green").save(buffer, format="PNG")
+    data = buffer.getvalue()
+    upload = {
+        "principal": principal_for(session, author),
+        "data_dir": tmp_path,
+        "max_bytes": 10**6,
+        "quota_bytes": len(data) * 2,
+    }
+    for _ in range(2):
+        check_upload_image(session, group, data, **upload)
+    assert group.attachment_bytes == 2 * len(data)
+    with pytest.raises(QuotaExceeded) as refused:
+        check_upload_image(session, group, data, **upload)
+    assert refused.value.status == 413 and refused.value.fields == {
+        "file": "over the group's quota"
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -17,7 +18,13 @@ from gridgov.access.principal import Principal
 from gridgov.access.providers import member_scope
 from gridgov.accounts.models import User
 from gridgov.errors import NotFound
-from gridgov.groups.models import Group, GroupMember, GroupMention, GroupMessage
+from gridgov.groups.models import (
+    Group,
+    GroupAttachment,
+    GroupMember,
+    GroupMention,
+    GroupMessage,
+)
 from gridgov.i18n import Message
 from gridgov.territory.scope import within
 
@@ -264,6 +271,21 @@ def access_message(session: Session, message_id: str, principal: Principal) -> G
     if message.recalled_at is not None and not moderates(principal, group):
         raise missing
     return message
+
+
+def image_file(
+    session: Session, group: Group, attachment_id: str, *, data_dir: Path
+) -> tuple[GroupAttachment, Path]:
+    """An image of this group and its file (another group's answers like a missing one)."""
+    attachment = session.scalar(
+        select(GroupAttachment).where(
+            GroupAttachment.id == attachment_id, GroupAttachment.group_id == group.id
+        )
+    )
+    path = data_dir / attachment.path if attachment is not None else None
+    if attachment is None or path is None or not path.is_file():
+        raise NotFound(Message("no image of this group has id %(id)s", id=attachment_id))
+    return attachment, path
 
 
 def messages_of_member(session: Session, group: Group, user_id: str, *, since: Any = None) -> int:

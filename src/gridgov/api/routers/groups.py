@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, UploadFile, status
+from fastapi.responses import FileResponse
 from sqlalchemy import select
 
 from gridgov.access.checks import require, require_target
@@ -16,8 +17,10 @@ from gridgov.accounts.models import User
 from gridgov.api.deps import PagingDep, SessionDep
 from gridgov.api.params import TerritoryFilter
 from gridgov.api.principal import PrincipalDep
+from gridgov.api.responses import file_answer
 from gridgov.api.schemas import Page
 from gridgov.api.security import ActorDep
+from gridgov.cases.photos import FORMATS as IMAGE_FORMATS
 from gridgov.errors import NotFound
 from gridgov.groups import actions, queries
 from gridgov.groups.actions import Draft, Mention
@@ -179,6 +182,26 @@ def upload_image(
         content_type=attachment.content_type,
         size_bytes=attachment.size_bytes,
     )
+
+
+@router.get(
+    "/groups/{group_id}/images/{attachment_id}",
+    response_class=FileResponse,
+    responses=file_answer(*(media_type for media_type, _ext in IMAGE_FORMATS.values())),
+)
+def read_image(
+    group_id: str,
+    attachment_id: str,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+) -> FileResponse:
+    """An image's bytes (same access as the group)."""
+    group = access_group(session, group_id, principal)
+    attachment, path = queries.image_file(
+        session, group, attachment_id, data_dir=_settings(request).data_dir
+    )
+    return FileResponse(path, media_type=attachment.content_type)
 
 
 @router.post("/groups/{group_id}/read")
