@@ -8,7 +8,7 @@ from gridgov.cli.backup import backup, restore
 from gridgov.cli.calendar import app as calendar_app
 from gridgov.cli.cases import app as cases_app
 from gridgov.cli.common import new_typer, start_invocation
-from gridgov.cli.group_notices import app as group_notices_app
+from gridgov.cli.groups import app as groups_app
 from gridgov.cli.partition import app as partition_app
 from gridgov.cli.report import app as report_app
 from gridgov.cli.serve import serve
@@ -34,4 +34,4 @@ app.command()(backup)
 app.command()(restore)
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(cases_app, name="cases")
-app.add_typer(group_notices_app, name="groups")
+app.add_typer(groups_app, name="groups")

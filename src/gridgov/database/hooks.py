@@ -12,7 +12,8 @@ and provider of the platform, installed in one place.
 - grid groups: a new village gets its groups (territory creation hook); members follow the
   registry's life events, the posts' start and end (and role assignments: posts.events) and
   accounts linked to a resident (accounts.events); the policy's MEMBER rule asks the groups'
-  membership; a member's messages join their own-data export.
+  membership; a member's messages join their own-data export; the events socket's streams
+  include the caller's groups (``group:<id>``).
 
 :func:`install` runs whenever :func:`gridgov.database.sessions.session_factory` builds the
 sessions of the API, the CLI, the worker, the tests and the benchmarks, so no code of the
@@ -32,9 +33,11 @@ from gridgov.audit.recorder import record_bulk
 from gridgov.cases.status_hooks import subscribe_status
 from gridgov.groups import membership as group_membership
 from gridgov.groups.actions import create_village_groups
+from gridgov.groups.events import group_streams
 from gridgov.groups.queries import GroupMembers, own_messages
 from gridgov.groups.search import install_search_index
 from gridgov.groups.to_case import post_case_status
+from gridgov.notify.realtime.streams import register_streams
 from gridgov.posts.actions import end_posts_of_leaver
 from gridgov.posts.events import subscribe_posts
 from gridgov.posts.queries import own_posts
@@ -66,3 +69,4 @@ def _install_groups() -> None:
     own_data.add_section("group_messages", own_messages)
     install_search_index()
     subscribe_status(post_case_status)
+    register_streams(group_streams)

@@ -22,6 +22,7 @@ from gridgov.cases.photos import store_image
 from gridgov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gridgov.groups import membership
 from gridgov.groups.errors import QuotaExceeded, TooManyMessages
+from gridgov.groups.events import members_changed, publish_message_event
 from gridgov.groups.models import (
     GROUP_MODES,
     Group,
@@ -483,6 +484,7 @@ def check_remove_member(
     member.left_reason = f"removed by {actor}: {reason.strip()}"[:120]
     member.removed = True
     session.flush()
+    members_changed(session, [user_id])
     return member
 
 
@@ -572,6 +574,7 @@ def check_decide_invitation(
     invitation.decided_by, invitation.decided_at = actor, clock.now()
     if approve:
         _join_by_invitation(session, invitation.group_id, invitation.requested_by)
+        members_changed(session, [invitation.requested_by])
     session.flush()
     return invitation
 
@@ -589,13 +592,12 @@ def _join_by_invitation(session: Session, group_id: str, user_id: str) -> None:
         row.source = "invitation"
 
 
-# --- events --------------------------------------------------------------------------------
+# --- events ------------------------------------------------------------------------------
 
 
 def published(session: Session, group: Group, kind: str, message: GroupMessage) -> None:
-    """Where a message event leaves for the members' sockets (stream ``group:<id>``) once
-    the realtime branch is merged in; until then nothing is sent."""
-    return None
+    """The message event on stream ``group:<id>`` (groups.events), sent after commit."""
+    publish_message_event(session, group, kind, message)
 
 
 # --- notices, chain replies and voice messages (their modules compose these) -------------

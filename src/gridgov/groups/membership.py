@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from gridgov import clock
 from gridgov.accounts.models import RoleAssignment, User
 from gridgov.accounts.principal import POST_ROLES
+from gridgov.groups.events import members_changed
 from gridgov.groups.models import Group, GroupMember
 from gridgov.posts.events import PostEvent
 from gridgov.posts.models import Post
@@ -131,6 +132,7 @@ def resync_group(session: Session, group: Group, *, reason: str) -> Resync:
         session.add(GroupMember(group_id=group.id, user_id=user_id, source=wanted[user_id]))
         joined.append(user_id)
     session.flush()
+    members_changed(session, [*joined, *left])
     return Resync(tuple(joined), tuple(left))
 
 

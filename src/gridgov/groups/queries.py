@@ -98,6 +98,27 @@ def groups_of_territory(session: Session, code: str) -> Sequence[Group]:
     ).all()
 
 
+def all_groups(
+    session: Session, *, territory: str | None = None, limit: int = 200
+) -> list[tuple[Group, int]]:
+    """Every active group (on ``territory`` and under it) with its member count, for the
+    operator's CLI (no principal: the CLI acts for the platform)."""
+    if territory is not None:
+        reach_territory(session, None, "read", "group", territory)
+    members = (
+        select(func.count())
+        .select_from(GroupMember)
+        .where(GroupMember.group_id == Group.id, GroupMember.left_at.is_(None))
+        .correlate(Group)
+        .scalar_subquery()
+    )
+    query = select(Group, members).where(Group.status == "active")
+    if territory is not None:
+        query = query.where(within(Group.territory_code, territory))
+    rows = session.execute(query.order_by(Group.territory_code, Group.kind).limit(limit))
+    return [(group, int(count or 0)) for group, count in rows]
+
+
 @dataclass(frozen=True)
 class GroupListed:
     group: Group
