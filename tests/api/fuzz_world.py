@@ -187,6 +187,7 @@ def build_world(session: Session, *, data_dir: Path) -> FuzzWorld:
     world.add("token", posted.id)
     world.add("service_code", *sorted(categories))
     _groups(session, world, tree, grid_leader.id)
+    _notices_and_chains(session, world, tree)
     session.flush()
     return world
 
@@ -213,3 +214,36 @@ def _groups(session: Session, world: FuzzWorld, tree: Any, member_id: str) -> No
         invitation = check_create_invitation(session, group, actor=ACTOR)
         world.add("invitation_id", invitation.id)
     world.add("user_id", member_id)
+
+
+def _notices_and_chains(session: Session, world: FuzzWorld, tree: Any) -> None:
+    """A notice and a chain-reply list in each village's group, and a message made a case."""
+    from gridgov.groups.chains import check_open_chain
+    from gridgov.groups.notices import check_post_notice
+    from gridgov.groups.queries import village_group
+
+    for village in tree.villages:
+        group = village_group(session, village.code)
+        assert group is not None
+        notice = check_post_notice(
+            session,
+            group=group,
+            title="通知",
+            body="fuzz",
+            priority="important",
+            ack_required=True,
+            actor=ACTOR,
+        )
+        world.add("notice_id", notice.id)
+        chain = check_open_chain(
+            session,
+            group,
+            title="接龙",
+            fields=["人数"],
+            closes_at=clock.now() + dt.timedelta(days=1),
+            author=None,
+            actor=ACTOR,
+        )
+        world.add("chain_id", chain.id)
+    world.add("q", "台风", "fuzz", "台")
+    world.add("territory_code", tree.villages[0].code, tree.grids[tree.villages[0].code][0].code)

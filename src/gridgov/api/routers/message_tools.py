@@ -3,7 +3,7 @@ into a case."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, UploadFile, status
 
@@ -23,6 +23,9 @@ from gridgov.groups.voice import MAX_VOICE_BYTES
 from gridgov.groups.voice_messages import check_post_voice
 from gridgov.i18n import Message
 
+TOO_MANY: dict[int | str, dict[str, Any]] = {
+    429: {"description": "over the per-member message rate (a setting)"}
+}
 router = APIRouter(tags=["groups"])
 
 
@@ -44,7 +47,7 @@ def search(
     )
 
 
-@router.post("/groups/{group_id}/voice", status_code=status.HTTP_201_CREATED)
+@router.post("/groups/{group_id}/voice", status_code=status.HTTP_201_CREATED, responses=TOO_MANY)
 def post_voice(
     group_id: str, file: UploadFile, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> MessageOut:

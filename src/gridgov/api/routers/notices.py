@@ -124,6 +124,7 @@ def _names(session: SessionDep, codes: set[str]) -> dict[str, str]:
 def notice_receipts(notice_id: str, session: SessionDep, principal: PrincipalDep) -> ReceiptsOut:
     """Households that read and acknowledged the notice, in all, by grid and by unit, and
     each household's state (leaders of the notice's territory)."""
+    require(principal, "update", "group")
     notice = notices.access_notice(session, notice_id, principal, "manage")
     places, states = notices.household_states(session, notice)
     counted = tally(places, states)
@@ -154,6 +155,7 @@ def mark_told(
     notice_id: str, body: ToldIn, session: SessionDep, principal: PrincipalDep
 ) -> ToldOut:
     """A leader of the household's unit (or above) told it in person or by phone."""
+    require(principal, "update", "group")
     notice = notices.access_notice(session, notice_id, principal)
     household = session.get(Household, body.household_id)
     leads_household = household is not None and allows(
@@ -184,6 +186,7 @@ def remind(
 ) -> ReminderPage:
     """Send each unit leader (the grid leader where a unit has none) the list of households
     still to tell; the lists, with those nobody leads under a null leader."""
+    require(principal, "update", "group")
     notice = notices.access_notice(session, notice_id, principal, "manage")
     lists = notices.do_remind(session, notice, actor=actor)
     numbers = notices.household_numbers(session, notice)
