@@ -93,7 +93,7 @@ class Place:
     group_ids: dict[str, str] = field(default_factory=dict)
     message_ids: dict[str, str] = field(default_factory=dict)
     invitation_ids: dict[str, str] = field(default_factory=dict)
-    # a notice and a chain-reply list in the place's village group
+    # a notice and a chain-reply list in the group of the place's own node
     notice_id: str = "no-notice"
     chain_id: str = "no-chain"
 
@@ -234,11 +234,11 @@ def _groups(session: Session, world: World, outsiders: bool) -> None:
             place.message_ids[code] = message.id
             invitation = check_create_invitation(session, group, actor=ACTOR)
             place.invitation_ids[code] = invitation.id
-        village_group = session.get(Group, place.group_ids[place.village_code])
-        assert village_group is not None
+        own_group = session.get(Group, place.group())
+        assert own_group is not None
         place.notice_id = check_post_notice(
             session,
-            group=village_group,
+            group=own_group,
             title="通知",
             body="matrix",
             priority="normal",
@@ -247,7 +247,7 @@ def _groups(session: Session, world: World, outsiders: bool) -> None:
         ).id
         place.chain_id = check_open_chain(
             session,
-            village_group,
+            own_group,
             title="接龙",
             fields=["人数"],
             closes_at=clock.now() + dt.timedelta(days=1),

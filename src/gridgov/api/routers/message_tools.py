@@ -78,8 +78,8 @@ def message_to_case(
     """A leader of the message's group turns it into a case (category suggested from the
     text unless given; place from its location, else the author's household; its image
     carried over). The case's status changes come back into the group."""
+    require(principal, "update", "group")  # 403 first: a role that never leads
     message = access_message(session, message_id, principal)
-    require(principal, "update", "group")
     if not may_make_case(session, principal, message):
         raise NotFound(Message("no message has id %(message_id)s", message_id=message_id))
     case = check_message_to_case(

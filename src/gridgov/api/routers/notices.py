@@ -55,8 +55,7 @@ def post_group_notice(
     group_id: str, body: NoticeCreate, session: SessionDep, actor: ActorDep, principal: PrincipalDep
 ) -> NoticeOut:
     """A leader of the group's node posts a pinned notice (urgent: through every bridge)."""
-    access_group(session, group_id, principal)
-    require(principal, "update", "group")
+    require(principal, "update", "group")  # 403 first: a role that never leads
     group = access_group(session, group_id, principal, "update")
     notice = notices.check_post_notice(
         session,
