@@ -192,6 +192,7 @@ def build_world(session: Session, *, data_dir: Path) -> FuzzWorld:
     world.add("service_code", *sorted(categories))
     _add_bridges(session, world)
     _groups(session, world, tree, grid_leader.id, data_dir)
+    _notices_and_chains(session, world, tree)
     session.flush()
     return world
 
@@ -259,3 +260,36 @@ def _groups(session: Session, world: FuzzWorld, tree: Any, member_id: str, data_
     village_group = session.scalar(select(Group).where(Group.kind == "village"))
     assert village_group is not None
     world.add("attachment_id", _image(session, village_group, member_id, data_dir))
+
+
+def _notices_and_chains(session: Session, world: FuzzWorld, tree: Any) -> None:
+    """A notice and a chain-reply list in each village's group, and a message made a case."""
+    from gridgov.groups.chains import check_open_chain
+    from gridgov.groups.notices import check_post_notice
+    from gridgov.groups.queries import village_group
+
+    for village in tree.villages:
+        group = village_group(session, village.code)
+        assert group is not None
+        notice = check_post_notice(
+            session,
+            group=group,
+            title="通知",
+            body="fuzz",
+            priority="important",
+            ack_required=True,
+            actor=ACTOR,
+        )
+        world.add("notice_id", notice.id)
+        chain = check_open_chain(
+            session,
+            group,
+            title="接龙",
+            fields=["人数"],
+            closes_at=clock.now() + dt.timedelta(days=1),
+            author=None,
+            actor=ACTOR,
+        )
+        world.add("chain_id", chain.id)
+    world.add("q", "台风", "fuzz", "台")
+    world.add("territory_code", tree.villages[0].code, tree.grids[tree.villages[0].code][0].code)

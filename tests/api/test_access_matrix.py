@@ -39,6 +39,9 @@ from gridgov.groups.actions import (
     check_upload_image,
     do_post_system_message,
 )
+from gridgov.groups.case_models import MessageCase
+from gridgov.groups.chain_models import ChainEntry, ChainList
+from gridgov.groups.chains import check_open_chain
 from gridgov.groups.models import (
     Group,
     GroupAttachment,
@@ -46,6 +49,8 @@ from gridgov.groups.models import (
     GroupMember,
     GroupMessage,
 )
+from gridgov.groups.notice_models import Notice, NoticeReceipt, NoticeTold
+from gridgov.groups.notices import check_post_notice
 from gridgov.notify.models import Notification, OutboxMessage
 from gridgov.partition.constraints import Bounds
 from gridgov.partition.models import PartitionPlan
@@ -90,6 +95,9 @@ class Place:
     message_ids: dict[str, str] = field(default_factory=dict)
     invitation_ids: dict[str, str] = field(default_factory=dict)
     attachment_id: str = "no-image"  # an image of the place's village group
+    # a notice and a chain-reply list in the group of the place's own node
+    notice_id: str = "no-notice"
+    chain_id: str = "no-chain"
 
     def group(self) -> str:
         """The group of the place's own node (a town has none: its first village's)."""
@@ -251,6 +259,26 @@ def _groups(session: Session, world: World, outsiders: bool, photo_dir: Any) -> 
         village_group = session.get(Group, place.group_ids[place.village_code])
         assert village_group is not None and photo_dir is not None
         place.attachment_id = _image(session, village_group, photo_dir)
+        own_group = session.get(Group, place.group())
+        assert own_group is not None
+        place.notice_id = check_post_notice(
+            session,
+            group=own_group,
+            title="通知",
+            body="matrix",
+            priority="normal",
+            ack_required=True,
+            actor=ACTOR,
+        ).id
+        place.chain_id = check_open_chain(
+            session,
+            own_group,
+            title="接龙",
+            fields=["人数"],
+            closes_at=clock.now() + dt.timedelta(days=1),
+            author=None,
+            actor=ACTOR,
+        ).id
 
 
 def _point_in(tree: Tree, unit: Territory) -> dict[str, float]:
@@ -331,6 +359,8 @@ def _neighbour_place(session: Session, world: World, principal: Principal) -> Pl
         message_ids={place.code: other.message_ids[other.village_code]},
         invitation_ids={place.code: other.invitation_ids[other.village_code]},
         attachment_id=other.attachment_id,
+        notice_id=other.notice_id,
+        chain_id=other.chain_id,
     )
 
 
@@ -374,6 +404,12 @@ def fingerprint(session: Session) -> tuple[Any, ...]:
         select(func.count(), func.count()).select_from(GroupMessage),
         select(func.count(), func.count(GroupInvitation.decided_at)).select_from(GroupInvitation),
         select(func.count(), func.count()).select_from(GroupAttachment),
+        select(func.count(), func.count(Notice.last_reminded_at)).select_from(Notice),
+        select(func.count(), func.count(NoticeReceipt.acknowledged_at)).select_from(NoticeReceipt),
+        select(func.count(), func.count()).select_from(NoticeTold),
+        select(func.count(), func.count()).select_from(ChainList),
+        select(func.count(), func.count()).select_from(ChainEntry),
+        select(func.count(), func.count()).select_from(MessageCase),
     ]
     return tuple(tuple(session.execute(query).one()) for query in queries)
 
@@ -988,6 +1024,113 @@ ROUTES: dict[tuple[str, str], Probe] = {
         "group",
         "update",
         lambda c, h, p: c.post(f"{API}/groups/{p.group()}/invitations", headers=h),
+    ),
+    # notices: leaders of the node post them and see receipts; members read and acknowledge
+    ("POST", "/groups/{group_id}/notices"): Probe(
+        "object",
+        "group",
+        "update",
+        lambda c, h, p: c.post(
+            f"{API}/groups/{p.group()}/notices", headers=h, json={"title": "t", "body": "b"}
+        ),
+    ),
+    ("POST", "/notices"): Probe(
+        "object",
+        "group",
+        "update",
+        lambda c, h, p: c.post(
+            f"{API}/notices",
+            headers=h,
+            json={"territory_code": p.grid_code, "title": "t", "body": "b"},
+        ),
+    ),
+    ("GET", "/notices/{notice_id}"): Probe(
+        "object", "group", "read", lambda c, h, p: c.get(f"{API}/notices/{p.notice_id}", headers=h)
+    ),
+    ("POST", "/notices/{notice_id}/read"): Probe(
+        "object",
+        "group",
+        "read",
+        lambda c, h, p: c.post(
+            f"{API}/notices/{p.notice_id}/read", headers=h, json={"acknowledge": True}
+        ),
+    ),
+    ("GET", "/notices/{notice_id}/receipts"): Probe(
+        "object",
+        "group",
+        "update",
+        lambda c, h, p: c.get(f"{API}/notices/{p.notice_id}/receipts", headers=h),
+    ),
+    ("POST", "/notices/{notice_id}/told"): Probe(
+        "object",
+        "group",
+        "update",
+        lambda c, h, p: c.post(
+            f"{API}/notices/{p.notice_id}/told",
+            headers=h,
+            json={"household_id": p.household.id, "channel": "phone"},
+        ),
+    ),
+    ("POST", "/notices/{notice_id}/remind"): Probe(
+        "object",
+        "group",
+        "update",
+        lambda c, h, p: c.post(f"{API}/notices/{p.notice_id}/remind", headers=h),
+    ),
+    # chain replies: as visible as their group; a member adds their own line
+    ("POST", "/groups/{group_id}/chains"): Probe(
+        "object",
+        "message",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/groups/{p.group()}/chains",
+            headers=h,
+            json={"title": "t", "closes_at": "2099-01-01T00:00:00+08:00"},
+        ),
+    ),
+    ("GET", "/chains/{chain_id}"): Probe(
+        "object", "group", "read", lambda c, h, p: c.get(f"{API}/chains/{p.chain_id}", headers=h)
+    ),
+    ("PUT", "/chains/{chain_id}/entry"): Probe(
+        "object",
+        "message",
+        "create",
+        lambda c, h, p: c.put(
+            f"{API}/chains/{p.chain_id}/entry", headers=h, json={"values": {"人数": "1"}}
+        ),
+    ),
+    **{
+        ("GET", f"/chains/{{chain_id}}/export.{fmt}"): Probe(
+            "object",
+            "group",
+            "read",
+            lambda c, h, p, fmt=fmt: c.get(f"{API}/chains/{p.chain_id}/export.{fmt}", headers=h),
+        )
+        for fmt in ("csv", "xlsx")
+    },
+    # search covers the caller's own groups only: nothing of another place to name
+    ("GET", "/search/messages"): Probe("self"),
+    ("POST", "/groups/{group_id}/voice"): Probe(
+        "object",
+        "message",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/groups/{p.group()}/voice",
+            headers=h,
+            files={"file": ("v.webm", b"not audio", "audio/webm")},
+        ),
+    ),
+    ("POST", "/messages/{message_id}/case"): Probe(
+        "object",
+        "group",
+        "update",
+        lambda c, h, p: c.post(f"{API}/messages/{p.message()}/case", headers=h, json={}),
+    ),
+    ("GET", "/messages/{message_id}/case"): Probe(
+        "object",
+        "message",
+        "read",
+        lambda c, h, p: c.get(f"{API}/messages/{p.message()}/case", headers=h),
     ),
     # an invitation code is redeemed by whoever holds it: a leader still decides
     ("POST", "/invitations/redeem"): Probe("self"),

@@ -1,4 +1,4 @@
-"""`gridgov bridge add|test|list` against a fake WeCom robot on loopback."""
+"""`gridgov groups bridge add|test|list` against a fake WeCom robot on loopback."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ runner = CliRunner()
 
 def _add(url: str, group: str = "g-gongxia") -> str:
     added = runner.invoke(
-        app, ["bridge", "add", "--group", group, "--key", "robot-key-0001", "--url", url]
+        app, ["groups", "bridge", "add", "--group", group, "--key", "robot-key-0001", "--url", url]
     )
     assert added.exit_code == 0, added.output
     return added.stdout.split()[2]  # "bridge route <id> added: ..."
@@ -26,13 +26,13 @@ def _add(url: str, group: str = "g-gongxia") -> str:
 def test_add_then_test_sends_a_message_and_prints_sent(session) -> None:
     with http_server(wecom_ok) as fake:
         route_id = _add(fake.url)
-        tested = runner.invoke(app, ["bridge", "test", route_id, "--text", "你好，测试"])
+        tested = runner.invoke(app, ["groups", "bridge", "test", route_id, "--text", "你好，测试"])
     assert tested.exit_code == 0, tested.output
     assert tested.stdout.strip() == f"bridge route {route_id}: sent"
     (got,) = fake.received
     assert got.query["key"] == ["robot-key-0001"]
     assert got.json() == {"msgtype": "text", "text": {"content": "你好，测试"}}
-    listed = runner.invoke(app, ["bridge", "list", "--json"])
+    listed = runner.invoke(app, ["groups", "bridge", "list", "--json"])
     (row,) = json.loads(listed.stdout)
     assert row["id"] == route_id and "robot-key-0001" not in listed.stdout
 
@@ -43,16 +43,16 @@ def test_a_refusing_robot_exits_1_with_the_reason(session) -> None:
 
     with http_server(refuse) as fake:
         route_id = _add(fake.url)
-        tested = runner.invoke(app, ["bridge", "test", route_id])
+        tested = runner.invoke(app, ["groups", "bridge", "test", route_id])
     assert tested.exit_code == 1
     assert "not sent: errcode 93000: invalid webhook url" in tested.output
 
 
 def test_bad_options_are_named(session) -> None:
     refused = runner.invoke(
-        app, ["bridge", "add", "--group", "g", "--key", "short", "--url", "ftp://x"]
+        app, ["groups", "bridge", "add", "--group", "g", "--key", "short", "--url", "ftp://x"]
     )
     assert refused.exit_code == 1
     assert "key" in refused.output and "base_url" in refused.output
-    unknown = runner.invoke(app, ["bridge", "test", "no-such-route"])
+    unknown = runner.invoke(app, ["groups", "bridge", "test", "no-such-route"])
     assert unknown.exit_code == 1 and "no bridge route has id no-such-route" in unknown.output

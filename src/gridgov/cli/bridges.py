@@ -1,5 +1,5 @@
-"""`gridgov bridge ...`: a group's outbound routes (its WeCom group robot). Mounted as
-`gridgov bridge` on this branch; `gridgov groups bridge` once the groups CLI exists."""
+"""`gridgov groups bridge ...`: a group's outbound routes (its WeCom group robot), mounted
+under the groups command (gridgov.cli.groups)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def add(
 
 @bridge_app.command("test")
 def test(
-    route_id: str = typer.Argument(..., help="The route's id (gridgov bridge list)."),
+    route_id: str = typer.Argument(..., help="The route's id (gridgov groups bridge list)."),
     text: str = typer.Option(TEST_TEXT, "--text", help="What to send."),
 ) -> None:
     """Send a test message through a route now and print the outcome."""

@@ -1,5 +1,5 @@
 """`gridgov groups notice`: post a pinned notice to a group or a territory from the command
-line (recorded as ``cli:<user>``). Registered on the groups command group."""
+line (recorded as ``cli:<user>``). cli/groups.py registers it on the groups command group."""
 
 from __future__ import annotations
 
@@ -7,19 +7,14 @@ import json
 
 import typer
 
-from gridgov.cli.common import cli_actor, console, new_typer, transaction
+from gridgov.cli.common import cli_actor, console, transaction
 from gridgov.errors import ValidationFailed
 from gridgov.groups.models import Group
 from gridgov.groups.notice_schemas import NoticeOut
 from gridgov.groups.notices import check_post_notice
 from gridgov.i18n import Message
 
-# Until the groups branch's `gridgov groups` app is merged, the command lives on this one;
-# at merge: groups_app.command("notice")(notice).
-app = new_typer("Grid groups: notices.")
 
-
-@app.command("notice")
 def notice(
     title: str = typer.Option(..., help="The notice's title."),
     body: str = typer.Option(..., help="The notice's text."),

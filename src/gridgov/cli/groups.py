@@ -10,13 +10,17 @@ from sqlalchemy import select
 
 from gridgov.accounts.models import User
 from gridgov.accounts.principal import principal_for
+from gridgov.cli.bridges import bridge_app
 from gridgov.cli.common import cli_actor, console, new_typer, transaction
+from gridgov.cli.group_notices import notice
 from gridgov.errors import NotFound
 from gridgov.groups import actions, queries
 from gridgov.groups.models import Group
 from gridgov.i18n import Message
 
 app = new_typer("Grid groups: each village's (and grid's, unit's, leaders') group chat.")
+app.command("notice")(notice)
+app.add_typer(bridge_app, name="bridge")
 
 
 @app.command("list")

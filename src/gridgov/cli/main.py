@@ -5,11 +5,9 @@ from __future__ import annotations
 from gridgov.cli import db, demo, exporting, importing, keys, open311, posts, territory, users
 from gridgov.cli.audit import audit
 from gridgov.cli.backup import backup, restore
-from gridgov.cli.bridges import bridge_app
 from gridgov.cli.calendar import app as calendar_app
 from gridgov.cli.cases import app as cases_app
 from gridgov.cli.common import new_typer, start_invocation
-from gridgov.cli.group_notices import notice as group_notice
 from gridgov.cli.groups import app as groups_app
 from gridgov.cli.partition import app as partition_app
 from gridgov.cli.report import app as report_app
@@ -36,7 +34,4 @@ app.command()(backup)
 app.command()(restore)
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(cases_app, name="cases")
-# Mounted as `gridgov groups bridge` once the groups CLI is merged.
-app.add_typer(bridge_app, name="bridge")
-groups_app.command("notice")(group_notice)  # the notices branch's command
 app.add_typer(groups_app, name="groups")

@@ -67,6 +67,6 @@ def _install_groups() -> None:
     subscribe_accounts(group_membership.follow_account_linked)
     register_member_scope(GroupMembers())
     own_data.add_section("group_messages", own_messages)
-    register_streams(group_streams)
     install_search_index()
     subscribe_status(post_case_status)
+    register_streams(group_streams)

@@ -58,10 +58,11 @@ def check_open_chain(
     title: str,
     fields: Sequence[str],
     closes_at: dt.datetime,
-    author: User,
+    author: User | None,
     actor: str,
 ) -> ChainList:
-    """Open a list in ``group`` (the adapter checked the author may post there)."""
+    """Open a list in ``group`` (the adapter checked the author may post there; no author:
+    the platform's own list)."""
     refuse_bad_texts({"title": title})
     title = title.strip()
     if not title or len(title) > MAX_TITLE:
@@ -83,7 +84,7 @@ def check_open_chain(
         title=title,
         fields=cleaned,
         closes_at=closes_at,
-        created_by_user_id=author.id,
+        created_by_user_id=author.id if author is not None else None,
     )
     session.add(chain)
     session.flush()

@@ -3,6 +3,8 @@ list in order, export it as CSV or XLSX. A list is as visible as its group (404 
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, status
 from fastapi.responses import Response
 
@@ -21,6 +23,9 @@ from gridgov.groups.queries import access_group, membership
 from gridgov.i18n import Message
 from gridgov.registry.exporting import MEDIA_TYPES
 
+TOO_MANY: dict[int | str, dict[str, Any]] = {
+    429: {"description": "over the per-member message rate (a setting)"}
+}
 router = APIRouter(tags=["chain replies"])
 
 
@@ -47,7 +52,7 @@ def _out(session: SessionDep, chain: ChainList) -> ChainOut:
     return ChainOut.of(chain, entries, closed=clock.now() >= chain.closes_at)
 
 
-@router.post("/groups/{group_id}/chains", status_code=status.HTTP_201_CREATED)
+@router.post("/groups/{group_id}/chains", status_code=status.HTTP_201_CREATED, responses=TOO_MANY)
 def open_chain(
     group_id: str, body: ChainCreate, session: SessionDep, actor: ActorDep, principal: PrincipalDep
 ) -> ChainOut:

@@ -3,7 +3,7 @@ into a case."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, UploadFile, status
 
@@ -23,6 +23,9 @@ from gridgov.groups.voice import MAX_VOICE_BYTES
 from gridgov.groups.voice_messages import check_post_voice
 from gridgov.i18n import Message
 
+TOO_MANY: dict[int | str, dict[str, Any]] = {
+    429: {"description": "over the per-member message rate (a setting)"}
+}
 router = APIRouter(tags=["groups"])
 
 
@@ -44,7 +47,7 @@ def search(
     )
 
 
-@router.post("/groups/{group_id}/voice", status_code=status.HTTP_201_CREATED)
+@router.post("/groups/{group_id}/voice", status_code=status.HTTP_201_CREATED, responses=TOO_MANY)
 def post_voice(
     group_id: str, file: UploadFile, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> MessageOut:
@@ -75,8 +78,8 @@ def message_to_case(
     """A leader of the message's group turns it into a case (category suggested from the
     text unless given; place from its location, else the author's household; its image
     carried over). The case's status changes come back into the group."""
+    require(principal, "update", "group")  # 403 first: a role that never leads
     message = access_message(session, message_id, principal)
-    require(principal, "update", "group")
     if not may_make_case(session, principal, message):
         raise NotFound(Message("no message has id %(message_id)s", message_id=message_id))
     case = check_message_to_case(

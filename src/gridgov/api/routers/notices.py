@@ -55,8 +55,7 @@ def post_group_notice(
     group_id: str, body: NoticeCreate, session: SessionDep, actor: ActorDep, principal: PrincipalDep
 ) -> NoticeOut:
     """A leader of the group's node posts a pinned notice (urgent: through every bridge)."""
-    access_group(session, group_id, principal)
-    require(principal, "update", "group")
+    require(principal, "update", "group")  # 403 first: a role that never leads
     group = access_group(session, group_id, principal, "update")
     notice = notices.check_post_notice(
         session,
@@ -124,6 +123,7 @@ def _names(session: SessionDep, codes: set[str]) -> dict[str, str]:
 def notice_receipts(notice_id: str, session: SessionDep, principal: PrincipalDep) -> ReceiptsOut:
     """Households that read and acknowledged the notice, in all, by grid and by unit, and
     each household's state (leaders of the notice's territory)."""
+    require(principal, "update", "group")
     notice = notices.access_notice(session, notice_id, principal, "manage")
     places, states = notices.household_states(session, notice)
     counted = tally(places, states)
@@ -154,6 +154,7 @@ def mark_told(
     notice_id: str, body: ToldIn, session: SessionDep, principal: PrincipalDep
 ) -> ToldOut:
     """A leader of the household's unit (or above) told it in person or by phone."""
+    require(principal, "update", "group")
     notice = notices.access_notice(session, notice_id, principal)
     household = session.get(Household, body.household_id)
     leads_household = household is not None and allows(
@@ -184,6 +185,7 @@ def remind(
 ) -> ReminderPage:
     """Send each unit leader (the grid leader where a unit has none) the list of households
     still to tell; the lists, with those nobody leads under a null leader."""
+    require(principal, "update", "group")
     notice = notices.access_notice(session, notice_id, principal, "manage")
     lists = notices.do_remind(session, notice, actor=actor)
     numbers = notices.household_numbers(session, notice)

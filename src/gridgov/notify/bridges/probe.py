@@ -1,5 +1,5 @@
 """A test message through one route, sent at once (not through the outbox), so that the
-person who set the route up sees at once whether the robot answers (``gridgov bridge
+person who set the route up sees at once whether the robot answers (``gridgov groups bridge
 test``). It counts against the robot's minute like any other message."""
 
 from __future__ import annotations
