@@ -1,0 +1,1 @@
+"""Party members, contact households, the contact ledger (visits) and due contacts."""
