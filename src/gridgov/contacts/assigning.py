@@ -160,11 +160,47 @@ def village_data(session: Session, village_code: str) -> VillageData:
 
 
 def solve(data: VillageData, capacity: int) -> tuple[list[int], dict[int, list[int]]]:
-    """The pure algorithm's answer: a member position per household (-1: none) and, for
-    each household left without one, the positions of the nearest members with room."""
-    from gridgov.contacts import assignment  # numpy: loaded by a run only
+    """The pure algorithm's answer (contacts.assignment): a member position per household
+    (-1: none) and, for each household left without one, the positions of the nearest
+    members with room."""
+    import numpy as np  # loaded by a run only (the CLI's start stays light)
 
-    return assignment.solve_village(data, capacity)  # adapted at the merge of contacts-pure
+    from gridgov.contacts import assignment
+
+    grids = {
+        code: i for i, code in enumerate(sorted(set(data.household_grids + data.member_grids)))
+    }
+    households = assignment.Households(
+        lon=np.array([p[0] for p in data.household_points], dtype=float),
+        lat=np.array([p[1] for p in data.household_points], dtype=float),
+        village=np.zeros(len(data.household_ids), dtype=np.int64),
+        grid=np.array([grids[g] for g in data.household_grids], dtype=np.int64),
+        key=np.array(data.household_key, dtype=bool),
+    )
+    members = assignment.Members(
+        lon=np.array([p[0] for p in data.member_points], dtype=float),
+        lat=np.array([p[1] for p in data.member_points], dtype=float),
+        village=np.zeros(len(data.member_ids), dtype=np.int64),
+        grid=np.array([grids[g] for g in data.member_grids], dtype=np.int64),
+        household=np.array(data.member_households, dtype=np.int64),
+    )
+    previous_member = np.full(len(data.household_ids), -1, dtype=np.int64)
+    for h, m in data.current.items():
+        previous_member[h] = m
+    pinned = np.zeros(len(data.household_ids), dtype=bool)
+    for h in data.pinned:
+        pinned[h] = h in data.current
+    answer = assignment.assign_contacts(
+        households,
+        members,
+        rules=assignment.AssignmentRules(capacity=capacity),
+        previous=assignment.PreviousAssignment(member=previous_member, pinned=pinned),
+    )
+    suggestions = {
+        int(h): [int(m) for m in row if m >= 0]
+        for h, row in zip(answer.unassigned, answer.suggested, strict=True)
+    }
+    return [int(m) for m in answer.member], suggestions
 
 
 def _apply(
