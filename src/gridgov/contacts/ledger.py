@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
@@ -189,16 +189,16 @@ def _record_version(session: Session, visit: Visit, changes: dict[str, Any], act
 
 
 def _meet_moments(session: Session, visit: Visit, household_ids: Iterable[str]) -> None:
-    session.execute(
-        update(MustVisit)
-        .where(
+    """The open moments of these households created by the visit's day are met by it."""
+    moments = session.scalars(
+        select(MustVisit).where(
             MustVisit.household_id.in_(list(household_ids)),
             MustVisit.met_visit_id.is_(None),
             MustVisit.created_on <= visit.visited_on,
         )
-        .values(met_visit_id=visit.id, met_on=visit.visited_on)
-        .execution_options(synchronize_session=False)
     )
+    for moment in moments:
+        moment.met_visit_id, moment.met_on = visit.id, visit.visited_on
 
 
 def check_edit_visit(

@@ -251,3 +251,19 @@ class ContactRhythm(Base):
         String(32), ForeignKey("key_groups.code"), primary_key=True
     )
     days: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class ContactDigest(Base):
+    """The weekly digest of one member for one week (its Monday): a row once it went out,
+    so the job sends each week's digest once, whenever and however often it runs."""
+
+    __tablename__ = "contact_digests"
+    __audited__ = False
+
+    member_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("party_members.id"), primary_key=True
+    )
+    week: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    due: Mapped[int] = mapped_column(Integer, nullable=False)
+    overdue: Mapped[int] = mapped_column(Integer, nullable=False)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)

@@ -5,6 +5,7 @@ from gridgov.audit.models import AuditEntry
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
 from gridgov.contacts.models import (
     ContactAssignment,
+    ContactDigest,
     ContactRhythm,
     MustVisit,
     PartyMember,
@@ -35,6 +36,7 @@ __all__ = [
     "CaseFollower",
     "CasePhoto",
     "ContactAssignment",
+    "ContactDigest",
     "ContactRhythm",
     "Household",
     "KeyCheck",

@@ -1,5 +1,6 @@
 """party members, contact assignments, visits of the contact ledger (households, members,
-versions, cases raised), must-visit moments and contact rhythms per key group
+versions, cases raised), must-visit moments, contact rhythms per key group and the
+weekly digests sent
 
 Revision ID: 0015
 Revises: 0010
@@ -226,6 +227,20 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "contact_digests",
+        sa.Column("member_id", sa.String(length=32), nullable=False),
+        sa.Column("week", sa.Date(), nullable=False),
+        sa.Column("due", sa.Integer(), nullable=False),
+        sa.Column("overdue", sa.Integer(), nullable=False),
+        sa.Column("sent_at", gridgov.storage.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["party_members.id"],
+            name=op.f("fk_contact_digests_member_id_party_members"),
+        ),
+        sa.PrimaryKeyConstraint("member_id", "week", name=op.f("pk_contact_digests")),
+    )
+    op.create_table(
         "visit_members",
         sa.Column("visit_id", sa.String(length=32), nullable=False),
         sa.Column("member_id", sa.String(length=32), nullable=False),
@@ -267,6 +282,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_visit_members_member_id")
 
     op.drop_table("visit_members")
+    op.drop_table("contact_digests")
     with op.batch_alter_table("contact_assignments", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_contact_assignments_current_household",
