@@ -98,7 +98,7 @@ def _households(
         if household is None or not allows(
             principal, "create", "visit", household.territory_code, household_id=household.id
         ):
-            problems.add("household_ids", Message("no household has id %(id)s", id=household_id))
+            problems.add("household_ids", Message("no household has this id"))
     return [found[i] for i in ids if i in found]
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from gridgov import clock
 from gridgov.access.checks import reach_territory, require, require_target
-from gridgov.access.policy import scope_filter
+from gridgov.access.policy import allows, scope_filter
 from gridgov.api.deps import PagingDep, SessionDep
 from gridgov.api.params import TerritoryFilter
 from gridgov.api.principal import PrincipalDep
@@ -45,7 +45,7 @@ from gridgov.contacts.schemas import (
     VisitOut,
     VisitVersionOut,
 )
-from gridgov.errors import ValidationFailed
+from gridgov.errors import NotFound, ValidationFailed
 from gridgov.i18n import Message
 from gridgov.registry.models import Household, Resident
 from gridgov.validation import Day
@@ -70,10 +70,8 @@ def _household(session, household_id: str, principal, action: str, resource: str
             ),
         )
     )
-    if household is None:
-        raise ValidationFailed.field(
-            "household_id", Message("no household has id %(id)s", id=household_id)
-        )
+    if household is None:  # out of reach answers exactly like missing
+        raise ValidationFailed.field("household_id", Message("no household has this id"))
     return household
 
 
@@ -110,11 +108,12 @@ def mark_party_member(
     """Mark a resident as a party member (leaders, for residents of their subtree)."""
     require(principal, "create", "contact")
     resident = session.get(Resident, body.resident_id)
-    if resident is None:
-        raise ValidationFailed.field(
-            "resident_id", Message("no resident has id %(id)s", id=body.resident_id)
+    code = resident.territory_code if resident is not None else "-"
+    if resident is None or not allows(principal, "create", "contact", code):
+        raise NotFound(  # out of reach answers exactly like missing
+            Message("no resident has id %(id)s", id=body.resident_id),
+            fields={"resident_id": Message("not found")},
         )
-    require_target(principal, "create", "contact", resident.territory_code, field="resident_id")
     member = members.check_mark_member(session, actor=actor, **body.model_dump())
     members.join_village_leaders_group(session, member, actor=actor)
     return PartyMemberOut.of(member, resident.name)
@@ -129,6 +128,7 @@ def end_party_member(
     principal: PrincipalDep,
 ) -> MemberEndOut:
     """End a membership; the member's households are listed to be reassigned."""
+    require(principal, "retire", "contact")
     member = queries.access_member(session, member_id, principal)
     require_target(principal, "retire", "contact", member.territory_code, field="member_id")
     released = members.do_end_member(
