@@ -933,6 +933,17 @@ ROUTES: dict[tuple[str, str], Probe] = {
             json={"household_id": p.household.id, "reason": "hospital", "due_on": _day(-3)},
         ),
     ),
+    **{
+        ("GET", f"/exports/visits.{fmt}"): Probe(
+            "object",
+            "import_export",
+            "read",
+            lambda c, h, p, fmt=fmt: c.get(
+                f"{API}/exports/visits.{fmt}", headers=h, params={"territory": p.code}
+            ),
+        )
+        for fmt in ("csv", "xlsx")
+    },
     ("GET", "/reports/contacts"): Probe(
         "object",
         "report",

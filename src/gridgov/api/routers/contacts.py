@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
+from fastapi.responses import Response
 from sqlalchemy import select
 
 from gridgov import clock
@@ -20,9 +21,12 @@ from gridgov.access.policy import allows, scope_filter
 from gridgov.api.deps import PagingDep, SessionDep
 from gridgov.api.params import TerritoryFilter
 from gridgov.api.principal import PrincipalDep
+from gridgov.api.responses import file_answer
 from gridgov.api.schemas import Page
 from gridgov.api.security import ActorDep
 from gridgov.contacts import assigning, confirm, due, ledger, members, moments, queries
+from gridgov.contacts.exporting import MEDIA_TYPES as LEDGER_MEDIA
+from gridgov.contacts.exporting import ledger_file
 from gridgov.contacts.report import contact_report
 from gridgov.contacts.schemas import (
     AssignmentOut,
@@ -372,3 +376,56 @@ def get_contacts_report(
         session, territory_code=territory, start=start, end=end, principal=principal
     )
     return ContactReportOut.of_report(report)
+
+
+# --- the ledger as a file -----------------------------------------------------------------
+
+
+def _ledger_answer(session, principal, file_format: str, territory: str, start, end) -> Response:
+    content = ledger_file(
+        session,
+        file_format,
+        territory=territory,
+        start=start,
+        end=end,
+        principal=principal,
+    )
+    return Response(
+        content=content,
+        media_type=LEDGER_MEDIA[file_format],
+        headers={"Content-Disposition": f'attachment; filename="visits-{territory}.{file_format}"'},
+    )
+
+
+@router.get(
+    "/exports/visits.csv",
+    response_class=Response,
+    responses=file_answer(LEDGER_MEDIA["csv"]),
+    tags=["exports"],
+)
+def export_visits_csv(
+    session: SessionDep,
+    principal: PrincipalDep,
+    territory: TerritoryRequired,
+    from_date: Annotated[Day | None, Query(alias="from")] = None,
+    to_date: Annotated[Day | None, Query(alias="to")] = None,
+) -> Response:
+    """The contact ledger under ``territory``: one row per visit and household."""
+    return _ledger_answer(session, principal, "csv", territory, from_date, to_date)
+
+
+@router.get(
+    "/exports/visits.xlsx",
+    response_class=Response,
+    responses=file_answer(LEDGER_MEDIA["xlsx"]),
+    tags=["exports"],
+)
+def export_visits_xlsx(
+    session: SessionDep,
+    principal: PrincipalDep,
+    territory: TerritoryRequired,
+    from_date: Annotated[Day | None, Query(alias="from")] = None,
+    to_date: Annotated[Day | None, Query(alias="to")] = None,
+) -> Response:
+    """The contact ledger under ``territory`` as XLSX."""
+    return _ledger_answer(session, principal, "xlsx", territory, from_date, to_date)
