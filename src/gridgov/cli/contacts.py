@@ -17,7 +17,6 @@ from gridgov.contacts.assigning import DEFAULT_CAPACITY, check_run_assignment
 from gridgov.contacts.due import due_list
 from gridgov.contacts.exporting import ledger_file
 from gridgov.contacts.report import contact_report
-from gridgov.contacts.schemas import ContactReportOut, RunOut
 
 app = new_typer("Party members' contact households: assignment, due contacts, coverage.")
 DATE = ["%Y-%m-%d"]
@@ -33,6 +32,8 @@ def assign(
 ) -> None:
     """Give every household of a village (or of each village of a town) a party member;
     links that still follow the rules and pinned links are kept."""
+    from gridgov.contacts.schemas import RunOut  # the API's shapes load case intake (shapely)
+
     if (village is None) == (town is None):
         raise typer.BadParameter("give --village or --town (one of them)")
     with transaction() as session:
@@ -108,6 +109,8 @@ def report(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Contact coverage under a node, and per child node."""
+    from gridgov.contacts.schemas import ContactReportOut  # see assign
+
     end = to_day.date() if to_day else clock.today()
     start = from_day.date() if from_day else end - dt.timedelta(days=89)
     with transaction() as session:
