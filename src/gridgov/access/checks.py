@@ -41,6 +41,8 @@ RESOURCE_WORDS = {
     "case_setting": N_("case categories and the working calendar"),
     "report": N_("reports"),
     "partition_plan": N_("grid-division plans"),
+    "contact": N_("party members and contact households"),
+    "visit": N_("the contact ledger"),
 }
 # A resource's name in "no household has id ...".
 RESOURCE_NAMES = {
@@ -56,6 +58,8 @@ RESOURCE_NAMES = {
     "case_setting": N_("case setting"),
     "report": N_("report"),
     "partition_plan": N_("grid-division plan"),
+    "contact": N_("contact record"),
+    "visit": N_("visit"),
 }
 
 

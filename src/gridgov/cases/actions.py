@@ -32,6 +32,7 @@ from gridgov.cases.models import Case, CaseEvent, CaseFollower
 from gridgov.cases.notices import notify
 from gridgov.cases.queries import access_case
 from gridgov.cases.recipients import followers_of
+from gridgov.cases.resolutions import announce_resolved
 from gridgov.cases.states import OPEN_STATES
 from gridgov.cases.timers import case_timers
 from gridgov.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -321,6 +322,14 @@ def _apply(
         now=now,
     )
     notify(session, case, outcome, from_level=from_level, note=note)
+    if outcome.action == "resolve":
+        announce_resolved(
+            session,
+            case_id=case.id,
+            category_code=case.category_code,
+            household_id=case.household_id,
+            actor=actor,
+        )
 
 
 def _set_fields(case: Case, outcome: workflow.Outcome, *, note: str, now: dt.datetime) -> None:

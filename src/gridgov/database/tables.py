@@ -3,6 +3,18 @@
 from gridgov.accounts.models import ApiToken, LoginEvent, RoleAssignment, User, WebSession
 from gridgov.audit.models import AuditEntry
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
+from gridgov.contacts.models import (
+    ContactAssignment,
+    ContactDigest,
+    ContactRhythm,
+    MustVisit,
+    PartyMember,
+    Visit,
+    VisitCase,
+    VisitHousehold,
+    VisitMember,
+    VisitVersion,
+)
 from gridgov.database.key_checks import KeyCheck
 from gridgov.notify.models import Notification, OutboxMessage
 from gridgov.open311.models import Open311ApiKey
@@ -23,14 +35,19 @@ __all__ = [
     "CaseEvent",
     "CaseFollower",
     "CasePhoto",
+    "ContactAssignment",
+    "ContactDigest",
+    "ContactRhythm",
     "Household",
     "KeyCheck",
     "KeyGroup",
     "LoginEvent",
+    "MustVisit",
     "Notification",
     "Open311ApiKey",
     "OutboxMessage",
     "PartitionPlan",
+    "PartyMember",
     "Post",
     "RegistryEvent",
     "Resident",
@@ -38,6 +55,11 @@ __all__ = [
     "RoleAssignment",
     "Territory",
     "User",
+    "Visit",
+    "VisitCase",
+    "VisitHousehold",
+    "VisitMember",
+    "VisitVersion",
     "WebSession",
     "metadata",
 ]

@@ -19,6 +19,8 @@ KINDS = (
     "case_updated",  # any other step the reporter and followers hear of
     "case_reopened",
     "case_closed",
+    "contact_must_visit",  # a household of yours must be visited by a day (contacts.moments)
+    "contact_digest",  # your weekly list of due and overdue contacts (contacts.digest)
 )
 
 

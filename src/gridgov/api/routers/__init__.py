@@ -8,6 +8,7 @@ from gridgov.api.routers import (
     case_categories,
     case_transitions,
     cases,
+    contacts,
     exports,
     households,
     imports,
@@ -36,4 +37,5 @@ ROUTERS: list[APIRouter] = [
     exports.router,
     partition_plans.router,
     reports.router,
+    contacts.router,
 ]
