@@ -25,7 +25,7 @@ from gridgov.access.principal import Principal
 from gridgov.contacts import assigning, due, queries
 from gridgov.contacts.models import PartyMember
 from gridgov.contacts.report import contact_report
-from gridgov.errors import NotFound, ValidationFailed
+from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.http.sessions import SessionDep
 from gridgov.registry.models import Household, Resident
 from gridgov.territory.codes import CODE_LENGTH
@@ -200,9 +200,9 @@ def pin_assignment(
             assigning.check_pin_assignment(
                 session, household, member_id=member_id, actor=caller.actor
             )
-    except ValidationFailed as refused:
+    except (ValidationFailed, Conflict) as refused:  # an unknown member; their own household
         errors = dict(refused.fields or {"form": refused.message})
-        return _assignments(request, session, caller, errors=errors, status=422)
+        return _assignments(request, session, caller, errors=errors, status=refused.status)
     territory = request.query_params.get("territory", "")
     return redirect(
         request, "/contacts/assignments" + (f"?territory={territory}" if territory else "")
