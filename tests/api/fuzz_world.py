@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
@@ -162,8 +163,6 @@ def build_world(session: Session, *, data_dir: Path) -> FuzzWorld:
     for user in (grid_leader, unit_leader, admin):
         enqueue(session, "case_assigned", [user.id], {"case_id": cases[0].id, "title": "fuzz"})
     deliver_outbox_step(session)
-    from sqlalchemy import select
-
     from gridgov.notify.models import Notification
 
     world.add("notification_id", *session.scalars(select(Notification.id)).all())
@@ -186,5 +185,50 @@ def build_world(session: Session, *, data_dir: Path) -> FuzzWorld:
     world.add("service_request_id", posted.id, cases[-1].id)
     world.add("token", posted.id)
     world.add("service_code", *sorted(categories))
+    _contacts(session, world, tree)
     session.flush()
     return world
+
+
+def _contacts(session: Session, world: FuzzWorld, tree: Any) -> None:
+    """A party member per village (the second resident of its first household), their
+    households assigned by a run, a visit of each village and a must-visit moment."""
+    from gridgov.access.principal import Principal, Scope
+    from gridgov.contacts.assigning import check_run_assignment
+    from gridgov.contacts.ledger import check_record_visit
+    from gridgov.contacts.members import check_mark_member
+    from gridgov.contacts.models import ContactAssignment
+    from gridgov.registry.models import Household, Resident
+
+    admin = Principal(user_id="fuzz", username="fuzz", scopes=(Scope("administrator", None),))
+    for village in tree.villages:
+        households = session.scalars(
+            select(Household).where(Household.village_code == village.code).order_by(Household.id)
+        ).all()
+        resident = session.scalars(
+            select(Resident).where(Resident.household_id == households[0].id).order_by(Resident.id)
+        ).all()[-1]
+        member = check_mark_member(
+            session,
+            resident_id=resident.id,
+            branch="支部",
+            joined_on=clock.today() - dt.timedelta(days=1000),
+            actor=ACTOR,
+        )
+        world.add("member_id", member.id)
+        check_run_assignment(
+            session, territory_code=village.code, capacity=10, dry_run=False, actor=ACTOR
+        )
+        visit = check_record_visit(
+            session,
+            household_ids=[households[-1].id],
+            member_ids=[member.id],
+            principal=admin,
+            actor=ACTOR,
+            visited_on=clock.today() - dt.timedelta(days=3),
+            method="home_visit",
+        )
+        world.add("visit_id", visit.id)
+    world.add("household_ids", [world.ids["household_id"][0]])
+    world.add("member_ids", [world.ids["member_id"][0]])
+    assert session.scalar(select(func.count()).select_from(ContactAssignment))

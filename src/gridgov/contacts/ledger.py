@@ -41,6 +41,7 @@ MAX_TEXT = 2000
 MAX_COUNT = 1000
 MAX_HOUSEHOLDS = 50
 COUNT_FIELDS = ("disputes", "requests", "suggestions", "other_matters")
+NULLABLE = ("start_time", "end_time")
 # The fields an edit may change (households and members stay: record another visit).
 EDITABLE = (
     "visited_on",
@@ -98,7 +99,7 @@ def _households(
         if household is None or not allows(
             principal, "create", "visit", household.territory_code, household_id=household.id
         ):
-            problems.add("household_ids", Message("no household has id %(id)s", id=household_id))
+            problems.add("household_ids", Message("no household has this id"))
     return [found[i] for i in ids if i in found]
 
 
@@ -220,6 +221,10 @@ def check_edit_visit(
     if unknown:
         raise ValidationFailed.field(sorted(unknown)[0], Message("cannot be changed"))
     problems = Problems()
+    for name, value in changes.items():
+        if value is None and name not in NULLABLE:
+            problems.add(name, Message("cannot be empty"))
+    problems.raise_if_any()
     merged = {name: getattr(visit, name) for name in EDITABLE} | changes
     _check_fields(problems, merged)
     problems.raise_if_any()

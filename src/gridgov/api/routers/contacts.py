@@ -12,17 +12,21 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
+from fastapi.responses import Response
 from sqlalchemy import select
 
 from gridgov import clock
 from gridgov.access.checks import reach_territory, require, require_target
-from gridgov.access.policy import scope_filter
+from gridgov.access.policy import allows, scope_filter
 from gridgov.api.deps import PagingDep, SessionDep
 from gridgov.api.params import TerritoryFilter
 from gridgov.api.principal import PrincipalDep
+from gridgov.api.responses import file_answer
 from gridgov.api.schemas import Page
 from gridgov.api.security import ActorDep
 from gridgov.contacts import assigning, confirm, due, ledger, members, moments, queries
+from gridgov.contacts.exporting import MEDIA_TYPES as LEDGER_MEDIA
+from gridgov.contacts.exporting import ledger_file
 from gridgov.contacts.report import contact_report
 from gridgov.contacts.schemas import (
     AssignmentOut,
@@ -45,7 +49,7 @@ from gridgov.contacts.schemas import (
     VisitOut,
     VisitVersionOut,
 )
-from gridgov.errors import ValidationFailed
+from gridgov.errors import NotFound, ValidationFailed
 from gridgov.i18n import Message
 from gridgov.registry.models import Household, Resident
 from gridgov.validation import Day
@@ -70,10 +74,8 @@ def _household(session, household_id: str, principal, action: str, resource: str
             ),
         )
     )
-    if household is None:
-        raise ValidationFailed.field(
-            "household_id", Message("no household has id %(id)s", id=household_id)
-        )
+    if household is None:  # out of reach answers exactly like missing
+        raise ValidationFailed.field("household_id", Message("no household has this id"))
     return household
 
 
@@ -110,11 +112,12 @@ def mark_party_member(
     """Mark a resident as a party member (leaders, for residents of their subtree)."""
     require(principal, "create", "contact")
     resident = session.get(Resident, body.resident_id)
-    if resident is None:
-        raise ValidationFailed.field(
-            "resident_id", Message("no resident has id %(id)s", id=body.resident_id)
+    code = resident.territory_code if resident is not None else "-"
+    if resident is None or not allows(principal, "create", "contact", code):
+        raise NotFound(  # out of reach answers exactly like missing
+            Message("no resident has id %(id)s", id=body.resident_id),
+            fields={"resident_id": Message("not found")},
         )
-    require_target(principal, "create", "contact", resident.territory_code, field="resident_id")
     member = members.check_mark_member(session, actor=actor, **body.model_dump())
     members.join_village_leaders_group(session, member, actor=actor)
     return PartyMemberOut.of(member, resident.name)
@@ -129,6 +132,7 @@ def end_party_member(
     principal: PrincipalDep,
 ) -> MemberEndOut:
     """End a membership; the member's households are listed to be reassigned."""
+    require(principal, "retire", "contact")
     member = queries.access_member(session, member_id, principal)
     require_target(principal, "retire", "contact", member.territory_code, field="member_id")
     released = members.do_end_member(
@@ -372,3 +376,56 @@ def get_contacts_report(
         session, territory_code=territory, start=start, end=end, principal=principal
     )
     return ContactReportOut.of_report(report)
+
+
+# --- the ledger as a file -----------------------------------------------------------------
+
+
+def _ledger_answer(session, principal, file_format: str, territory: str, start, end) -> Response:
+    content = ledger_file(
+        session,
+        file_format,
+        territory=territory,
+        start=start,
+        end=end,
+        principal=principal,
+    )
+    return Response(
+        content=content,
+        media_type=LEDGER_MEDIA[file_format],
+        headers={"Content-Disposition": f'attachment; filename="visits-{territory}.{file_format}"'},
+    )
+
+
+@router.get(
+    "/exports/visits.csv",
+    response_class=Response,
+    responses=file_answer(LEDGER_MEDIA["csv"]),
+    tags=["exports"],
+)
+def export_visits_csv(
+    session: SessionDep,
+    principal: PrincipalDep,
+    territory: TerritoryRequired,
+    from_date: Annotated[Day | None, Query(alias="from")] = None,
+    to_date: Annotated[Day | None, Query(alias="to")] = None,
+) -> Response:
+    """The contact ledger under ``territory``: one row per visit and household."""
+    return _ledger_answer(session, principal, "csv", territory, from_date, to_date)
+
+
+@router.get(
+    "/exports/visits.xlsx",
+    response_class=Response,
+    responses=file_answer(LEDGER_MEDIA["xlsx"]),
+    tags=["exports"],
+)
+def export_visits_xlsx(
+    session: SessionDep,
+    principal: PrincipalDep,
+    territory: TerritoryRequired,
+    from_date: Annotated[Day | None, Query(alias="from")] = None,
+    to_date: Annotated[Day | None, Query(alias="to")] = None,
+) -> Response:
+    """The contact ledger under ``territory`` as XLSX."""
+    return _ledger_answer(session, principal, "xlsx", territory, from_date, to_date)
