@@ -5,10 +5,12 @@ household confirms once, and leaders see coverage and change assignments by hand
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass
 
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -16,7 +18,7 @@ from gridgov import clock
 from gridgov.contacts.assigning import check_pin_assignment
 from gridgov.contacts.members import check_mark_member
 from gridgov.contacts.models import ContactAssignment, PartyMember, Visit, VisitHousehold
-from gridgov.registry.models import Household
+from gridgov.registry.models import Household, Resident
 from tests.factories.registry import make_household, make_resident
 from tests.factories.territory import Tree, make_tree
 from tests.web.helpers import csrf_of, make_person, sign_in
@@ -187,3 +189,27 @@ def test_the_member_s_households_and_the_leader_s_pages(
         )
     )
     assert link is not None and link.member_id == place.members[1].id and link.pinned
+
+
+def test_the_contact_cards_of_a_grid(client: TestClient, session: Session) -> None:
+    """One A6 page per household of the grid, with its member's name and phone in Chinese
+    and its head's name masked; a villager may not print them."""
+    place = _place(session)
+    grid = place.tree.all_grids()[0]
+    sign_in(client, "secretary.contacts")
+    answer = client.get(f"/contacts/cards.pdf?territory={grid.code}")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(answer.content))
+    in_grid = session.scalars(
+        select(Household).where(Household.territory_code.startswith(grid.code))
+    ).all()
+    assert len(reader.pages) == len(in_grid) == 1
+    text = reader.pages[0].extract_text()
+    member = session.get(Resident, place.members[0].resident_id)
+    head = session.scalar(select(Resident).where(Resident.household_id == place.households[0].id))
+    assert member.name in text and member.phone in text
+    assert head.name[0] + "*" in text and head.name not in text
+    client.post("/signout", data={"csrf_token": csrf_of(client.get("/").text)})
+    sign_in(client, "villager.contacts")
+    assert client.get(f"/contacts/cards.pdf?territory={grid.code}").status_code == 403

@@ -1,6 +1,7 @@
 """The contact pages: /contacts (a party member's households, who is due and why; a
 leader's due contacts), /contacts/coverage/{code} (coverage by grid, on the map and in a
-table), /contacts/assignments (who looks after whom, with hand changes and a run).
+table), /contacts/assignments (who looks after whom, with hand changes and a run), and
+/contacts/cards.pdf?territory=CODE (the printable contact cards, one A6 page a household).
 
 Reads and writes go through gridgov.contacts (due.due_list, report.contact_report,
 queries.list_assignments, assigning.check_pin_assignment / check_run_assignment), with the
@@ -23,12 +24,15 @@ from gridgov.access.checks import reach_territory, require_target
 from gridgov.access.policy import allows
 from gridgov.access.principal import Principal
 from gridgov.contacts import assigning, due, queries
+from gridgov.contacts.card_data import contact_cards
+from gridgov.contacts.cards import render_cards
 from gridgov.contacts.models import PartyMember
 from gridgov.contacts.report import contact_report
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.http.sessions import SessionDep
 from gridgov.registry.models import Household, Resident
 from gridgov.territory.codes import CODE_LENGTH
+from gridgov.territory.models import Territory
 from gridgov.web.auth import CallerDep
 from gridgov.web.caller import PageCaller
 from gridgov.web.contact_labels import LABELS
@@ -36,7 +40,7 @@ from gridgov.web.errors import redirect
 from gridgov.web.forms import FormDep
 from gridgov.web.maps import map_settings
 from gridgov.web.nav import home_code
-from gridgov.web.rendering import render
+from gridgov.web.rendering import page_language, render
 from gridgov.web.routing import page_router
 
 router = page_router()
@@ -230,3 +234,19 @@ def run_assignment(
         errors = dict(refused.fields or {"form": refused.message})
         return _assignments(request, session, caller, errors=errors, status=422)
     return _assignments(request, session, caller, result=result)
+
+
+@router.get("/contacts/cards.pdf")
+def cards_pdf(request: Request, session: SessionDep, caller: CallerDep) -> Response:
+    """The contact cards of the households under ``?territory=`` (a grid: one PDF per grid)."""
+    territory = _territory(request, caller.principal)
+    cards = contact_cards(
+        session, territory_code=territory, principal=caller.principal, issued=clock.today()
+    )
+    title = session.scalar(select(Territory.name_zh).where(Territory.code == territory))
+    pdf = render_cards(cards, title=title or territory, language=page_language(request, caller))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="contact-cards-{territory}.pdf"'},
+    )
