@@ -158,3 +158,26 @@ def export(
         )
     out.write_bytes(content)
     console.print(f"wrote {out}")
+
+
+@app.command("cards")
+def cards(
+    territory: str = typer.Option(
+        ..., "--territory", help="A grid (one PDF per grid) or any node."
+    ),
+    out: Path = typer.Option(..., "--out", help="The PDF to write."),
+    language: str = typer.Option("zh-CN", "--lang", help="The cards' language."),
+) -> None:
+    """The printable contact cards (A6, one page a household) of the households under a node."""
+    from gridgov.contacts.card_data import contact_cards  # reportlab loads for this only
+    from gridgov.contacts.cards import render_cards
+
+    if out.suffix.lower() != ".pdf":
+        raise typer.BadParameter("--out must end in .pdf")
+    with transaction() as session:
+        found = contact_cards(
+            session, territory_code=territory, principal=None, issued=clock.today()
+        )
+        pdf = render_cards(found, title=territory, language=language)
+    out.write_bytes(pdf)
+    console.print(f"wrote {out}: {len(found)} cards")

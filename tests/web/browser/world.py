@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from gridgov import clock
+from gridgov.contacts.assigning import check_pin_assignment
+from gridgov.contacts.members import check_mark_member
+from gridgov.contacts.moments import check_add_hand_moment
 from gridgov.jobs.delivery import deliver_outbox_step
 from gridgov.territory.actions import check_create_territory
 from gridgov.territory.codes import child_code
@@ -55,6 +58,10 @@ class World:
     mapped_village: str = ""  # a village drawn to its units, with located households
     mapped_grids: list[str] = field(default_factory=list)
     planner: str = ""  # username of the mapped village's secretary
+    # --- contact pages (tests/web/browser/test_contact_pages.py) ---
+    contact_member: str = ""  # username of a party member looking after contact_households
+    contact_households: list[str] = field(default_factory=list)
+    contact_member_name: str = ""  # the member's name in the registry
 
 
 def build_world(session: Session) -> World:
@@ -105,7 +112,43 @@ def build_world(session: Session) -> World:
         case_ids=[case.id for case in cases],
     )
     build_mapped_village(session, world)
+    build_contacts(session, world, households, residents)
     return world
+
+
+# --- contact pages (tests/web/browser/test_contact_pages.py) ---------------------------
+CONTACT_MEMBER = "member.web"
+
+
+def build_contacts(session: Session, world: World, households: list, residents: list) -> None:
+    """A party member with an account (living in the second household of the first village)
+    who looks after the villager's household and a third one (pinned by hand); the third
+    has a "must visit" moment (a stay in hospital)."""
+    member = check_mark_member(
+        session,
+        resident_id=residents[2].id,
+        branch="第一支部",
+        joined_on=dt.date(2001, 7, 1),
+        actor="test:factory",
+    )
+    make_person(session, CONTACT_MEMBER, resident_id=residents[2].id, display_name="郑德明")
+    for household in (households[0], households[2]):
+        check_pin_assignment(session, household, member_id=member.id, actor="test:factory")
+    check_add_hand_moment(  # a stay in hospital: a "must visit" moment, due in 3 days
+        session,
+        households[2],
+        reason="hospital",
+        due_on=clock.today() + dt.timedelta(days=3),
+        note="住院",
+        actor="test:factory",
+    )
+    session.commit()
+    world.contact_member = CONTACT_MEMBER
+    world.contact_households = [households[0].id, households[2].id]
+    world.contact_member_name = residents[2].name
+
+
+# --- end of the contact pages' block ----------------------------------------------------
 
 
 # --- dashboard and grid division (h5): a third village, drawn -------------------------

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from gridgov.web.routes import (
     assets,
     cases,
+    contacts,
     dashboard,
     home,
     households,
@@ -17,6 +18,7 @@ from gridgov.web.routes import (
     signin,
     territories,
     territory_map,
+    visits,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -35,4 +37,7 @@ ROUTERS: list[APIRouter] = [
     households.router,
     residents.router,
     imports.router,
+    # Party members' contact pages (households, visits, coverage, assignments).
+    contacts.router,
+    visits.router,
 ]
