@@ -169,6 +169,9 @@ def test_the_member_s_households_and_the_leader_s_pages(
         assert f'data-code="{grid.code}"' in coverage.text
     listing = client.get(f"/contacts/assignments?territory={village}")
     assert listing.status_code == 200
+    # the member's own household has nobody yet: listed apart, with a form to assign one
+    without = listing.text.split("data-without", 1)[1].split("</ul>", 1)[0]
+    assert set(re.findall(r'data-household-id="([0-9a-f]+)"', without)) == {place.households[1].id}
     data = {
         "csrf_token": csrf_of(listing.text),
         "household_id": place.households[2].id,

@@ -21,18 +21,19 @@ from starlette.responses import Response
 
 from gridgov import clock
 from gridgov.access.checks import reach_territory, require_target
-from gridgov.access.policy import allows
+from gridgov.access.policy import allows, scope_filter
 from gridgov.access.principal import Principal
 from gridgov.contacts import assigning, due, queries
 from gridgov.contacts.card_data import contact_cards
 from gridgov.contacts.cards import render_cards
-from gridgov.contacts.models import PartyMember
+from gridgov.contacts.models import ContactAssignment, PartyMember
 from gridgov.contacts.report import contact_report
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.http.sessions import SessionDep
 from gridgov.registry.models import Household, Resident
 from gridgov.territory.codes import CODE_LENGTH
 from gridgov.territory.models import Territory
+from gridgov.territory.scope import within
 from gridgov.web.auth import CallerDep
 from gridgov.web.caller import PageCaller
 from gridgov.web.contact_labels import LABELS
@@ -170,17 +171,50 @@ def _assignments(
         session, principal=caller.principal, territory=territory, limit=LIST_SIZE, offset=0
     )
     households = _households(session, [link.household_id for link, *_ in links])
+    members = _members(session, territory)
+    suggested = (
+        {item.household_id: item.suggested_member_ids for item in result.unassigned}
+        if result
+        else {}
+    )
     context = {
+        "without": _without_member(session, caller.principal, territory),
+        "suggested": suggested,
         "links": links,
         "households": households,
         "total": total,
         "territory": territory,
-        "members": _members(session, territory),
+        "members": members,
+        "member_names": dict(members),
         "errors": errors or {},
         "result": result,
         **LABELS,
     }
     return render(request, "contacts/assignments.html", context, status=status)
+
+
+def _without_member(session: Session, principal: Principal, territory: str) -> list[Household]:
+    """Active households under ``territory`` in the caller's reach with no current member."""
+    linked = select(ContactAssignment.household_id).where(ContactAssignment.ended_at.is_(None))
+    return list(
+        session.scalars(
+            select(Household)
+            .where(
+                within(Household.territory_code, territory),
+                Household.status == "active",
+                Household.id.not_in(linked),
+                scope_filter(
+                    principal,
+                    "read",
+                    "contact",
+                    Household.territory_code,
+                    household_column=Household.id,
+                ),
+            )
+            .order_by(Household.territory_code, Household.household_no)
+            .limit(LIST_SIZE)
+        )
+    )
 
 
 @router.get("/contacts/assignments")
