@@ -7,13 +7,16 @@ import os
 import numpy as np
 
 from gridgov.contacts.assignment import (
+    MAX_DISTANCE_M,
     UNASSIGNED,
+    UNKNOWN_DISTANCE_M,
     AssignmentRules,
     ContactAssignment,
     Households,
     Members,
     PreviousAssignment,
 )
+from gridgov.partition.projection import LocalFrame
 
 # Examples per property test: a quick run by default; raise it to search harder.
 EXAMPLES = int(os.environ.get("CONTACTS_EXAMPLES", "40"))
@@ -106,3 +109,22 @@ def check_left_out(
         offered = offered[offered >= 0]
         assert fits[offered].all()
         assert len(offered) == min(result.suggested.shape[1], int(fits.sum()))
+        # nearest first, and no member with room left out is nearer than the last offered
+        distance = distances_to(households, members, household)
+        assert (np.diff(distance[offered]) >= -1e-6).all()
+        if len(offered):
+            others = fits.copy()
+            others[offered] = False
+            assert (distance[others] >= distance[offered[-1]] - 1e-6).all()
+
+
+def distances_to(households: Households, members: Members, household: int) -> np.ndarray:
+    """Metres from one household to every member, as the module measures them."""
+    lon = np.concatenate([households.lon, members.lon])
+    lat = np.concatenate([households.lat, members.lat])
+    known = ~(np.isnan(lon) | np.isnan(lat))
+    frame = LocalFrame.around(lon[known], lat[known])
+    here = frame.to_metres(households.lon[[household]], households.lat[[household]])
+    there = frame.to_metres(members.lon, members.lat)
+    distance = np.sqrt(((there - here) ** 2).sum(axis=1))
+    return np.minimum(np.where(np.isnan(distance), UNKNOWN_DISTANCE_M, distance), MAX_DISTANCE_M)
