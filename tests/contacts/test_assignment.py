@@ -1,10 +1,13 @@
 """Contact assignment: the rules hold on random towns, re-runs keep links, pins hold."""
 
+from unittest.mock import patch
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gridgov.contacts import assignment
 from gridgov.contacts.assignment import (
     UNASSIGNED,
     AssignmentRules,
@@ -254,3 +257,17 @@ def test_a_lower_capacity_keeps_each_members_nearest_links(town, capacity, lower
             if (kept & known).any() and (given_up & known).any():
                 farthest_kept = first.distance_m[kept & known].max()
                 assert farthest_kept <= first.distance_m[given_up & known].min() + 1e-6
+
+
+@PROPERTY
+@given(town=towns, rules=rules_strategy)
+def test_the_rules_hold_when_stages_are_placed_by_rounds(town, rules):
+    """Past EXACT_CELLS (a very large village) the nearest-with-room rounds place households:
+    the same rules hold, nobody is left out while a member of the village has room, and a
+    re-run changes nothing."""
+    households, members = random_town(**town)
+    with patch.object(assignment, "EXACT_CELLS", 0):
+        result = assign_contacts(households, members, rules=rules)
+        check_rules(households, members, result, rules)
+        again = assign_contacts(households, members, rules=rules, previous=not_pinned(result))
+    assert (again.member == result.member).all()

@@ -45,10 +45,14 @@ O(n^3) on the dense slot matrix). A town-wide problem at once would be a 100,000
 matrix; it falls apart along the preferences instead, in this order: key households grid by
 grid (members of the grid), then the key households left over village by village (any member
 of the village; a member of another grid costs ``GRID_PENALTY_M`` more), then the other
-households the same way. A grid holds a few hundred households, so the grid stages cost
-milliseconds each and the village stages see only the overflow. Within a stage the solution
-is optimal (least total distance among the matchings of greatest size; rectangular problems
-leave out the households farthest from free slots). Across stages it is greedy by priority;
+households the same way. A grid holds a few dozen to a few hundred households, so the grid
+stages cost milliseconds each and the village stages see only the overflow. Within a stage
+the solution is optimal (least total distance among the matchings of greatest size;
+rectangular problems leave out the households farthest from free slots) while the stage's
+matrix has at most ``EXACT_CELLS`` cells (2,000 x 2,000 slots: about half a second); a larger
+one (the overflow of a village of many thousands of households) is placed by rounds of
+nearest-with-room instead, which never leaves a household out while a member has room for
+it but may cost some distance. Across stages it is greedy by priority;
 ``bench/contacts.py`` times a 100,000-household town and measures the
 total distance against one exact whole-village solve (no decomposition). A sparse
 transport LP (``scipy.optimize.linprog``/HiGHS on the k nearest members) gave the same
@@ -77,6 +81,9 @@ UNKNOWN_DISTANCE_M = 2_000.0  # a household or member without a location: "somew
 MAX_DISTANCE_M = 50_000.0  # distances are clipped here so the penalties below dominate
 GRID_PENALTY_M = 100_000.0  # a member of another grid of the village: after every same-grid one
 FORBIDDEN = 1e10  # a member's own household: never (dropped after solving)
+# A stage's cost matrix (households x member slots) is solved exactly up to this size; past
+# it (the overflow of a very large village), by rounds of nearest-with-room (_greedy).
+EXACT_CELLS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -364,11 +371,40 @@ def _solve(
     cost = _distances(state, rows, cols)
     cost += GRID_PENALTY_M * (households.grid[rows][:, None] != members.grid[cols][None, :])
     cost[members.household[cols][None, :] == rows[:, None]] = FORBIDDEN
-    slot_of = np.repeat(np.arange(len(cols)), room)
-    chosen_rows, chosen_slots = linear_sum_assignment(cost[:, slot_of])
-    chosen_cols = slot_of[chosen_slots]
+    if len(rows) * int(room.sum()) > EXACT_CELLS:
+        chosen_rows, chosen_cols = _greedy(cost, room)
+    else:
+        slot_of = np.repeat(np.arange(len(cols)), room)
+        chosen_rows, chosen_slots = linear_sum_assignment(cost[:, slot_of])
+        chosen_cols = slot_of[chosen_slots]
     allowed = cost[chosen_rows, chosen_cols] < FORBIDDEN / 2
     _link(state, households, rows[chosen_rows[allowed]], cols[chosen_cols[allowed]])
+
+
+def _greedy(cost: np.ndarray, room: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest with room, in rounds: every free household asks for its cheapest member with
+    room; a member takes the cheapest of those asking, up to its room; the rest ask again.
+    Stops when no free household has an allowed member with room (so none is left out
+    while one has room for it)."""
+    room = room.copy()
+    chosen = np.full(cost.shape[0], -1, dtype=np.int64)
+    free = np.arange(cost.shape[0])
+    while len(free) and room.any():
+        asked = np.where(room[None, :] > 0, cost[free], np.inf)
+        best = asked.argmin(axis=1)
+        best_cost = asked[np.arange(len(free)), best]
+        wanting = best_cost < FORBIDDEN / 2
+        if not wanting.any():
+            break
+        order = np.lexsort((best_cost[wanting], best[wanting]))  # by member, cheapest first
+        who, col = free[wanting][order], best[wanting][order]
+        rank = np.arange(len(col)) - np.searchsorted(col, col, side="left")
+        taken = rank < room[col]
+        chosen[who[taken]] = col[taken]
+        room -= np.bincount(col[taken], minlength=len(room))
+        free = free[chosen[free] < 0]
+    placed = np.flatnonzero(chosen >= 0)
+    return placed, chosen[placed]
 
 
 def _answer(
