@@ -944,6 +944,12 @@ ROUTES: dict[tuple[str, str], Probe] = {
         )
         for fmt in ("csv", "xlsx")
     },
+    ("GET", "/contacts/cards.pdf"): Probe(
+        "object",
+        "contact",
+        "read",
+        lambda c, h, p: c.get(f"{API}/contacts/cards.pdf", headers=h, params={"territory": p.code}),
+    ),
     ("GET", "/reports/contacts"): Probe(
         "object",
         "report",

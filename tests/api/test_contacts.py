@@ -196,3 +196,21 @@ def test_the_ledger_exports(client, session, world):
         ).status_code
         == 403
     )
+
+
+def test_the_cards_of_a_grid(client, session, world):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    grid = world.tree.all_grids()[0].code
+    answer = client.get(
+        f"{API}/contacts/cards.pdf",
+        headers=bearer(session, world.secretary),
+        params={"territory": grid},
+    )
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    pages = PdfReader(BytesIO(answer.content)).pages
+    assert len(pages) == 8  # one card per household of the grid
+    text = pages[1].extract_text()
+    assert world.heads[0].name in text  # household 1's member, by name, in Chinese

@@ -129,3 +129,37 @@ def test_the_weekly_digest_goes_once_a_week(session, world):
     sent = digests()
     assert [message.recipients for message in sent] == [[world.member_users[1].id]]
     assert "1 overdue" in sent[0].payload["title"]
+
+
+def test_a_resolved_dispute_makes_follow_ups_at_1_3_and_7_days(session, world):
+    from gridgov.cases.actions import check_transition
+    from tests.factories.cases import make_case
+
+    household = world.households[1]
+    case = make_case(session, category_code="dispute.family", household=household)
+    leader = principal_of(session, world.unit_leader)
+    for action in ("accept", "resolve"):
+        check_transition(
+            session, case, action=action, principal=leader, actor="user:unit", note="调解好了"
+        )
+    moments = session.scalars(
+        select(MustVisit).where(MustVisit.household_id == household.id).order_by(MustVisit.due_on)
+    ).all()
+    assert [(m.reason, (m.due_on - TODAY).days) for m in moments] == [
+        ("dispute_followup", 1),
+        ("dispute_followup", 3),
+        ("dispute_followup", 7),
+    ]
+    assert {m.source_id for m in moments} == {case.id}
+
+
+def test_entering_a_hardship_key_group_makes_a_visit_due_in_7_days(session, world):
+    from gridgov.registry.actions import check_update_resident
+
+    head = world.heads[2]
+    check_update_resident(session, head, key_groups=["low_income"], actor=ACTOR)
+    check_update_resident(session, world.heads[3], key_groups=["veteran"], actor=ACTOR)
+    moments = session.scalars(select(MustVisit)).all()
+    assert [(m.household_id, m.reason, (m.due_on - TODAY).days) for m in moments] == [
+        (world.households[2].id, "key_group", 7)
+    ]

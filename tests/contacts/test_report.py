@@ -130,3 +130,13 @@ def test_a_party_member_reads_no_report_and_a_leader_only_theirs(session, world)
     )
     assert village.territory.figures["households"] == 8
     assert village.territory.figures["assigned"] == 0
+
+
+def test_the_monthly_public_summary_has_totals_only(session, world):
+    from gridgov.contacts.summary import monthly_summary
+
+    text = monthly_summary(session, world.village, D(2026, 11, 1)).render("en")
+    assert text.startswith(
+        "Contact ledger 2026-11: 3 of 16 households have a party member; 2 visits"
+    )
+    assert not any(head.name in text for head in world.heads)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from gridgov import clock
 from gridgov.contacts.models import HAND_REASONS, MustVisit
 from gridgov.contacts.queries import contact_user_ids
-from gridgov.contacts.rhythm import MUST_VISIT_DAYS
+from gridgov.contacts.rhythm import HARDSHIP_GROUPS, MUST_VISIT_DAYS
 from gridgov.errors import ValidationFailed
 from gridgov.i18n import N_, Message
 from gridgov.notify.outbox import enqueue
@@ -158,4 +158,24 @@ def moments_of_resolved_dispute(
         on=clock.today(),
         actor=actor,
         source_id=case_id,
+    )
+
+
+def moments_of_hardship(
+    session: Session, *, resident_id: str, household_id: str, key_groups: list[str], actor: str
+) -> None:
+    """Registry hook: the household entered ``low_income`` or ``extreme_poverty``: a visit
+    is due within 7 days."""
+    if not set(key_groups) & set(HARDSHIP_GROUPS):
+        return
+    household = session.get(Household, household_id)
+    if household is None or household.status != "active":
+        return
+    do_add_moments(
+        session,
+        household,
+        reason="key_group",
+        on=clock.today(),
+        actor=actor,
+        source_id=resident_id,
     )

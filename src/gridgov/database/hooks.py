@@ -9,7 +9,8 @@ and provider of the platform, installed in one place.
   member (contacts.scope), carried by their principal (accounts.principal's party loader);
 - registry life events: a party member who died or moved away is a member no more and their
   households are left to reassign; a death or a birth makes the household due a visit;
-- resolved cases (cases.resolutions): a resolved dispute makes follow-up visits due.
+- resolved cases (cases.resolutions): a resolved dispute makes follow-up visits due;
+- key groups entered (registry.events): a household entering a hardship group is due a visit.
 
 :func:`install` runs whenever :func:`gridgov.database.sessions.session_factory` builds the
 sessions of the API, the CLI, the worker, the tests and the benchmarks, so no code of the
@@ -23,12 +24,16 @@ from gridgov.accounts.principal import set_party_loader
 from gridgov.audit.recorder import record_bulk
 from gridgov.cases.resolutions import on_resolved
 from gridgov.contacts.members import end_membership_of_leaver
-from gridgov.contacts.moments import moments_of_life_event, moments_of_resolved_dispute
+from gridgov.contacts.moments import (
+    moments_of_hardship,
+    moments_of_life_event,
+    moments_of_resolved_dispute,
+)
 from gridgov.contacts.scope import AssignedHouseholds, party_reach
 from gridgov.posts.actions import end_posts_of_leaver
 from gridgov.posts.queries import own_posts
 from gridgov.registry import own_data
-from gridgov.registry.events import subscribe
+from gridgov.registry.events import subscribe, subscribe_key_groups_entered
 from gridgov.registry.guards import refuse_retiring_with_active_households
 from gridgov.territory.recording import set_bulk_recorder
 from gridgov.territory.retire_guards import add_retire_guard
@@ -47,3 +52,4 @@ def install() -> None:
     subscribe("death", moments_of_life_event)
     subscribe("birth", moments_of_life_event)
     on_resolved(moments_of_resolved_dispute)
+    subscribe_key_groups_entered(moments_of_hardship)

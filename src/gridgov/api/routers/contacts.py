@@ -50,8 +50,10 @@ from gridgov.contacts.schemas import (
     VisitVersionOut,
 )
 from gridgov.errors import NotFound, ValidationFailed
+from gridgov.http.language import ApiLanguageDep
 from gridgov.i18n import Message
 from gridgov.registry.models import Household, Resident
+from gridgov.territory.models import Territory
 from gridgov.validation import Day
 
 router = APIRouter(tags=["contacts"])
@@ -429,3 +431,32 @@ def export_visits_xlsx(
 ) -> Response:
     """The contact ledger under ``territory`` as XLSX."""
     return _ledger_answer(session, principal, "xlsx", territory, from_date, to_date)
+
+
+@router.get(
+    "/contacts/cards.pdf",
+    response_class=Response,
+    responses=file_answer("application/pdf"),
+)
+def contact_cards_pdf(
+    session: SessionDep,
+    principal: PrincipalDep,
+    territory: TerritoryRequired,
+    language: ApiLanguageDep,
+) -> Response:
+    """The printable contact cards (A6, one page a household, a Chinese font embedded) of
+    the households under ``territory`` the caller may read contacts of; a grid gives the
+    grid's cards in one PDF."""
+    from gridgov.contacts.card_data import contact_cards  # reportlab loads for this only
+    from gridgov.contacts.cards import render_cards
+
+    found = contact_cards(
+        session, territory_code=territory, principal=principal, issued=clock.today()
+    )
+    title = session.scalar(select(Territory.name_zh).where(Territory.code == territory))
+    pdf = render_cards(found, title=title or territory, language=language)
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="contact-cards-{territory}.pdf"'},
+    )
