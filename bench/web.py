@@ -93,6 +93,13 @@ PAGES: list[BenchPage] = [
     BenchPage("/my-reports"),
     BenchPage("/partition-plans", ("town_official", "village_secretary")),
     BenchPage("/groups"),
+    # Contact pages (web/routes/contacts.py, visits.py).
+    BenchPage("/contacts", LEADERS),
+    BenchPage("/contacts/coverage/{village}", ("town_official", "village_secretary")),
+    BenchPage("/contacts/coverage/{grid}", LEADERS),
+    BenchPage("/contacts/assignments?territory={grid}", LEADERS),
+    BenchPage("/visits"),
+    BenchPage("/visits/new"),
 ]
 ASSET = re.compile(
     r'<script[^>]+src="(/[^"]+)"|<link[^>]+rel="stylesheet"[^>]+href="(/[^"]+)"'

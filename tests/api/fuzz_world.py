@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
@@ -166,8 +167,6 @@ def build_world(session: Session, *, data_dir: Path) -> FuzzWorld:
     for user in (grid_leader, unit_leader, admin):
         enqueue(session, "case_assigned", [user.id], {"case_id": cases[0].id, "title": "fuzz"})
     deliver_outbox_step(session)
-    from sqlalchemy import select
-
     from gridgov.notify.models import Notification
 
     world.add("notification_id", *session.scalars(select(Notification.id)).all())
@@ -193,6 +192,7 @@ def build_world(session: Session, *, data_dir: Path) -> FuzzWorld:
     _add_bridges(session, world)
     _groups(session, world, tree, grid_leader.id, data_dir)
     _notices_and_chains(session, world, tree)
+    _contacts(session, world, tree)
     session.flush()
     return world
 
@@ -293,3 +293,45 @@ def _notices_and_chains(session: Session, world: FuzzWorld, tree: Any) -> None:
         world.add("chain_id", chain.id)
     world.add("q", "台风", "fuzz", "台")
     world.add("territory_code", tree.villages[0].code, tree.grids[tree.villages[0].code][0].code)
+def _contacts(session: Session, world: FuzzWorld, tree: Any) -> None:
+    """A party member per village (the second resident of its first household), their
+    households assigned by a run, a visit of each village and a must-visit moment."""
+    from gridgov.access.principal import Principal, Scope
+    from gridgov.contacts.assigning import check_run_assignment
+    from gridgov.contacts.ledger import check_record_visit
+    from gridgov.contacts.members import check_mark_member
+    from gridgov.contacts.models import ContactAssignment
+    from gridgov.registry.models import Household, Resident
+
+    admin = Principal(user_id="fuzz", username="fuzz", scopes=(Scope("administrator", None),))
+    for village in tree.villages:
+        households = session.scalars(
+            select(Household).where(Household.village_code == village.code).order_by(Household.id)
+        ).all()
+        resident = session.scalars(
+            select(Resident).where(Resident.household_id == households[0].id).order_by(Resident.id)
+        ).all()[-1]
+        member = check_mark_member(
+            session,
+            resident_id=resident.id,
+            branch="支部",
+            joined_on=clock.today() - dt.timedelta(days=1000),
+            actor=ACTOR,
+        )
+        world.add("member_id", member.id)
+        check_run_assignment(
+            session, territory_code=village.code, capacity=10, dry_run=False, actor=ACTOR
+        )
+        visit = check_record_visit(
+            session,
+            household_ids=[households[-1].id],
+            member_ids=[member.id],
+            principal=admin,
+            actor=ACTOR,
+            visited_on=clock.today() - dt.timedelta(days=3),
+            method="home_visit",
+        )
+        world.add("visit_id", visit.id)
+    world.add("household_ids", [world.ids["household_id"][0]])
+    world.add("member_ids", [world.ids["member_id"][0]])
+    assert session.scalar(select(func.count()).select_from(ContactAssignment))

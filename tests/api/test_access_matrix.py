@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from gridgov import clock
 from gridgov.access.policy import may, reaches
-from gridgov.access.principal import Principal
+from gridgov.access.principal import Principal, Scope
 from gridgov.accounts.models import ApiToken, RoleAssignment, User
 from gridgov.accounts.principal import principal_for
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
@@ -51,6 +51,15 @@ from gridgov.groups.models import (
 )
 from gridgov.groups.notice_models import Notice, NoticeReceipt, NoticeTold
 from gridgov.groups.notices import check_post_notice
+from gridgov.contacts.ledger import check_record_visit
+from gridgov.contacts.members import check_mark_member
+from gridgov.contacts.models import (
+    ContactAssignment,
+    MustVisit,
+    PartyMember,
+    Visit,
+    VisitHousehold,
+)
 from gridgov.notify.models import Notification, OutboxMessage
 from gridgov.partition.constraints import Bounds
 from gridgov.partition.models import PartitionPlan
@@ -109,6 +118,8 @@ class Place:
     def invitation(self) -> str:
         code = self.code if self.code in self.invitation_ids else self.village_code
         return self.invitation_ids.get(code, "no-invitation")
+    member_id: str = "no-member"  # a party member living in the place's household
+    visit_id: str = "no-visit"  # a visit of the place's household
 
 
 @dataclass
@@ -120,6 +131,7 @@ class World:
     places: dict[str, Place] = field(default_factory=dict)  # by unit code
     neighbour: Household | None = None  # a second household in here_unit
     neighbour_case: Case | None = None  # a case about that household
+    neighbour_visit_id: str = "no-visit"  # a visit of that household
     callers: dict[str, tuple[User, dict[str, str]]] = field(default_factory=dict)
 
 
@@ -156,6 +168,13 @@ def _build(session: Session, *, outsiders: bool = False, photo_dir: Any = None) 
                 )
                 grid_holder = grid_holder or people[1]
                 case = make_case(session, household=household, actor=ACTOR)
+                member = check_mark_member(
+                    session,
+                    resident_id=people[2].id,
+                    branch="支部",
+                    joined_on=_days_ago(1000),
+                    actor=ACTOR,
+                )
                 world.places[unit_node.code] = Place(
                     unit_node.code,
                     unit_node.code,
@@ -165,6 +184,8 @@ def _build(session: Session, *, outsiders: bool = False, photo_dir: Any = None) 
                     people,
                     post,
                     case,
+                    member_id=member.id,
+                    visit_id=_visit_of(session, household, member.id),
                 )
             check_start_post(
                 session,
@@ -198,6 +219,9 @@ def _build(session: Session, *, outsiders: bool = False, photo_dir: Any = None) 
     world.neighbour = make_household(session, unit=unit)
     neighbour_people = [make_resident(session, household=world.neighbour) for _ in range(2)]
     world.neighbour_case = make_case(session, household=world.neighbour, actor=ACTOR)
+    world.neighbour_visit_id = _visit_of(
+        session, world.neighbour, world.places[unit.code].member_id
+    )
     mine = world.places[unit.code]
     # The grid leader holds the role through their post (held by people[1] of the grid's
     # first unit): a handover would move it.
@@ -217,6 +241,20 @@ def _build(session: Session, *, outsiders: bool = False, photo_dir: Any = None) 
     world.callers = {role: (user, bearer(session, user)) for role, user in users.items()}
     session.flush()
     return world
+
+
+def _visit_of(session: Session, household: Household, member_id: str) -> str:
+    """A visit of ``household`` by ``member_id``, recorded by an administrator."""
+    admin = Principal(user_id="matrix", username="matrix", scopes=(Scope("administrator", None),))
+    return check_record_visit(
+        session,
+        household_ids=[household.id],
+        member_ids=[member_id],
+        principal=admin,
+        actor=ACTOR,
+        visited_on=_days_ago(5),
+        method="home_visit",
+    ).id
 
 
 TARGET_LEVELS = ("unit", "grid", "village", "town")
@@ -347,6 +385,7 @@ def _neighbour_place(session: Session, world: World, principal: Principal) -> Pl
         select(Resident).where(Resident.household_id == household.id).order_by(Resident.id)
     ).all()
     case = world.neighbour_case if household is world.neighbour else place.case
+    visit_id = world.neighbour_visit_id if household is world.neighbour else place.visit_id
     assert case is not None
     other = world.places[_target_unit(world, "village")]
     return dataclasses.replace(
@@ -361,6 +400,7 @@ def _neighbour_place(session: Session, world: World, principal: Principal) -> Pl
         attachment_id=other.attachment_id,
         notice_id=other.notice_id,
         chain_id=other.chain_id,
+        visit_id=visit_id,
     )
 
 
@@ -410,6 +450,11 @@ def fingerprint(session: Session) -> tuple[Any, ...]:
         select(func.count(), func.count()).select_from(ChainList),
         select(func.count(), func.count()).select_from(ChainEntry),
         select(func.count(), func.count()).select_from(MessageCase),
+        select(func.count(), func.count(PartyMember.ended_on)).select_from(PartyMember),
+        select(func.count(), func.count(ContactAssignment.ended_at)).select_from(ContactAssignment),
+        select(func.count(), func.coalesce(func.sum(Visit.version), 0)).select_from(Visit),
+        select(func.count(), func.count(VisitHousehold.confirmed_at)).select_from(VisitHousehold),
+        select(func.count(), func.count()).select_from(MustVisit),
     ]
     return tuple(tuple(session.execute(query).one()) for query in queries)
 
@@ -1140,6 +1185,151 @@ ROUTES: dict[tuple[str, str], Probe] = {
         "update",
         lambda c, h, p: c.post(
             f"{API}/invitations/{p.invitation()}/decision", headers=h, json={"approve": True}
+    # party members, contact assignments, the contact ledger, due contacts
+    ("GET", "/party-members"): Probe(
+        "list",
+        "contact",
+        "read",
+        lambda c, h, p: c.get(f"{API}/party-members", headers=h, params={"territory": p.code}),
+    ),
+    ("POST", "/party-members"): Probe(
+        "object",
+        "contact",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/party-members",
+            headers=h,
+            json={"resident_id": p.residents[0].id, "branch": "支部", "joined_on": _day(10)},
+        ),
+    ),
+    ("POST", "/party-members/{member_id}/end"): Probe(
+        "object",
+        "contact",
+        "retire",
+        lambda c, h, p: c.post(
+            f"{API}/party-members/{p.member_id}/end",
+            headers=h,
+            json={"ended_on": _day(1), "reason": "moved"},
+        ),
+    ),
+    ("GET", "/contact-assignments"): Probe(
+        "list",
+        "contact",
+        "read",
+        lambda c, h, p: c.get(
+            f"{API}/contact-assignments", headers=h, params={"territory": p.code}
+        ),
+    ),
+    ("POST", "/contact-assignments/run"): Probe(
+        "object",
+        "contact",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/contact-assignments/run", headers=h, json={"territory": p.village_code}
+        ),
+    ),
+    ("POST", "/contact-assignments"): Probe(
+        "case_body",
+        "contact",
+        "update",
+        lambda c, h, p: c.post(
+            f"{API}/contact-assignments",
+            headers=h,
+            json={"household_id": p.household.id, "member_id": p.member_id},
+        ),
+    ),
+    ("GET", "/visits"): Probe(
+        "list",
+        "visit",
+        "read",
+        lambda c, h, p: c.get(
+            f"{API}/visits",
+            headers=h,
+            params={"territory": p.code, "household_id": p.household.id},
+        ),
+    ),
+    ("POST", "/visits"): Probe(
+        "visit_body",
+        "visit",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/visits",
+            headers=h,
+            json={
+                "visited_on": _day(1),
+                "method": "phone",
+                "household_ids": [p.household.id],
+                "member_ids": [p.member_id],
+            },
+        ),
+    ),
+    ("GET", "/visits/{visit_id}"): Probe(
+        "object",
+        "visit",
+        "read",
+        lambda c, h, p: c.get(f"{API}/visits/{p.visit_id}", headers=h),
+    ),
+    ("PATCH", "/visits/{visit_id}"): Probe(
+        "object",
+        "visit",
+        "update",
+        lambda c, h, p: c.patch(
+            f"{API}/visits/{p.visit_id}", headers=h, json={"version": 1, "requests": 2}
+        ),
+    ),
+    ("GET", "/visits/{visit_id}/versions"): Probe(
+        "object",
+        "visit",
+        "read",
+        lambda c, h, p: c.get(f"{API}/visits/{p.visit_id}/versions", headers=h),
+    ),
+    ("POST", "/visits/{visit_id}/confirm"): Probe(
+        "object",
+        "visit",
+        "read",  # the household's rule decides after access (contacts.confirm)
+        lambda c, h, p: c.post(f"{API}/visits/{p.visit_id}/confirm", headers=h, json={"rating": 5}),
+    ),
+    ("GET", "/contacts/due"): Probe(
+        "list",
+        "contact",
+        "read",
+        lambda c, h, p: c.get(f"{API}/contacts/due", headers=h, params={"territory": p.code}),
+    ),
+    ("POST", "/contacts/must-visits"): Probe(
+        "case_body",
+        "contact",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/contacts/must-visits",
+            headers=h,
+            json={"household_id": p.household.id, "reason": "hospital", "due_on": _day(-3)},
+        ),
+    ),
+    **{
+        ("GET", f"/exports/visits.{fmt}"): Probe(
+            "object",
+            "import_export",
+            "read",
+            lambda c, h, p, fmt=fmt: c.get(
+                f"{API}/exports/visits.{fmt}", headers=h, params={"territory": p.code}
+            ),
+        )
+        for fmt in ("csv", "xlsx")
+    },
+    ("GET", "/contacts/cards.pdf"): Probe(
+        "object",
+        "contact",
+        "read",
+        lambda c, h, p: c.get(f"{API}/contacts/cards.pdf", headers=h, params={"territory": p.code}),
+    ),
+    ("GET", "/reports/contacts"): Probe(
+        "object",
+        "report",
+        "read",
+        lambda c, h, p: c.get(
+            f"{API}/reports/contacts",
+            headers=h,
+            params={"territory": p.code, "from": _day(30), "to": _day(0)},
         ),
     ),
 }
@@ -1191,6 +1381,10 @@ def _expect(probe: Probe, principal: Principal, response: Any, missing: Any) -> 
     if probe.kind == "case_body":  # answered exactly like a household that does not exist
         fields = response.json().get("error", {}).get("fields")
         ok = status == 422 and fields == {"household_id": "no household has this id"}
+        return None if ok else f"{status}: {response.text[:200]}"
+    if probe.kind == "visit_body":  # a household out of reach: like one that does not exist
+        fields = response.json().get("error", {}).get("fields")
+        ok = status == 422 and fields == {"household_ids": "no household has this id"}
         return None if ok else f"{status}: {response.text[:200]}"
     if probe.kind == "import":
         rows = response.json().get("error", {}).get("rows", [])

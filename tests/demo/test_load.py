@@ -8,6 +8,7 @@ import pytest
 from shapely.geometry import Point, shape
 from sqlalchemy import func, select
 
+from gridgov.contacts.models import PartyMember
 from gridgov.demo.load import has_territories, load_demo_island
 from gridgov.posts.models import Post
 from gridgov.registry.models import Household, KeyGroup, Resident, ResidentKeyGroup
@@ -48,8 +49,18 @@ def test_a_small_island_loads_completely(session, small_island) -> None:
     tags = sum(len(r.key_groups) for r in small_island.residents)
     assert _count(session, ResidentKeyGroup) == tags > 0
     assert _count(session, Post) == summary.posts == len(small_island.posts)
-    assert set(stages) == {"territories", "households", "residents", "posts"}
+    assert set(stages) == {"territories", "households", "residents", "posts", "party members"}
     assert done == stages  # every stage ran to its announced total
+    assert _count(session, PartyMember) == summary.party_members == len(small_island.party_members)
+    adults = sum(
+        1
+        for r in small_island.residents
+        if r.residence_status == "living_here" and (2026 - r.birth_date.year) >= 19
+    )
+    # About 6% of adults (more where a small village needs one per 7 households).
+    assert 0.05 * adults <= summary.party_members <= 0.07 * adults + 11 + summary.households / 7
+    # Every household has a contact member (the members are enough at capacity 10).
+    assert summary.contact_households == summary.households
     _check_places_and_people(session, small_island)
     _check_post_holders_live_where_they_lead(session, small_island)
 

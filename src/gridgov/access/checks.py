@@ -44,6 +44,8 @@ RESOURCE_WORDS = {
     "partition_plan": N_("grid-division plans"),
     "group": N_("groups"),
     "message": N_("group messages"),
+    "contact": N_("party members and contact households"),
+    "visit": N_("the contact ledger"),
 }
 # A resource's name in "no household has id ...".
 RESOURCE_NAMES = {
@@ -62,6 +64,8 @@ RESOURCE_NAMES = {
     "bridge": N_("bridge route"),
     "group": N_("group"),
     "message": N_("message"),
+    "contact": N_("contact record"),
+    "visit": N_("visit"),
 }
 
 

@@ -10,8 +10,8 @@ perform an action on a resource:
             one leads, never one's own node (a village secretary appoints grid leaders, the
             town appoints the village secretary)
     OWN     the principal's own household (the resident they are linked to lives there)
-    CONTACT the households a party member contacts. Contact households come with the contacts
-            issue; until then this is the party member's own household and nothing more.
+    CONTACT the households assigned to the party member (gridgov.contacts registers the
+            provider; without it, the party member's own household and nothing more).
             (Both are asked of the provider registered for the rule: access.providers.)
     MEMBER  the groups the principal is a member of (grid groups: the provider the groups
             package registers in access.providers); rows name their group by ``group_column``
@@ -26,6 +26,9 @@ update: take a workflow action, which cases/workflow.py narrows further by role 
 reveal: see the reporter's contact). Every signed-in user may report a case anywhere and
 always sees the cases they reported or follow (cases.queries adds that to the filter); a
 resident also sees the cases about their own household.
+``contact``: party members, contact assignments, due contacts and "must visit" moments
+(create: mark members, run or pin assignments, record a moment). ``visit``: the contact
+ledger (a household confirms its visits by a rule of its own, gridgov.contacts.confirm).
 ``case_setting``: case categories and the working calendar. ``report``: the measures
 leaders look at. ``partition_plan``: grid-division plans (create: compute one; update:
 apply or roll back). ``bridge``: the outbound bridges (a group's WeCom robot) and their dead
@@ -79,6 +82,8 @@ RESOURCES: Final = (
     "bridge",
     "group",
     "message",
+    "contact",
+    "visit",
 )
 
 ALL, PUBLIC, SUB, BELOW = "ALL", "PUBLIC", "SUB", "BELOW"  # OWN, CONTACT: access.providers
@@ -222,6 +227,23 @@ POLICY: Final[dict[str, dict[str, tuple[Rule, Rule, Rule, Rule, Rule]]]] = {
         "unit_leader":       (MEMBER, MEMBER, SUB,    _,      _),
         "party_member":      (MEMBER, MEMBER, _,      _,      _),
         "resident":          (MEMBER, MEMBER, _,      _,      _),
+    "contact": {  # party members, assignments, due contacts, must-visit moments
+        "administrator":     (ALL,    ALL,    ALL,    ALL,    ALL),
+        "town_official":     (SUB,    SUB,    SUB,    SUB,    SUB),
+        "village_secretary": (SUB,    SUB,    SUB,    SUB,    SUB),
+        "grid_leader":       (SUB,    SUB,    SUB,    _,      _),
+        "unit_leader":       (SUB,    _,      _,      _,      _),
+        "party_member":      (CONTACT, CONTACT, _,    _,      _),
+        "resident":          (_,      _,      _,      _,      _),
+    },
+    "visit": {  # the contact ledger
+        "administrator":     (ALL,    ALL,    ALL,    _,      _),
+        "town_official":     (SUB,    SUB,    SUB,    _,      _),
+        "village_secretary": (SUB,    SUB,    SUB,    _,      _),
+        "grid_leader":       (SUB,    SUB,    SUB,    _,      _),
+        "unit_leader":       (SUB,    _,      _,      _,      _),
+        "party_member":      (CONTACT, CONTACT, CONTACT, _,   _),
+        "resident":          (OWN,    _,      _,      _,      _),
     },
 }
 # fmt: on
@@ -351,11 +373,17 @@ def reaches(principal: Principal, action: str, resource: str, territory_code: st
             continue
         if cell in (ALL, PUBLIC) or (scope.territory_code is None and cell in (SUB, BELOW)):
             return True
-        # OWN and CONTACT reach households, not the role's node: the principal's own
-        # household's node (the contact households join when the contacts issue lands).
-        node = principal.household_code if cell in HOUSEHOLD_RULES else scope.territory_code
-        if node is not None and (
-            territory_code.startswith(node) or node.startswith(territory_code)
+        # OWN and CONTACT reach households, not the role's node: the nodes of the households
+        # the rule's provider counts (the own household; the contact households).
+        nodes = (
+            household_scope(cell).codes(principal)
+            if cell in HOUSEHOLD_RULES
+            else frozenset({scope.territory_code})
+        )
+        if any(
+            node is not None
+            and (territory_code.startswith(node) or node.startswith(territory_code))
+            for node in nodes
         ):
             return True
     return False

@@ -31,6 +31,10 @@ class Principal:
     household_id: str | None = None  # the linked resident's household
     household_code: str | None = None  # that household's territory code
     scopes: tuple[Scope, ...] = ()
+    # The households a party member looks after (their contact households) and their nodes:
+    # what the CONTACT rule reaches (gridgov.contacts fills them through accounts.principal).
+    contact_household_ids: frozenset[str] = frozenset()
+    contact_codes: frozenset[str] = frozenset()
 
     @property
     def roles(self) -> frozenset[str]:

@@ -32,6 +32,11 @@ class HouseholdScope(Protocol):
         """The same rule for one household id."""
         ...
 
+    def codes(self, principal: Principal) -> frozenset[str]:
+        """The territory codes of those households (a ``territory=CODE`` filter reaches a
+        node on or above one of them: policy.reaches)."""
+        ...
+
 
 class OwnHousehold:
     """The household of the resident the user is linked to (Principal.household_id)."""
@@ -43,6 +48,9 @@ class OwnHousehold:
 
     def contains(self, principal: Principal, household_id: str) -> bool:
         return principal.household_id is not None and household_id == principal.household_id
+
+    def codes(self, principal: Principal) -> frozenset[str]:
+        return frozenset({principal.household_code}) if principal.household_code else frozenset()
 
 
 _PROVIDERS: dict[str, HouseholdScope] = {OWN: OwnHousehold()}

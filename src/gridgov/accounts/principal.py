@@ -13,6 +13,7 @@ A principal's scopes come from three places, read fresh on every request:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from sqlalchemy import select
@@ -39,6 +40,18 @@ POST_ROLES: dict[str, str] = {
     "party_group_leader": "party_member",
 }
 INACTIVE_RESIDENCE = ("moved_out", "deceased")
+
+# A resident's party membership as gridgov.contacts reports it (installed by
+# database.hooks): the scopes it carries (``party_member`` on their grid) and the contact
+# households assigned to them, as (household id, household territory code) pairs.
+PartyReach = tuple[Iterable[Scope], Iterable[tuple[str, str]]]
+PartyLoader = Callable[[Session, str], PartyReach]
+_party_loaders: list[PartyLoader] = []
+
+
+def set_party_loader(loader: PartyLoader) -> None:
+    """Let ``loader`` add a resident's party scopes and contact households (once)."""
+    _party_loaders[:] = [loader]
 
 
 class UserLike(Protocol):
@@ -77,8 +90,16 @@ def principal_for(session: Session, user: UserLike) -> Principal:
     scopes = _assigned_scopes(session, user.id)
     household_id = household_code = None
     resident = session.get(Resident, user.resident_id) if user.resident_id else None
+    contact_ids: set[str] = set()
+    contact_codes: set[str] = set()
     if resident is not None and resident.residence_status not in INACTIVE_RESIDENCE:
         scopes += _post_scopes(session, resident.id)
+        for loader in _party_loaders:
+            party_scopes, households = loader(session, resident.id)
+            scopes += list(party_scopes)
+            for household_id, code in households:
+                contact_ids.add(household_id)
+                contact_codes.add(code)
         household = session.get(Household, resident.household_id)
         if household is not None and household.status == "active":
             household_id, household_code = household.id, household.territory_code
@@ -91,4 +112,6 @@ def principal_for(session: Session, user: UserLike) -> Principal:
         household_id=household_id,
         household_code=household_code,
         scopes=unique,
+        contact_household_ids=frozenset(contact_ids),
+        contact_codes=frozenset(contact_codes),
     )

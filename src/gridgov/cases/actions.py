@@ -32,6 +32,7 @@ from gridgov.cases.models import Case, CaseEvent, CaseFollower
 from gridgov.cases.notices import notify
 from gridgov.cases.queries import access_case
 from gridgov.cases.recipients import followers_of
+from gridgov.cases.resolutions import announce_resolved
 from gridgov.cases.states import OPEN_STATES
 from gridgov.cases.status_hooks import StatusChange, status_changed
 from gridgov.cases.timers import case_timers
@@ -329,6 +330,14 @@ def _apply(
             action=outcome.recorded_as, from_state=from_state, to_state=case.state, actor=actor
         ),
     )
+    if outcome.action == "resolve":
+        announce_resolved(
+            session,
+            case_id=case.id,
+            category_code=case.category_code,
+            household_id=case.household_id,
+            actor=actor,
+        )
 
 
 def _set_fields(case: Case, outcome: workflow.Outcome, *, note: str, now: dt.datetime) -> None:

@@ -75,6 +75,8 @@ def _print_summary(summary: LoadSummary, *, seed: int, seconds: float) -> None:
         ("households", summary.households),
         ("residents", summary.residents),
         ("posts", summary.posts),
+        ("party members", summary.party_members),
+        ("contact households", summary.contact_households),
     ):
         table.add_row(label, f"{value:,}")
     table.add_row("seconds", f"{seconds:.1f}")

@@ -9,6 +9,7 @@ from gridgov.cli.calendar import app as calendar_app
 from gridgov.cli.cases import app as cases_app
 from gridgov.cli.common import new_typer, start_invocation
 from gridgov.cli.groups import app as groups_app
+from gridgov.cli.contacts import app as contacts_app
 from gridgov.cli.partition import app as partition_app
 from gridgov.cli.report import app as report_app
 from gridgov.cli.serve import serve
@@ -35,3 +36,4 @@ app.command()(restore)
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(cases_app, name="cases")
 app.add_typer(groups_app, name="groups")
+app.add_typer(contacts_app, name="contacts")

@@ -7,13 +7,17 @@ and provider of the platform, installed in one place.
 - own-data sections: posts add a resident's posts to their own-data export;
 - groups: every message with text is indexed for search as it is flushed; a case made from
   a message posts its status changes back into the group (cases.status_hooks);
-- the policy's CONTACT households (access.providers): until the contacts issue registers
-  the households a party member looks after, a party member's contact household is their own;
 - grid groups: a new village gets its groups (territory creation hook); members follow the
   registry's life events, the posts' start and end (and role assignments: posts.events) and
   accounts linked to a resident (accounts.events); the policy's MEMBER rule asks the groups'
   membership; a member's messages join their own-data export; the events socket's streams
   include the caller's groups (``group:<id>``).
+- the policy's CONTACT households (access.providers): the households assigned to a party
+  member (contacts.scope), carried by their principal (accounts.principal's party loader);
+- registry life events: a party member who died or moved away is a member no more and their
+  households are left to reassign; a death or a birth makes the household due a visit;
+- resolved cases (cases.resolutions): a resolved dispute makes follow-up visits due;
+- key groups entered (registry.events): a household entering a hardship group is due a visit.
 
 :func:`install` runs whenever :func:`gridgov.database.sessions.session_factory` builds the
 sessions of the API, the CLI, the worker, the tests and the benchmarks, so no code of the
@@ -22,12 +26,7 @@ platform touches the database without them. Installing twice installs once.
 
 from __future__ import annotations
 
-from gridgov.access.providers import (
-    CONTACT,
-    OwnHousehold,
-    register_household_scope,
-    register_member_scope,
-)
+from gridgov.access.providers import CONTACT, register_household_scope, register_member_scope
 from gridgov.accounts.events import subscribe_accounts
 from gridgov.audit.recorder import record_bulk
 from gridgov.cases.status_hooks import subscribe_status
@@ -38,11 +37,20 @@ from gridgov.groups.queries import GroupMembers, own_messages
 from gridgov.groups.search import install_search_index
 from gridgov.groups.to_case import post_case_status
 from gridgov.notify.realtime.streams import register_streams
+from gridgov.accounts.principal import set_party_loader
+from gridgov.cases.resolutions import on_resolved
+from gridgov.contacts.members import end_membership_of_leaver
+from gridgov.contacts.moments import (
+    moments_of_hardship,
+    moments_of_life_event,
+    moments_of_resolved_dispute,
+)
+from gridgov.contacts.scope import AssignedHouseholds, party_reach
 from gridgov.posts.actions import end_posts_of_leaver
 from gridgov.posts.events import subscribe_posts
 from gridgov.posts.queries import own_posts
 from gridgov.registry import own_data
-from gridgov.registry.events import LIFE_EVENTS, subscribe
+from gridgov.registry.events import LIFE_EVENTS, subscribe, subscribe_key_groups_entered
 from gridgov.registry.guards import refuse_retiring_with_active_households
 from gridgov.territory.creation_hooks import add_creation_hook
 from gridgov.territory.recording import set_bulk_recorder
@@ -55,8 +63,8 @@ def install() -> None:
     subscribe("death", end_posts_of_leaver)
     subscribe("moved_out", end_posts_of_leaver)
     own_data.add_section("posts", own_posts)
-    register_household_scope(CONTACT, OwnHousehold())
     _install_groups()
+    _install_contacts()
 
 
 def _install_groups() -> None:
@@ -70,3 +78,14 @@ def _install_groups() -> None:
     install_search_index()
     subscribe_status(post_case_status)
     register_streams(group_streams)
+
+
+def _install_contacts() -> None:
+    register_household_scope(CONTACT, AssignedHouseholds())
+    set_party_loader(party_reach)
+    subscribe("death", end_membership_of_leaver)
+    subscribe("moved_out", end_membership_of_leaver)
+    subscribe("death", moments_of_life_event)
+    subscribe("birth", moments_of_life_event)
+    on_resolved(moments_of_resolved_dispute)
+    subscribe_key_groups_entered(moments_of_hardship)

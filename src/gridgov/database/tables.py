@@ -3,6 +3,18 @@
 from gridgov.accounts.models import ApiToken, LoginEvent, RoleAssignment, User, WebSession
 from gridgov.audit.models import AuditEntry
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
+from gridgov.contacts.models import (
+    ContactAssignment,
+    ContactDigest,
+    ContactRhythm,
+    MustVisit,
+    PartyMember,
+    Visit,
+    VisitCase,
+    VisitHousehold,
+    VisitMember,
+    VisitVersion,
+)
 from gridgov.database.key_checks import KeyCheck
 from gridgov.groups.case_models import MessageCase
 from gridgov.groups.chain_models import ChainEntry, ChainList
@@ -47,6 +59,9 @@ __all__ = [
     "GroupMember",
     "GroupMention",
     "GroupMessage",
+    "ContactAssignment",
+    "ContactDigest",
+    "ContactRhythm",
     "Household",
     "KeyCheck",
     "KeyGroup",
@@ -56,10 +71,12 @@ __all__ = [
     "NoticePosting",
     "NoticeReceipt",
     "NoticeTold",
+    "MustVisit",
     "Notification",
     "Open311ApiKey",
     "OutboxMessage",
     "PartitionPlan",
+    "PartyMember",
     "Post",
     "RegistryEvent",
     "Resident",
@@ -67,6 +84,11 @@ __all__ = [
     "RoleAssignment",
     "Territory",
     "User",
+    "Visit",
+    "VisitCase",
+    "VisitHousehold",
+    "VisitMember",
+    "VisitVersion",
     "WebSession",
     "metadata",
 ]

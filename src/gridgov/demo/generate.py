@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,6 +95,13 @@ class PostSpec:
     start_date: dt.date
 
 
+@dataclass(frozen=True)
+class PartyMemberSpec:
+    id_number: str  # of the member: finds the resident after the import
+    branch: str
+    joined_on: dt.date
+
+
 @dataclass
 class DemoIsland:
     seed: int
@@ -102,6 +110,7 @@ class DemoIsland:
     households: list[HouseholdSpec] = field(default_factory=list)
     residents: list[ResidentSpec] = field(default_factory=list)
     posts: list[PostSpec] = field(default_factory=list)
+    party_members: list[PartyMemberSpec] = field(default_factory=list)
     # What the grid-division engine could not fit in its bounds (none on the real island).
     division_exceptions: list[DivisionException] = field(default_factory=list)
 
@@ -149,6 +158,8 @@ def build_demo_island(
     for plan, grids in zip(plans, island_division.grids, strict=True):
         _build_village(demo, plan, grids, people)
     demo.posts = choose_posts(demo, random.Random(seed), as_of=as_of)
+    # A stream of its own, so the posts stay what they were before members existed.
+    demo.party_members = choose_party_members(demo, random.Random(seed + 1), as_of=as_of)
     return demo
 
 
@@ -327,3 +338,35 @@ def _pick_holder(
             if fitting:
                 return rnd.choice(fitting)
     return None
+
+
+PARTY_SHARE = 0.06  # of the adults living here (the island's party members)
+HOUSEHOLDS_PER_MEMBER = 7  # at least one member per so many households of a village
+
+
+def choose_party_members(
+    demo: DemoIsland, rnd: random.Random, *, as_of: dt.date
+) -> list[PartyMemberSpec]:
+    """About PARTY_SHARE of the adults living here, each in their village's branch, having
+    joined at 18 or later; a village has at least one member per HOUSEHOLDS_PER_MEMBER
+    households, so that the assignment gives every household a member (a small test
+    island would otherwise leave some villages short)."""
+    names = {node.code: node.name_zh for node in demo.territories if node.level == "village"}
+    households = Counter(h.village_code for h in demo.households)
+    adults: dict[str, list[ResidentSpec]] = {}
+    for r in demo.residents:
+        if r.residence_status == "living_here" and _age(r, as_of) >= ADULT_AGE:
+            adults.setdefault(r.village_code, []).append(r)
+    chosen: list[ResidentSpec] = []
+    for village, pool in sorted(adults.items()):
+        wanted = max(
+            round(PARTY_SHARE * len(pool)), -(-households[village] // HOUSEHOLDS_PER_MEMBER)
+        )
+        chosen += rnd.sample(pool, min(wanted, len(pool)))
+    members = []
+    for resident in sorted(chosen, key=lambda r: r.id_number):
+        years = rnd.randint(0, max(0, min(_age(resident, as_of) - ADULT_AGE, 50)))
+        joined = as_of - dt.timedelta(days=365 * years + rnd.randint(1, 300))
+        branch = f"{names.get(resident.village_code, resident.village_code)}党支部"
+        members.append(PartyMemberSpec(resident.id_number, branch, joined))
+    return members

@@ -2,7 +2,9 @@
 
 Nothing is written around the rules: territories go through ``check_create_territory``,
 households and residents through the bulk importer (which checks every row), posts
-through ``check_start_post``. The caller owns the transaction; this only flushes.
+through ``check_start_post``, party members through ``check_mark_member``, and the
+contact households through a run of the assignment for the town. The caller owns the
+transaction; this only flushes.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.cases.setup import seed_case_settings
+from gridgov.contacts.assigning import DEFAULT_CAPACITY, check_run_assignment
+from gridgov.contacts.members import check_mark_member
 from gridgov.demo.generate import TOWN_CODE, DemoIsland
 from gridgov.posts.actions import check_start_post
 from gridgov.registry.importing import (
@@ -41,6 +45,8 @@ class LoadSummary:
     households: int
     residents: int
     posts: int
+    party_members: int = 0
+    contact_households: int = 0  # households given a party member by the assignment
 
 
 def has_territories(session: Session) -> bool:
@@ -66,6 +72,12 @@ def load_demo_island(
     residents = progress("residents", PROGRESS_STEPS_PER_ROW * len(demo.residents))
     import_residents(session, _resident_rows(demo), actor=actor, progress=residents)
     _load_posts(session, demo, actor=actor, advance=progress("posts", len(demo.posts)))
+    _load_party_members(
+        session, demo, actor=actor, advance=progress("party members", len(demo.party_members))
+    )
+    run = check_run_assignment(
+        session, territory_code=TOWN_CODE, capacity=DEFAULT_CAPACITY, dry_run=False, actor=actor
+    )
     seed_case_settings(session, actor=actor)
     return LoadSummary(
         villages=demo.count("village"),
@@ -74,6 +86,8 @@ def load_demo_island(
         households=len(demo.households),
         residents=len(demo.residents),
         posts=len(demo.posts),
+        party_members=len(demo.party_members),
+        contact_households=run.added,
     )
 
 
@@ -136,6 +150,23 @@ def _load_posts(session: Session, demo: DemoIsland, *, actor: str, advance: Adva
             post_type=post.post_type,
             territory_code=post.territory_code,
             start_date=post.start_date,
+            actor=actor,
+        )
+        advance(1)
+
+
+def _load_party_members(
+    session: Session, demo: DemoIsland, *, actor: str, advance: Advance
+) -> None:
+    residents = _holders_by_id_number(
+        session, sorted(member.id_number for member in demo.party_members)
+    )
+    for member in demo.party_members:
+        check_mark_member(
+            session,
+            resident_id=residents[member.id_number].id,
+            branch=member.branch,
+            joined_on=member.joined_on,
             actor=actor,
         )
         advance(1)

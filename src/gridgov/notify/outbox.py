@@ -20,6 +20,8 @@ KINDS = (
     "case_reopened",
     "case_closed",
     "notice_reminder",  # a leader's list of households still to tell of a notice
+    "contact_must_visit",  # a household of yours must be visited by a day (contacts.moments)
+    "contact_digest",  # your weekly list of due and overdue contacts (contacts.digest)
 )
 
 

@@ -22,7 +22,7 @@ from gridgov import clock
 from gridgov.errors import Conflict, ValidationFailed
 from gridgov.i18n import Message
 from gridgov.privacy import PERSONAL_FIELDS, mask
-from gridgov.registry.events import LIFE_EVENTS, LifeEvent, publish
+from gridgov.registry.events import LIFE_EVENTS, LifeEvent, publish, publish_key_groups_entered
 from gridgov.registry.models import (
     Household,
     KeyGroup,
@@ -638,6 +638,15 @@ def check_update_resident(
     if sorted(new_codes) != old_codes:
         changes["key_groups"] = [old_codes, sorted(new_codes)]
         _replace_key_groups(session, resident.id, new_codes)
+        entered = sorted(set(new_codes) - set(old_codes))
+        if entered:
+            publish_key_groups_entered(
+                session,
+                resident_id=resident.id,
+                household_id=resident.household_id,
+                key_groups=entered,
+                actor=actor,
+            )
     if not changes:
         return resident
     for field in changes.keys() & values.keys():

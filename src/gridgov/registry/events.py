@@ -57,3 +57,30 @@ def publish(session: Session, event: LifeEvent) -> dict[str, Any]:
     for subscriber in _subscribers.get(event.kind, ()):
         details.update(subscriber(session, event) or {})
     return details
+
+
+# --- key groups entered --------------------------------------------------------------------
+
+# fn(session, *, resident_id, household_id, key_groups, actor): a present resident entered
+# these key groups (an update of their tags; contacts: a hardship group makes a visit due).
+KeyGroupSubscriber = Callable[..., None]
+_key_group_subscribers: list[KeyGroupSubscriber] = []
+
+
+def subscribe_key_groups_entered(subscriber: KeyGroupSubscriber) -> None:
+    """Call ``subscriber`` whenever a resident's update adds key groups (once)."""
+    if subscriber not in _key_group_subscribers:
+        _key_group_subscribers.append(subscriber)
+
+
+def publish_key_groups_entered(
+    session: Session, *, resident_id: str, household_id: str, key_groups: list[str], actor: str
+) -> None:
+    for subscriber in tuple(_key_group_subscribers):
+        subscriber(
+            session,
+            resident_id=resident_id,
+            household_id=household_id,
+            key_groups=key_groups,
+            actor=actor,
+        )

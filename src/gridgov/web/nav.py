@@ -50,6 +50,14 @@ NAV: list[NavItem] = [
     NavItem("/bridges", N_("Bridges"), frozenset({"administrator"})),
     NavItem("/territories", N_("Registry"), LEADERS),
     NavItem("/imports", N_("Import and export"), REGISTRY_CLERKS),
+    # Contact pages (web/routes/contacts.py, visits.py).
+    NavItem("/contacts", N_("Contact households"), frozenset({"party_member"}) | LEADERS),
+    NavItem("/visits", N_("Visits")),
+    NavItem(
+        "/contacts/coverage/{code}",
+        N_("Contact coverage"),
+        frozenset({"town_official", "village_secretary", "grid_leader"}),
+    ),
     NavItem("/settings", N_("Settings")),
 ]
 

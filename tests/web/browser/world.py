@@ -12,6 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
+from gridgov.contacts.assigning import check_pin_assignment
+from gridgov.contacts.members import check_mark_member
+from gridgov.contacts.moments import check_add_hand_moment
 from gridgov.jobs.delivery import deliver_outbox_step
 from gridgov.registry.models import Household, Resident
 from gridgov.territory.actions import check_create_territory
@@ -62,6 +65,10 @@ class World:
     notice_id: str = ""
     notice_reader: str = ""  # a villager of another household, who reads only the notice
     notice_reader_unit: str = ""
+    # --- contact pages (tests/web/browser/test_contact_pages.py) ---
+    contact_member: str = ""  # username of a party member looking after contact_households
+    contact_households: list[str] = field(default_factory=list)
+    contact_member_name: str = ""  # the member's name in the registry
 
 
 def build_world(session: Session) -> World:
@@ -113,6 +120,7 @@ def build_world(session: Session) -> World:
     )
     build_mapped_village(session, world)
     build_groups(session, world)
+    build_contacts(session, world, households, residents)
     return world
 
 
@@ -168,6 +176,41 @@ def build_notice(session: Session, group) -> str:
 
 
 # --- end of the group pages' block -------------------------------------------------------
+
+
+# --- contact pages (tests/web/browser/test_contact_pages.py) ---------------------------
+CONTACT_MEMBER = "member.web"
+
+
+def build_contacts(session: Session, world: World, households: list, residents: list) -> None:
+    """A party member with an account (living in the second household of the first village)
+    who looks after the villager's household and a third one (pinned by hand); the third
+    has a "must visit" moment (a stay in hospital)."""
+    member = check_mark_member(
+        session,
+        resident_id=residents[2].id,
+        branch="第一支部",
+        joined_on=dt.date(2001, 7, 1),
+        actor="test:factory",
+    )
+    make_person(session, CONTACT_MEMBER, resident_id=residents[2].id, display_name="郑德明")
+    for household in (households[0], households[2]):
+        check_pin_assignment(session, household, member_id=member.id, actor="test:factory")
+    check_add_hand_moment(  # a stay in hospital: a "must visit" moment, due in 3 days
+        session,
+        households[2],
+        reason="hospital",
+        due_on=clock.today() + dt.timedelta(days=3),
+        note="住院",
+        actor="test:factory",
+    )
+    session.commit()
+    world.contact_member = CONTACT_MEMBER
+    world.contact_households = [households[0].id, households[2].id]
+    world.contact_member_name = residents[2].name
+
+
+# --- end of the contact pages' block ----------------------------------------------------
 
 
 # --- dashboard and grid division (h5): a third village, drawn -------------------------

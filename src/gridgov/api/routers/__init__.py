@@ -10,6 +10,7 @@ from gridgov.api.routers import (
     case_transitions,
     cases,
     chains,
+    contacts,
     exports,
     groups,
     households,
@@ -46,4 +47,5 @@ ROUTERS: list[APIRouter] = [
     notices.router,
     chains.router,
     message_tools.router,
+    contacts.router,
 ]

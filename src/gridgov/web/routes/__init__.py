@@ -6,6 +6,7 @@ from gridgov.web.routes import (
     assets,
     bridges,
     cases,
+    contacts,
     dashboard,
     group_extras,
     group_moderation,
@@ -22,6 +23,7 @@ from gridgov.web.routes import (
     signin,
     territories,
     territory_map,
+    visits,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -46,4 +48,7 @@ ROUTERS: list[APIRouter] = [
     group_extras.router,
     notices.router,
     bridges.router,
+    # Party members' contact pages (households, visits, coverage, assignments).
+    contacts.router,
+    visits.router,
 ]

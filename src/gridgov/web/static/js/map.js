@@ -2,7 +2,8 @@
 // templates/partials/map.html. No inline script: everything is read from the element.
 //   data-geojson   same-origin URL of the polygons (a FeatureCollection, property "code")
 //   data-values    JSON by code: {name, open, overdue, href} (colours, tooltips, links)
-//   data-colour    "cases" (by overdue/open cases), "plan" (kept/new parts) or "" (plain)
+//   data-colour    "cases" (by overdue/open cases), "plan" (kept/new parts), "coverage"
+//                  (by value.share: households contacted, 0-1) or "" (plain)
 //   data-points    optional URL of points (households: household_no, address, href)
 //   data-outline   optional URL of an outline drawn under the polygons
 //   data-tile-url  optional tile URL template (GRIDGOV_MAP_TILE_URL); empty: no tiles
@@ -53,6 +54,16 @@
     return { color: "#333333", weight: 1.5, fillColor: colour, fillOpacity: 0.55 };
   }
 
+  // Contact coverage: red under half the households contacted, amber under 90%, else green.
+  function coverageStyle(value) {
+    var share = value && typeof value.share === "number" ? value.share : null;
+    var colour = COLOURS.late;
+    if (share === null) colour = COLOURS.plain;
+    else if (share >= 0.9) colour = COLOURS.calm;
+    else if (share >= 0.5) colour = COLOURS.busy;
+    return { color: "#333333", weight: 1.5, fillColor: colour, fillOpacity: 0.55 };
+  }
+
   function planStyle(properties) {
     var unit = properties.level === "unit";
     return {
@@ -68,6 +79,7 @@
       var properties = feature.properties || {};
       if (mode === "cases") return casesStyle(values[properties.code]);
       if (mode === "plan") return planStyle(properties);
+      if (mode === "coverage") return coverageStyle(values[properties.code]);
       var unit = properties.level === "unit";
       return { color: COLOURS.plain, weight: unit ? 1 : 2.5, fillOpacity: 0.08 };
     };
@@ -80,6 +92,9 @@
     if (value && typeof value.open === "number") {
       box.appendChild(line(element.dataset.labelOpen + ": " + value.open));
       box.appendChild(line(element.dataset.labelOverdue + ": " + value.overdue));
+    }
+    if (value && typeof value.share === "number" && element.dataset.labelCovered) {
+      box.appendChild(line(element.dataset.labelCovered + ": " + Math.round(value.share * 100) + "%"));
     }
     if (typeof properties.households === "number") {
       box.appendChild(line(element.dataset.labelHouseholds + ": " + properties.households));

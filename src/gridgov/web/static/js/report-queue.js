@@ -1,7 +1,8 @@
 // The offline report queue: a report made without a connection is kept as a draft (its
 // fields and photo) in IndexedDB, shown as "waiting to send", and sent when the
 // connection returns, with the idempotency key the form gave it, so a retry after a lost
-// answer never makes a second case. Used by the report form and "my reports".
+// answer never makes a second case (or visit). Used by the report form, "my reports" and
+// the visit form (a draft is posted back to the form it came from: its ``url``).
 (function () {
   "use strict";
 
@@ -38,7 +39,7 @@
     return withStore("readonly", function (store) { return store.getAll(); });
   }
 
-  // A draft: {key, fields: [[name, value]...], photo: Blob|null, photoName, at, status}.
+  // A draft: {key, url, fields: [[name, value]...], photo: Blob|null, photoName, at, status}.
   function saveDraft(form) {
     var data = new FormData(form);
     var fields = [];
@@ -57,6 +58,7 @@
     });
     var draft = {
       key: data.get("idempotency_key"),
+      url: form.getAttribute("action") || "/report",
       fields: fields,
       photo: photo,
       photoName: photoName,
@@ -85,7 +87,7 @@
   function describe(draft) {
     var text = "";
     draft.fields.forEach(function (pair) {
-      if (pair[0] === "description") {
+      if (pair[0] === "description" || pair[0] === "matters_text") {
         text = pair[1];
       }
     });
@@ -123,7 +125,7 @@
     if (draft.photo) {
       body.append("photo", draft.photo, draft.photoName);
     }
-    return fetch("/report", {
+    return fetch(draft.url || "/report", {
       method: "POST",
       body: body,
       credentials: "same-origin",

@@ -5,7 +5,7 @@
 // report waiting (static/js/report-queue.js keeps it in IndexedDB and sends it later).
 "use strict";
 
-var CACHE = "gridgov-shell-v2";
+var CACHE = "gridgov-shell-v3";
 var SHELL = [
   "/static/css/app.css",
   "/static/js/app.js",
@@ -19,10 +19,13 @@ var SHELL = [
   "/static/js/case-map.js",
   "/static/vendor/leaflet/leaflet.js",
   "/static/vendor/leaflet/leaflet.css",
+  // The visit form (web/routes/visits.py).
+  "/static/css/contacts.css",
+  "/static/js/visit-form.js",
 ];
 // Pages whose last copy opens offline (network first); forgotten at sign-out.
 var PAGES = "gridgov-pages-v1";
-var OFFLINE_PAGES = ["/report", "/my-reports"];
+var OFFLINE_PAGES = ["/report", "/my-reports", "/visits/new"];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(

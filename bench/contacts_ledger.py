@@ -1,0 +1,258 @@
+"""Contacts on PostgreSQL: the due-contacts list of a town over 1,000,000 visits and the
+contacts report of a county of 1,000,000 households in 20 towns; each with a baseline.
+
+Loaded with COPY into a throwaway schema (migrated to head): 20 towns x 10 villages x 10
+grids x 5 units, the households spread evenly over the units (one resident each, a fifth
+of them in a key group), one party member per 20 households, every household assigned to
+a member of its village, and the visits (one household each, half of them confirmed)
+all in the first town, spread over the two years before the day of the lists.
+
+(a) ``contacts.due.due_list`` of the first town, a page of 50 and the counts per member,
+    grid and village; baseline: ``count(*)`` of the town's visit rows (the same index).
+    Aim: < 200 ms.
+(b) ``contacts.report.contact_report`` of the county (and of the first town) over 90 days;
+    baseline: ``count(*)`` of the county's households. Aim: < 500 ms.
+
+    python bench/contacts_ledger.py                       # 1,000,000 households and visits
+    python bench/contacts_ledger.py --households 100000 --visits 100000   # a smaller run
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine, text
+
+from cases import (  # bench/cases.py: the schema, COPY and territory helpers
+    DISTRICT,
+    TERRITORY_COLUMNS,
+    copy_rows,
+    county_units,
+    postgres_schema,
+    territory_rows,
+    timed_ms,
+    vacuum,
+)
+from gridgov import clock
+from gridgov.contacts.due import due_list
+from gridgov.contacts.report import contact_report
+from gridgov.database.sessions import session_factory
+from gridgov.ids import new_id
+
+console = Console(width=150)
+ACTOR = "bench:contacts"
+DAY = dt.date(2026, 12, 1)
+HOUSEHOLDS_PER_MEMBER = 20
+KEY_SHARE = 0.2
+
+HOUSEHOLD_COLUMNS = (
+    "id", "village_code", "territory_code", "household_no", "address", "status",
+    "created_at", "updated_at", "updated_by", "version",
+)  # fmt: skip
+RESIDENT_COLUMNS = (
+    "id", "household_id", "territory_code", "name", "sex", "birth_date", "relation_to_head",
+    "residence_status", "created_at", "updated_at", "updated_by", "version",
+)  # fmt: skip
+MEMBER_COLUMNS = (
+    "id", "resident_id", "territory_code", "branch", "joined_on", "created_by", "created_at",
+)  # fmt: skip
+LINK_COLUMNS = (
+    "id",
+    "household_id",
+    "member_id",
+    "started_on",
+    "pinned",
+    "started_at",
+    "created_by",
+)
+VISIT_COLUMNS = (
+    "id", "territory_code", "visited_on", "method", "disputes", "requests", "suggestions",
+    "other_matters", "matters_text", "hazards", "follow_up", "recorded_by", "created_at",
+    "version",
+)  # fmt: skip
+VISIT_HOUSEHOLD_COLUMNS = (
+    "visit_id", "household_id", "territory_code", "visited_on", "confirmed_at", "rating",
+)  # fmt: skip
+
+
+class World:
+    """Ids of what was loaded, by position."""
+
+    def __init__(self, units: list[str], households: int) -> None:
+        self.units = units
+        self.household_ids = [new_id() for _ in range(households)]
+        self.resident_ids = [new_id() for _ in range(households)]
+        self.codes = [units[i * len(units) // households] for i in range(households)]
+
+    def village_members(self) -> dict[str, list[tuple[int, str]]]:
+        """Members (position of their household, member id) by village."""
+        found: dict[str, list[tuple[int, str]]] = {}
+        for position in range(0, len(self.household_ids), HOUSEHOLDS_PER_MEMBER):
+            found.setdefault(self.codes[position][:12], []).append((position, new_id()))
+        return found
+
+
+def household_rows(world: World, stamp: dt.datetime) -> Iterator[tuple]:
+    for position, (household_id, code) in enumerate(
+        zip(world.household_ids, world.codes, strict=False)
+    ):
+        yield (household_id, code[:12], code, f"B{position:07d}", "bench", "active",
+               stamp, stamp, ACTOR, 1)  # fmt: skip
+
+
+def resident_rows(world: World, stamp: dt.datetime) -> Iterator[tuple]:
+    for resident_id, household_id, code in zip(
+        world.resident_ids, world.household_ids, world.codes, strict=False
+    ):
+        yield (resident_id, household_id, code, "居民", "male", dt.date(1960, 1, 1), "head",
+               "living_here", stamp, stamp, ACTOR, 1)  # fmt: skip
+
+
+def member_rows(world: World, members: dict, stamp: dt.datetime) -> Iterator[tuple]:
+    for pairs in members.values():
+        for position, member_id in pairs:
+            yield (member_id, world.resident_ids[position], world.codes[position], "支部",
+                   dt.date(2000, 7, 1), ACTOR, stamp)  # fmt: skip
+
+
+def link_rows(world: World, members: dict, stamp: dt.datetime) -> Iterator[tuple]:
+    for position, household_id in enumerate(world.household_ids):
+        pairs = members[world.codes[position][:12]]
+        member_position, member_id = pairs[position % len(pairs)]
+        if member_position == position:  # never the member's own household
+            member_id = pairs[(position + 1) % len(pairs)][1]
+        yield (new_id(), household_id, member_id, DAY - dt.timedelta(days=400), False, stamp,
+               ACTOR)  # fmt: skip
+
+
+def visit_rows(world: World, count: int, rng: random.Random, stamp: dt.datetime):
+    """(visit row, visit-household row) pairs, in the first town."""
+    town = world.units[0][:9]
+    in_town = [i for i, code in enumerate(world.codes) if code.startswith(town)]
+    for _ in range(count):
+        position = rng.choice(in_town)
+        visit_id = new_id()
+        day = DAY - dt.timedelta(days=rng.randrange(730))
+        confirmed = stamp if rng.random() < 0.5 else None
+        yield (
+            (visit_id, world.codes[position], day, "home_visit", 0, 0, 0, 0, "", "[]", False,
+             ACTOR, stamp, 1),
+            (visit_id, world.household_ids[position], world.codes[position], day, confirmed,
+             rng.randint(3, 5) if confirmed else None),
+        )  # fmt: skip
+
+
+def load(engine: Engine, households: int, visits: int) -> World:
+    stamp = clock.now()
+    rng = random.Random(20261207)
+    units = county_units(20)
+    started = time.perf_counter()
+    copy_rows(engine, "territories", TERRITORY_COLUMNS, territory_rows(units, stamp))
+    world = World(units, households)
+    copy_rows(engine, "households", HOUSEHOLD_COLUMNS, household_rows(world, stamp))
+    copy_rows(engine, "residents", RESIDENT_COLUMNS, resident_rows(world, stamp))
+    keyed = ((rid, "elderly_alone") for rid in world.resident_ids if rng.random() < KEY_SHARE)
+    copy_rows(engine, "resident_key_groups", ("resident_id", "key_group_code"), keyed)
+    members = world.village_members()
+    copy_rows(engine, "party_members", MEMBER_COLUMNS, member_rows(world, members, stamp))
+    copy_rows(engine, "contact_assignments", LINK_COLUMNS, link_rows(world, members, stamp))
+    pairs = list(visit_rows(world, visits, rng, stamp))
+    copy_rows(engine, "visits", VISIT_COLUMNS, (visit for visit, _ in pairs))
+    copy_rows(engine, "visit_households", VISIT_HOUSEHOLD_COLUMNS, (row for _, row in pairs))
+    vacuum(
+        engine, "territories", "households", "residents", "resident_key_groups",
+        "party_members", "contact_assignments", "visits", "visit_households",
+    )  # fmt: skip
+    console.log(
+        f"{households:,} households, {sum(len(p) for p in members.values()):,} members, "
+        f"{visits:,} visits loaded in {time.perf_counter() - started:.0f} s"
+    )
+    return world
+
+
+def median_ms(work: Any, repeat: int) -> float:
+    work()  # warm the cache once
+    return statistics.median(timed_ms(work) for _ in range(repeat))
+
+
+def run(households: int, visits: int, repeat: int) -> list[tuple[str, ...]]:
+    rows = []
+    with postgres_schema("contacts") as (engine, _url):
+        world = load(engine, households, visits)
+        town = world.units[0][:9]
+        maker = session_factory(engine)
+
+        def due() -> int:
+            with maker() as session:
+                return due_list(
+                    session, territory=town, day=DAY, principal=None, limit=50, offset=0
+                ).total
+
+        def count_visits() -> int:
+            with engine.connect() as connection:
+                return connection.scalar(
+                    text("SELECT count(*) FROM visit_households WHERE territory_code LIKE :c"),
+                    {"c": f"{town}%"},
+                )
+
+        def report(code: str) -> Any:
+            with maker() as session:
+                return contact_report(
+                    session, territory_code=code, start=DAY - dt.timedelta(days=89), end=DAY
+                )
+
+        def count_households(code: str) -> int:
+            with engine.connect() as connection:
+                return connection.scalar(
+                    text("SELECT count(*) FROM households WHERE territory_code LIKE :c"),
+                    {"c": f"{code}%"},
+                )
+
+        total = due()
+        mine, base = median_ms(due, repeat), median_ms(count_visits, repeat)
+        rows.append((f"(a) due list, town {town} ({count_visits():,} visits): {total:,} due",
+                     f"{mine:.0f}", f"{base:.0f}", f"{mine / base:.1f}", "< 200 ms"))  # fmt: skip
+        for label, code in (("county", DISTRICT), ("town", town)):
+            figures = report(code).territory.figures
+            mine = median_ms(lambda c=code: report(c), repeat)
+            base = median_ms(lambda c=code: count_households(c), repeat)
+            rows.append((
+                f"(b) report, {label} {code}: {figures['households']:,} households, "
+                f"{figures['contacted_90d']:,} contacted in 90 days",
+                f"{mine:.0f}", f"{base:.0f}", f"{mine / base:.1f}", "< 500 ms",
+            ))  # fmt: skip
+        console.log(json.dumps(report(town).territory.figures))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--households", type=int, default=1_000_000)
+    parser.add_argument("--visits", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    rows = run(args.households, args.visits, args.repeat)
+    load_average = os.getloadavg()
+    table = Table(title=f"contacts on PostgreSQL (load average {load_average[0]:.2f})")
+    for heading in ("measure", "p50 ms", "baseline ms", "ratio", "aim"):
+        table.add_column(heading, justify="left" if heading == "measure" else "right")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    console.print(
+        "baselines: (a) count(*) of the town's visit rows; (b) count(*) of the households"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""The "must visit" moments: created by what happens (a death or a birth in the household,
+a dispute of the household resolved, the household entering a hardship key group) or by
+a member or leader by hand (a wedding, a funeral, a stay in hospital)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gridgov import clock
+from gridgov.contacts.models import HAND_REASONS, MustVisit
+from gridgov.contacts.queries import contact_user_ids
+from gridgov.contacts.rhythm import HARDSHIP_GROUPS, MUST_VISIT_DAYS
+from gridgov.errors import ValidationFailed
+from gridgov.i18n import N_, Message
+from gridgov.notify.outbox import enqueue
+from gridgov.registry.events import LifeEvent
+from gridgov.registry.models import Household
+
+MAX_NOTE = 255
+
+
+def do_add_moments(
+    session: Session,
+    household: Household,
+    *,
+    reason: str,
+    on: dt.date,
+    actor: str,
+    note: str = "",
+    source_id: str | None = None,
+) -> list[MustVisit]:
+    """The moments ``reason`` creates for ``household`` from day ``on`` (one per follow-up
+    day), each announced to the household's contact member through the outbox."""
+    moments = [
+        MustVisit(
+            household_id=household.id,
+            territory_code=household.territory_code,
+            reason=reason,
+            note=note,
+            created_on=on,
+            due_on=on + dt.timedelta(days=days),
+            source_id=source_id,
+            created_by=actor,
+        )
+        for days in MUST_VISIT_DAYS[reason]
+    ]
+    session.add_all(moments)
+    session.flush()
+    for moment in moments:
+        _announce(session, moment)
+    return moments
+
+
+def _announce(session: Session, moment: MustVisit) -> None:
+    title = Message("Visit due by %(due_on)s", due_on=moment.due_on.isoformat())
+    body = Message(MOMENT_WORDS.get(moment.reason, moment.reason))
+    enqueue(
+        session,
+        "contact_must_visit",
+        contact_user_ids(session, [moment.household_id]),
+        {
+            "must_visit_id": moment.id,
+            "household_id": moment.household_id,
+            "reason": moment.reason,
+            "due_on": moment.due_on.isoformat(),
+            "title": str(title),
+            "body": str(body),
+            "title_message": title.to_json(),
+            "body_message": body.to_json(),
+        },
+    )
+
+
+MOMENT_WORDS = {
+    "death": N_("a death in the household"),
+    "birth": N_("a birth in the household"),
+    "dispute_followup": N_("follow-up of a resolved dispute"),
+    "key_group": N_("the household entered a hardship key group"),
+    "wedding": N_("a wedding"),
+    "funeral": N_("a funeral"),
+    "hospital": N_("a stay in hospital"),
+    "hardship": N_("hardship"),
+    "other": N_("other"),
+}
+
+
+def check_add_hand_moment(
+    session: Session,
+    household: Household,
+    *,
+    reason: str,
+    due_on: dt.date,
+    note: str,
+    actor: str,
+) -> MustVisit:
+    """A moment recorded by hand, for what the registry does not record."""
+    if reason not in HAND_REASONS:
+        raise ValidationFailed.field(
+            "reason", Message("must be one of %(choices)s", choices=", ".join(HAND_REASONS))
+        )
+    today = clock.today()
+    if due_on < today:
+        raise ValidationFailed.field("due_on", Message("cannot be in the past"))
+    if len(note) > MAX_NOTE:
+        raise ValidationFailed.field(
+            "note", Message("at most %(limit)s characters", limit=MAX_NOTE)
+        )
+    moment = MustVisit(
+        household_id=household.id,
+        territory_code=household.territory_code,
+        reason=reason,
+        note=note,
+        created_on=today,
+        due_on=due_on,
+        created_by=actor,
+    )
+    session.add(moment)
+    session.flush()
+    _announce(session, moment)
+    return moment
+
+
+def moments_of_life_event(session: Session, event: LifeEvent) -> Mapping[str, Any] | None:
+    """Registry subscriber (death, birth): the household is due a visit."""
+    if event.household_id is None:
+        return None
+    household = session.get(Household, event.household_id)
+    if household is None or household.status != "active":
+        return None
+    moments = do_add_moments(
+        session,
+        household,
+        reason=event.kind,
+        on=event.occurred_on,
+        actor=event.actor,
+        source_id=event.resident_id,
+    )
+    return {"must_visits": [moment.id for moment in moments]}
+
+
+def moments_of_resolved_dispute(
+    session: Session, *, case_id: str, category_code: str, household_id: str | None, actor: str
+) -> None:
+    """Cases hook: a ``dispute.*`` case of a household resolved: follow-ups at 1, 3, 7 days."""
+    if household_id is None or not category_code.startswith("dispute."):
+        return
+    household = session.get(Household, household_id)
+    if household is None or household.status != "active":
+        return
+    do_add_moments(
+        session,
+        household,
+        reason="dispute_followup",
+        on=clock.today(),
+        actor=actor,
+        source_id=case_id,
+    )
+
+
+def moments_of_hardship(
+    session: Session, *, resident_id: str, household_id: str, key_groups: list[str], actor: str
+) -> None:
+    """Registry hook: the household entered ``low_income`` or ``extreme_poverty``: a visit
+    is due within 7 days."""
+    if not set(key_groups) & set(HARDSHIP_GROUPS):
+        return
+    household = session.get(Household, household_id)
+    if household is None or household.status != "active":
+        return
+    do_add_moments(
+        session,
+        household,
+        reason="key_group",
+        on=clock.today(),
+        actor=actor,
+        source_id=resident_id,
+    )

@@ -1,0 +1,286 @@
+"""The contact pages: /contacts (a party member's households, who is due and why; a
+leader's due contacts), /contacts/coverage/{code} (coverage by grid, on the map and in a
+table), /contacts/assignments (who looks after whom, with hand changes and a run), and
+/contacts/cards.pdf?territory=CODE (the printable contact cards, one A6 page a household).
+
+Reads and writes go through gridgov.contacts (due.due_list, report.contact_report,
+queries.list_assignments, assigning.check_pin_assignment / check_run_assignment), with the
+caller's principal: the same rules as the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from gridgov import clock
+from gridgov.access.checks import reach_territory, require_target
+from gridgov.access.policy import allows, scope_filter
+from gridgov.access.principal import Principal
+from gridgov.contacts import assigning, due, queries
+from gridgov.contacts.card_data import contact_cards
+from gridgov.contacts.cards import render_cards
+from gridgov.contacts.models import ContactAssignment, PartyMember
+from gridgov.contacts.report import contact_report
+from gridgov.errors import Conflict, NotFound, ValidationFailed
+from gridgov.http.sessions import SessionDep
+from gridgov.registry.models import Household, Resident
+from gridgov.territory.codes import CODE_LENGTH
+from gridgov.territory.models import Territory
+from gridgov.territory.scope import within
+from gridgov.web.auth import CallerDep
+from gridgov.web.caller import PageCaller
+from gridgov.web.contact_labels import LABELS
+from gridgov.web.errors import redirect
+from gridgov.web.forms import FormDep
+from gridgov.web.maps import map_settings
+from gridgov.web.nav import home_code
+from gridgov.web.rendering import page_language, render
+from gridgov.web.routing import page_router
+
+router = page_router()
+LIST_SIZE = 200
+COVERAGE_DAYS = 90
+VILLAGE = CODE_LENGTH["village"]
+
+
+def _territory(request: Request, principal: Principal) -> str:
+    """The node a page is about: ``?territory=``, else a member's village, else the
+    caller's widest node."""
+    wanted = request.query_params.get("territory", "").strip()
+    if wanted:
+        return wanted
+    if principal.contact_codes:
+        return min(principal.contact_codes)[:VILLAGE]
+    code = home_code(principal) or principal.household_code
+    if code is None:
+        raise NotFound("no territory to show")
+    return code
+
+
+def _households(session: Session, ids: list[str]) -> dict[str, Household]:
+    if not ids:
+        return {}
+    return {h.id: h for h in session.scalars(select(Household).where(Household.id.in_(ids)))}
+
+
+@router.get("/contacts")
+def my_contacts(request: Request, session: SessionDep, caller: CallerDep) -> Response:
+    """The households in the caller's reach with their member, due ones first, and why."""
+    principal = caller.principal
+    territory = _territory(request, principal)
+    links, total = queries.list_assignments(
+        session, principal=principal, territory=territory, limit=LIST_SIZE, offset=0
+    )
+    found = due.due_list(
+        session,
+        territory=territory,
+        day=clock.today(),
+        principal=principal,
+        limit=LIST_SIZE,
+        offset=0,
+    )
+    due_of: dict[str, list[due.DueItem]] = {}
+    for item in found.items:
+        due_of.setdefault(item.household_id, []).append(item)
+    households = _households(session, [link.household_id for link, *_ in links])
+    rows = [
+        {
+            "link": link,
+            "household": households.get(link.household_id),
+            "member": name,
+            "due": due_of.get(link.household_id, []),
+        }
+        for link, _code, _no, name in links
+    ]
+    rows.sort(key=lambda row: (not row["due"], not any(i.overdue for i in row["due"])))
+    context = {
+        "rows": rows,
+        "total": total,
+        "territory": territory,
+        "due_total": found.total,
+        **LABELS,
+    }
+    return render(request, "contacts/households.html", context)
+
+
+def _coverage_values(report: Any) -> str:
+    """The map's values by grid code: name, the share contacted in 90 days, the link."""
+    values = {}
+    for child in report.children:
+        households = child.figures["households"]
+        share = child.figures["contacted_90d"] / households if households else None
+        values[child.code] = {
+            "name": child.name,
+            "share": share,
+            "href": f"/contacts/coverage/{child.code}",
+        }
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+@router.get("/contacts/coverage/{code}")
+def coverage(request: Request, code: str, session: SessionDep, caller: CallerDep) -> Response:
+    """Coverage of ``code`` by child node (grids of a village): table and map."""
+    end = clock.today()
+    report = contact_report(
+        session,
+        territory_code=code,
+        start=end - dt.timedelta(days=COVERAGE_DAYS - 1),
+        end=end,
+        principal=caller.principal,
+    )
+    context = {
+        "report": report,
+        "code": code,
+        "map": map_settings(request),
+        "map_values": _coverage_values(report),
+        **LABELS,
+    }
+    return render(request, "contacts/coverage.html", context)
+
+
+def _members(session: Session, territory: str) -> list[tuple[str, str]]:
+    """Current members under ``territory`` (village and below), as (id, name)."""
+    village = territory[:VILLAGE]
+    rows = session.execute(
+        select(PartyMember.id, Resident.name)
+        .join(Resident, Resident.id == PartyMember.resident_id)
+        .where(PartyMember.ended_on.is_(None), PartyMember.territory_code.startswith(village))
+        .order_by(Resident.name, PartyMember.id)
+    ).all()
+    return [(row.id, row.name) for row in rows]
+
+
+def _assignments(
+    request: Request,
+    session: Session,
+    caller: PageCaller,
+    *,
+    errors: dict[str, Any] | None = None,
+    result: Any = None,
+    status: int = 200,
+) -> Response:
+    territory = _territory(request, caller.principal)
+    links, total = queries.list_assignments(
+        session, principal=caller.principal, territory=territory, limit=LIST_SIZE, offset=0
+    )
+    households = _households(session, [link.household_id for link, *_ in links])
+    members = _members(session, territory)
+    suggested = (
+        {item.household_id: item.suggested_member_ids for item in result.unassigned}
+        if result
+        else {}
+    )
+    context = {
+        "without": _without_member(session, caller.principal, territory),
+        "suggested": suggested,
+        "links": links,
+        "households": households,
+        "total": total,
+        "territory": territory,
+        "members": members,
+        "member_names": dict(members),
+        "errors": errors or {},
+        "result": result,
+        **LABELS,
+    }
+    return render(request, "contacts/assignments.html", context, status=status)
+
+
+def _without_member(session: Session, principal: Principal, territory: str) -> list[Household]:
+    """Active households under ``territory`` in the caller's reach with no current member."""
+    linked = select(ContactAssignment.household_id).where(ContactAssignment.ended_at.is_(None))
+    return list(
+        session.scalars(
+            select(Household)
+            .where(
+                within(Household.territory_code, territory),
+                Household.status == "active",
+                Household.id.not_in(linked),
+                scope_filter(
+                    principal,
+                    "read",
+                    "contact",
+                    Household.territory_code,
+                    household_column=Household.id,
+                ),
+            )
+            .order_by(Household.territory_code, Household.household_no)
+            .limit(LIST_SIZE)
+        )
+    )
+
+
+@router.get("/contacts/assignments")
+def assignments(request: Request, session: SessionDep, caller: CallerDep) -> Response:
+    return _assignments(request, session, caller)
+
+
+@router.post("/contacts/assignments")
+def pin_assignment(
+    request: Request, session: SessionDep, caller: CallerDep, form: FormDep
+) -> Response:
+    """A hand change: this member looks after this household from today (pinned)."""
+    household_id, member_id = str(form.get("household_id", "")), str(form.get("member_id", ""))
+    household = session.get(Household, household_id)
+    if household is None or not allows(
+        caller.principal, "update", "contact", household.territory_code, household_id=household.id
+    ):
+        raise NotFound("no household has this id")
+    try:
+        with session.begin_nested():
+            assigning.check_pin_assignment(
+                session, household, member_id=member_id, actor=caller.actor
+            )
+    except (ValidationFailed, Conflict) as refused:  # an unknown member; their own household
+        errors = dict(refused.fields or {"form": refused.message})
+        return _assignments(request, session, caller, errors=errors, status=refused.status)
+    territory = request.query_params.get("territory", "")
+    return redirect(
+        request, "/contacts/assignments" + (f"?territory={territory}" if territory else "")
+    )
+
+
+@router.post("/contacts/assignments/run")
+def run_assignment(
+    request: Request, session: SessionDep, caller: CallerDep, form: FormDep
+) -> Response:
+    """Run the assignment for the village (links that follow the rules and pins stay)."""
+    territory = str(form.get("territory", "")).strip()
+    require_target(caller.principal, "create", "contact", territory, field="territory")
+    reach_territory(session, caller.principal, "create", "contact", territory)
+    try:
+        with session.begin_nested():
+            result = assigning.check_run_assignment(
+                session,
+                territory_code=territory,
+                capacity=assigning.DEFAULT_CAPACITY,
+                dry_run=False,
+                actor=caller.actor,
+            )
+    except ValidationFailed as refused:
+        errors = dict(refused.fields or {"form": refused.message})
+        return _assignments(request, session, caller, errors=errors, status=422)
+    return _assignments(request, session, caller, result=result)
+
+
+@router.get("/contacts/cards.pdf")
+def cards_pdf(request: Request, session: SessionDep, caller: CallerDep) -> Response:
+    """The contact cards of the households under ``?territory=`` (a grid: one PDF per grid)."""
+    territory = _territory(request, caller.principal)
+    cards = contact_cards(
+        session, territory_code=territory, principal=caller.principal, issued=clock.today()
+    )
+    title = session.scalar(select(Territory.name_zh).where(Territory.code == territory))
+    pdf = render_cards(cards, title=title or territory, language=page_language(request, caller))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="contact-cards-{territory}.pdf"'},
+    )

@@ -1,0 +1,218 @@
+"""The contact pages through a TestClient, on SQLite and PostgreSQL: one idempotency key
+makes one visit, a bad field comes back named, a visit out of reach is not found, the
+household confirms once, and leaders see coverage and change assignments by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+
+from fastapi.testclient import TestClient
+from pypdf import PdfReader
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gridgov import clock
+from gridgov.contacts.assigning import check_pin_assignment
+from gridgov.contacts.members import check_mark_member
+from gridgov.contacts.models import ContactAssignment, PartyMember, Visit, VisitHousehold
+from gridgov.registry.models import Household, Resident
+from tests.factories.registry import make_household, make_resident
+from tests.factories.territory import Tree, make_tree
+from tests.web.helpers import csrf_of, make_person, sign_in
+
+KEY = re.compile(r'name="idempotency_key" value="([0-9a-f]+)"')
+
+
+@dataclass
+class Place:
+    tree: Tree
+    households: list[Household]  # 0: the villager's, 1: the member's own, 2: another
+    members: list[PartyMember]  # 0: has an account and households 0 and 2; 1: none
+
+
+def _place(session: Session) -> Place:
+    tree = make_tree(session, villages=1, grids_per_village=2, units_per_grid=1)
+    households = [make_household(session, unit=unit) for unit in tree.all_units()]
+    households.append(make_household(session, unit=tree.all_units()[1]))
+    residents = [make_resident(session, household=h) for h in households]
+    members = [
+        check_mark_member(
+            session,
+            resident_id=residents[i].id,
+            branch="第一支部",
+            joined_on=dt.date(2001, 7, 1),
+            actor="test",
+        )
+        for i in (1, 2)
+    ]
+    make_person(session, "villager.contacts", resident_id=residents[0].id)
+    make_person(session, "member.contacts", resident_id=residents[1].id)
+    make_person(
+        session,
+        "secretary.contacts",
+        role="village_secretary",
+        territory_code=tree.villages[0].code,
+    )
+    for household in (households[0], households[2]):
+        check_pin_assignment(session, household, member_id=members[0].id, actor="test")
+    session.commit()
+    return Place(tree, households, members)
+
+
+def _visit_form(client: TestClient) -> tuple[str, str]:
+    page = client.get("/visits/new")
+    assert page.status_code == 200
+    return csrf_of(page.text), KEY.search(page.text).group(1)
+
+
+def _record(client: TestClient, csrf: str, key: str, household_id: str, **fields: str):
+    data = {
+        "csrf_token": csrf,
+        "idempotency_key": key,
+        "household_ids": household_id,
+        "visited_on": clock.today().isoformat(),
+        "method": "home_visit",
+        "matters_text": "屋顶漏雨",
+        **fields,
+    }
+    return client.post("/visits/new", data=data, follow_redirects=False)
+
+
+def _visits(session: Session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(Visit)) or 0
+
+
+def test_one_key_makes_one_visit(client: TestClient, session: Session) -> None:
+    place = _place(session)
+    sign_in(client, "member.contacts")
+    csrf, key = _visit_form(client)
+    first = _record(client, csrf, key, place.households[0].id)
+    assert first.status_code == 303
+    again = _record(client, csrf, key, place.households[0].id)  # a draft retried
+    assert again.status_code == 303
+    assert again.headers["location"] == first.headers["location"]
+    assert _visits(session) == 1
+    page = client.get(first.headers["location"])
+    assert page.status_code == 200 and "屋顶漏雨" in page.text
+    assert "data-confirm-form" not in page.text  # who made it does not confirm it
+    _record(client, csrf, "another-key", place.households[0].id)
+    assert _visits(session) == 2
+
+
+def test_a_bad_field_is_named_and_nothing_is_stored(client: TestClient, session: Session) -> None:
+    place = _place(session)
+    sign_in(client, "member.contacts")
+    csrf, key = _visit_form(client)
+    tomorrow = (clock.today() + dt.timedelta(days=1)).isoformat()
+    answer = _record(client, csrf, key, place.households[0].id, visited_on=tomorrow)
+    assert answer.status_code == 422
+    assert 'data-field="visited_on"' in answer.text
+    assert key in answer.text  # the form keeps its key: sending it again is the same visit
+    # a household not assigned to the member is refused as unknown
+    answer = _record(client, csrf, "k2", place.households[1].id)
+    assert answer.status_code == 422 and 'data-field="household_ids"' in answer.text
+    assert _visits(session) == 0
+
+
+def test_the_household_confirms_once_and_rates(client: TestClient, session: Session) -> None:
+    place = _place(session)
+    sign_in(client, "member.contacts")
+    csrf, key = _visit_form(client)
+    location = _record(client, csrf, key, place.households[0].id).headers["location"]
+    client.post("/signout", data={"csrf_token": csrf_of(client.get("/").text)})
+    sign_in(client, "villager.contacts")
+    page = client.get(location)
+    assert page.status_code == 200 and "data-confirm-form" in page.text
+    data = {"csrf_token": csrf_of(page.text), "household_id": place.households[0].id}
+    answer = client.post(
+        f"{location}/confirm", data={**data, "rating": "4"}, follow_redirects=False
+    )
+    assert answer.status_code == 303
+    session.expire_all()
+    row = session.scalar(select(VisitHousehold))
+    assert row is not None and row.confirmed_at is not None and row.rating == 4
+    assert "data-confirm-form" not in client.get(location).text
+    twice = client.post(f"{location}/confirm", data=data, follow_redirects=False)
+    assert twice.status_code == 409
+
+
+def test_a_visit_out_of_reach_is_not_found(client: TestClient, session: Session) -> None:
+    place = _place(session)
+    sign_in(client, "member.contacts")
+    csrf, key = _visit_form(client)
+    location = _record(client, csrf, key, place.households[2].id).headers["location"]
+    client.post("/signout", data={"csrf_token": csrf_of(client.get("/").text)})
+    sign_in(client, "villager.contacts")  # household 2 is not theirs
+    assert client.get(location).status_code == 404
+    assert client.get("/visits/" + "0" * 32).status_code == 404
+
+
+def test_the_member_s_households_and_the_leader_s_pages(
+    client: TestClient, session: Session
+) -> None:
+    place = _place(session)
+    sign_in(client, "member.contacts")
+    page = client.get("/contacts")
+    assert page.status_code == 200
+    shown = set(re.findall(r'data-household-id="([0-9a-f]+)"', page.text))
+    assert shown == {place.households[0].id, place.households[2].id}
+    client.post("/signout", data={"csrf_token": csrf_of(page.text)})
+    sign_in(client, "secretary.contacts")
+    village = place.tree.villages[0].code
+    coverage = client.get(f"/contacts/coverage/{village}")
+    assert coverage.status_code == 200
+    for grid in place.tree.all_grids():
+        assert f'data-code="{grid.code}"' in coverage.text
+    listing = client.get(f"/contacts/assignments?territory={village}")
+    assert listing.status_code == 200
+    # the member's own household has nobody yet: listed apart, with a form to assign one
+    without = listing.text.split("data-without", 1)[1].split("</ul>", 1)[0]
+    assert set(re.findall(r'data-household-id="([0-9a-f]+)"', without)) == {place.households[1].id}
+    data = {
+        "csrf_token": csrf_of(listing.text),
+        "household_id": place.households[2].id,
+        "member_id": place.members[1].id,  # lives in household 2: never their own
+    }
+    refused = client.post(f"/contacts/assignments?territory={village}", data=data)
+    assert refused.status_code == 409 and 'data-field="member_id"' in refused.text
+    data["household_id"] = place.households[0].id
+    moved = client.post(
+        f"/contacts/assignments?territory={village}", data=data, follow_redirects=False
+    )
+    assert moved.status_code == 303
+    session.expire_all()
+    link = session.scalar(
+        select(ContactAssignment).where(
+            ContactAssignment.household_id == place.households[0].id,
+            ContactAssignment.ended_at.is_(None),
+        )
+    )
+    assert link is not None and link.member_id == place.members[1].id and link.pinned
+
+
+def test_the_contact_cards_of_a_grid(client: TestClient, session: Session) -> None:
+    """One A6 page per household of the grid, with its member's name and phone in Chinese
+    and its head's name masked; a villager may not print them."""
+    place = _place(session)
+    grid = place.tree.all_grids()[0]
+    sign_in(client, "secretary.contacts")
+    answer = client.get(f"/contacts/cards.pdf?territory={grid.code}")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(answer.content))
+    in_grid = session.scalars(
+        select(Household).where(Household.territory_code.startswith(grid.code))
+    ).all()
+    assert len(reader.pages) == len(in_grid) == 1
+    text = reader.pages[0].extract_text()
+    member = session.get(Resident, place.members[0].resident_id)
+    head = session.scalar(select(Resident).where(Resident.household_id == place.households[0].id))
+    assert member.name in text and member.phone in text
+    assert head.name[0] + "*" in text and head.name not in text
+    client.post("/signout", data={"csrf_token": csrf_of(client.get("/").text)})
+    sign_in(client, "villager.contacts")
+    assert client.get(f"/contacts/cards.pdf?territory={grid.code}").status_code == 403
