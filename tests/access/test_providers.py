@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,6 +36,9 @@ class Listed:
     def contains(self, principal: Principal, household_id: str) -> bool:
         return household_id in self.household_ids
 
+    def codes(self, principal: Principal) -> frozenset[str]:
+        return frozenset()
+
 
 @pytest.fixture
 def restore_contact() -> Iterator[None]:
@@ -52,19 +56,24 @@ def party_member(household_id: str | None = "h-own") -> Principal:
     )
 
 
-def test_the_hooks_register_the_own_household_as_contact_until_contacts_exist() -> None:
+def test_the_hooks_register_the_assigned_households_as_contact() -> None:
+    from gridgov.contacts.scope import AssignedHouseholds
     from gridgov.database.hooks import install
 
     install()
 
-    assert isinstance(household_scope(CONTACT), OwnHousehold)
+    assert isinstance(household_scope(CONTACT), AssignedHouseholds)
     assert isinstance(household_scope(OWN), OwnHousehold)
-    condition = scope_filter(party_member(), "read", "household", CODE, household_column=HOUSEHOLD)
-    assert condition.compare(HOUSEHOLD == "h-own")
-    no_home = scope_filter(
-        party_member(None), "read", "household", CODE, household_column=HOUSEHOLD
+    # A party member reaches the households assigned to them, not their own.
+    member = dataclasses.replace(
+        party_member(),
+        contact_household_ids=frozenset({"h-1"}),
+        contact_codes=frozenset({"3503050010"}),
     )
-    assert no_home.compare(false())
+    condition = scope_filter(member, "read", "household", CODE, household_column=HOUSEHOLD)
+    assert condition.compare(HOUSEHOLD.in_(["h-1"]))
+    nothing = scope_filter(party_member(), "read", "household", CODE, household_column=HOUSEHOLD)
+    assert nothing.compare(false())
 
 
 def test_a_registered_provider_decides_the_contact_households(restore_contact) -> None:

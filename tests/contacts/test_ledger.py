@@ -37,6 +37,9 @@ def world(session: Session):
 def test_a_member_records_visits_of_their_own_households_only(session, world):
     member = principal_of(session, world.member_users[0])
     assert member.contact_household_ids == {world.households[1].id, world.households[2].id}
+    # The membership carries the party_member role on the member's grid (no role row).
+    grid = world.members[0].territory_code[:15]
+    assert ("party_member", grid) in {(s.role, s.territory_code) for s in member.scopes}
     visit = _visit(session, member, [world.households[1].id], disputes=2, hazards=["fire"])
     assert visit.disputes == 2 and visit.hazards == ["fire"]
     with pytest.raises(ValidationFailed) as refused:

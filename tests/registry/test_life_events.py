@@ -74,6 +74,9 @@ def test_death_keeps_the_person_with_a_dated_event(session, family) -> None:
     event = session.scalars(select(RegistryEvent).where(RegistryEvent.kind == "death")).one()
     assert event.occurred_on == dt.date(2026, 2, 3)
     assert event.recorded_at == NOW
+    # The contacts hook reports the "must visit" moment the death made (a visit in 3 days).
+    moments = event.details.pop("must_visits")
+    assert len(moments) == 1
     assert event.details == {"residence_status": ["living_here", "deceased"], "note": "病故"}
     assert (event.resident_id, event.territory_code) == (head.id, head.territory_code)
     # registered today, died a month ago: the history is ordered by when things happened
