@@ -41,6 +41,8 @@ RESOURCE_WORDS = {
     "case_setting": N_("case categories and the working calendar"),
     "report": N_("reports"),
     "partition_plan": N_("grid-division plans"),
+    "roll_call": N_("roll-calls"),
+    "shelter": N_("shelters"),
 }
 # A resource's name in "no household has id ...".
 RESOURCE_NAMES = {
@@ -56,6 +58,8 @@ RESOURCE_NAMES = {
     "case_setting": N_("case setting"),
     "report": N_("report"),
     "partition_plan": N_("grid-division plan"),
+    "roll_call": N_("roll-call"),
+    "shelter": N_("shelter"),
 }
 
 

@@ -4,6 +4,7 @@ from gridgov.accounts.models import ApiToken, LoginEvent, RoleAssignment, User, 
 from gridgov.audit.models import AuditEntry
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
 from gridgov.database.key_checks import KeyCheck
+from gridgov.emergency.models import RollCall, RollCallConfirmation, RollCallHousehold, Shelter
 from gridgov.notify.models import Notification, OutboxMessage
 from gridgov.notify.realtime.models import Event, EventCounter
 from gridgov.open311.models import Open311ApiKey
@@ -39,6 +40,10 @@ __all__ = [
     "Resident",
     "ResidentKeyGroup",
     "RoleAssignment",
+    "RollCall",
+    "RollCallConfirmation",
+    "RollCallHousehold",
+    "Shelter",
     "Territory",
     "User",
     "WebSession",

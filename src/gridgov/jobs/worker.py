@@ -3,7 +3,8 @@
 A step is ``run(session) -> int`` (how much work it did; 0 means none was waiting). STEPS
 lists them in the order of a round: the working calendar (seeds this year and next when
 either has no row yet), the case timers (escalate, warn, auto-close, from
-gridgov.jobs.escalation), then the outbox delivery, so that what a timer step wrote is
+gridgov.jobs.escalation), the roll-calls' escalation in minutes (gridgov.emergency),
+then the outbox delivery, so that what a timer step wrote is
 delivered in the same round. Adding a step is one line in ``STEPS``.
 
 A round that did some work is followed at once by another; an idle round sleeps
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridgov import clock
 from gridgov.cases.calendar import ensure_calendar_seeded
 from gridgov.deployment import install
+from gridgov.emergency.escalation import run_rollcall_escalation_step
 from gridgov.jobs import escalation
 from gridgov.jobs.actor import JOB_ACTOR
 from gridgov.jobs.delivery import deliver_outbox_step
@@ -55,6 +57,7 @@ def _calendar_step(session: Session) -> int:
 STEPS: tuple[Step, ...] = (
     Step("calendar", _calendar_step),
     *(_timer_step(run) for run in escalation.STEPS),
+    _timer_step(run_rollcall_escalation_step),
     Step("deliver_outbox", deliver_outbox_step),
 )
 

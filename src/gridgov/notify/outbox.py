@@ -19,6 +19,10 @@ KINDS = (
     "case_updated",  # any other step the reporter and followers hear of
     "case_reopened",
     "case_closed",
+    "rollcall_notice",  # an emergency roll-call started (the urgent notice; emergency.notices)
+    "rollcall_households",  # a unit leader's (or grid leader's) list of households to confirm
+    "rollcall_escalated",  # households still unconfirmed, shown to a grid leader or village
+    "rollcall_all_clear",  # the all-clear: moved households confirm their return
 )
 
 

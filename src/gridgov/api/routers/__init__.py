@@ -16,6 +16,7 @@ from gridgov.api.routers import (
     posts,
     reports,
     residents,
+    roll_calls,
     territories,
     users,
 )
@@ -36,4 +37,5 @@ ROUTERS: list[APIRouter] = [
     exports.router,
     partition_plans.router,
     reports.router,
+    roll_calls.router,
 ]
