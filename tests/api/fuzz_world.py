@@ -27,6 +27,9 @@ from gridgov.accounts.actions import check_create_user
 from gridgov.cases.calendar import check_set_calendar_day
 from gridgov.cases.intake import check_report_case
 from gridgov.cases.photos import check_add_photo
+from gridgov.emergency.confirm import check_confirm
+from gridgov.emergency.shelters import check_create_shelter
+from gridgov.emergency.start import check_start_roll_call
 from gridgov.jobs.delivery import deliver_outbox_step
 from gridgov.notify.outbox import enqueue
 from gridgov.open311.keys import check_create_key
@@ -186,5 +189,50 @@ def build_world(session: Session, *, data_dir: Path) -> FuzzWorld:
     world.add("service_request_id", posted.id, cases[-1].id)
     world.add("token", posted.id)
     world.add("service_code", *sorted(categories))
+    _roll_calls(session, world, tree)
     session.flush()
     return world
+
+
+def _roll_calls(session: Session, world: FuzzWorld, tree: Any) -> None:
+    """A typhoon roll-call over the town with a confirmation, a drill over the second
+    village, and a shelter in each village."""
+    town_call = check_start_roll_call(
+        session,
+        territory_code=tree.town.code,
+        kind="typhoon",
+        title="fuzz",
+        principal=None,
+        actor=ACTOR,
+        evacuation=True,
+    )
+    drill = check_start_roll_call(
+        session,
+        territory_code=tree.villages[1].code,
+        kind="fire",
+        title="fuzz drill",
+        principal=None,
+        actor=ACTOR,
+        drill=True,
+    )
+    world.add("roll_call_id", town_call.id, drill.id)
+    for village in tree.villages:
+        shelter = check_create_shelter(
+            session,
+            village_code=village.code,
+            name="fuzz shelter",
+            capacity=40,
+            principal=None,
+            actor=ACTOR,
+        )
+        world.add("shelter_id", shelter.id)
+    check_confirm(
+        session,
+        town_call,
+        household_id=world.ids["household_id"][0],
+        status="moved_shelter",
+        shelter_id=world.ids["shelter_id"][0],
+        principal=None,
+        actor=ACTOR,
+    )
+    world.add("status", "unconfirmed", "safe_at_home", "needs_help")

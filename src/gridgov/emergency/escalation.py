@@ -43,7 +43,7 @@ def _claim(
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=RollCallHousehold.__table__, skip_locked=True)
-    return [(row, roll_call) for row, roll_call in session.execute(query).tuples()]
+    return [(row, roll_call) for row, roll_call in session.execute(query).all()]
 
 
 def _node(row: RollCallHousehold, level: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, case, func, select, true
 from sqlalchemy.orm import Session
 
-from gridgov.access.checks import require
+from gridgov.access.checks import reach_territory, require
 from gridgov.access.policy import reaches, scope_filter
 from gridgov.access.principal import Principal
 from gridgov.emergency.models import MOVED, STATUSES, RollCall, RollCallHousehold
@@ -65,6 +65,8 @@ def list_roll_calls(
     if principal is not None:
         require(principal, "read", "roll_call")
     query = select(RollCall).order_by(RollCall.started_at.desc(), RollCall.id)
+    if territory is not None:
+        reach_territory(session, principal, "read", "roll_call", territory)
     found = list(session.scalars(query))
     if territory is not None:
         found = [
@@ -142,7 +144,7 @@ def live_picture(session: Session, roll_call: RollCall, *, node: str | None = No
             select(Territory.code, Territory.name_zh).where(
                 Territory.code.in_([row.child for row in rows])
             )
-        ).tuples()
+        ).all()
     )
     total = Counts(
         code=code,
@@ -237,7 +239,7 @@ def list_households(
     if status is not None:
         where.append(RollCallHousehold.status == status)
     if territory is not None:
-        clean_territory_filter(territory)
+        reach_territory(session, principal, "read", "roll_call", territory)
         where.append(within(RollCallHousehold.territory_code, territory))
     total = session.scalar(select(func.count()).select_from(RollCallHousehold).where(*where)) or 0
     rows = session.execute(
@@ -251,7 +253,7 @@ def list_households(
         )
         .limit(limit)
         .offset(offset)
-    ).tuples()
+    ).all()
     return [Line(row, address, reasons_of(row.priority_reasons)) for row, address in rows], int(
         total
     )

@@ -58,7 +58,7 @@ def roster_rows(
             RollCallHousehold.priority.desc(),
             RollCallHousehold.household_no,
         )
-    ).tuples()
+    ).all()
     seen: set[str] = set()
     out = []
     for line, household, head in rows:
