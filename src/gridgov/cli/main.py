@@ -10,6 +10,7 @@ from gridgov.cli.cases import app as cases_app
 from gridgov.cli.common import new_typer, start_invocation
 from gridgov.cli.partition import app as partition_app
 from gridgov.cli.report import app as report_app
+from gridgov.cli.rollcall import app as rollcall_app
 from gridgov.cli.serve import serve
 from gridgov.cli.worker import worker
 
@@ -33,3 +34,4 @@ app.command()(backup)
 app.command()(restore)
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(cases_app, name="cases")
+app.add_typer(rollcall_app, name="rollcall")
