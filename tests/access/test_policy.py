@@ -52,14 +52,20 @@ def test_the_table_has_every_role_resource_and_action_with_known_rules() -> None
             assert len(cells) == len(ACTIONS), (resource, role)
             assert set(cells) <= known, (resource, role)
     # Only the administrator acts anywhere, except reading the shared vocabulary and the
-    # case settings, and reporting a case (anyone may report a problem anywhere); household
-    # rules only ever read.
-    everyone = {("read", "reference"), ("read", "case_setting"), ("create", "case")}
+    # case settings and the shelters, and reporting a case (anyone may report a problem
+    # anywhere); household rules only ever read, except confirming one's own (or a contact)
+    # household in a roll-call.
+    everyone = {
+        ("read", "reference"),
+        ("read", "case_setting"),
+        ("create", "case"),
+        ("read", "shelter"),
+    }
     for resource, role, action in itertools.product(RESOURCES, ROLES, ACTIONS):
         cell = rule(role, action, resource)
         if cell == ALL and (action, resource) not in everyone:
             assert role == "administrator", (resource, role, action)
-        if cell in (OWN, CONTACT):
+        if cell in (OWN, CONTACT) and (action, resource) != ("update", "roll_call"):
             assert action == "read", (resource, role, action)
 
 

@@ -151,3 +151,35 @@ def start(
 
 def minutes(n: float) -> dt.timedelta:
     return dt.timedelta(minutes=n)
+
+
+def recount(session: Session, roll_call: RollCall) -> dict[str, dict[str, int]]:
+    """The counts per node recomputed from the lines, in Python (the oracle of
+    emergency.counters)."""
+    from sqlalchemy import select
+
+    from gridgov.emergency.counters import COUNTED, contribution
+    from gridgov.emergency.models import RollCallHousehold
+
+    counts: dict[str, dict[str, int]] = {}
+    lines = session.scalars(
+        select(RollCallHousehold).where(RollCallHousehold.roll_call_id == roll_call.id)
+    )
+    for line in lines:
+        node = counts.setdefault(line.territory_code, dict.fromkeys(COUNTED, 0))
+        node["households"] += 1
+        node["priority"] += int(line.priority)
+        added = contribution(line.status, line.priority, line.escalated_to is not None)
+        for name, value in added.items():
+            node[name] += value
+    return counts
+
+
+def kept_counts(session: Session, roll_call: RollCall) -> dict[str, dict[str, int]]:
+    from sqlalchemy import select
+
+    from gridgov.emergency.counters import COUNTED
+    from gridgov.emergency.models import RollCallCount
+
+    rows = session.scalars(select(RollCallCount).where(RollCallCount.roll_call_id == roll_call.id))
+    return {row.territory_code: {name: getattr(row, name) for name in COUNTED} for row in rows}

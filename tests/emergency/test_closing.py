@@ -16,7 +16,7 @@ from gridgov.emergency.times import minutes_to_share
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.notify.models import OutboxMessage
 from gridgov.territory.models import Territory
-from tests.emergency.rollcall_world import Island, make_island, minutes, start
+from tests.emergency.rollcall_world import Island, kept_counts, make_island, minutes, recount, start
 from tests.emergency.test_confirm import confirm, row_of
 from tests.factories.registry import make_household
 
@@ -69,6 +69,8 @@ def test_all_clear_then_return_then_close_with_report(session: Session, island: 
         confirm(session, island, roll_call, "resident", "plain", status="returned")
     row = row_of(session, roll_call, island.households["plain"].id)
     assert row.status == "returned" and row.returned_at == t0 + minutes(150)
+    session.expire_all()
+    assert kept_counts(session, roll_call) == recount(session, roll_call)
     with pytest.raises(Conflict):
         check_all_clear(session, roll_call, principal=None, actor="again")
     with clock.frozen(t0 + minutes(180)):

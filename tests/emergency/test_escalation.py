@@ -14,7 +14,14 @@ from gridgov.emergency.escalation import run_rollcall_escalation_step
 from gridgov.emergency.models import RollCallHousehold
 from gridgov.jobs.escalation import run_escalation_step
 from gridgov.notify.models import OutboxMessage
-from tests.emergency.rollcall_world import Island, make_island, minutes, start
+from tests.emergency.rollcall_world import (
+    Island,
+    kept_counts,
+    make_island,
+    minutes,
+    recount,
+    start,
+)
 from tests.emergency.test_confirm import confirm
 
 
@@ -63,6 +70,9 @@ def test_unconfirmed_go_to_the_grid_leader_then_the_village_secretary(
     to_village = [m for m in _messages(session) if m.payload["level"] == "village"]
     assert to_village[0].recipients == [island.users["secretary"].id]
     assert run_rollcall_escalation_step(session, now=t0 + minutes(600)) == 0
+    session.expire_all()
+    assert kept_counts(session, roll_call) == recount(session, roll_call)
+    assert kept_counts(session, roll_call)[island.unit]["escalated"] == 1  # A005
 
 
 def test_minutes_are_set_per_roll_call(session: Session, island: Island) -> None:

@@ -26,6 +26,7 @@ from gridgov.access.policy import scope_filter
 from gridgov.access.principal import Principal
 from gridgov.access.providers import CONTACT, household_scope
 from gridgov.cases.intake import check_report_case
+from gridgov.emergency.counters import apply_delta, contribution, delta
 from gridgov.emergency.live import publish_counts
 from gridgov.emergency.models import (
     METHODS,
@@ -207,6 +208,13 @@ def _clean(
     }
 
 
+def _line_state(session: Session, table: Any, this_row: Any) -> tuple[str, bool, bool]:
+    status, priority, escalated_to = session.execute(
+        select(table.c.status, table.c.priority, table.c.escalated_to).where(this_row)
+    ).one()
+    return status, bool(priority), escalated_to is not None
+
+
 def _stand(
     session: Session,
     roll_call: RollCall,
@@ -218,7 +226,8 @@ def _stand(
     received: dt.datetime,
 ) -> bool:
     """Count the confirmation on the row, and make it the standing one unless a later
-    ``confirmed_at`` stands already. Two statements, each atomic on the row."""
+    ``confirmed_at`` stands already; move the node's counts by the change. The first
+    statement takes the row's lock, so what is read next is the line as it stands."""
     table = table_of(RollCallHousehold)
     this_row = (table.c.roll_call_id == roll_call.id) & (table.c.household_id == row.household_id)
     when = values["confirmed_at"]
@@ -232,6 +241,7 @@ def _stand(
             escalate_at=None,
         )
     )
+    before_status, priority, escalated = _line_state(session, table, this_row)
     status = values["status"]
     standing = session.execute(
         update(table)
@@ -252,7 +262,14 @@ def _stand(
         )
     )
     session.expire(row)
-    return int(standing.rowcount) == 1
+    stands = int(standing.rowcount) == 1
+    if stands:
+        change = delta(
+            contribution(before_status, priority, escalated),
+            contribution(status, priority, escalated),
+        )
+        apply_delta(session, roll_call.id, row.territory_code, change)
+    return stands
 
 
 def _open_help_case(

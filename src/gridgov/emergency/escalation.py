@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.cases.recipients import handlers_of_nodes
+from gridgov.emergency.counters import apply_delta
 from gridgov.emergency.models import RollCall, RollCallHousehold
 from gridgov.emergency.notices import notice_title, payload
 from gridgov.i18n import Message
@@ -62,6 +63,7 @@ def run_rollcall_escalation_step(
         return 0
     updates = []
     shown: dict[tuple[str, str, str], list[str]] = defaultdict(list)  # (roll-call, level, node)
+    first_time: dict[tuple[str, str], int] = defaultdict(int)  # (roll-call, line's node)
     roll_calls: dict[str, RollCall] = {}
     for row, roll_call in claimed:
         roll_calls[roll_call.id] = roll_call
@@ -81,12 +83,16 @@ def run_rollcall_escalation_step(
             }
         )
         shown[(roll_call.id, level, _node(row, level))].append(row.household_no)
+        if row.escalated_to is None:
+            first_time[(roll_call.id, row.territory_code)] += 1
     update_rows(
         session.connection(),
         table_of(RollCallHousehold),
         updates,
         match=("roll_call_id", "household_id"),
     )
+    for (roll_call_id, code), count in sorted(first_time.items()):
+        apply_delta(session, roll_call_id, code, {"escalated": count})
     for row, _ in claimed:
         session.expire(row)
     _tell(session, shown, roll_calls, now)

@@ -14,13 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, case, func, select, true
+from sqlalchemy import ColumnElement, Integer, func, select, true
 from sqlalchemy.orm import Session
 
 from gridgov.access.checks import reach_territory, require
 from gridgov.access.policy import reaches, scope_filter
 from gridgov.access.principal import Principal
-from gridgov.emergency.models import MOVED, STATUSES, RollCall, RollCallHousehold
+from gridgov.emergency.counters import COUNTED
+from gridgov.emergency.models import STATUSES, RollCall, RollCallCount, RollCallHousehold
 from gridgov.emergency.priority import reasons_of
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.i18n import Message
@@ -101,23 +102,10 @@ class Picture:
     children: list[Counts] = field(default_factory=list)
 
 
-def _count_columns() -> list[Any]:
-    status = RollCallHousehold.status
-    unconfirmed = status == "unconfirmed"
-
-    def count_if(condition: ColumnElement[bool]) -> Any:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)
-
+def _sums() -> list[Any]:
     return [
-        func.count().label("households"),
-        count_if(status != "unconfirmed").label("confirmed"),
-        count_if(unconfirmed).label("unconfirmed"),
-        count_if(status.in_(MOVED)).label("moved"),
-        count_if(status == "needs_help").label("needs_help"),
-        count_if(status == "returned").label("returned"),
-        count_if(RollCallHousehold.priority).label("priority"),
-        count_if(unconfirmed & RollCallHousehold.priority).label("priority_unconfirmed"),
-        count_if(unconfirmed & RollCallHousehold.escalated_to.is_not(None)).label("escalated"),
+        func.coalesce(func.sum(RollCallCount.__table__.c[name]), 0).cast(Integer).label(name)
+        for name in COUNTED
     ]
 
 
@@ -129,36 +117,33 @@ def child_length(code: str) -> int:
 
 def live_picture(session: Session, roll_call: RollCall, *, node: str | None = None) -> Picture:
     """Counts of the roll-call (or of ``node`` within it) and a row per child node: ONE
-    grouped query over the roll-call's rows (index ix_roll_call_households_node)."""
+    grouped query over the roll-call's per-node counts (emergency.counters: ~2,000 rows for
+    a town of 100,000 households)."""
     code = node or roll_call.territory_code
     length = child_length(code)
-    child = func.substr(RollCallHousehold.territory_code, 1, length).label("child")
-    where = [RollCallHousehold.roll_call_id == roll_call.id]
+    child = func.substr(RollCallCount.territory_code, 1, length).label("child")
+    where = [RollCallCount.roll_call_id == roll_call.id]
     if code != roll_call.territory_code:
-        where.append(within(RollCallHousehold.territory_code, code))
+        where.append(within(RollCallCount.territory_code, code))
     rows = session.execute(
-        select(child, *_count_columns()).where(*where).group_by(child).order_by(child)
+        select(child, *_sums()).where(*where).group_by(child).order_by(child)
     ).all()
+    codes = [row.child for row in rows]
     names = dict(
         session.execute(
-            select(Territory.code, Territory.name_zh).where(
-                Territory.code.in_([row.child for row in rows])
-            )
+            select(Territory.code, Territory.name_zh).where(Territory.code.in_([code, *codes]))
         ).all()
     )
-    total = Counts(
-        code=code,
-        name=session.scalar(select(Territory.name_zh).where(Territory.code == code)) or "",
-    )
+    total = Counts(code=code, name=names.get(code, ""))
     children = []
     for row in rows:
         counts = Counts(
             code=row.child,
             name=names.get(row.child, ""),
-            **{key: int(getattr(row, key)) for key in _COUNT_NAMES},
+            **{key: int(getattr(row, key)) for key in COUNTED},
         )
         children.append(counts)
-        for key in _COUNT_NAMES:
+        for key in COUNTED:
             setattr(total, key, getattr(total, key) + getattr(counts, key))
     return Picture(roll_call, total, children)
 
@@ -166,12 +151,12 @@ def live_picture(session: Session, roll_call: RollCall, *, node: str | None = No
 def node_counts(session: Session, roll_call: RollCall, code: str) -> Counts:
     """The counts of one node of the roll-call (an index range of its rows)."""
     row = session.execute(
-        select(*_count_columns()).where(
-            RollCallHousehold.roll_call_id == roll_call.id,
-            within(RollCallHousehold.territory_code, code),
+        select(*_sums()).where(
+            RollCallCount.roll_call_id == roll_call.id,
+            within(RollCallCount.territory_code, code),
         )
     ).one()
-    return Counts(code=code, **{key: int(getattr(row, key)) for key in _COUNT_NAMES})
+    return Counts(code=code, **{key: int(getattr(row, key)) for key in COUNTED})
 
 
 def node_within(roll_call: RollCall, territory: str | None) -> str | None:
@@ -185,19 +170,6 @@ def node_within(roll_call: RollCall, territory: str | None) -> str | None:
             Message("not inside the roll-call's node %(code)s", code=roll_call.territory_code),
         )
     return territory
-
-
-_COUNT_NAMES = (
-    "households",
-    "confirmed",
-    "unconfirmed",
-    "moved",
-    "needs_help",
-    "returned",
-    "priority",
-    "priority_unconfirmed",
-    "escalated",
-)
 
 
 def _line_filter(principal: Principal | None) -> ColumnElement[bool]:

@@ -20,6 +20,7 @@ from gridgov import clock
 from gridgov.access.checks import require_target
 from gridgov.access.principal import Principal
 from gridgov.cases.recipients import handlers_of_nodes
+from gridgov.emergency.counters import build_counts
 from gridgov.emergency.live import publish_state
 from gridgov.emergency.models import KINDS, RollCall, RollCallHousehold
 from gridgov.emergency.notices import notice_title, payload, send_urgent_notice
@@ -130,6 +131,7 @@ def check_start_roll_call(
     session.add(roll_call)
     session.flush()
     roll_call.household_count = insert_households(session, roll_call)
+    build_counts(session, roll_call.id)
     session.flush()
     _send_lists(session, roll_call, actor=actor)
     publish_state(session, roll_call)

@@ -1,6 +1,6 @@
-"""roll_calls, roll_call_households, roll_call_confirmations and shelters (emergency
-roll-calls); households.dangerous_since and dangerous_reason (the dangerous-house flag);
-the key group "pregnant"
+"""roll_calls, roll_call_households, roll_call_counts, roll_call_confirmations and shelters
+(emergency roll-calls); households.dangerous_since and dangerous_reason (the dangerous-house
+flag); the key group "pregnant"
 
 Revision ID: 0016
 Revises: 0012
@@ -79,6 +79,30 @@ def upgrade() -> None:
         batch_op.create_index("ix_roll_calls_territory_code", ["territory_code"], unique=False)
 
     op.create_table(
+        "roll_call_counts",
+        sa.Column("roll_call_id", sa.String(length=32), nullable=False),
+        sa.Column(
+            "territory_code",
+            sa.String(length=17).with_variant(sa.String(length=17, collation="C"), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("households", sa.Integer(), nullable=False),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("confirmed", sa.Integer(), nullable=False),
+        sa.Column("unconfirmed", sa.Integer(), nullable=False),
+        sa.Column("moved", sa.Integer(), nullable=False),
+        sa.Column("needs_help", sa.Integer(), nullable=False),
+        sa.Column("returned", sa.Integer(), nullable=False),
+        sa.Column("priority_unconfirmed", sa.Integer(), nullable=False),
+        sa.Column("escalated", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["roll_call_id"],
+            ["roll_calls.id"],
+            name=op.f("fk_roll_call_counts_roll_call_id_roll_calls"),
+        ),
+        sa.PrimaryKeyConstraint("roll_call_id", "territory_code", name=op.f("pk_roll_call_counts")),
+    )
+    op.create_table(
         "roll_call_households",
         sa.Column("roll_call_id", sa.String(length=32), nullable=False),
         sa.Column("household_id", sa.String(length=32), nullable=False),
@@ -140,9 +164,6 @@ def upgrade() -> None:
             unique=False,
             sqlite_where=sa.text("escalate_at IS NOT NULL"),
             postgresql_where=sa.text("escalate_at IS NOT NULL"),
-        )
-        batch_op.create_index(
-            "ix_roll_call_households_household_id", ["household_id"], unique=False
         )
         batch_op.create_index(
             "ix_roll_call_households_node",
@@ -255,7 +276,6 @@ def downgrade() -> None:
     op.drop_table("shelters")
     with op.batch_alter_table("roll_call_households", schema=None) as batch_op:
         batch_op.drop_index("ix_roll_call_households_node")
-        batch_op.drop_index("ix_roll_call_households_household_id")
         batch_op.drop_index(
             "ix_roll_call_households_escalate_at",
             sqlite_where=sa.text("escalate_at IS NOT NULL"),
@@ -263,6 +283,7 @@ def downgrade() -> None:
         )
 
     op.drop_table("roll_call_households")
+    op.drop_table("roll_call_counts")
     with op.batch_alter_table("roll_calls", schema=None) as batch_op:
         batch_op.drop_index("ix_roll_calls_territory_code")
 
