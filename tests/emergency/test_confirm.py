@@ -246,3 +246,34 @@ def test_a_closed_roll_call_takes_no_confirmation(session, island, roll_call) ->
     check_close(session, roll_call, principal=None, actor="test")
     with pytest.raises(Conflict):
         confirm(session, island, roll_call, "unit_leader", "plain")
+
+
+class _Assigned:
+    """A CONTACT provider as the contacts issue registers one: these households."""
+
+    def __init__(self, households: set[str]) -> None:
+        self.households = households
+
+    def condition(self, principal, household_column):
+        return household_column.in_(sorted(self.households))
+
+    def contains(self, principal, household_id: str) -> bool:
+        return household_id in self.households
+
+
+def test_a_party_member_confirms_the_households_assigned_to_them(session, island) -> None:
+    from gridgov.access.providers import CONTACT, household_scope, register_household_scope
+    from tests.factories.access import make_user
+
+    member = make_user(session, role="party_member", territory_code=island.grid)
+    island.users["member"] = member
+    saved = household_scope(CONTACT)
+    register_household_scope(CONTACT, _Assigned({island.households["elderly"].id}))
+    try:
+        roll_call = start(session, island)
+        done = confirm(session, island, roll_call, "member", "elderly")
+        assert done.confirmation.confirmer == "contact"
+        with pytest.raises(NotFound):
+            confirm(session, island, roll_call, "member", "plain")
+    finally:
+        register_household_scope(CONTACT, saved)

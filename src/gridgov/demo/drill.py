@@ -61,7 +61,9 @@ def _leaders(session: Session, codes: list[str]) -> dict[str, Principal | None]:
             out[code] = None
             continue
         if users[0] not in cache:
-            cache[users[0]] = principal_for(session, session.get(User, users[0]))
+            user = session.get(User, users[0])
+            assert user is not None  # handlers_of_nodes answers existing users
+            cache[users[0]] = principal_for(session, user)
         out[code] = cache[users[0]]
     return out
 

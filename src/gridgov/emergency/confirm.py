@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import CursorResult, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from gridgov import clock
@@ -262,7 +262,7 @@ def _stand(
         )
     )
     session.expire(row)
-    stands = int(standing.rowcount) == 1
+    stands = cast("CursorResult[Any]", standing).rowcount == 1  # an UPDATE: a cursor result
     if stands:
         change = delta(
             contribution(before_status, priority, escalated),

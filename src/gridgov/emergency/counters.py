@@ -10,7 +10,7 @@ start by one grouped INSERT ... SELECT over the new lines.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import Integer, case, func, select, update
 from sqlalchemy.orm import Session
@@ -67,7 +67,7 @@ def build_counts(session: Session, roll_call_id: str) -> None:
     line = RollCallHousehold
     unconfirmed = line.status == "unconfirmed"
 
-    def count_if(condition: object) -> object:
+    def count_if(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)
 
     source = (

@@ -109,12 +109,12 @@ class RollCallHousehold(Base):
         ),
     )
 
-    roll_call_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("roll_calls.id"), primary_key=True
-    )
-    household_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("households.id"), primary_key=True
-    )
+    # No foreign keys, on purpose: the lines are written only by the start's INSERT ...
+    # SELECT, from the roll-call inserted just before and from the households themselves,
+    # and neither is ever deleted; PostgreSQL's per-row checks of two keys cost ~40% of the
+    # start of a town of 100,000 households (bench/rollcall.py).
+    roll_call_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     territory_code: Mapped[str] = mapped_column(code_string(), nullable=False)
     household_no: Mapped[str] = mapped_column(String(32), nullable=False)
     priority: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

@@ -137,11 +137,9 @@ def live_picture(session: Session, roll_call: RollCall, *, node: str | None = No
     total = Counts(code=code, name=names.get(code, ""))
     children = []
     for row in rows:
-        counts = Counts(
-            code=row.child,
-            name=names.get(row.child, ""),
-            **{key: int(getattr(row, key)) for key in COUNTED},
-        )
+        counts = Counts(code=row.child, name=names.get(row.child, ""))
+        for key in COUNTED:
+            setattr(counts, key, int(getattr(row, key)))
         children.append(counts)
         for key in COUNTED:
             setattr(total, key, getattr(total, key) + getattr(counts, key))
@@ -156,7 +154,10 @@ def node_counts(session: Session, roll_call: RollCall, code: str) -> Counts:
             within(RollCallCount.territory_code, code),
         )
     ).one()
-    return Counts(code=code, **{key: int(getattr(row, key)) for key in COUNTED})
+    counts = Counts(code=code)
+    for key in COUNTED:
+        setattr(counts, key, int(getattr(row, key)))
+    return counts
 
 
 def node_within(roll_call: RollCall, territory: str | None) -> str | None:
@@ -257,11 +258,11 @@ def geojson(session: Session, roll_call: RollCall, principal: Principal | None) 
     features = []
     for household_id, number, code, status, priority, lon, lat, c_lon, c_lat, may_read in rows:
         properties: dict[str, Any] = {"status": status, "priority": bool(priority), "unit": code}
+        point: tuple[float | None, float | None] = (c_lon, c_lat)
         if may_read:
             properties |= {"household_id": household_id, "household_no": number}
             point = (lon, lat) if lon is not None else (c_lon, c_lat)
         else:
-            point = (c_lon, c_lat)
             properties["masked"] = True
         geometry = None if point[0] is None else {"type": "Point", "coordinates": list(point)}
         features.append({"type": "Feature", "geometry": geometry, "properties": properties})

@@ -60,7 +60,7 @@ def roster_rows(
         )
     ).all()
     seen: set[str] = set()
-    out = []
+    out: list[tuple[RollCallHousehold, Household, Resident | None]] = []
     for line, household, head in rows:
         if household.id in seen:  # two heads (bad data): the first
             continue

@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, func, literal, select
+from sqlalchemy import Integer, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
@@ -138,30 +138,35 @@ def check_start_roll_call(
     return roll_call
 
 
+def _present(territory_code: str) -> Any:
+    return (
+        within(Resident.territory_code, territory_code),
+        Resident.residence_status.in_(PRESENT_STATUSES),
+    )
+
+
+def _people(territory_code: str) -> Any:
+    """Per household under the node: the people present (a plain grouped count)."""
+    return (
+        select(Resident.household_id.label("household_id"), func.count().label("people"))
+        .where(*_present(territory_code))
+        .group_by(Resident.household_id)
+        .subquery("people")
+    )
+
+
 def _member_tags(territory_code: str) -> Any:
-    """Per household under the node: people present, and a 0/1 per priority key group."""
+    """Per household with a present member in a priority key group: a 0/1 per group (the
+    tagged residents only: a few percent of them)."""
     tags = [
         func.max(case((ResidentKeyGroup.key_group_code == code, 1), else_=0)).label(code)
         for code in PRIORITY_KEY_GROUPS
     ]
     return (
-        select(
-            Resident.household_id.label("household_id"),
-            func.count(func.distinct(Resident.id)).label("people"),
-            *tags,
-        )
-        .select_from(Resident)
-        .outerjoin(
-            ResidentKeyGroup,
-            and_(
-                ResidentKeyGroup.resident_id == Resident.id,
-                ResidentKeyGroup.key_group_code.in_(PRIORITY_KEY_GROUPS),
-            ),
-        )
-        .where(
-            within(Resident.territory_code, territory_code),
-            Resident.residence_status.in_(PRESENT_STATUSES),
-        )
+        select(Resident.household_id.label("household_id"), *tags)
+        .select_from(ResidentKeyGroup)
+        .join(Resident, Resident.id == ResidentKeyGroup.resident_id)
+        .where(ResidentKeyGroup.key_group_code.in_(PRIORITY_KEY_GROUPS), *_present(territory_code))
         .group_by(Resident.household_id)
         .subquery("members")
     )
@@ -170,6 +175,7 @@ def _member_tags(territory_code: str) -> Any:
 def insert_households(session: Session, roll_call: RollCall) -> int:
     """One INSERT ... SELECT of the node's active households; the number inserted."""
     members = _member_tags(roll_call.territory_code)
+    people = _people(roll_call.territory_code)
     reasons = [
         case((members.c[code] == 1, literal(f"{code},")), else_=literal(""))
         for code in PRIORITY_KEY_GROUPS
@@ -177,7 +183,7 @@ def insert_households(session: Session, roll_call: RollCall) -> int:
     reasons.append(
         case((Household.dangerous_since.is_not(None), literal(f"{DANGEROUS_HOUSE},")), else_="")
     )
-    reason_text = reasons[0]
+    reason_text: Any = reasons[0]
     for part in reasons[1:]:
         reason_text = reason_text.op("||")(part)
     escalate_at = roll_call.started_at + dt.timedelta(minutes=roll_call.grid_after_minutes)
@@ -189,13 +195,14 @@ def insert_households(session: Session, roll_call: RollCall) -> int:
             Household.household_no,
             (reason_text != "").label("priority"),
             reason_text.label("priority_reasons"),
-            func.coalesce(members.c.people, 0).cast(Integer).label("people"),
+            func.coalesce(people.c.people, 0).cast(Integer).label("people"),
             literal("unconfirmed").label("status"),
             literal(escalate_at, RollCallHousehold.escalate_at.type).label("escalate_at"),
             literal(0).label("confirmations"),
         )
         .select_from(Household)
         .outerjoin(members, members.c.household_id == Household.id)
+        .outerjoin(people, people.c.household_id == Household.id)
         .where(within(Household.territory_code, roll_call.territory_code))
         .where(Household.status == "active")
     )

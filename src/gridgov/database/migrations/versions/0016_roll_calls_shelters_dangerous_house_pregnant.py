@@ -143,16 +143,6 @@ def upgrade() -> None:
             "status IN ('unconfirmed', 'safe_at_home', 'moved_shelter', 'moved_relatives', 'moved_off_island', 'away', 'needs_help', 'returned')",
             name=op.f("ck_roll_call_households_status_known"),
         ),
-        sa.ForeignKeyConstraint(
-            ["household_id"],
-            ["households.id"],
-            name=op.f("fk_roll_call_households_household_id_households"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["roll_call_id"],
-            ["roll_calls.id"],
-            name=op.f("fk_roll_call_households_roll_call_id_roll_calls"),
-        ),
         sa.PrimaryKeyConstraint(
             "roll_call_id", "household_id", name=op.f("pk_roll_call_households")
         ),
