@@ -53,10 +53,16 @@ def test_the_table_has_every_role_resource_and_action_with_known_rules() -> None
             assert len(cells) == len(ACTIONS), (resource, role)
             assert set(cells) <= known, (resource, role)
     # Only the administrator acts anywhere, except reading the shared vocabulary and the
-    # case settings, and reporting a case (anyone may report a problem anywhere); household
-    # rules only ever read, except that a party member writes the contact ledger of the
-    # households assigned to them (visits, and "must visit" moments).
-    everyone = {("read", "reference"), ("read", "case_setting"), ("create", "case")}
+    # case settings and the shelters, and reporting a case (anyone may report a problem
+    # anywhere); household rules only ever read, except that a party member writes the contact
+    # ledger of the households assigned to them (visits, and "must visit" moments), and
+    # confirming one's own (or a contact) household in a roll-call.
+    everyone = {
+        ("read", "reference"),
+        ("read", "case_setting"),
+        ("create", "case"),
+        ("read", "shelter"),
+    }
     for resource, role, action in itertools.product(RESOURCES, ROLES, ACTIONS):
         cell = rule(role, action, resource)
         if cell == ALL and (action, resource) not in everyone:
@@ -66,7 +72,8 @@ def test_the_table_has_every_role_resource_and_action_with_known_rules() -> None
             ("visit", "update"),
             ("contact", "create"),
         }
-        if cell in (OWN, CONTACT) and not writes_ledger:
+        confirms = (action, resource) == ("update", "roll_call")
+        if cell in (OWN, CONTACT) and not writes_ledger and not confirms:
             assert action == "read", (resource, role, action)
         if cell == MEMBER:  # a group's members read it and post in it, nothing more
             assert resource in ("group", "message"), (resource, role, action)

@@ -29,6 +29,9 @@ from gridgov.accounts.actions import check_create_user
 from gridgov.cases.calendar import check_set_calendar_day
 from gridgov.cases.intake import check_report_case
 from gridgov.cases.photos import check_add_photo
+from gridgov.emergency.confirm import check_confirm
+from gridgov.emergency.shelters import check_create_shelter
+from gridgov.emergency.start import check_start_roll_call
 from gridgov.jobs.delivery import deliver_outbox_step
 from gridgov.notify.bridges import enqueue_group_post
 from gridgov.notify.bridges.outcomes import MAX_ATTEMPTS, do_record_failure
@@ -193,6 +196,7 @@ def build_world(session: Session, *, data_dir: Path) -> FuzzWorld:
     _groups(session, world, tree, grid_leader.id, data_dir)
     _notices_and_chains(session, world, tree)
     _contacts(session, world, tree)
+    _roll_calls(session, world, tree)
     session.flush()
     return world
 
@@ -335,3 +339,47 @@ def _contacts(session: Session, world: FuzzWorld, tree: Any) -> None:
     world.add("household_ids", [world.ids["household_id"][0]])
     world.add("member_ids", [world.ids["member_id"][0]])
     assert session.scalar(select(func.count()).select_from(ContactAssignment))
+
+
+def _roll_calls(session: Session, world: FuzzWorld, tree: Any) -> None:
+    """A typhoon roll-call over the town with a confirmation, a drill over the second
+    village, and a shelter in each village."""
+    town_call = check_start_roll_call(
+        session,
+        territory_code=tree.town.code,
+        kind="typhoon",
+        title="fuzz",
+        principal=None,
+        actor=ACTOR,
+        evacuation=True,
+    )
+    drill = check_start_roll_call(
+        session,
+        territory_code=tree.villages[1].code,
+        kind="fire",
+        title="fuzz drill",
+        principal=None,
+        actor=ACTOR,
+        drill=True,
+    )
+    world.add("roll_call_id", town_call.id, drill.id)
+    for village in tree.villages:
+        shelter = check_create_shelter(
+            session,
+            village_code=village.code,
+            name="fuzz shelter",
+            capacity=40,
+            principal=None,
+            actor=ACTOR,
+        )
+        world.add("shelter_id", shelter.id)
+    check_confirm(
+        session,
+        town_call,
+        household_id=world.ids["household_id"][0],
+        status="moved_shelter",
+        shelter_id=world.ids["shelter_id"][0],
+        principal=None,
+        actor=ACTOR,
+    )
+    world.add("status", "unconfirmed", "safe_at_home", "needs_help")

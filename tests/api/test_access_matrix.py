@@ -60,6 +60,8 @@ from gridgov.contacts.models import (
     Visit,
     VisitHousehold,
 )
+from gridgov.emergency.models import RollCall, RollCallConfirmation, Shelter
+from gridgov.emergency.start import check_start_roll_call
 from gridgov.notify.models import Notification, OutboxMessage
 from gridgov.partition.constraints import Bounds
 from gridgov.partition.models import PartitionPlan
@@ -120,6 +122,7 @@ class Place:
         return self.invitation_ids.get(code, "no-invitation")
     member_id: str = "no-member"  # a party member living in the place's household
     visit_id: str = "no-visit"  # a visit of the place's household
+    roll_call_id: str = "no-roll-call"  # a roll-call over the place's grid
 
 
 @dataclass
@@ -208,6 +211,14 @@ def _build(session: Session, *, outsiders: bool = False, photo_dir: Any = None) 
             max_bytes=10**6,
             actor=ACTOR,
         ).id
+        place.roll_call_id = check_start_roll_call(
+            session,
+            territory_code=place.grid_code,
+            kind="typhoon",
+            title="台风",
+            principal=None,
+            actor=ACTOR,
+        ).id
         place.plan_id = check_create_plan(
             session,
             scope_code=place.village_code,
@@ -217,6 +228,15 @@ def _build(session: Session, *, outsiders: bool = False, photo_dir: Any = None) 
         ).id
     _groups(session, world, outsiders, photo_dir)
     world.neighbour = make_household(session, unit=unit)
+    if outsiders:  # a roll-call over the callers' own grid: a resident sees its counts only
+        world.places[unit.code].roll_call_id = check_start_roll_call(
+            session,
+            territory_code=grid.code,
+            kind="flood",
+            title="洪水",
+            principal=None,
+            actor=ACTOR,
+        ).id
     neighbour_people = [make_resident(session, household=world.neighbour) for _ in range(2)]
     world.neighbour_case = make_case(session, household=world.neighbour, actor=ACTOR)
     world.neighbour_visit_id = _visit_of(
@@ -455,6 +475,11 @@ def fingerprint(session: Session) -> tuple[Any, ...]:
         select(func.count(), func.coalesce(func.sum(Visit.version), 0)).select_from(Visit),
         select(func.count(), func.count(VisitHousehold.confirmed_at)).select_from(VisitHousehold),
         select(func.count(), func.count()).select_from(MustVisit),
+        select(func.count(), func.count(RollCall.all_clear_at)).select_from(RollCall),
+        select(func.count(), func.count(RollCall.closed_at)).select_from(RollCall),
+        select(func.count(), func.count()).select_from(RollCallConfirmation),
+        select(func.count(), func.count()).select_from(Shelter),
+        select(func.count(Household.id)).where(Household.dangerous_since.is_not(None)),
     ]
     return tuple(tuple(session.execute(query).one()) for query in queries)
 
@@ -1185,6 +1210,8 @@ ROUTES: dict[tuple[str, str], Probe] = {
         "update",
         lambda c, h, p: c.post(
             f"{API}/invitations/{p.invitation()}/decision", headers=h, json={"approve": True}
+        ),
+    ),
     # party members, contact assignments, the contact ledger, due contacts
     ("GET", "/party-members"): Probe(
         "list",
@@ -1332,7 +1359,103 @@ ROUTES: dict[tuple[str, str], Probe] = {
             params={"territory": p.code, "from": _day(30), "to": _day(0)},
         ),
     ),
+    # emergency roll-calls over a grid, and shelters
+    ("POST", "/households/{household_id}/dangerous-house"): Probe(
+        "object",
+        "household",
+        "update",
+        lambda c, h, p: c.post(
+            f"{API}/households/{p.household.id}/dangerous-house",
+            headers=h,
+            json={"dangerous": True, "reason": "墙体开裂"},
+        ),
+    ),
+    ("POST", "/roll-calls"): Probe(
+        "object",
+        "roll_call",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/roll-calls",
+            headers=h,
+            json={"territory_code": p.grid_code, "kind": "fire", "title": "火警"},
+        ),
+    ),
+    ("GET", "/roll-calls"): Probe(
+        "rollcall",
+        "roll_call",
+        "read",
+        lambda c, h, p: c.get(f"{API}/roll-calls", headers=h, params={"territory": p.code}),
+    ),
+    **{
+        ("GET", f"/roll-calls/{{roll_call_id}}{suffix}"): Probe(
+            "rollcall",
+            "roll_call",
+            "read",
+            lambda c, h, p, suffix=suffix: c.get(
+                f"{API}/roll-calls/{p.roll_call_id}{suffix}", headers=h
+            ),
+        )
+        for suffix in ("", ".geojson", "/households", "/roster.xlsx")
+    },
+    ("POST", "/roll-calls/{roll_call_id}/confirmations"): Probe(
+        "rollcall",
+        "roll_call",
+        "update",
+        lambda c, h, p: c.post(
+            f"{API}/roll-calls/{p.roll_call_id}/confirmations",
+            headers=h,
+            json={"household_id": p.household.id, "status": "safe_at_home"},
+        ),
+    ),
+    **{
+        ("POST", f"/roll-calls/{{roll_call_id}}/{step}"): Probe(
+            "rollcall",
+            "roll_call",
+            "update",
+            lambda c, h, p, step=step: c.post(
+                f"{API}/roll-calls/{p.roll_call_id}/{step}", headers=h
+            ),
+        )
+        for step in ("all-clear", "close")
+    },
+    ("GET", "/shelters"): Probe("reference"),
+    ("POST", "/shelters"): Probe(
+        "object",
+        "shelter",
+        "create",
+        lambda c, h, p: c.post(
+            f"{API}/shelters",
+            headers=h,
+            json={"village_code": p.village_code, "name": "外村小学", "capacity": 50},
+        ),
+    ),
 }
+
+
+def _expect_rollcall(principal: Principal, response: Any, place: Place) -> str | None:
+    """A roll-call over the place's grid: 404 when the caller's roles do not reach it; when
+    they do (a unit leader of another unit of that grid), it shows counts, but never the
+    place's household (not in a list, not a point, not in a roster), and confirming it,
+    giving the all-clear or closing answer 404."""
+    status = response.status_code
+    path = response.request.url.path
+    if path.endswith("/roll-calls"):  # the list, with territory=the place's node
+        code = response.request.url.params["territory"]
+        if not reaches(principal, "read", "roll_call", code):
+            ok = status == 404 and response.json()["error"]["fields"] == {"territory": "not found"}
+            return None if ok else f"{status}, expected 404 for a territory out of reach"
+        return None if status == 200 else f"{status}, expected 200"
+    if not reaches(principal, "read", "roll_call", place.grid_code) or path.endswith(
+        ("/confirmations", "/all-clear", "/close")
+    ):
+        return None if status == 404 else f"{status}, expected 404: {response.text[:200]}"
+    if status != 200:
+        return f"{status}, expected 200 (counts of a roll-call in reach)"
+    if place.household.id in response.text or (
+        path.endswith(".xlsx") and place.household.household_no.encode() in response.content
+    ):
+        return "shows a household out of reach"
+    return None
 
 
 def app_routes(client: TestClient) -> set[tuple[str, str]]:
@@ -1356,7 +1479,9 @@ def test_every_route_of_the_app_is_in_the_matrix(client) -> None:
 # --- the matrix ----------------------------------------------------------------------------
 
 
-def _expect(probe: Probe, principal: Principal, response: Any, missing: Any) -> str | None:
+def _expect(
+    probe: Probe, principal: Principal, response: Any, missing: Any, place: Place | None = None
+) -> str | None:
     """Why the answer is wrong, or None."""
     status = response.status_code
     if probe.kind == "user":  # the users router refuses all but administrators (403)
@@ -1365,6 +1490,8 @@ def _expect(probe: Probe, principal: Principal, response: Any, missing: Any) -> 
         return None if status == 403 else f"{status}, expected 403"
     if probe.kind == "object":
         return None if status == 404 else f"{status}, expected 404: {response.text[:200]}"
+    if probe.kind == "rollcall" and place is not None:
+        return _expect_rollcall(principal, response, place)
     if probe.kind == "list":
         body = response.json()
         code = response.request.url.params.get("territory")
@@ -1428,7 +1555,7 @@ def test_out_of_scope_attempts_answer_404_and_change_nothing(client, session, tm
                 before = fingerprint(session)
                 response = probe.call(client, headers, place)
                 attempts += 1
-                wrong = _expect(probe, principal, response, missing)
+                wrong = _expect(probe, principal, response, missing, place)
                 if wrong:
                     failures.append(f"{role} {method} {path} on {place.code}: {wrong}")
                 if fingerprint(session) != before:

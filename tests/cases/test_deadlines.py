@@ -13,6 +13,7 @@ from gridgov.cases.deadlines import (
     Limit,
     WorkingCalendar,
     deadline,
+    limit_warning_time,
     parse_working_hours,
     warning_time,
 )
@@ -100,6 +101,7 @@ def test_warning_time_without_working_time_is_due() -> None:
         ({"hours": 8}, Limit(hours=8)),
         ({"hours": 0.5}, Limit(hours=0.5)),
         ({"days": 3}, Limit(days=3)),
+        ({"minutes": 30}, Limit(minutes=30)),
     ],
 )
 def test_limits_parse(value: dict[str, float], expected: Limit) -> None:
@@ -118,6 +120,8 @@ def test_limits_parse(value: dict[str, float], expected: Limit) -> None:
         {"hours": "8"},
         {"hours": True},
         {"hours": 1, "days": 1},
+        {"minutes": 0},
+        {"minutes": 2.5},
     ],
 )
 def test_bad_limits_are_refused(value: dict[str, object]) -> None:
@@ -240,3 +244,44 @@ def test_warning_comes_before_due_at_three_quarters(
     total = calendar.working_time_between(start, due)
     used = calendar.working_time_between(start, warn)
     assert abs(used - total * 0.75) <= dt.timedelta(microseconds=1)
+
+
+def test_a_minutes_limit_counts_every_minute_day_or_night() -> None:
+    # Saturday night of a holiday week: no working time for days, yet due 30 minutes on.
+    night = local(2026, 2, 14, 23, 50)
+    assert deadline(CALENDAR, night, Limit(minutes=30)) == local(2026, 2, 15, 0, 20).astimezone(
+        dt.UTC
+    )
+    assert deadline(CALENDAR, night, Limit(minutes=30)).tzinfo == dt.UTC
+    working = local(2026, 3, 2, 9, 0)
+    assert deadline(CALENDAR, working, Limit(minutes=90)) == local(2026, 3, 2, 10, 30)
+
+
+def test_a_minutes_limit_warns_at_its_share_of_wall_clock_time() -> None:
+    night = local(2026, 2, 16, 2, 0)  # a day off, at night
+    due = deadline(CALENDAR, night, Limit(minutes=40))
+    assert limit_warning_time(CALENDAR, night, due, Limit(minutes=40), 0.75) == local(
+        2026, 2, 16, 2, 30
+    )
+    # Hours and days keep their working-time warning.
+    start = local(2026, 3, 2, 9, 0)
+    hours_due = deadline(CALENDAR, start, Limit(hours=4))
+    assert limit_warning_time(CALENDAR, start, hours_due, Limit(hours=4), 0.75) == warning_time(
+        CALENDAR, start, hours_due, 0.75
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.datetimes(
+        min_value=dt.datetime(2026, 1, 1),
+        max_value=dt.datetime(2027, 12, 31),
+        timezones=st.just(SHANGHAI),
+    ),
+    minutes=st.integers(min_value=1, max_value=10080),
+)
+def test_a_minutes_limit_is_exactly_that_many_minutes(start: dt.datetime, minutes: int) -> None:
+    due = deadline(CALENDAR, start, Limit(minutes=minutes))
+    assert due - start == dt.timedelta(minutes=minutes)
+    warn = limit_warning_time(CALENDAR, start, due, Limit(minutes=minutes), 0.75)
+    assert start <= warn <= due

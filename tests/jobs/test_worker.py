@@ -50,6 +50,7 @@ def test_the_registered_steps_are_calendar_timers_then_delivery() -> None:
         "escalation",
         "warning",
         "auto_close",
+        "rollcall_escalation",
         "contact_digest",
         "deliver_outbox",
         "prune_events",

@@ -46,6 +46,8 @@ RESOURCE_WORDS = {
     "message": N_("group messages"),
     "contact": N_("party members and contact households"),
     "visit": N_("the contact ledger"),
+    "roll_call": N_("roll-calls"),
+    "shelter": N_("shelters"),
 }
 # A resource's name in "no household has id ...".
 RESOURCE_NAMES = {
@@ -66,6 +68,8 @@ RESOURCE_NAMES = {
     "message": N_("message"),
     "contact": N_("contact record"),
     "visit": N_("visit"),
+    "roll_call": N_("roll-call"),
+    "shelter": N_("shelter"),
 }
 
 

@@ -40,6 +40,11 @@ mute, remove, approve invitations, change the mode). ``message``: the messages o
 group). Membership is not a role: groups.queries adds the MEMBER condition for every
 signed-in user (someone who joined by an invitation holds no role), and lets a moderator
 read the groups they moderate.
+``roll_call``: emergency roll-calls, checked on each household's node in it (read: see the
+household's line and its details; create: start a roll-call over a node; update: confirm a
+household, and give the all-clear and close a roll-call one may start; reveal: phones in the
+roster). Everyone under a roll-call's node sees the roll-call and its counts (policy.reaches).
+``shelter``: the places people move to, by village (every signed-in user reads them).
 
 :func:`may` answers "can this principal EVER do it" (else 403); :func:`scope_filter` is the
 SQL condition every query adds, and :func:`allows` the same rule on one code, for a code a
@@ -84,6 +89,8 @@ RESOURCES: Final = (
     "message",
     "contact",
     "visit",
+    "roll_call",
+    "shelter",
 )
 
 ALL, PUBLIC, SUB, BELOW = "ALL", "PUBLIC", "SUB", "BELOW"  # OWN, CONTACT: access.providers
@@ -227,6 +234,7 @@ POLICY: Final[dict[str, dict[str, tuple[Rule, Rule, Rule, Rule, Rule]]]] = {
         "unit_leader":       (MEMBER, MEMBER, SUB,    _,      _),
         "party_member":      (MEMBER, MEMBER, _,      _,      _),
         "resident":          (MEMBER, MEMBER, _,      _,      _),
+    },
     "contact": {  # party members, assignments, due contacts, must-visit moments
         "administrator":     (ALL,    ALL,    ALL,    ALL,    ALL),
         "town_official":     (SUB,    SUB,    SUB,    SUB,    SUB),
@@ -244,6 +252,24 @@ POLICY: Final[dict[str, dict[str, tuple[Rule, Rule, Rule, Rule, Rule]]]] = {
         "unit_leader":       (SUB,    _,      _,      _,      _),
         "party_member":      (CONTACT, CONTACT, CONTACT, _,   _),
         "resident":          (OWN,    _,      _,      _,      _),
+    },
+    "roll_call": {  # create: start one; update: confirm a household (and all-clear, close)
+        "administrator":     (ALL,    ALL,    ALL,    _,      ALL),
+        "town_official":     (SUB,    SUB,    SUB,    _,      SUB),
+        "village_secretary": (SUB,    SUB,    SUB,    _,      SUB),
+        "grid_leader":       (SUB,    _,      SUB,    _,      SUB),
+        "unit_leader":       (SUB,    _,      SUB,    _,      _),
+        "party_member":      (CONTACT, _,     CONTACT, _,     _),
+        "resident":          (OWN,    _,      OWN,    _,      _),
+    },
+    "shelter": {
+        "administrator":     (ALL,    ALL,    ALL,    ALL,    _),
+        "town_official":     (ALL,    SUB,    SUB,    SUB,    _),
+        "village_secretary": (ALL,    SUB,    SUB,    SUB,    _),
+        "grid_leader":       (ALL,    _,      _,      _,      _),
+        "unit_leader":       (ALL,    _,      _,      _,      _),
+        "party_member":      (ALL,    _,      _,      _,      _),
+        "resident":          (ALL,    _,      _,      _,      _),
     },
 }
 # fmt: on

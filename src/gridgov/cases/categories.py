@@ -23,7 +23,11 @@ from gridgov.validation import Problems, clean_chars, refuse_bad_text
 
 UNSET: Any = object()
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,15}(\.[a-z][a-z0-9_]{0,14})?$")
-LIMIT_UNITS = {"hours": 2000, "days": 250}  # the largest sensible value of each unit
+LIMIT_UNITS = {
+    "hours": 2000,
+    "days": 250,
+    "minutes": 10080,
+}  # the largest sensible value of each unit
 
 # Limits by the level a category starts at: every level from there up has one.
 _ROUTINE = {
@@ -143,10 +147,10 @@ def list_categories(session: Session, *, include_inactive: bool = False) -> list
 
 def _problem_with_limit(limit: Any) -> str | None:
     if not isinstance(limit, dict) or len(limit) != 1:
-        return 'a limit is one of {"hours": N} or {"days": N}'
+        return 'a limit is one of {"hours": N}, {"days": N} or {"minutes": N}'
     ((unit, value),) = limit.items()
     if unit not in LIMIT_UNITS:
-        return f'a limit is in "hours" or "days" (working time), not {unit!r}'
+        return f'a limit is in "hours" or "days" (working time) or "minutes", not {unit!r}'
     if isinstance(value, bool) or not isinstance(value, int):
         return "a limit is a whole number"
     if not 1 <= value <= LIMIT_UNITS[unit]:

@@ -16,6 +16,9 @@ Limits (a category's deadline for a level) come in two kinds:
   close of the last working period of the nth working day after it. Reported on Monday
   10:00 with one day: due Tuesday 17:30; reported on Saturday with one day: due Monday
   17:30.
+- ``{"minutes": n}``: n minutes of wall-clock time, every minute counting, day or night,
+  working day or not (an emergency: a household that needs help during a typhoon). Its
+  warning comes when the same share of those minutes is used up.
 
 All instants in and out are timezone-aware; results are in UTC.
 """
@@ -72,24 +75,27 @@ def _check_periods(periods: tuple[Period, ...]) -> None:
 
 @dataclass(frozen=True)
 class Limit:
-    """A time limit in working hours or in working days (exactly one of them)."""
+    """A time limit in working hours, working days or wall-clock minutes (exactly one)."""
 
     hours: float | None = None
     days: int | None = None
+    minutes: int | None = None
 
     def __post_init__(self) -> None:
-        if (self.hours is None) == (self.days is None):
-            raise ValueError("a limit is either hours or days")
+        if sum(unit is not None for unit in (self.hours, self.days, self.minutes)) != 1:
+            raise ValueError("a limit is either hours, days or minutes")
         if self.hours is not None and not self.hours > 0:
             raise ValueError("a limit in hours must be positive")
         if self.days is not None and self.days < 1:
             raise ValueError("a limit in days must be at least 1")
+        if self.minutes is not None and self.minutes < 1:
+            raise ValueError("a limit in minutes must be at least 1")
 
     @classmethod
     def parse(cls, value: Mapping[str, Any]) -> Limit:
-        """From a category's ``{"hours": n}`` or ``{"days": n}``."""
+        """From a category's ``{"hours": n}``, ``{"days": n}`` or ``{"minutes": n}``."""
         if not isinstance(value, Mapping) or len(value) != 1:
-            raise ValueError('a limit is {"hours": n} or {"days": n}')
+            raise ValueError('a limit is {"hours": n}, {"days": n} or {"minutes": n}')
         ((unit, amount),) = value.items()
         if isinstance(amount, bool) or not isinstance(amount, int | float):
             raise ValueError(f"the limit's {unit} must be a number")
@@ -99,12 +105,20 @@ class Limit:
             if int(amount) != amount:
                 raise ValueError("a limit in days must be a whole number")
             return cls(days=int(amount))
-        raise ValueError(f'a limit is {{"hours": n}} or {{"days": n}}, not {unit!r}')
+        if unit == "minutes":
+            if int(amount) != amount:
+                raise ValueError("a limit in minutes must be a whole number")
+            return cls(minutes=int(amount))
+        raise ValueError(
+            f'a limit is {{"hours": n}}, {{"days": n}} or {{"minutes": n}}, not {unit!r}'
+        )
 
     def as_dict(self) -> dict[str, float | int]:
         if self.hours is not None:
             hours = float(self.hours)
             return {"hours": int(hours) if hours.is_integer() else hours}
+        if self.minutes is not None:
+            return {"minutes": self.minutes}
         assert self.days is not None
         return {"days": self.days}
 
@@ -200,6 +214,8 @@ class WorkingCalendar:
         """The deadline: ``limit`` of working time after ``start`` (see the module doc)."""
         if limit.hours is not None:
             return self.add_working_time(start, dt.timedelta(hours=limit.hours))
+        if limit.minutes is not None:  # wall-clock: every minute counts
+            return _aware(start) + dt.timedelta(minutes=limit.minutes)
         assert limit.days is not None
         return self.add_working_days(start, limit.days)
 
@@ -258,3 +274,16 @@ def warning_time(
         return _aware(due)
     used = dt.timedelta(microseconds=int(total / dt.timedelta(microseconds=1) * share))
     return min(calendar.add_working_time(start, used), _aware(due))
+
+
+def limit_warning_time(
+    calendar: WorkingCalendar, start: dt.datetime, due: dt.datetime, limit: Limit, share: float
+) -> dt.datetime:
+    """The warning of a level with this limit: a working-time share for hours and days
+    (:func:`warning_time`), a wall-clock share for minutes."""
+    if limit.minutes is None:
+        return warning_time(calendar, start, due, share)
+    if not 0 <= share <= 1:
+        raise ValueError("the warning share is between 0 and 1")
+    start, due = _aware(start), _aware(due)
+    return start + (due - start) * share

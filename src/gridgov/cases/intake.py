@@ -338,9 +338,12 @@ def check_report_case(
     idempotency_owner: str | None = None,
     idempotency_key: str | None = None,
     principal: Principal | None = None,
+    level: str | None = None,
+    deadlines: dict[str, Any] | None = None,
 ) -> tuple[Case, bool]:
     """Report a case; ``(case, True)`` when created now, ``(case, False)`` when this
-    owner's ``idempotency_key`` already created it."""
+    owner's ``idempotency_key`` already created it. ``level`` and ``deadlines`` replace the
+    category's starting level and limits (a roll-call's help case: the grid, in minutes)."""
     refuse_bad_texts(
         {
             "category_code": category_code,
@@ -397,6 +400,10 @@ def check_report_case(
         reporter_household_code=principal.household_code if principal else None,
     )
     case = _new_case(session, report, location.territory_code, location.located_by, **place)
+    if level is not None:
+        case.level, case.handler_code = level, handler_code_for(case.territory_code, level)
+    if deadlines is not None:
+        case.deadlines = dict(deadlines)
     case.channel, case.created_by = channel, actor
     case.reporter_user_id = reporter_user_id
     case.idempotency_owner, case.idempotency_key = replay_key or (None, None)

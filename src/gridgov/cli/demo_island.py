@@ -110,3 +110,25 @@ def _print_accounts(accounts: list[tuple[str, str, str, str]]) -> None:
     for username, role, territory, password in accounts:
         table.add_row(username, role, territory, password)
     console.print(table)
+
+
+def run_demo_drill(*, seed: int) -> None:
+    """A typhoon drill over the island's town with simulated confirmations (demo.drill)."""
+    from sqlalchemy import select
+
+    from gridgov.demo.drill import run_drill
+    from gridgov.territory.models import Territory
+
+    with transaction() as session:
+        town = session.scalar(
+            select(Territory.code).where(Territory.level == "town").order_by(Territory.code)
+        )
+        if town is None:
+            raise Conflict("no town to run a drill on: load the demo island first")
+        summary = run_drill(session, territory_code=town, seed=seed, actor=cli_actor())
+        roll_call = summary.roll_call
+        console.print(
+            f"drill roll-call {roll_call.id} over {town}: {roll_call.household_count} households, "
+            f"{summary.confirmed} confirmed ({dict(summary.by_confirmer)}), "
+            f"{summary.escalated} escalated; see `gridgov rollcall status {roll_call.id}`"
+        )

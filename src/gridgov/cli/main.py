@@ -12,6 +12,7 @@ from gridgov.cli.groups import app as groups_app
 from gridgov.cli.contacts import app as contacts_app
 from gridgov.cli.partition import app as partition_app
 from gridgov.cli.report import app as report_app
+from gridgov.cli.rollcall import app as rollcall_app
 from gridgov.cli.serve import serve
 from gridgov.cli.worker import worker
 
@@ -37,3 +38,4 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(cases_app, name="cases")
 app.add_typer(groups_app, name="groups")
 app.add_typer(contacts_app, name="contacts")
+app.add_typer(rollcall_app, name="rollcall")

@@ -18,6 +18,7 @@ and provider of the platform, installed in one place.
   households are left to reassign; a death or a birth makes the household due a visit;
 - resolved cases (cases.resolutions): a resolved dispute makes follow-up visits due;
 - key groups entered (registry.events): a household entering a hardship group is due a visit.
+- realtime streams: a socket receives the roll-calls its caller may see (emergency.live).
 
 :func:`install` runs whenever :func:`gridgov.database.sessions.session_factory` builds the
 sessions of the API, the CLI, the worker, the tests and the benchmarks, so no code of the
@@ -46,6 +47,7 @@ from gridgov.contacts.moments import (
     moments_of_resolved_dispute,
 )
 from gridgov.contacts.scope import AssignedHouseholds, party_reach
+from gridgov.emergency.live import roll_call_streams
 from gridgov.posts.actions import end_posts_of_leaver
 from gridgov.posts.events import subscribe_posts
 from gridgov.posts.queries import own_posts
@@ -89,3 +91,4 @@ def _install_contacts() -> None:
     subscribe("birth", moments_of_life_event)
     on_resolved(moments_of_resolved_dispute)
     subscribe_key_groups_entered(moments_of_hardship)
+    register_streams(roll_call_streams)

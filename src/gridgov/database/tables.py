@@ -28,6 +28,7 @@ from gridgov.groups.models import (
 )
 from gridgov.groups.notice_models import Notice, NoticePosting, NoticeReceipt, NoticeTold
 from gridgov.notify.bridges.models import BridgeRoute
+from gridgov.emergency.models import RollCall, RollCallConfirmation, RollCallHousehold, Shelter
 from gridgov.notify.models import Notification, OutboxMessage
 from gridgov.notify.realtime.models import Event, EventCounter
 from gridgov.open311.models import Open311ApiKey
@@ -82,6 +83,10 @@ __all__ = [
     "Resident",
     "ResidentKeyGroup",
     "RoleAssignment",
+    "RollCall",
+    "RollCallConfirmation",
+    "RollCallHousehold",
+    "Shelter",
     "Territory",
     "User",
     "Visit",

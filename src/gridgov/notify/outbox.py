@@ -22,6 +22,10 @@ KINDS = (
     "notice_reminder",  # a leader's list of households still to tell of a notice
     "contact_must_visit",  # a household of yours must be visited by a day (contacts.moments)
     "contact_digest",  # your weekly list of due and overdue contacts (contacts.digest)
+    "rollcall_notice",  # an emergency roll-call started (the urgent notice; emergency.notices)
+    "rollcall_households",  # a unit leader's (or grid leader's) list of households to confirm
+    "rollcall_escalated",  # households still unconfirmed, shown to a grid leader or village
+    "rollcall_all_clear",  # the all-clear: moved households confirm their return
 )
 
 

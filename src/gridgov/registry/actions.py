@@ -357,6 +357,38 @@ def check_update_household(
     return household
 
 
+def check_set_dangerous_house(
+    session: Session,
+    household: Household,
+    *,
+    dangerous: bool,
+    since: dt.date | None = None,
+    reason: str | None = None,
+    version: int | None = None,
+    actor: str,
+) -> Household:
+    """Flag the household's house as dangerous (the date it was found, and why: a reason is
+    required) or clear the flag. Recorded as an ``updated`` registry event."""
+    check_version("household", household, version)
+    problems = Problems()
+    new_values: dict[str, Any] = {"dangerous_since": None, "dangerous_reason": None}
+    if dangerous:
+        new_values["dangerous_reason"] = _text(problems, "reason", reason, max_length=255)
+        new_values["dangerous_since"] = since or clock.today()
+        if since is not None and since > clock.today():
+            problems.add("since", Message("must not be in the future"))
+    problems.raise_if_any()
+    changes = _changes(household, new_values)
+    if not changes:
+        return household
+    household.updated_by = actor
+    for field in changes:
+        setattr(household, field, new_values[field])
+    _record_household_event(session, household, "updated", clock.today(), changes, actor)
+    _flush(session)
+    return household
+
+
 def _record_household_event(
     session: Session,
     household: Household,

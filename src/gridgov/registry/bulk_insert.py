@@ -33,6 +33,7 @@ def bulk_insert(
     session.flush()  # anything pending in the session goes first (foreign keys)
     connection = session.connection()
     columns = [column.name for column in table.columns]
+    records = _with_optional(records, _optional_columns(table))
     if connection.dialect.name == "postgresql":
         write = _copy_writer(connection, table, columns)
     elif connection.dialect.name == "sqlite":
@@ -55,6 +56,24 @@ def bulk_insert(
             "nothing was imported: check the file again and retry",
             fields={"file": Message("conflicts with a concurrent change")},
         ) from exc
+
+
+def _optional_columns(table: Table) -> list[str]:
+    """Nullable columns without a default: a record may leave them out (NULL), so that a
+    column added later (households.dangerous_since) needs no change in every loader."""
+    return [
+        column.name
+        for column in table.columns
+        if column.nullable and column.default is None and column.server_default is None
+    ]
+
+
+def _with_optional(
+    records: Iterable[dict[str, Any]], optional: list[str]
+) -> Iterator[dict[str, Any]]:
+    for record in records:
+        missing = [name for name in optional if name not in record]
+        yield {**record, **dict.fromkeys(missing)} if missing else record
 
 
 def _record_chunks(records: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

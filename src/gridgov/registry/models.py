@@ -90,6 +90,10 @@ class Household(Base):
     lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
+    # "Dangerous house" (危房): set by a grid leader or village secretary, with the date it
+    # was found and why; a roll-call gives such a household priority. None: not flagged.
+    dangerous_since: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    dangerous_reason: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = updated_at_column()
     updated_by: Mapped[str] = mapped_column(String(64), nullable=False, default="system")

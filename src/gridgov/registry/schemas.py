@@ -49,6 +49,8 @@ class HouseholdOut(BaseModel):
     lon: float | None
     lat: float | None
     status: str
+    dangerous_since: dt.date | None = None
+    dangerous_reason: str | None = None
     version: int
     created_at: LocalTimestamp
     updated_at: LocalTimestamp
@@ -57,6 +59,15 @@ class HouseholdOut(BaseModel):
     @classmethod
     def of(cls, household: Household) -> HouseholdOut:
         return cls.model_validate(household, from_attributes=True)
+
+
+class DangerousHouse(_Input):
+    """Flag a household's house as dangerous (危房), or clear the flag."""
+
+    dangerous: bool
+    since: dt.date | None = Field(default=None, description="when it was found; default today")
+    reason: str | None = Field(default=None, max_length=255)
+    version: int | None = None
 
 
 class HouseholdSplit(_Input):

@@ -22,6 +22,7 @@ from gridgov.api.routers import (
     posts,
     reports,
     residents,
+    roll_calls,
     territories,
     users,
 )
@@ -48,4 +49,5 @@ ROUTERS: list[APIRouter] = [
     chains.router,
     message_tools.router,
     contacts.router,
+    roll_calls.router,
 ]

@@ -19,7 +19,11 @@ from gridgov.api.principal import PrincipalDep
 from gridgov.api.schemas import Page
 from gridgov.api.security import ActorDep
 from gridgov.registry import queries
-from gridgov.registry.actions import check_create_household, check_update_household
+from gridgov.registry.actions import (
+    check_create_household,
+    check_set_dangerous_house,
+    check_update_household,
+)
 from gridgov.registry.life_events import (
     check_record_birth,
     check_record_move_in,
@@ -29,6 +33,7 @@ from gridgov.registry.life_events import (
 from gridgov.registry.queries import access_household, access_household_to_join
 from gridgov.registry.schemas import (
     BirthCreate,
+    DangerousHouse,
     HouseholdCreate,
     HouseholdMoveOut,
     HouseholdOut,
@@ -101,6 +106,23 @@ def update_household(
     if "unit_code" in body.model_fields_set:
         _check_destination(principal, body.unit_code or household.village_code)
     household = check_update_household(
+        session, household, **body.model_dump(exclude_unset=True), actor=actor
+    )
+    return HouseholdOut.of(household)
+
+
+@router.post("/households/{household_id}/dangerous-house", response_model=HouseholdOut)
+def set_dangerous_house(
+    household_id: str,
+    body: DangerousHouse,
+    session: SessionDep,
+    actor: ActorDep,
+    principal: PrincipalDep,
+) -> HouseholdOut:
+    """Flag the house as dangerous (危房: date found and reason) or clear the flag; those who
+    may change the household may (grid leaders, village secretaries and above)."""
+    household = access_household(session, household_id, principal, "update")
+    household = check_set_dangerous_house(
         session, household, **body.model_dump(exclude_unset=True), actor=actor
     )
     return HouseholdOut.of(household)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from gridgov.cases import workflow
-from gridgov.cases.deadlines import Limit, WorkingCalendar, deadline, warning_time
+from gridgov.cases.deadlines import Limit, WorkingCalendar, deadline, limit_warning_time
 from gridgov.cases.levels import CASE_LEVELS, handler_code_for, rank
 from gridgov.cases.states import OPEN_STATES
 
@@ -70,7 +70,7 @@ def level_timers(
     if limit is None:
         return None, None
     due = deadline(calendar, now, limit)
-    return due, warning_time(calendar, now, due, WARNING_SHARE)
+    return due, limit_warning_time(calendar, now, due, limit, WARNING_SHARE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,399 @@
+"""A confirmation of one household in a roll-call: who saw it, how, when, and its status.
+
+Every confirmation is kept (``roll_call_confirmations``). The one with the latest
+``confirmed_at`` stands on the household's row: a conditional UPDATE (``WHERE confirmed_at
+IS NULL OR confirmed_at <= :new``), so two confirmers of one household at once keep the
+later one whatever the order they commit in, and neither loses its history row. A phone
+that was offline sends its confirmation later with the ``confirmed_at`` its user saw it:
+bounded between the roll-call's start and the time received.
+
+``needs_help`` opens a case at grid level linked to the household, in the category of the
+roll-call's kind, due in wall-clock minutes (cases.deadlines ``{"minutes": n}``). A drill
+opens none (its cases would count in the measures); its help requests stay on its lists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, case, or_, select, update
+from sqlalchemy.orm import Session
+
+from gridgov import clock
+from gridgov.access.policy import scope_filter
+from gridgov.access.principal import Principal
+from gridgov.access.providers import CONTACT, household_scope
+from gridgov.cases.intake import check_report_case
+from gridgov.emergency.counters import apply_delta, contribution, delta
+from gridgov.emergency.live import publish_counts
+from gridgov.emergency.models import (
+    METHODS,
+    MOVED,
+    STATUSES,
+    RollCall,
+    RollCallConfirmation,
+    RollCallHousehold,
+    Shelter,
+)
+from gridgov.errors import Conflict, NotFound
+from gridgov.i18n import Message
+from gridgov.storage.bulk import table_of
+from gridgov.territory.codes import CODE_LENGTH
+from gridgov.validation import Problems, clean_lon_lat, clean_text
+
+HELP_CATEGORIES = {
+    "typhoon": "safety.typhoon",
+    "flood": "safety.typhoon",
+    "fire": "safety.fire",
+    "other": "safety",
+}
+MAX_PEOPLE = 999
+# Roles from the nearest to the household to the widest: the first that reaches it names
+# the confirmer.
+_CONFIRMER_ROLES = (
+    ("unit_leader", "unit_leader"),
+    ("grid_leader", "grid_leader"),
+    ("village_secretary", "leader"),
+    ("town_official", "leader"),
+    ("administrator", "leader"),
+)
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    confirmation: RollCallConfirmation
+    row: RollCallHousehold
+    stands: bool
+    help_case_id: str | None
+    previous: str
+
+
+def access_roll_call_household(
+    session: Session,
+    roll_call: RollCall,
+    household_id: str,
+    principal: Principal | None,
+    action: str = "update",
+) -> RollCallHousehold:
+    """The household's row in the roll-call if the principal may confirm (or read) it;
+    else one NotFound, missing or out of reach alike (a household of another village)."""
+    query = select(RollCallHousehold).where(
+        RollCallHousehold.roll_call_id == roll_call.id,
+        RollCallHousehold.household_id == household_id,
+    )
+    if principal is not None:
+        query = query.where(
+            scope_filter(
+                principal,
+                action,
+                "roll_call",
+                RollCallHousehold.territory_code,
+                household_column=RollCallHousehold.household_id,
+            )
+        )
+    row = session.scalar(query)
+    if row is None:
+        raise NotFound(
+            Message(
+                "no household has id %(household_id)s in this roll-call", household_id=household_id
+            ),
+            fields={"household_id": Message("not found")},
+        )
+    return row
+
+
+def confirmer_of(principal: Principal | None, row: RollCallHousehold) -> str:
+    """Who confirms: the household itself, its unit or grid leader, a contact party member,
+    or a leader (the CLI counts as a leader)."""
+    if principal is None:
+        return "leader"
+    if principal.household_id == row.household_id:
+        return "household"
+    for role, confirmer in _CONFIRMER_ROLES:
+        for scope in principal.scopes:
+            if scope.role == role and (
+                scope.territory_code is None or row.territory_code.startswith(scope.territory_code)
+            ):
+                return confirmer
+    if household_scope(CONTACT).contains(principal, row.household_id):
+        return "contact"
+    return "leader"
+
+
+def _clean_when(
+    problems: Problems, roll_call: RollCall, confirmed_at: dt.datetime | None, received: dt.datetime
+) -> dt.datetime:
+    if confirmed_at is None:
+        return received
+    if confirmed_at.tzinfo is None:
+        problems.add("confirmed_at", Message("needs a timezone offset"))
+        return received
+    confirmed_at = confirmed_at.astimezone(dt.UTC)
+    if confirmed_at < roll_call.started_at:
+        problems.add("confirmed_at", Message("before the roll-call started"))
+    elif confirmed_at > received:
+        problems.add("confirmed_at", Message("later than the time it was received"))
+    return confirmed_at
+
+
+def _clean_shelter(
+    session: Session, problems: Problems, status: str, shelter_id: str | None
+) -> None:
+    if status == "moved_shelter" and shelter_id is None:
+        problems.add("shelter_id", Message("which shelter: required for moved_shelter"))
+    elif status != "moved_shelter" and shelter_id is not None:
+        problems.add("shelter_id", Message("only with moved_shelter"))
+    elif shelter_id is not None:
+        shelter = session.get(Shelter, shelter_id)
+        if shelter is None or not shelter.active:
+            problems.add("shelter_id", Message("no shelter has this id"))
+
+
+def _clean_status(problems: Problems, roll_call: RollCall, status: str) -> None:
+    if status not in STATUSES or status == "unconfirmed":
+        problems.add("status", Message("one of %(statuses)s", statuses=", ".join(STATUSES[1:])))
+    elif status == "returned" and not (roll_call.evacuation and roll_call.state == "all_clear"):
+        problems.add("status", Message("returned only after the all-clear of an evacuation"))
+
+
+def _optional_text(problems: Problems, field: str, value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return problems.check(field, clean_text, value, max_length=500, multi_line=True)
+
+
+def _clean(
+    session: Session,
+    roll_call: RollCall,
+    *,
+    status: str,
+    method: str,
+    confirmed_at: dt.datetime | None,
+    people: int | None,
+    note: str | None,
+    help_needed: str | None,
+    shelter_id: str | None,
+    lon: float | None,
+    lat: float | None,
+    received: dt.datetime,
+) -> dict[str, Any]:
+    if roll_call.state == "closed":
+        raise Conflict(Message("the roll-call is closed"), fields={"status": Message("closed")})
+    problems = Problems()
+    _clean_status(problems, roll_call, status)
+    if method not in METHODS:
+        problems.add("method", Message("one of %(methods)s", methods=", ".join(METHODS)))
+    when = _clean_when(problems, roll_call, confirmed_at, received)
+    if people is not None and not 0 <= people <= MAX_PEOPLE:
+        problems.add("people", Message("between 0 and %(most)s", most=MAX_PEOPLE))
+    help_text = _optional_text(problems, "help", help_needed)
+    if status == "needs_help" and help_text is None and "help" not in problems:
+        problems.add("help", Message("what help is needed: required for needs_help"))
+    clean_note = _optional_text(problems, "note", note)
+    _clean_shelter(session, problems, status, shelter_id)
+    problems.add_all(clean_lon_lat(lon, lat))
+    problems.raise_if_any()
+    return {
+        "status": status,
+        "method": method,
+        "confirmed_at": when,
+        "people": people,
+        "note": clean_note,
+        "help": help_text,
+        "shelter_id": shelter_id,
+        "lon": lon,
+        "lat": lat,
+    }
+
+
+def _line_state(session: Session, table: Any, this_row: Any) -> tuple[str, bool, bool]:
+    status, priority, escalated_to = session.execute(
+        select(table.c.status, table.c.priority, table.c.escalated_to).where(this_row)
+    ).one()
+    return status, bool(priority), escalated_to is not None
+
+
+def _stand(
+    session: Session,
+    roll_call: RollCall,
+    row: RollCallHousehold,
+    values: dict[str, Any],
+    *,
+    confirmer: str,
+    actor: str,
+    received: dt.datetime,
+) -> bool:
+    """Count the confirmation on the row, and make it the standing one unless a later
+    ``confirmed_at`` stands already; move the node's counts by the change. The first
+    statement takes the row's lock, so what is read next is the line as it stands."""
+    table = table_of(RollCallHousehold)
+    this_row = (table.c.roll_call_id == roll_call.id) & (table.c.household_id == row.household_id)
+    when = values["confirmed_at"]
+    first = table.c.first_confirmed_at
+    session.execute(
+        update(table)
+        .where(this_row)
+        .values(
+            confirmations=table.c.confirmations + 1,
+            first_confirmed_at=case((or_(first.is_(None), first > when), when), else_=first),
+            escalate_at=None,
+        )
+    )
+    before_status, priority, escalated = _line_state(session, table, this_row)
+    status = values["status"]
+    standing = session.execute(
+        update(table)
+        .where(this_row, or_(table.c.confirmed_at.is_(None), table.c.confirmed_at <= when))
+        .values(
+            status=status,
+            confirmed_at=when,
+            received_at=received,
+            confirmed_by=actor,
+            confirmer=confirmer,
+            method=values["method"],
+            moved_people=values["people"] if status in MOVED else None,
+            shelter_id=values["shelter_id"],
+            help=values["help"],
+            lon=values["lon"],
+            lat=values["lat"],
+            returned_at=received if status == "returned" else table.c.returned_at,
+        )
+    )
+    session.expire(row)
+    stands = cast("CursorResult[Any]", standing).rowcount == 1  # an UPDATE: a cursor result
+    if stands:
+        change = delta(
+            contribution(before_status, priority, escalated),
+            contribution(status, priority, escalated),
+        )
+        apply_delta(session, roll_call.id, row.territory_code, change)
+    return stands
+
+
+def _open_help_case(
+    session: Session,
+    roll_call: RollCall,
+    row: RollCallHousehold,
+    help_text: str,
+    *,
+    principal: Principal | None,
+    actor: str,
+    channel: str,
+) -> str | None:
+    """The household's help case (one per household and roll-call); None in a drill."""
+    if roll_call.drill:
+        return None
+    if row.help_case_id is not None:
+        return row.help_case_id
+    level = "grid" if len(row.territory_code) >= CODE_LENGTH["grid"] else "village"
+    created, _ = check_report_case(
+        session,
+        category_code=HELP_CATEGORIES[roll_call.kind],
+        description=help_text,
+        title=f"{roll_call.title}: {row.household_no}"[:200],
+        channel=channel,
+        actor=actor,
+        reporter_user_id=principal.user_id if principal else None,
+        household_id=row.household_id,
+        level=level,
+        deadlines={level: {"minutes": roll_call.help_minutes}},
+    )
+    table = table_of(RollCallHousehold)
+    session.execute(
+        update(table)
+        .where(
+            table.c.roll_call_id == roll_call.id,
+            table.c.household_id == row.household_id,
+            table.c.help_case_id.is_(None),
+        )
+        .values(help_case_id=created.id)
+    )
+    session.expire(row)
+    return row.help_case_id
+
+
+def check_confirm(
+    session: Session,
+    roll_call: RollCall,
+    *,
+    household_id: str,
+    status: str,
+    method: str = "in_person",
+    confirmed_at: dt.datetime | None = None,
+    people: int | None = None,
+    note: str | None = None,
+    help_needed: str | None = None,
+    shelter_id: str | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    principal: Principal | None,
+    actor: str,
+    channel: str = "api",
+) -> Confirmed:
+    """Record a confirmation of one household (see the module doc)."""
+    received = clock.now()
+    row = access_roll_call_household(session, roll_call, household_id, principal)
+    values = _clean(
+        session,
+        roll_call,
+        status=status,
+        method=method,
+        confirmed_at=confirmed_at,
+        people=people,
+        note=note,
+        help_needed=help_needed,
+        shelter_id=shelter_id,
+        lon=lon,
+        lat=lat,
+        received=received,
+    )
+    confirmer = confirmer_of(principal, row)
+    confirmation = RollCallConfirmation(
+        roll_call_id=roll_call.id,
+        household_id=household_id,
+        confirmer=confirmer,
+        confirmed_by=actor,
+        user_id=principal.user_id if principal else None,
+        received_at=received,
+        **values,
+    )
+    session.add(confirmation)
+    session.flush()
+    previous = row.status
+    stands = _stand(
+        session, roll_call, row, values, confirmer=confirmer, actor=actor, received=received
+    )
+    confirmation.stands = stands
+    case_id = None
+    if stands and status == "needs_help":
+        case_id = _open_help_case(
+            session,
+            roll_call,
+            row,
+            values["help"],
+            principal=principal,
+            actor=actor,
+            channel=channel,
+        )
+    session.flush()
+    change = {"from": previous, "to": row.status, "stands": stands}
+    publish_counts(session, roll_call, row.territory_code, change=change)
+    return Confirmed(confirmation, row, stands, case_id, previous)
+
+
+def confirmations_of(
+    session: Session, roll_call: RollCall, household_id: str
+) -> list[RollCallConfirmation]:
+    """The household's history in the roll-call, in the order received."""
+    return list(
+        session.scalars(
+            select(RollCallConfirmation)
+            .where(
+                RollCallConfirmation.roll_call_id == roll_call.id,
+                RollCallConfirmation.household_id == household_id,
+            )
+            .order_by(RollCallConfirmation.received_at, RollCallConfirmation.id)
+        )
+    )

@@ -1,0 +1,250 @@
+"""/api/v1/roll-calls and /api/v1/shelters over HTTP: the paths, fields and status codes
+the issue names, who may do what, and the answers' shapes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session
+
+from gridgov import clock
+from tests.emergency.rollcall_world import Island, make_island, minutes
+from tests.factories.access import bearer
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def island(session: Session) -> Island:
+    return make_island(session)
+
+
+def headers(session: Session, island: Island, who: str) -> dict[str, str]:
+    return bearer(session, island.users[who])
+
+
+def _start(client, session, island, **body) -> dict:
+    payload = {"territory_code": island.town, "kind": "typhoon", "title": "台风“海葵”"} | body
+    response = client.post(
+        f"{API}/roll-calls", json=payload, headers=headers(session, island, "town_official")
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _confirm(client, session, island, roll_call_id, who, household, **body):
+    payload = {"household_id": island.households[household].id, "status": "safe_at_home"} | body
+    return client.post(
+        f"{API}/roll-calls/{roll_call_id}/confirmations",
+        json=payload,
+        headers=headers(session, island, who),
+    )
+
+
+def test_start_read_confirm_and_the_live_picture(client: TestClient, session, island) -> None:
+    started = _start(client, session, island, evacuation=True)
+    assert started["household_count"] == 7 and started["state"] == "open"
+    rid = started["id"]
+    answer = _confirm(client, session, island, rid, "unit_leader", "plain", method="phone")
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["confirmer"] == "unit_leader" and answer.json()["stands"] is True
+    help_answer = _confirm(
+        client, session, island, rid, "grid_leader", "pregnant", status="needs_help", help="临产"
+    )
+    assert help_answer.json()["help_case_id"]
+    picture = client.get(f"{API}/roll-calls/{rid}", headers=headers(session, island, "secretary"))
+    assert picture.status_code == 200
+    body = picture.json()
+    assert (body["households"], body["confirmed"], body["unconfirmed"]) == (7, 2, 5)
+    assert (body["needs_help"], body["priority_unconfirmed"]) == (1, 2)
+    rows = {row["code"]: row for row in body["children"]}
+    assert set(rows) == {island.village, island.other_village}
+    assert rows[island.village]["confirmed"] == 2 and rows[island.other_village]["households"] == 1
+    village = client.get(
+        f"{API}/roll-calls/{rid}",
+        params={"territory": island.village},
+        headers=headers(session, island, "secretary"),
+    ).json()
+    assert [row["code"] for row in village["children"]] == [
+        island.grid,
+        island.tree.grids[island.village][1].code,
+    ]
+
+
+def test_the_unconfirmed_list_priority_first_then_unit_then_number(client, session, island) -> None:
+    rid = _start(client, session, island)["id"]
+    _confirm(client, session, island, rid, "unit_leader", "elderly")
+    listed = client.get(
+        f"{API}/roll-calls/{rid}/households",
+        params={"status": "unconfirmed", "territory": island.village},
+        headers=headers(session, island, "secretary"),
+    ).json()
+    assert [row["household_no"] for row in listed["items"]] == [
+        "A003",
+        "A004",
+        "A001",
+        "A005",
+        "B001",
+    ]
+    assert listed["items"][0]["priority_reasons"] == ["pregnant"]
+    assert listed["total"] == 5 and listed["limit"] == 50 and listed["offset"] == 0
+    # A unit leader lists their own unit's households only.
+    own = client.get(
+        f"{API}/roll-calls/{rid}/households", headers=headers(session, island, "unit_leader")
+    ).json()
+    assert sorted(row["household_no"] for row in own["items"]) == ["A001", "A002", "A005"]
+    bad = client.get(
+        f"{API}/roll-calls/{rid}/households",
+        params={"status": "lost"},
+        headers=headers(session, island, "secretary"),
+    )
+    assert bad.status_code == 422 and "status" in bad.json()["error"]["fields"]
+
+
+def test_who_confirms_which_household(client, session, island) -> None:
+    rid = _start(client, session, island)["id"]
+    assert _confirm(client, session, island, rid, "resident", "plain").status_code == 201
+    assert _confirm(client, session, island, rid, "unit_leader", "elderly").status_code == 201
+    assert _confirm(client, session, island, rid, "resident", "elderly").status_code == 404
+    assert _confirm(client, session, island, rid, "unit_leader", "pregnant").status_code == 404
+    assert _confirm(client, session, island, rid, "other_secretary", "plain").status_code == 404
+    assert _confirm(client, session, island, rid, "secretary", "other_village").status_code == 404
+    missing = client.post(
+        f"{API}/roll-calls/no-such/confirmations",
+        json={"household_id": "x", "status": "away"},
+        headers=headers(session, island, "secretary"),
+    )
+    assert missing.status_code == 404
+
+
+def test_bad_confirmations_are_422_naming_the_field(client, session, island) -> None:
+    rid = _start(client, session, island)["id"]
+    cases = [
+        ({"status": "lost"}, "status"),
+        ({"method": "smoke"}, "method"),
+        ({"confirmed_at": "2020-01-01T00:00:00+08:00"}, "confirmed_at"),
+        ({"status": "needs_help"}, "help"),
+        ({"status": "moved_shelter", "shelter_id": "nope"}, "shelter_id"),
+        ({"surprise": 1}, "surprise"),
+    ]
+    for body, field in cases:
+        answer = _confirm(client, session, island, rid, "unit_leader", "plain", **body)
+        assert answer.status_code == 422, (body, answer.text)
+        assert any(field in name for name in answer.json()["error"]["fields"]), answer.text
+
+
+def test_an_offline_confirmation_keeps_its_confirmed_at(client, session, island) -> None:
+    started = clock.now()
+    rid = _start(client, session, island)["id"]
+    with clock.frozen(started + minutes(45)):
+        seen = (started + minutes(12)).isoformat()
+        answer = _confirm(
+            client,
+            session,
+            island,
+            rid,
+            "unit_leader",
+            "plain",
+            confirmed_at=seen,
+            method="message",
+        )
+    out = answer.json()
+    assert dt.datetime.fromisoformat(out["confirmed_at"]) == started + minutes(12)
+    assert dt.datetime.fromisoformat(out["received_at"]) == started + minutes(45)
+    assert out["method"] == "message"
+
+
+def test_geojson_masks_points_out_of_reach(client, session, island) -> None:
+    rid = _start(client, session, island)["id"]
+    answer = client.get(
+        f"{API}/roll-calls/{rid}.geojson", headers=headers(session, island, "unit_leader")
+    )
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/geo+json")
+    features = answer.json()["features"]
+    assert len(features) == 7
+    mine = [f for f in features if not f["properties"].get("masked")]
+    assert sorted(f["properties"]["household_no"] for f in mine) == ["A001", "A002", "A005"]
+    plain = next(f for f in mine if f["properties"]["household_no"] == "A001")
+    assert plain["geometry"]["coordinates"] == [119.111, 25.001]
+    masked = [f for f in features if f["properties"].get("masked")]
+    assert all("household_id" not in f["properties"] for f in masked)
+
+
+def test_all_clear_close_and_roster(client, session, island) -> None:
+    rid = _start(client, session, island, evacuation=True, drill=True)["id"]
+    town = headers(session, island, "town_official")
+    grid = headers(session, island, "grid_leader")
+    assert client.post(f"{API}/roll-calls/{rid}/all-clear", headers=grid).status_code == 404
+    cleared = client.post(f"{API}/roll-calls/{rid}/all-clear", headers=town)
+    assert cleared.status_code == 200 and cleared.json()["state"] == "all_clear"
+    assert client.post(f"{API}/roll-calls/{rid}/all-clear", headers=town).status_code == 409
+    roster = client.get(f"{API}/roll-calls/{rid}/roster.xlsx", headers=town)
+    assert roster.status_code == 200
+    book = load_workbook(io.BytesIO(roster.content))
+    assert len(book.sheetnames) == 4  # the units that have households
+    revealed = client.get(
+        f"{API}/roll-calls/{rid}/roster.xlsx", params={"reveal": True}, headers=town
+    )
+    assert revealed.status_code == 422  # a reveal says why
+    closed = client.post(f"{API}/roll-calls/{rid}/close", headers=town)
+    assert closed.status_code == 200
+    assert closed.json()["report"]["drill"] is True and closed.json()["state"] == "closed"
+    listed = client.get(f"{API}/roll-calls", params={"territory": island.village}, headers=town)
+    assert listed.json()["total"] == 1
+
+
+def test_shelters_and_the_dangerous_house_flag(client, session, island) -> None:
+    secretary = headers(session, island, "secretary")
+    created = client.post(
+        f"{API}/shelters",
+        json={"village_code": island.village, "name": "祠堂", "capacity": 80},
+        headers=secretary,
+    )
+    assert created.status_code == 201 and created.json()["free"] == 80
+    refused = client.post(
+        f"{API}/shelters",
+        json={"village_code": island.other_village, "name": "祠堂", "capacity": 80},
+        headers=secretary,
+    )
+    assert refused.status_code == 404
+    bad = client.post(
+        f"{API}/shelters",
+        json={"village_code": island.village, "name": "x", "capacity": -1},
+        headers=secretary,
+    )
+    assert bad.status_code == 422 and "capacity" in bad.json()["error"]["fields"]
+    listed = client.get(
+        f"{API}/shelters",
+        params={"territory": island.village},
+        headers=headers(session, island, "resident"),
+    )
+    assert listed.status_code == 200 and listed.json()["total"] == 2
+    household = island.households["plain"].id
+    flagged = client.post(
+        f"{API}/households/{household}/dangerous-house",
+        json={"dangerous": True, "reason": "屋顶漏雨"},
+        headers=headers(session, island, "grid_leader"),
+    )
+    assert flagged.status_code == 200
+    assert flagged.json()["dangerous_reason"] == "屋顶漏雨" and flagged.json()["dangerous_since"]
+    assert (
+        client.post(
+            f"{API}/households/{household}/dangerous-house",
+            json={"dangerous": True},
+            headers=headers(session, island, "grid_leader"),
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            f"{API}/households/{household}/dangerous-house",
+            json={"dangerous": False},
+            headers=headers(session, island, "unit_leader"),
+        ).status_code
+        == 403
+    )

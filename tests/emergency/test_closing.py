@@ -1,0 +1,139 @@
+"""All-clear, return, close and the report's times; the roster is a safe workbook."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov import clock
+from gridgov.emergency.closing import check_all_clear, check_close
+from gridgov.emergency.roster import export_roster
+from gridgov.emergency.times import minutes_to_share
+from gridgov.errors import Conflict, NotFound, ValidationFailed
+from gridgov.notify.models import OutboxMessage
+from gridgov.territory.models import Territory
+from tests.emergency.rollcall_world import Island, kept_counts, make_island, minutes, recount, start
+from tests.emergency.test_confirm import confirm, row_of
+from tests.factories.registry import make_household
+
+
+@pytest.fixture
+def island(session: Session) -> Island:
+    return make_island(session)
+
+
+def test_minutes_to_share() -> None:
+    t0 = clock.now()
+    whens = [t0 + minutes(m) for m in (10, 20, 30)] + [None]
+    assert minutes_to_share(t0, whens, 50) == 20.0
+    assert minutes_to_share(t0, whens, 90) is None
+    assert minutes_to_share(t0, whens[:3], 100) == 30.0
+    assert minutes_to_share(t0, [], 50) is None
+
+
+def test_all_clear_then_return_then_close_with_report(session: Session, island: Island) -> None:
+    roll_call = start(session, island, territory=island.village, by="secretary", evacuation=True)
+    t0 = roll_call.started_at
+    plan = [  # household, who, minute, status
+        ("plain", "unit_leader", 10, "moved_shelter"),
+        ("elderly", "unit_leader", 5, "moved_relatives"),
+        ("pregnant", "grid_leader", 20, "safe_at_home"),
+        ("dangerous", "grid_leader", 40, "moved_shelter"),
+        ("away_member", "unit_leader", 30, "away"),
+    ]
+    for household, who, minute, status in plan:
+        with clock.frozen(t0 + minutes(minute)):
+            extra = {"shelter_id": island.shelter.id} if status == "moved_shelter" else {}
+            confirm(session, island, roll_call, who, household, status=status, **extra)
+    with pytest.raises(ValidationFailed):  # no return before the all-clear
+        confirm(session, island, roll_call, "unit_leader", "plain", status="returned")
+    with pytest.raises(NotFound):  # a grid leader did not start it and may not end it
+        check_all_clear(
+            session, roll_call, principal=island.principal(session, "grid_leader"), actor="x"
+        )
+    with clock.frozen(t0 + minutes(120)):
+        check_all_clear(
+            session, roll_call, principal=island.principal(session, "secretary"), actor="s"
+        )
+    assert roll_call.state == "all_clear"
+    asks = list(
+        session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "rollcall_all_clear"))
+    )
+    by_node = {m.payload["node"]: m.payload["household_nos"] for m in asks}
+    assert by_node == {island.unit: ["A001", "A002"], island.leaderless_unit: ["A004"]}
+    with clock.frozen(t0 + minutes(150)):
+        confirm(session, island, roll_call, "resident", "plain", status="returned")
+    row = row_of(session, roll_call, island.households["plain"].id)
+    assert row.status == "returned" and row.returned_at == t0 + minutes(150)
+    session.expire_all()
+    assert kept_counts(session, roll_call) == recount(session, roll_call)
+    with pytest.raises(Conflict):
+        check_all_clear(session, roll_call, principal=None, actor="again")
+    with clock.frozen(t0 + minutes(180)):
+        check_close(session, roll_call, principal=island.principal(session, "secretary"), actor="s")
+    report = roll_call.report
+    assert report["households"] == 6
+    # Six households, first confirmed at 5, 10, 20, 30, 40 minutes; B001 never.
+    assert report["overall"] == {"50": 20.0, "90": None, "100": None}
+    # Grid 1: A001-A005 at 10, 5, 20, 40, 30: the 3rd of 5 at 20, the 5th at 40.
+    assert report["grids"][island.grid] == {"50": 20.0, "90": 40.0, "100": 40.0}
+    assert report["villages"][island.village]["50"] == 20.0
+    # Priority: A002 (5), A003 (20), A004 (40).
+    assert report["priority"]["households"] == 3
+    assert report["priority"]["overall"] == {"50": 20.0, "90": 40.0, "100": 40.0}
+    assert report["statuses"]["returned"] == 1
+    with pytest.raises(Conflict):
+        check_close(session, roll_call, principal=None, actor="again")
+
+
+def test_the_report_lists_help_cases_and_how_they_ended(session: Session, island: Island) -> None:
+    roll_call = start(session, island)
+    done = confirm(
+        session, island, roll_call, "unit_leader", "elderly", status="needs_help", help="x"
+    )
+    check_close(session, roll_call, principal=None, actor="cli:test")
+    (case,) = roll_call.report["help_cases"]
+    assert case["case_id"] == done.help_case_id
+    assert case["household_no"] == "A002"
+    assert case["state"] == "reported" and case["level"] == "grid"
+
+
+def test_roster_one_sheet_per_unit_phones_masked_no_formula(
+    session: Session, island: Island
+) -> None:
+    hostile = make_household(
+        session,
+        unit=session.get(Territory, island.tree.units[island.grid][0].id),
+        household_no="A010",
+        address='=HYPERLINK("http://x")',
+    )
+    roll_call = start(session, island, territory=island.village, by="secretary", drill=True)
+    confirm(
+        session,
+        island,
+        roll_call,
+        "unit_leader",
+        "plain",
+        status="moved_shelter",
+        shelter_id=island.shelter.id,
+        people=2,
+    )
+    content = export_roster(
+        session, roll_call, island.principal(session, "unit_leader"), language="en"
+    )
+    book = load_workbook(io.BytesIO(content))
+    assert book.sheetnames == [island.unit[-31:]]  # the unit leader's lines only
+    rows = list(book.active.values)
+    assert rows[0] == ("DRILL",) or rows[0][0] == "DRILL"
+    header = rows[1]
+    assert header[:4] == ("Household no.", "Household head", "Address", "Phone")
+    assert [row[0] for row in rows[2:]] == ["A002", "A001", "A005", "A010"]  # priority first
+    first = rows[3]
+    assert "*" in first[3]  # masked
+    assert first[6] == 2 and first[7] == "村小学"
+    assert rows[5][2] == "'" + hostile.address  # kept as text, never a formula
+    assert all(not (isinstance(c, str) and c.startswith("=")) for row in rows for c in row)

@@ -1,0 +1,102 @@
+"""Escalation in minutes, on a clock the test moves: unconfirmed 60 minutes after the start
+to the grid leader, 30 minutes later to the village secretary, with the reason; and a help
+case past its minutes escalates like any case."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov import clock
+from gridgov.cases.models import Case
+from gridgov.emergency.escalation import run_rollcall_escalation_step
+from gridgov.emergency.models import RollCallHousehold
+from gridgov.jobs.escalation import run_escalation_step
+from gridgov.notify.models import OutboxMessage
+from tests.emergency.rollcall_world import (
+    Island,
+    kept_counts,
+    make_island,
+    minutes,
+    recount,
+    start,
+)
+from tests.emergency.test_confirm import confirm
+
+
+@pytest.fixture
+def island(session: Session) -> Island:
+    return make_island(session)
+
+
+def _escalated(session: Session, roll_call_id: str) -> dict[str, str | None]:
+    rows = session.scalars(
+        select(RollCallHousehold).where(RollCallHousehold.roll_call_id == roll_call_id)
+    )
+    return {row.household_no: row.escalated_to for row in rows}
+
+
+def _messages(session: Session) -> list[OutboxMessage]:
+    return list(
+        session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "rollcall_escalated"))
+    )
+
+
+def test_unconfirmed_go_to_the_grid_leader_then_the_village_secretary(
+    session: Session, island: Island
+) -> None:
+    roll_call = start(session, island, territory=island.village, by="secretary")
+    t0 = roll_call.started_at
+    with clock.frozen(t0 + minutes(10)):
+        confirm(session, island, roll_call, "unit_leader", "plain")
+    assert run_rollcall_escalation_step(session, now=t0 + minutes(59)) == 0
+    assert run_rollcall_escalation_step(session, now=t0 + minutes(60)) == 5
+    escalated = _escalated(session, roll_call.id)
+    assert escalated["A001"] is None  # confirmed in time
+    assert {escalated[n] for n in ("A002", "A003", "A004", "A005", "B001")} == {"grid"}
+    to_grid = [m for m in _messages(session) if m.payload["node"] == island.grid]
+    assert to_grid[0].recipients == [island.users["grid_leader"].id]
+    assert "60 minutes after the start" in to_grid[0].payload["body"]
+    assert sorted(to_grid[0].payload["household_nos"]) == ["A002", "A003", "A004", "A005"]
+    # Confirmed meanwhile: it goes no further.
+    with clock.frozen(t0 + minutes(70)):
+        confirm(session, island, roll_call, "unit_leader", "elderly")
+    assert run_rollcall_escalation_step(session, now=t0 + minutes(89)) == 0
+    assert run_rollcall_escalation_step(session, now=t0 + minutes(90)) == 4
+    escalated = _escalated(session, roll_call.id)
+    assert escalated["A002"] == "grid"
+    assert {escalated[n] for n in ("A003", "A004", "A005", "B001")} == {"village"}
+    to_village = [m for m in _messages(session) if m.payload["level"] == "village"]
+    assert to_village[0].recipients == [island.users["secretary"].id]
+    assert run_rollcall_escalation_step(session, now=t0 + minutes(600)) == 0
+    session.expire_all()
+    assert kept_counts(session, roll_call) == recount(session, roll_call)
+    assert kept_counts(session, roll_call)[island.unit]["escalated"] == 1  # A005
+
+
+def test_minutes_are_set_per_roll_call(session: Session, island: Island) -> None:
+    roll_call = start(session, island, grid_after_minutes=15, village_after_minutes=5)
+    t0 = roll_call.started_at
+    assert run_rollcall_escalation_step(session, now=t0 + minutes(15)) == 7
+    assert run_rollcall_escalation_step(session, now=t0 + minutes(19)) == 0
+    assert run_rollcall_escalation_step(session, now=t0 + minutes(20)) == 7
+
+
+def test_a_help_case_past_its_minutes_escalates_at_night_too(
+    session: Session, island: Island
+) -> None:
+    # Saturday 2026-12-05, 23:00 in Asia/Shanghai: no working time for days.
+    night = clock.from_local(__import__("datetime").datetime(2026, 12, 5, 23, 0))
+    with clock.frozen(night):
+        roll_call = start(session, island, help_minutes=20)
+        done = confirm(
+            session, island, roll_call, "unit_leader", "elderly", status="needs_help", help="被困"
+        )
+    case = session.get(Case, done.help_case_id)
+    assert case.due_at == night + minutes(20)
+    assert run_escalation_step(session, now=night + minutes(19)) == 0
+    assert run_escalation_step(session, now=night + minutes(20)) == 1
+    session.refresh(case)
+    assert case.level == "village" and case.escalations == 1
+    assert case.due_at == night + minutes(40)  # the grid's minutes again, at the village

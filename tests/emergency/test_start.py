@@ -1,0 +1,106 @@
+"""Starting a roll-call: exactly the node's current households, their priority and why,
+the lists to unit leaders (or grid leaders), the notice, and who may start one."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov.emergency.models import RollCallHousehold
+from gridgov.emergency.priority import reasons_of
+from gridgov.errors import NotFound, PermissionDenied, ValidationFailed
+from gridgov.notify.models import OutboxMessage
+from tests.emergency.rollcall_world import Island, make_island, start
+
+
+@pytest.fixture
+def island(session: Session) -> Island:
+    return make_island(session)
+
+
+def _rows(session: Session, roll_call_id: str) -> dict[str, RollCallHousehold]:
+    rows = session.scalars(
+        select(RollCallHousehold).where(RollCallHousehold.roll_call_id == roll_call_id)
+    )
+    return {row.household_no: row for row in rows}
+
+
+def test_start_over_the_town_creates_exactly_its_current_households(
+    session: Session, island: Island
+) -> None:
+    roll_call = start(session, island)
+    rows = _rows(session, roll_call.id)
+    # Every active household of the town; the one that moved out is not called.
+    assert set(rows) == {"A001", "A002", "A003", "A004", "A005", "B001", "C001"}
+    assert roll_call.household_count == 7
+    assert {row.status for row in rows.values()} == {"unconfirmed"}
+    assert rows["A001"].people == 2  # the head and the resident linked to a user
+    assert rows["A005"].people == 1  # the member working away is not there
+
+
+def test_a_village_roll_call_holds_that_village_only(session: Session, island: Island) -> None:
+    roll_call = start(session, island, territory=island.village, by="secretary")
+    assert set(_rows(session, roll_call.id)) == {"A001", "A002", "A003", "A004", "A005", "B001"}
+
+
+def test_priority_flags_and_reasons(session: Session, island: Island) -> None:
+    rows = _rows(session, start(session, island).id)
+    priority = {
+        number: reasons_of(row.priority_reasons) for number, row in rows.items() if row.priority
+    }
+    assert priority == {
+        "A002": ["elderly_alone"],
+        "A003": ["pregnant"],
+        "A004": ["dangerous_house"],
+    }
+
+
+def test_unit_leaders_get_their_list_priority_first_and_a_leaderless_unit_goes_to_the_grid(
+    session: Session, island: Island
+) -> None:
+    roll_call = start(session, island)
+    lists = [
+        message
+        for message in session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "rollcall_households")
+        )
+        if message.payload["roll_call_id"] == roll_call.id
+    ]
+    by_node = {message.payload["node"]: message for message in lists}
+    unit_list = by_node[island.unit]
+    assert unit_list.recipients == [island.users["unit_leader"].id]
+    assert [entry[1] for entry in unit_list.payload["households"]] == ["A002", "A001", "A005"]
+    leaderless = by_node[island.leaderless_unit]
+    assert leaderless.recipients == [island.users["grid_leader"].id]
+    assert [entry[2] for entry in leaderless.payload["households"]] == [True, True]
+    notice = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "rollcall_notice")
+    ).one()
+    assert island.users["secretary"].id in notice.recipients
+    assert "台风" in notice.payload["title"]
+
+
+def test_a_drill_says_so_on_its_notice(session: Session, island: Island) -> None:
+    start(session, island, drill=True)
+    notice = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "rollcall_notice")
+    ).one()
+    assert notice.payload["drill"] is True
+    assert notice.payload["title"].startswith("DRILL")
+    assert notice.payload["title_message"]["id"].startswith("DRILL")
+
+
+def test_who_may_start(session: Session, island: Island) -> None:
+    with pytest.raises(PermissionDenied):
+        start(session, island, by="grid_leader", territory=island.grid)
+    with pytest.raises(NotFound):  # another village's secretary: not theirs
+        start(session, island, by="other_secretary", territory=island.village)
+    with pytest.raises(NotFound):  # a secretary may not start one for the whole town
+        start(session, island, by="secretary", territory=island.town)
+
+
+def test_bad_input_names_the_field(session: Session, island: Island) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        start(session, island, kind="tsunami", title=" ", grid_after_minutes=0)
+    assert {"kind", "title", "grid_after_minutes"} <= set(refused.value.fields)
