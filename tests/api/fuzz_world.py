@@ -297,6 +297,8 @@ def _notices_and_chains(session: Session, world: FuzzWorld, tree: Any) -> None:
         world.add("chain_id", chain.id)
     world.add("q", "台风", "fuzz", "台")
     world.add("territory_code", tree.villages[0].code, tree.grids[tree.villages[0].code][0].code)
+
+
 def _contacts(session: Session, world: FuzzWorld, tree: Any) -> None:
     """A party member per village (the second resident of its first household), their
     households assigned by a run, a visit of each village and a must-visit moment."""

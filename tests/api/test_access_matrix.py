@@ -33,6 +33,17 @@ from gridgov.accounts.models import ApiToken, RoleAssignment, User
 from gridgov.accounts.principal import principal_for
 from gridgov.cases.models import CalendarDay, Case, CaseCategory, CaseEvent, CaseFollower, CasePhoto
 from gridgov.cases.photos import check_add_photo
+from gridgov.contacts.ledger import check_record_visit
+from gridgov.contacts.members import check_mark_member
+from gridgov.contacts.models import (
+    ContactAssignment,
+    MustVisit,
+    PartyMember,
+    Visit,
+    VisitHousehold,
+)
+from gridgov.emergency.models import RollCall, RollCallConfirmation, Shelter
+from gridgov.emergency.start import check_start_roll_call
 from gridgov.groups.actions import (
     check_create_group,
     check_create_invitation,
@@ -51,17 +62,6 @@ from gridgov.groups.models import (
 )
 from gridgov.groups.notice_models import Notice, NoticeReceipt, NoticeTold
 from gridgov.groups.notices import check_post_notice
-from gridgov.contacts.ledger import check_record_visit
-from gridgov.contacts.members import check_mark_member
-from gridgov.contacts.models import (
-    ContactAssignment,
-    MustVisit,
-    PartyMember,
-    Visit,
-    VisitHousehold,
-)
-from gridgov.emergency.models import RollCall, RollCallConfirmation, Shelter
-from gridgov.emergency.start import check_start_roll_call
 from gridgov.notify.models import Notification, OutboxMessage
 from gridgov.partition.constraints import Bounds
 from gridgov.partition.models import PartitionPlan
@@ -120,6 +120,7 @@ class Place:
     def invitation(self) -> str:
         code = self.code if self.code in self.invitation_ids else self.village_code
         return self.invitation_ids.get(code, "no-invitation")
+
     member_id: str = "no-member"  # a party member living in the place's household
     visit_id: str = "no-visit"  # a visit of the place's household
     roll_call_id: str = "no-roll-call"  # a roll-call over the place's grid

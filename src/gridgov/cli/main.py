@@ -8,8 +8,8 @@ from gridgov.cli.backup import backup, restore
 from gridgov.cli.calendar import app as calendar_app
 from gridgov.cli.cases import app as cases_app
 from gridgov.cli.common import new_typer, start_invocation
-from gridgov.cli.groups import app as groups_app
 from gridgov.cli.contacts import app as contacts_app
+from gridgov.cli.groups import app as groups_app
 from gridgov.cli.partition import app as partition_app
 from gridgov.cli.report import app as report_app
 from gridgov.cli.rollcall import app as rollcall_app

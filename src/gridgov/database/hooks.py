@@ -29,17 +29,10 @@ from __future__ import annotations
 
 from gridgov.access.providers import CONTACT, register_household_scope, register_member_scope
 from gridgov.accounts.events import subscribe_accounts
-from gridgov.audit.recorder import record_bulk
-from gridgov.cases.status_hooks import subscribe_status
-from gridgov.groups import membership as group_membership
-from gridgov.groups.actions import create_village_groups
-from gridgov.groups.events import group_streams
-from gridgov.groups.queries import GroupMembers, own_messages
-from gridgov.groups.search import install_search_index
-from gridgov.groups.to_case import post_case_status
-from gridgov.notify.realtime.streams import register_streams
 from gridgov.accounts.principal import set_party_loader
+from gridgov.audit.recorder import record_bulk
 from gridgov.cases.resolutions import on_resolved
+from gridgov.cases.status_hooks import subscribe_status
 from gridgov.contacts.members import end_membership_of_leaver
 from gridgov.contacts.moments import (
     moments_of_hardship,
@@ -48,6 +41,13 @@ from gridgov.contacts.moments import (
 )
 from gridgov.contacts.scope import AssignedHouseholds, party_reach
 from gridgov.emergency.live import roll_call_streams
+from gridgov.groups import membership as group_membership
+from gridgov.groups.actions import create_village_groups
+from gridgov.groups.events import group_streams
+from gridgov.groups.queries import GroupMembers, own_messages
+from gridgov.groups.search import install_search_index
+from gridgov.groups.to_case import post_case_status
+from gridgov.notify.realtime.streams import register_streams
 from gridgov.posts.actions import end_posts_of_leaver
 from gridgov.posts.events import subscribe_posts
 from gridgov.posts.queries import own_posts

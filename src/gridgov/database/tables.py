@@ -16,6 +16,7 @@ from gridgov.contacts.models import (
     VisitVersion,
 )
 from gridgov.database.key_checks import KeyCheck
+from gridgov.emergency.models import RollCall, RollCallConfirmation, RollCallHousehold, Shelter
 from gridgov.groups.case_models import MessageCase
 from gridgov.groups.chain_models import ChainEntry, ChainList
 from gridgov.groups.models import (
@@ -28,7 +29,6 @@ from gridgov.groups.models import (
 )
 from gridgov.groups.notice_models import Notice, NoticePosting, NoticeReceipt, NoticeTold
 from gridgov.notify.bridges.models import BridgeRoute
-from gridgov.emergency.models import RollCall, RollCallConfirmation, RollCallHousehold, Shelter
 from gridgov.notify.models import Notification, OutboxMessage
 from gridgov.notify.realtime.models import Event, EventCounter
 from gridgov.open311.models import Open311ApiKey
@@ -52,6 +52,9 @@ __all__ = [
     "CasePhoto",
     "ChainEntry",
     "ChainList",
+    "ContactAssignment",
+    "ContactDigest",
+    "ContactRhythm",
     "Event",
     "EventCounter",
     "Group",
@@ -60,19 +63,16 @@ __all__ = [
     "GroupMember",
     "GroupMention",
     "GroupMessage",
-    "ContactAssignment",
-    "ContactDigest",
-    "ContactRhythm",
     "Household",
     "KeyCheck",
     "KeyGroup",
     "LoginEvent",
     "MessageCase",
+    "MustVisit",
     "Notice",
     "NoticePosting",
     "NoticeReceipt",
     "NoticeTold",
-    "MustVisit",
     "Notification",
     "Open311ApiKey",
     "OutboxMessage",

@@ -5,7 +5,7 @@ index of group messages: FTS5 on SQLite, a tsvector under GIN on PostgreSQL), fi
 the messages that exist
 
 Revision ID: 0014
-Revises: 0012, 0013
+Revises: 0013
 Create Date: 2026-12-07 05:00:00
 """
 
@@ -18,7 +18,7 @@ import gridgov.storage.base
 from gridgov.groups.search_tokens import group_token, index_text, tsvector_literal
 
 revision: str = "0014"
-down_revision: str | Sequence[str] | None = ("0012", "0013")
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
