@@ -57,5 +57,6 @@ def test_building_the_sessions_installs_every_hook_in_a_fresh_process() -> None:
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, env=environment, check=True
     )
-    # death: posts end, groups follow; sections: posts and the member's group messages
-    assert done.stdout.split("\n")[0] == "[0, 0, 0, 0] [1, 2, 2, 1] ('posts', 'group_messages')"
+    # death: posts end, groups follow, a party member's membership ends, the household is due
+    # a visit; sections: posts and the member's group messages
+    assert done.stdout.split("\n")[0] == "[0, 0, 0, 0] [1, 4, 2, 1] ('posts', 'group_messages')"

@@ -22,8 +22,21 @@ from gridgov.database.backup.manifest import TableDigest
 
 # What `gridgov db upgrade` writes by itself: a database holding rows in these tables only
 # counts as empty (a restore goes ahead without --force).
+# Rows that `gridgov db upgrade` writes by itself: the migration table, the seeds, the events
+# counter's one row (0012), and SQLite FTS5's own bookkeeping of the message search (0014).
 SET_UP_TABLES = frozenset(
-    {"alembic_version", "audit_log", "calendar_days", "case_categories", "key_groups"}
+    {
+        "alembic_version",
+        "audit_log",
+        "calendar_days",
+        "case_categories",
+        "key_groups",
+        "event_counter",
+        "message_search_config",
+        "message_search_data",
+        "message_search_docsize",
+        "message_search_idx",
+    }
 )
 BATCH = 5000
 

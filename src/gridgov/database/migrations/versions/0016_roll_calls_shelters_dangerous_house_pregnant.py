@@ -245,16 +245,16 @@ def upgrade() -> None:
             "ix_roll_call_confirmations_household", ["roll_call_id", "household_id"], unique=False
         )
 
-    with op.batch_alter_table("households", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("dangerous_since", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("dangerous_reason", sa.String(length=255), nullable=True))
+    # Plain ADD COLUMNs, not a batch: a batch rebuilds ``households`` (DROP TABLE), which
+    # SQLite refuses while rows of other tables (residents, cases, ...) point at it.
+    op.add_column("households", sa.Column("dangerous_since", sa.Date(), nullable=True))
+    op.add_column("households", sa.Column("dangerous_reason", sa.String(length=255), nullable=True))
 
 
 def downgrade() -> None:
     op.execute(KEY_GROUPS.delete().where(KEY_GROUPS.c.code == "pregnant"))
-    with op.batch_alter_table("households", schema=None) as batch_op:
-        batch_op.drop_column("dangerous_reason")
-        batch_op.drop_column("dangerous_since")
+    op.drop_column("households", "dangerous_reason")
+    op.drop_column("households", "dangerous_since")
 
     with op.batch_alter_table("roll_call_confirmations", schema=None) as batch_op:
         batch_op.drop_index("ix_roll_call_confirmations_household")
