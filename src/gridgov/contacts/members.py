@@ -17,12 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
+from gridgov.accounts.models import User
 from gridgov.contacts.models import ContactAssignment, PartyMember
 from gridgov.contacts.scope import current_member, grid_of
 from gridgov.errors import Conflict, ValidationFailed
+from gridgov.groups.membership import resync_leaders_group, village_of
 from gridgov.i18n import Message
 from gridgov.registry.events import LifeEvent
 from gridgov.registry.models import Resident
+from gridgov.territory.scope import within
 from gridgov.validation import refuse_bad_texts
 
 MIN_GROUP_SIZE = 3
@@ -62,6 +65,7 @@ def check_mark_member(
     )
     session.add(member)
     session.flush()
+    join_village_leaders_group(session, member, actor=actor)
     return member
 
 
@@ -79,6 +83,7 @@ def do_end_member(
     for link in links:
         link.ended_at, link.end_reason = now, "member left"
     session.flush()
+    join_village_leaders_group(session, member, actor=actor)  # ... and leaves it
     return sorted(link.household_id for link in links)
 
 
@@ -119,7 +124,22 @@ def party_group_codes(members: list[PartyMember]) -> dict[str, str]:
 
 
 def join_village_leaders_group(session: Session, member: PartyMember, *, actor: str) -> None:
-    """Where a new member joins their village's leaders' group. The groups capability is on
-    another branch: the lead wires this to ``gridgov.groups`` at merge (see the report);
-    until then it does nothing."""
-    return None
+    """A new member joins their village's leaders' group, one whose membership ended leaves
+    it (members with an account: :func:`party_member_users` is the groups' source)."""
+    village = village_of(member.territory_code)
+    if village is not None:
+        resync_leaders_group(session, village, reason=f"party membership ({actor})")
+
+
+def party_member_users(session: Session, village_code: str) -> set[str]:
+    """The accounts of the village's current party members (the leaders' group's source)."""
+    rows = session.scalars(
+        select(User.id)
+        .join(PartyMember, PartyMember.resident_id == User.resident_id)
+        .where(
+            PartyMember.ended_on.is_(None),
+            within(PartyMember.territory_code, village_code),
+            User.is_active.is_(True),
+        )
+    )
+    return set(rows)

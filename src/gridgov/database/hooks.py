@@ -14,6 +14,7 @@ and provider of the platform, installed in one place.
   include the caller's groups (``group:<id>``).
 - the policy's CONTACT households (access.providers): the households assigned to a party
   member (contacts.scope), carried by their principal (accounts.principal's party loader);
+- grid groups: a village's party members belong in its leaders' group (groups.membership);
 - registry life events: a party member who died or moved away is a member no more and their
   households are left to reassign; a death or a birth makes the household due a visit;
 - resolved cases (cases.resolutions): a resolved dispute makes follow-up visits due;
@@ -33,7 +34,7 @@ from gridgov.accounts.principal import set_party_loader
 from gridgov.audit.recorder import record_bulk
 from gridgov.cases.resolutions import on_resolved
 from gridgov.cases.status_hooks import subscribe_status
-from gridgov.contacts.members import end_membership_of_leaver
+from gridgov.contacts.members import end_membership_of_leaver, party_member_users
 from gridgov.contacts.moments import (
     moments_of_hardship,
     moments_of_life_event,
@@ -44,6 +45,7 @@ from gridgov.emergency.live import roll_call_streams
 from gridgov.groups import membership as group_membership
 from gridgov.groups.actions import create_village_groups
 from gridgov.groups.events import group_streams
+from gridgov.groups.membership import add_leaders_group_source
 from gridgov.groups.queries import GroupMembers, own_messages
 from gridgov.groups.search import install_search_index
 from gridgov.groups.to_case import post_case_status
@@ -85,6 +87,7 @@ def _install_groups() -> None:
 def _install_contacts() -> None:
     register_household_scope(CONTACT, AssignedHouseholds())
     set_party_loader(party_reach)
+    add_leaders_group_source(party_member_users)
     subscribe("death", end_membership_of_leaver)
     subscribe("moved_out", end_membership_of_leaver)
     subscribe("death", moments_of_life_event)

@@ -1,11 +1,10 @@
 """The urgent notice a roll-call sends to the groups of its territory: THE call site.
 
-Today it goes through the notify outbox to the leaders under the territory (in-app). Once
-the notices branch is merged, :func:`send_urgent_notice` calls
-``gridgov.groups.actions.check_post_notice(session, territory_code=..., title=..., body=...,
-priority="urgent", ack_required=True, actor=..., drill=roll_call.drill)`` so the territory's
-groups get it with their bridges (SMS included); a drill then sends nothing through any
-bridge. Both paths say "drill" (演练) on a drill's notice.
+:func:`send_urgent_notice` posts it as an urgent notice (acknowledgement required) in the
+territory's groups (gridgov.groups.notices: the village groups under a town, the node's own
+group below), which sends it through every bridge of those groups, SMS included; a drill's
+notice sends nothing through any bridge and is marked as a drill (演练). The leaders under the
+territory also get it in the app, through the notify outbox. Both say "drill" on a drill.
 """
 
 from __future__ import annotations
@@ -15,8 +14,13 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 
 from gridgov.emergency.models import RollCall
+from gridgov.groups.notices import MAX_BODY, MAX_TITLE, check_post_notice
 from gridgov.i18n import N_, Message
 from gridgov.notify.outbox import enqueue
+
+# The groups' language: villagers read the notice in Chinese (the in-app copy follows each
+# reader's language).
+GROUP_LANGUAGE = "zh-CN"
 
 KIND_WORDS = {
     "typhoon": N_("typhoon"),
@@ -55,8 +59,25 @@ def payload(roll_call: RollCall, title: Message, body: Message | str = "") -> di
 def send_urgent_notice(
     session: Session, roll_call: RollCall, *, recipients: Iterable[str], actor: str
 ) -> None:
-    """The roll-call's urgent notice (see the module doc for the wiring at merge)."""
-    del actor  # the groups' check_post_notice records it once wired
+    """The roll-call's urgent notice: in the territory's groups (with their bridges, none for
+    a drill) and in the app of the leaders under the territory."""
+    # The notice marks a drill itself (groups.notices.notice_text): its title is the plain one.
+    title = Message(
+        "%(kind)s roll-call: %(title)s",
+        kind=Message(KIND_WORDS[roll_call.kind]),
+        title=roll_call.title,
+    ).render(GROUP_LANGUAGE)
+    body = roll_call.message.strip() or title
+    check_post_notice(
+        session,
+        territory_code=roll_call.territory_code,
+        title=title[:MAX_TITLE],
+        body=body[:MAX_BODY],
+        priority="urgent",
+        ack_required=True,
+        actor=actor,
+        drill=roll_call.drill,
+    )
     enqueue(
         session,
         "rollcall_notice",

@@ -5,7 +5,9 @@ Wanted members of a group on node C of village V:
   active household on C or under it;
 - leaders: users leading a node of V (a village secretary or director, a grid leader or
   member, a unit leader: by post, or by a role assignment held on the node) whose node is
-  C, under C, or above C within V. The leaders' group holds every leader of V.
+  C, under C, or above C within V. The leaders' group holds every leader of V, and the
+  members other capabilities add to it (party members: gridgov.contacts registers them with
+  :func:`add_leaders_group_source`, installed in database/hooks.py).
 
 Nothing polls: :func:`resync_group` is called by the subscribers at the end of this module,
 which :mod:`gridgov.database.hooks` installs on the registry's life events, the posts' start
@@ -15,7 +17,7 @@ invitation stay until removed; a member a leader removed is not brought back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -35,7 +37,18 @@ from gridgov.territory.scope import within
 
 LEADER_ROLES = ("village_secretary", "grid_leader", "unit_leader")
 VILLAGE_LENGTH = CODE_LENGTH["village"]
-AUTO_SOURCES = ("household", "leader")
+AUTO_SOURCES = ("household", "leader", "party")
+
+# (session, village code) -> user ids who belong in the village's leaders' group besides its
+# leaders (a lower layer's view of a higher one's members: a hook, not an import).
+LeadersGroupSource = Callable[[Session, str], Iterable[str]]
+_leaders_group_sources: list[LeadersGroupSource] = []
+
+
+def add_leaders_group_source(source: LeadersGroupSource) -> None:
+    """Add members to every village's leaders' group (adding twice adds once)."""
+    if source not in _leaders_group_sources:
+        _leaders_group_sources.append(source)
 
 
 @dataclass(frozen=True)
@@ -103,6 +116,10 @@ def wanted_members(session: Session, group: Group) -> dict[str, str]:
     for user_id, node in leaders_of_village(session, group.village_code):
         if group.kind == "leaders" or node.startswith(code) or code.startswith(node):
             wanted[user_id] = "leader"
+    if group.kind == "leaders":
+        for source in _leaders_group_sources:
+            for user_id in source(session, group.village_code):
+                wanted.setdefault(user_id, "party")
     return wanted
 
 
@@ -134,6 +151,16 @@ def resync_group(session: Session, group: Group, *, reason: str) -> Resync:
     session.flush()
     members_changed(session, [*joined, *left])
     return Resync(tuple(joined), tuple(left))
+
+
+def resync_leaders_group(session: Session, village_code: str, *, reason: str) -> Resync | None:
+    """Bring the village's leaders' group up to date (None: the village has none)."""
+    group = session.scalar(
+        select(Group).where(
+            Group.kind == "leaders", Group.village_code == village_code, Group.status == "active"
+        )
+    )
+    return resync_group(session, group, reason=reason) if group is not None else None
 
 
 def groups_along(session: Session, code: str) -> list[Group]:

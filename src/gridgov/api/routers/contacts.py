@@ -121,7 +121,6 @@ def mark_party_member(
             fields={"resident_id": Message("not found")},
         )
     member = members.check_mark_member(session, actor=actor, **body.model_dump())
-    members.join_village_leaders_group(session, member, actor=actor)
     return PartyMemberOut.of(member, resident.name)
 
 
