@@ -214,3 +214,7 @@ def test_the_cards_of_a_grid(client, session, world):
     assert len(pages) == 8  # one card per household of the grid
     text = pages[1].extract_text()
     assert world.heads[0].name in text  # household 1's member, by name, in Chinese
+    from gridgov.groups.queries import village_group
+
+    group = village_group(session, world.village)
+    assert group is not None and group.name in text  # the village's grid group, by name

@@ -15,6 +15,7 @@ from gridgov.groups.models import GroupMessage
 from gridgov.groups.notice_models import NoticePosting
 from gridgov.groups.notices import check_post_notice
 from gridgov.notify.models import OutboxMessage
+from gridgov.notify.realtime.models import Event
 from gridgov.registry.models import Resident
 from tests.factories.access import bearer, make_user
 from tests.factories.groups import World, group_of, make_world
@@ -79,6 +80,11 @@ def test_receipts_count_households_by_grid_and_unit_and_reminders_go_to_unit_lea
         headers=bearer(session, world.unit_leaders[unit_a.code]),
     )
     assert told.status_code == 200, told.text
+    # The API's read (with its acknowledgement) and told mark each tell the group's sockets.
+    counts = session.scalars(
+        select(Event).where(Event.stream == f"group:{group.id}", Event.kind == "read_counts")
+    ).all()
+    assert [event.payload for event in counts] == [{"notice_id": notice_id}] * 2
 
     receipts = client.get(
         f"/api/v1/notices/{notice_id}/receipts", headers=bearer(session, leader)

@@ -6,7 +6,7 @@ territory and household-number order (a grid's cards come out together): the hou
 number and address, its head's name masked to the first character (the card is printed by
 leaders and may lie about), its party member's name and phone in full (calling them is the
 card's purpose), the current unit and grid leaders (posts), and the village's group when a
-``group_of`` look-up is given (``GroupInfo``; the groups package provides it once merged).
+``group_of`` look-up is given (``GroupInfo``; by default the village's group of gridgov.groups).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from gridgov.access.principal import Principal
 from gridgov.contacts.cards import ContactCard, Person
 from gridgov.contacts.models import ContactAssignment, PartyMember
 from gridgov.errors import ValidationFailed
+from gridgov.groups.queries import village_group
 from gridgov.i18n import Message
 from gridgov.posts.models import Post
 from gridgov.registry.models import Household, Resident
@@ -125,6 +126,16 @@ def _places(code: str) -> tuple[str, str | None, str | None]:
     return village, grid, unit
 
 
+def _village_group_of(session: Session) -> GroupLookup:
+    """The village's grid group, by its name (villagers with an account are in it already)."""
+
+    def lookup(village_code: str) -> GroupInfo | None:
+        group = village_group(session, village_code)
+        return GroupInfo(name=group.name) if group is not None else None
+
+    return lookup
+
+
 def contact_cards(
     session: Session,
     *,
@@ -145,10 +156,11 @@ def contact_cards(
     names, leaders = _names(session, codes), _leaders(session, codes)
     heads, members = _heads(session, ids), _members(session, ids)
     groups: dict[str, GroupInfo | None] = {}
+    group_of = group_of or _village_group_of(session)
     cards = []
     for household in households:
         village, grid, unit = places[household.id]
-        if group_of is not None and village not in groups:
+        if village not in groups:
             groups[village] = group_of(village)
         group = groups.get(village)
         where = " ".join(names[c] for c in (village, grid, unit) if c and c in names)

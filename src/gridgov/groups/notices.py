@@ -35,6 +35,7 @@ from gridgov.groups.queries import groups_of_territory
 from gridgov.i18n import Message
 from gridgov.notify.bridges import enqueue_group_post, enqueue_sms
 from gridgov.notify.outbox import enqueue
+from gridgov.notify.realtime import publish
 from gridgov.posts.models import Post
 from gridgov.registry.models import Household, Resident
 from gridgov.territory.codes import level_of
@@ -188,6 +189,7 @@ def do_read_notice(
     acknowledgement added when it comes."""
     receipt = receipt_of(session, notice, user_id)
     now = clock.now()
+    changed = receipt is None
     if receipt is None:
         receipt = NoticeReceipt(
             notice_id=notice.id, user_id=user_id, household_id=household_id, read_at=now
@@ -195,8 +197,26 @@ def do_read_notice(
         session.add(receipt)
     if acknowledge and receipt.acknowledged_at is None:
         receipt.acknowledged_at = now
+        changed = True
     session.flush()
+    if changed:
+        announce_counts(session, notice)
     return receipt
+
+
+def announce_counts(session: Session, notice: Notice) -> None:
+    """Tell the notice's groups that its read counts changed (a leader's open notice page
+    reloads its statistics): the event carries the notice's id only, after commit."""
+    group_ids = session.scalars(
+        select(NoticePosting.group_id).where(NoticePosting.notice_id == notice.id)
+    ).all()
+    for group_id in group_ids:
+        publish(
+            session,
+            stream=f"group:{group_id}",
+            kind="read_counts",
+            payload={"notice_id": notice.id},
+        )
 
 
 def check_mark_told(
@@ -232,6 +252,7 @@ def check_mark_told(
     told.channel, told.confirmed = channel, confirmed
     told.told_by_user_id, told.told_at = user_id, clock.now()
     session.flush()
+    announce_counts(session, notice)
     return told
 
 

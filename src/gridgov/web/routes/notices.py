@@ -37,7 +37,6 @@ from gridgov.groups.notices import (
 from gridgov.groups.queries import access_group
 from gridgov.http.sessions import SessionDep, writes_on_read
 from gridgov.i18n import Message
-from gridgov.notify.realtime import publish
 from gridgov.registry.models import Household, Resident
 from gridgov.territory.models import Territory
 from gridgov.web.auth import CallerDep
@@ -86,21 +85,6 @@ def notice_in_reach(
         except NotFound:
             continue
     return notice, groups
-
-
-def announce_counts(session: Session, notice: Notice) -> None:
-    """Tell the notice's groups that its read counts changed (the statistics fragment of a
-    leader's open notice page reloads): the event carries the notice's id only."""
-    group_ids = session.scalars(
-        select(NoticePosting.group_id).where(NoticePosting.notice_id == notice.id)
-    ).all()
-    for group_id in group_ids:
-        publish(
-            session,
-            stream=f"group:{group_id}",
-            kind="read_counts",
-            payload={"notice_id": notice.id},
-        )
 
 
 def notice_stats(session: Session, notice: Notice, language: str) -> Stats:
@@ -164,7 +148,6 @@ def notice_page(
     """Opening the notice is reading it: the reader's household counts as having read."""
     notice, groups = notice_in_reach(session, notice_id, caller.principal)
     live = live_context(session)  # read before the statistics: the socket resumes after it
-    first_time = receipt_of(session, notice, caller.user.id) is None
     do_read_notice(
         session,
         notice,
@@ -172,8 +155,6 @@ def notice_page(
         household_id=_household_of(session, caller.user),
         acknowledge=False,
     )
-    if first_time:
-        announce_counts(session, notice)
     context = _page_context(request, session, notice, groups, caller)
     context.update(live, done=request.query_params.get("done"))
     return render(request, "groups/notice.html", context)
@@ -202,7 +183,6 @@ def acknowledge_notice(
         household_id=_household_of(session, caller.user),
         acknowledge=True,
     )
-    announce_counts(session, notice)
     return redirect(request, f"/notices/{notice.id}?done=acknowledged")
 
 
@@ -283,7 +263,6 @@ def mark_told(
         confirmed=False,
         user_id=caller.user.id,
     )
-    announce_counts(session, notice)
     return redirect(request, f"/notices/{notice.id}?done=told")
 
 
