@@ -183,17 +183,18 @@ CONTACT_MEMBER = "member.web"
 
 
 def build_contacts(session: Session, world: World, households: list, residents: list) -> None:
-    """A party member with an account (living in the second household of the first village)
-    who looks after the villager's household and a third one (pinned by hand); the third
-    has a "must visit" moment (a stay in hospital)."""
+    """A party member with an account (living in the fourth household of the first village:
+    the group pages take a villager of the second) who looks after the villager's household
+    and a third one (pinned by hand); the third has a "must visit" moment (a stay in
+    hospital)."""
     member = check_mark_member(
         session,
-        resident_id=residents[2].id,
+        resident_id=residents[6].id,
         branch="第一支部",
         joined_on=dt.date(2001, 7, 1),
         actor="test:factory",
     )
-    make_person(session, CONTACT_MEMBER, resident_id=residents[2].id, display_name="郑德明")
+    make_person(session, CONTACT_MEMBER, resident_id=residents[6].id, display_name="郑德明")
     for household in (households[0], households[2]):
         check_pin_assignment(session, household, member_id=member.id, actor="test:factory")
     check_add_hand_moment(  # a stay in hospital: a "must visit" moment, due in 3 days
@@ -207,7 +208,7 @@ def build_contacts(session: Session, world: World, households: list, residents: 
     session.commit()
     world.contact_member = CONTACT_MEMBER
     world.contact_households = [households[0].id, households[2].id]
-    world.contact_member_name = residents[2].name
+    world.contact_member_name = residents[6].name
 
 
 # --- end of the contact pages' block ----------------------------------------------------
