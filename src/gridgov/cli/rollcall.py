@@ -15,7 +15,6 @@ from rich.table import Table
 from gridgov.cli.common import cli_actor, console, new_typer, transaction
 from gridgov.emergency import closing, queries
 from gridgov.emergency.confirm import check_confirm
-from gridgov.emergency.roster import export_roster
 from gridgov.emergency.schemas import ConfirmationOut, LivePictureOut, RollCallOut
 from gridgov.emergency.start import check_start_roll_call
 from gridgov.errors import ValidationFailed
@@ -180,6 +179,8 @@ def export(
     language: str = typer.Option("zh-CN", help="The headings' language (en or zh-CN)."),
 ) -> None:
     """The roster per unit as XLSX (phones masked)."""
+    from gridgov.emergency.roster import export_roster  # openpyxl loads numpy: only when asked
+
     with transaction() as session:
         roll_call = queries.access_roll_call(session, roll_call_id, None)
         content = export_roster(session, roll_call, None, language=language)

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from gridgov import clock
 from gridgov.access.policy import allows
 from gridgov.access.principal import Principal
-from gridgov.cases.intake import check_report_case
 from gridgov.cases.models import Case
 from gridgov.contacts.models import (
     HAZARDS,
@@ -259,6 +258,9 @@ def do_raise_case(
     session: Session, visit: Visit, request: CaseRequest, *, principal: Principal, actor: str
 ) -> Case:
     """Report a case found on the visit (channel ``visit``) and link it to the visit."""
+    # Lazily: intake locates cases with shapely, which the CLI's start must not load.
+    from gridgov.cases.intake import check_report_case
+
     case, _created = check_report_case(
         session,
         category_code=request.category_code,

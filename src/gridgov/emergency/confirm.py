@@ -25,7 +25,6 @@ from gridgov import clock
 from gridgov.access.policy import scope_filter
 from gridgov.access.principal import Principal
 from gridgov.access.providers import CONTACT, household_scope
-from gridgov.cases.intake import check_report_case
 from gridgov.emergency.counters import apply_delta, contribution, delta
 from gridgov.emergency.live import publish_counts
 from gridgov.emergency.models import (
@@ -283,6 +282,9 @@ def _open_help_case(
     channel: str,
 ) -> str | None:
     """The household's help case (one per household and roll-call); None in a drill."""
+    # Lazily: intake locates cases with shapely, which the CLI's start must not load.
+    from gridgov.cases.intake import check_report_case
+
     if roll_call.drill:
         return None
     if row.help_case_id is not None:

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from gridgov.access.policy import allows
 from gridgov.access.principal import Principal
 from gridgov.accounts.models import User
-from gridgov.cases.intake import check_report_case
 from gridgov.cases.models import Case, CaseCategory
 from gridgov.cases.photos import check_add_photo
 from gridgov.cases.status_hooks import StatusChange
@@ -102,6 +101,9 @@ def check_message_to_case(
     data_dir: Path,
 ) -> Case:
     """Make a case of ``message`` (the adapter checked the caller leads its group)."""
+    # Lazily: intake locates cases with shapely, which the CLI's start must not load.
+    from gridgov.cases.intake import check_report_case
+
     if message.recalled_at is not None:
         raise ValidationFailed.field("message", Message("the message was recalled"))
     if session.get(MessageCase, message.id) is not None:

@@ -107,6 +107,12 @@ def test_two_workers_share_one_robot_without_exceeding_its_minute(fresh_database
             thread.start()
         for thread in threads:
             thread.join(timeout=60)
+        # On a loaded machine one worker may skip every round the other holds the route: a
+        # few rounds alone then use what is left of the minute (how much the race delivered
+        # is not the point; that it never exceeds the budget nor sends twice is).
+        for _ in range(10):
+            with maker() as session, session.begin():
+                deliver_bridges_step(session, batch=7)
     assert not errors
     assert len(fake.received) <= 20  # one minute on a frozen clock: one budget
     sent = [text for got in fake.received for text in got.json()["text"]["content"].split("\n\n")]
