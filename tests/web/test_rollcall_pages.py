@@ -258,3 +258,38 @@ def test_shelters_show_their_free_places(
     assert page.status_code == 200
     assert island.shelter is not None
     assert f'data-shelter="{island.shelter.id}" data-free="3"' in page.text
+
+
+def test_a_queued_tap_keeps_its_delay_whatever_the_phones_clock(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    """The queue sends the phone's own send time (X-Sent-At): the tap is taken as that
+    long before its arrival, so a phone an hour ahead is neither refused nor believed."""
+    roll_call = start(session, island, territory=island.village, by="secretary")
+    session.commit()
+    signed_in(client, "rc_unit")
+    page = client.get(f"/roll-calls/{roll_call.id}")
+    phone_tap = clock.now() + dt.timedelta(hours=1)  # the phone's clock is an hour ahead
+    phone_send = phone_tap + dt.timedelta(minutes=5)  # kept five minutes offline
+    arrival = clock.now() + dt.timedelta(minutes=20)
+    plain = island.households["plain"].id
+    with clock.frozen(arrival):
+        answer = client.post(
+            f"/roll-calls/{roll_call.id}/confirmations",
+            data={
+                "csrf_token": csrf_of(page.text),
+                "household_id": plain,
+                "status": "moved_relatives",
+                "confirmed_at": phone_tap.isoformat(),
+                "sent_at": phone_tap.isoformat(),
+                "idempotency_key": "queued-1",
+            },
+            headers={"Idempotency-Key": "queued-1", "X-Sent-At": phone_send.isoformat()},
+            follow_redirects=False,
+        )
+    assert answer.status_code == 303, answer.text
+    session.expire_all()
+    row = session.get(RollCallHousehold, (roll_call.id, plain))
+    assert row is not None and row.status == "moved_relatives"
+    seen = row.confirmed_at if row.confirmed_at.tzinfo else row.confirmed_at.replace(tzinfo=dt.UTC)
+    assert seen == arrival - dt.timedelta(minutes=5)

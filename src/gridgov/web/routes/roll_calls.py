@@ -93,6 +93,27 @@ def _local_time(field: str, text: str) -> dt.datetime | None:
     return clock.from_local(local) if local.tzinfo is None else local.astimezone(dt.UTC)
 
 
+def _phone_time(text: object) -> dt.datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def _on_server_clock(confirmed_at: object, sent_at: str) -> object:
+    """A tap's time on the server's clock: the phone said when it was tapped and when it was
+    sent, both by its own clock; the tap was that long before now. Without the sent time
+    (a plain form), the ``confirmed_at`` as given (the API's rule checks it)."""
+    tapped, sent = _phone_time(confirmed_at), _phone_time(sent_at)
+    if tapped is None or sent is None:
+        return confirmed_at
+    waited = max(sent - tapped, dt.timedelta(0))
+    return (clock.now() - waited).isoformat()
+
+
 def _list_page(
     request: Request,
     session: Session,
@@ -267,6 +288,9 @@ def confirm(
     key = str(request.headers.get("idempotency-key") or values.get("idempotency_key") or "")
     key = key.strip()[:MAX_KEY] or secrets.token_hex(16)
     values.pop("idempotency_key", None)
+    sent_at = str(request.headers.get("x-sent-at") or values.pop("sent_at", "") or "")
+    values.pop("sent_at", None)
+    values["confirmed_at"] = _on_server_clock(values.get("confirmed_at"), sent_at)
     confirmation_id = confirmation_id_for(caller.user.id, key)
     back = f"/roll-calls/{roll_call.id}#household-{values.get('household_id', '')}"
     if session.get(RollCallConfirmation, confirmation_id) is not None:

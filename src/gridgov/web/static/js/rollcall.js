@@ -21,7 +21,9 @@
     if (!form) {
       return;
     }
-    form.querySelector("[data-confirmed-at]").value = new Date().toISOString();
+    var now = new Date().toISOString();
+    form.querySelector("[data-confirmed-at]").value = now;
+    form.querySelector("[data-sent-at]").value = now; // the queue says when it really sends
     if (navigator.onLine || !window.indexedDB || !window.gridgov.reportQueue) {
       return; // sent as a plain form, with the tap's time and its key
     }
