@@ -293,3 +293,34 @@ def test_a_queued_tap_keeps_its_delay_whatever_the_phones_clock(
     assert row is not None and row.status == "moved_relatives"
     seen = row.confirmed_at if row.confirmed_at.tzinfo else row.confirmed_at.replace(tzinfo=dt.UTC)
     assert seen == arrival - dt.timedelta(minutes=5)
+
+
+def test_after_the_all_clear_a_moved_household_can_confirm_its_return(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    roll_call = start(session, island, territory=island.village, by="secretary", evacuation=True)
+    session.commit()
+    signed_in(client, "rc_unit")
+    plain = island.households["plain"].id
+    page = client.get(f"/roll-calls/{roll_call.id}")
+    assert 'data-tap="returned"' not in page.text  # not before the all-clear
+    url = f"/roll-calls/{roll_call.id}/confirmations"
+    moved = {"csrf_token": csrf_of(page.text), "household_id": plain}
+    client.post(url, data=moved | {"status": "moved_relatives"}, follow_redirects=False)
+    client.cookies.clear()
+    signed_in(client, "rc_secretary")
+    token = csrf_of(client.get(f"/roll-calls/{roll_call.id}").text)
+    client.post(f"/roll-calls/{roll_call.id}/all-clear", data={"csrf_token": token})
+    client.cookies.clear()
+    signed_in(client, "rc_unit")
+    page = client.get(f"/roll-calls/{roll_call.id}")
+    assert 'data-tap="returned"' in page.text
+    answer = client.post(
+        url,
+        data={"csrf_token": csrf_of(page.text), "household_id": plain, "status": "returned"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    session.expire_all()
+    row = session.get(RollCallHousehold, (roll_call.id, plain))
+    assert row is not None and row.status == "returned" and row.returned_at is not None
