@@ -280,6 +280,7 @@ def test_a_queued_tap_keeps_its_delay_whatever_the_phones_clock(
                 "csrf_token": csrf_of(page.text),
                 "household_id": plain,
                 "status": "moved_relatives",
+                "people": "3",
                 "confirmed_at": phone_tap.isoformat(),
                 "sent_at": phone_tap.isoformat(),
                 "idempotency_key": "queued-1",
@@ -290,7 +291,7 @@ def test_a_queued_tap_keeps_its_delay_whatever_the_phones_clock(
     assert answer.status_code == 303, answer.text
     session.expire_all()
     row = session.get(RollCallHousehold, (roll_call.id, plain))
-    assert row is not None and row.status == "moved_relatives"
+    assert row is not None and row.status == "moved_relatives" and row.moved_people == 3
     seen = row.confirmed_at if row.confirmed_at.tzinfo else row.confirmed_at.replace(tzinfo=dt.UTC)
     assert seen == arrival - dt.timedelta(minutes=5)
 
