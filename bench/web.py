@@ -100,6 +100,9 @@ PAGES: list[BenchPage] = [
     BenchPage("/contacts/assignments?territory={grid}", LEADERS),
     BenchPage("/visits"),
     BenchPage("/visits/new"),
+    # Roll-call pages (web/routes/roll_calls.py); a roll-call's own page needs one started.
+    BenchPage("/roll-calls"),
+    BenchPage("/shelters"),
 ]
 ASSET = re.compile(
     r'<script[^>]+src="(/[^"]+)"|<link[^>]+rel="stylesheet"[^>]+href="(/[^"]+)"'

@@ -333,8 +333,11 @@ def check_confirm(
     principal: Principal | None,
     actor: str,
     channel: str = "api",
+    confirmation_id: str | None = None,
 ) -> Confirmed:
-    """Record a confirmation of one household (see the module doc)."""
+    """Record a confirmation of one household (see the module doc). ``confirmation_id``:
+    an id the adapter derived from an idempotency key (a page's offline queue), so a resend
+    meets the first on the primary key instead of counting twice."""
     received = clock.now()
     row = access_roll_call_household(session, roll_call, household_id, principal)
     values = _clean(
@@ -353,6 +356,7 @@ def check_confirm(
     )
     confirmer = confirmer_of(principal, row)
     confirmation = RollCallConfirmation(
+        **({"id": confirmation_id} if confirmation_id else {}),
         roll_call_id=roll_call.id,
         household_id=household_id,
         confirmer=confirmer,

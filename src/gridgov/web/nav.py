@@ -58,6 +58,9 @@ NAV: list[NavItem] = [
         N_("Contact coverage"),
         frozenset({"town_official", "village_secretary", "grid_leader"}),
     ),
+    # Roll-call pages (web/routes/roll_calls.py): every signed-in user (a resident confirms
+    # their own household).
+    NavItem("/roll-calls", N_("Roll-calls")),
     NavItem("/settings", N_("Settings")),
 ]
 

@@ -69,6 +69,11 @@ class World:
     contact_member: str = ""  # username of a party member looking after contact_households
     contact_households: list[str] = field(default_factory=list)
     contact_member_name: str = ""  # the member's name in the registry
+    # --- roll-call pages (tests/web/browser/test_rollcall_pages.py) ---
+    roll_call_id: str = ""  # a typhoon drill over the second village, open
+    rollcall_unit_leader: str = ""  # username of the second village's first unit's leader
+    rollcall_secretary: str = ""  # username of the second village's secretary
+    rollcall_household: str = ""  # a household of that unit
 
 
 def build_world(session: Session) -> World:
@@ -121,6 +126,7 @@ def build_world(session: Session) -> World:
     build_mapped_village(session, world)
     build_groups(session, world)
     build_contacts(session, world, households, residents)
+    build_roll_call(session, world)
     return world
 
 
@@ -183,18 +189,23 @@ CONTACT_MEMBER = "member.web"
 
 
 def build_contacts(session: Session, world: World, households: list, residents: list) -> None:
-    """A party member with an account (living in the fourth household of the first village:
-    the group pages take a villager of the second) who looks after the villager's household
-    and a third one (pinned by hand); the third has a "must visit" moment (a stay in
-    hospital)."""
+    """A party member with an account (living in the second household of the first village)
+    who looks after the villager's household and a third one (pinned by hand); the third
+    has a "must visit" moment (a stay in hospital)."""
+    from gridgov.accounts.models import User
+
+    # The second household's resident the groups' notice reader is not (it took the one of
+    # lower id in that unit): ids are random, so either may be free.
+    taken = set(session.scalars(select(User.resident_id).where(User.resident_id.is_not(None))))
+    free = next(r for r in residents[2:4] if r.id not in taken)
     member = check_mark_member(
         session,
-        resident_id=residents[6].id,
+        resident_id=free.id,
         branch="第一支部",
         joined_on=dt.date(2001, 7, 1),
         actor="test:factory",
     )
-    make_person(session, CONTACT_MEMBER, resident_id=residents[6].id, display_name="郑德明")
+    make_person(session, CONTACT_MEMBER, resident_id=free.id, display_name="郑德明")
     for household in (households[0], households[2]):
         check_pin_assignment(session, household, member_id=member.id, actor="test:factory")
     check_add_hand_moment(  # a stay in hospital: a "must visit" moment, due in 3 days
@@ -208,10 +219,47 @@ def build_contacts(session: Session, world: World, households: list, residents: 
     session.commit()
     world.contact_member = CONTACT_MEMBER
     world.contact_households = [households[0].id, households[2].id]
-    world.contact_member_name = residents[6].name
+    world.contact_member_name = free.name
 
 
 # --- end of the contact pages' block ----------------------------------------------------
+
+
+# --- roll-call pages (tests/web/browser/test_rollcall_pages.py) ---------------------------
+# On the second village, with leaders of their own, so the first village's pages (groups,
+# notices, notifications) that other tests count see nothing of it.
+ROLLCALL_UNIT_LEADER = "rcunit.web"
+ROLLCALL_SECRETARY = "rcsecretary.web"
+
+
+def build_roll_call(session: Session, world: World) -> None:
+    """A typhoon drill over the second village, started as the CLI does (no principal)."""
+    from gridgov.emergency.start import check_start_roll_call
+
+    village, unit = world.villages[1], world.units[4]
+    make_person(session, ROLLCALL_UNIT_LEADER, role="unit_leader", territory_code=unit)
+    make_person(session, ROLLCALL_SECRETARY, role="village_secretary", territory_code=village)
+    household = session.scalar(
+        select(Household).where(Household.territory_code == unit).order_by(Household.id)
+    )
+    assert household is not None
+    roll_call = check_start_roll_call(
+        session,
+        territory_code=village,
+        kind="typhoon",
+        title="台风“海葵”演练",
+        message="请各户确认平安",
+        drill=True,
+        principal=None,
+        actor="test:browser-world",
+    )
+    session.commit()
+    world.roll_call_id = roll_call.id
+    world.rollcall_unit_leader, world.rollcall_secretary = ROLLCALL_UNIT_LEADER, ROLLCALL_SECRETARY
+    world.rollcall_household = household.id
+
+
+# --- end of the roll-call pages' block ----------------------------------------------------
 
 
 # --- dashboard and grid division (h5): a third village, drawn -------------------------

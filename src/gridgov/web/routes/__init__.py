@@ -19,6 +19,7 @@ from gridgov.web.routes import (
     password,
     report,
     residents,
+    roll_calls,
     settings,
     signin,
     territories,
@@ -51,4 +52,6 @@ ROUTERS: list[APIRouter] = [
     # Party members' contact pages (households, visits, coverage, assignments).
     contacts.router,
     visits.router,
+    # Emergency roll-call pages (start, live counts, one-tap confirmation, shelters).
+    roll_calls.router,
 ]

@@ -150,11 +150,20 @@
     return box;
   }
 
+  // A roll-call's points carry their ``status``: coloured by it (unconfirmed stands out).
+  var STATUS_COLOURS = {
+    unconfirmed: "#c62828", needs_help: "#ef6c00", safe_at_home: "#2e7d32",
+    moved_shelter: "#1565c0", moved_relatives: "#1565c0", moved_off_island: "#1565c0",
+    away: "#616161", returned: "#2e7d32"
+  };
+
   function pointLayer(element, data) {
     return L.geoJSON(data, {
       pointToLayer: function (feature, latlng) {
+        var status = (feature.properties || {}).status;
         return L.circleMarker(latlng, {
-          radius: 6, color: "#ffffff", weight: 1.5, fillColor: COLOURS.point, fillOpacity: 0.9
+          radius: 6, color: "#ffffff", weight: 1.5,
+          fillColor: STATUS_COLOURS[status] || COLOURS.point, fillOpacity: 0.9
         });
       },
       onEachFeature: function (feature, layer) {
@@ -163,6 +172,7 @@
         layer.on("add", function () {
           var marker = layer.getElement && layer.getElement();
           if (marker && properties.id) marker.setAttribute("data-household", properties.id);
+          if (marker && properties.status) marker.setAttribute("data-status", properties.status);
         });
       }
     });

@@ -132,6 +132,9 @@
       headers: {
         "X-CSRF-Token": window.gridgov.csrfToken(),
         "Idempotency-Key": draft.key,
+        // When this phone sends it, by its own clock: a page that took a time on this
+        // clock (a roll-call tap's confirmed_at) measures from it, whatever the clock's error.
+        "X-Sent-At": new Date().toISOString(),
       },
     }).then(function (response) {
       // The answer (the report's confirmation page, after its redirect) is read to its end

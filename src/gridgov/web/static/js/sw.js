@@ -5,7 +5,7 @@
 // report waiting (static/js/report-queue.js keeps it in IndexedDB and sends it later).
 "use strict";
 
-var CACHE = "gridgov-shell-v3";
+var CACHE = "gridgov-shell-v4";
 var SHELL = [
   "/static/css/app.css",
   "/static/js/app.js",
@@ -22,10 +22,23 @@ var SHELL = [
   // The visit form (web/routes/visits.py).
   "/static/css/contacts.css",
   "/static/js/visit-form.js",
+  // The roll-call page (web/routes/roll_calls.py): one-tap confirmation without signal.
+  "/static/css/rollcalls.css",
+  "/static/css/maps.css",
+  "/static/js/rollcall.js",
+  "/static/js/chat.js",
+  "/static/js/map.js",
 ];
 // Pages whose last copy opens offline (network first); forgotten at sign-out.
 var PAGES = "gridgov-pages-v1";
 var OFFLINE_PAGES = ["/report", "/my-reports", "/visits/new"];
+// A roll-call's page too (its last copy: a unit leader taps without signal).
+var OFFLINE_PATTERNS = [/^\/roll-calls\/[0-9a-f]+$/];
+
+function keptOffline(pathname) {
+  return OFFLINE_PAGES.indexOf(pathname) !== -1 ||
+    OFFLINE_PATTERNS.some(function (pattern) { return pattern.test(pathname); });
+}
 
 self.addEventListener("install", function (event) {
   event.waitUntil(
@@ -90,7 +103,7 @@ self.addEventListener("fetch", function (event) {
     return;
   }
   if (url.origin === self.location.origin && request.mode === "navigate" &&
-      OFFLINE_PAGES.indexOf(url.pathname) !== -1) {
+      keptOffline(url.pathname)) {
     offlinePage(event, url);
     return;
   }

@@ -1,0 +1,51 @@
+"""Message ids for the roll-call codes the pages show (kinds, statuses, methods, states)."""
+
+from __future__ import annotations
+
+from gridgov.i18n import N_
+
+KIND_LABELS = {
+    "typhoon": N_("Typhoon"),
+    "flood": N_("Flood"),
+    "fire": N_("Fire"),
+    "other": N_("Other emergency"),
+}
+STATUS_LABELS = {
+    "unconfirmed": N_("Unconfirmed"),
+    "safe_at_home": N_("Safe at home"),
+    "moved_shelter": N_("Moved to a shelter"),
+    "moved_relatives": N_("Moved to relatives"),
+    "moved_off_island": N_("Moved off the island"),
+    "away": N_("Away, not on the island"),
+    "needs_help": N_("Needs help"),
+    "returned": N_("Returned home"),
+}
+ROLLCALL_STATE_LABELS = {
+    "open": N_("Open"),
+    "all_clear": N_("All clear"),
+    "closed": N_("Closed"),
+}
+PRIORITY_REASON_LABELS = {
+    "elderly_alone": N_("Elderly living alone"),
+    "disabled": N_("Disabled"),
+    "serious_illness": N_("Bedridden or ill"),
+    "left_behind_child": N_("Left-behind child"),
+    "pregnant": N_("Pregnant"),
+    "dangerous_house": N_("Dangerous house"),
+}
+# The one-tap choices, in the order shown; ``returned`` only after an all-clear.
+TAP_STATUSES = (
+    "safe_at_home",
+    "moved_shelter",
+    "moved_relatives",
+    "moved_off_island",
+    "away",
+    "needs_help",
+)
+
+LABELS = {
+    "KIND_LABELS": KIND_LABELS,
+    "STATUS_LABELS": STATUS_LABELS,
+    "ROLLCALL_STATE_LABELS": ROLLCALL_STATE_LABELS,
+    "PRIORITY_REASON_LABELS": PRIORITY_REASON_LABELS,
+}

@@ -1,0 +1,361 @@
+"""The roll-call pages: /roll-calls (the caller's roll-calls and, for a town official or
+village secretary, the start form), /roll-calls/{id} (live counts per child node, the
+unconfirmed list by priority, the map of households by status, one-tap confirmation, the
+shelters, all-clear and close, the closing report) and /shelters.
+
+They call the emergency package's actions and queries with the page caller's Principal,
+as the API does. Live: the counts and the unconfirmed list are ``data-live-fragment``s of
+the stream ``rollcall:<id>`` (static/js/chat.js refreshes them on a ``counts`` or
+``state`` event).
+
+Offline: each one-tap form carries an idempotency key and the time it was tapped
+(``confirmed_at``, static/js/rollcall.js); report-queue.js keeps a confirmation made
+without a connection in IndexedDB and posts it later with its ``Idempotency-Key``. The
+confirmation API has no idempotency column, so the page derives the confirmation's id from
+(user, key), as the visit form does: a resend finds the first, a race meets on the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from gridgov import clock
+from gridgov.access.policy import allows
+from gridgov.emergency import closing, queries, shelters
+from gridgov.emergency.confirm import check_confirm
+from gridgov.emergency.live import stream_of
+from gridgov.emergency.models import RollCall, RollCallConfirmation
+from gridgov.emergency.roster import export_roster
+from gridgov.emergency.schemas import ConfirmationCreate, RollCallCreate
+from gridgov.emergency.start import check_start_roll_call
+from gridgov.errors import ValidationFailed
+from gridgov.http.sessions import SessionDep
+from gridgov.i18n import Message
+from gridgov.web.auth import CallerDep
+from gridgov.web.caller import PageCaller
+from gridgov.web.errors import redirect
+from gridgov.web.forms import FormDep, form_values, parse_form
+from gridgov.web.maps import map_settings
+from gridgov.web.rendering import page_language, render
+from gridgov.web.rollcall_labels import LABELS, TAP_STATUSES
+from gridgov.web.routes.groups import is_htmx, live_context
+from gridgov.web.routing import page_router
+
+router = page_router()
+MAX_KEY = 128
+LIST_SIZE = 100  # roll-calls, unconfirmed lines, shelters shown
+TAP_SIZE = 50  # households offered one-tap buttons
+STARTERS = ("town_official", "village_secretary")
+TAPPERS = frozenset({"unit_leader", "resident", "party_member"})
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def confirmation_id_for(user_id: str, key: str) -> str:
+    """The id of the confirmation a user's idempotency key makes (32 hex characters)."""
+    return hashlib.sha256(f"rollcall\x00{user_id}\x00{key}".encode()).hexdigest()[:32]
+
+
+def start_codes(caller: PageCaller) -> list[str]:
+    """The nodes the caller may start a roll-call on (their starter roles' nodes)."""
+    codes = {
+        scope.territory_code
+        for scope in caller.principal.scopes
+        if scope.role in STARTERS and scope.territory_code
+    }
+    return sorted(codes)
+
+
+def may_end(caller: PageCaller, roll_call: RollCall) -> bool:
+    """The rule of closing._may_end: its starter, or one who may start one on its node."""
+    principal = caller.principal
+    return principal.user_id == roll_call.started_by_user_id or allows(
+        principal, "create", "roll_call", roll_call.territory_code
+    )
+
+
+def _local_time(field: str, text: str) -> dt.datetime | None:
+    """A datetime-local field (the deployment's wall time) as an aware time."""
+    if not text:
+        return None
+    try:
+        local = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed.field(field, Message("a date and time")) from None
+    return clock.from_local(local) if local.tzinfo is None else local.astimezone(dt.UTC)
+
+
+def _phone_time(text: object) -> dt.datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def _on_server_clock(confirmed_at: object, sent_at: str) -> object:
+    """A tap's time on the server's clock: the phone said when it was tapped and when it was
+    sent, both by its own clock; the tap was that long before now. Without the sent time
+    (a plain form), the ``confirmed_at`` as given (the API's rule checks it)."""
+    tapped, sent = _phone_time(confirmed_at), _phone_time(sent_at)
+    if tapped is None or sent is None:
+        return confirmed_at
+    waited = max(sent - tapped, dt.timedelta(0))
+    return (clock.now() - waited).isoformat()
+
+
+def _list_page(
+    request: Request,
+    session: Session,
+    caller: PageCaller,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    found, total = queries.list_roll_calls(
+        session, territory=None, principal=caller.principal, limit=LIST_SIZE, offset=0
+    )
+    context = {
+        "roll_calls": found,
+        "total": total,
+        "start_codes": start_codes(caller),
+        "values": values or {"kind": "typhoon"},
+        "errors": errors or {},
+        **LABELS,
+    }
+    return render(request, "rollcalls/list.html", context, status=status)
+
+
+@router.get("/roll-calls")
+def roll_calls_page(request: Request, session: SessionDep, caller: CallerDep) -> Response:
+    return _list_page(request, session, caller)
+
+
+@router.post("/roll-calls")
+def start_roll_call(
+    request: Request, session: SessionDep, caller: CallerDep, form: FormDep
+) -> Response:
+    """Start one (then its page), or the form again naming the field (422)."""
+    values = form_values(form)
+    values["evacuation"] = "evacuation" in values
+    values["drill"] = "drill" in values
+    try:
+        deadline = _local_time("deadline_at", str(values.pop("deadline_at", "")))
+        with session.begin_nested():
+            body = parse_form(RollCallCreate, values)
+            roll_call = check_start_roll_call(
+                session,
+                **(body.model_dump() | {"deadline_at": deadline}),
+                principal=caller.principal,
+                actor=caller.actor,
+            )
+    except ValidationFailed as refused:
+        errors = dict(refused.fields or {"form": refused.message})
+        return _list_page(request, session, caller, values=values, errors=errors, status=422)
+    return redirect(request, f"/roll-calls/{roll_call.id}")
+
+
+def _counts_context(session: Session, roll_call: RollCall) -> dict[str, Any]:
+    return {"roll_call": roll_call, "picture": queries.live_picture(session, roll_call)}
+
+
+def _unconfirmed_context(
+    session: Session, roll_call: RollCall, caller: PageCaller
+) -> dict[str, Any]:
+    lines, total = queries.list_households(
+        session,
+        roll_call,
+        status="unconfirmed",
+        territory=None,
+        principal=caller.principal,
+        limit=LIST_SIZE,
+        offset=0,
+    )
+    return {"roll_call": roll_call, "unconfirmed": lines, "unconfirmed_total": total, **LABELS}
+
+
+def _tap_lines(session: Session, roll_call: RollCall, caller: PageCaller) -> list[queries.Line]:
+    """The households the caller confirms with one tap: a unit leader's, a contact's, a
+    resident's own (those their roles let them read)."""
+    if roll_call.state == "closed" or not caller.principal.roles & TAPPERS:
+        return []
+    lines, _ = queries.list_households(
+        session,
+        roll_call,
+        status=None,
+        territory=None,
+        principal=caller.principal,
+        limit=TAP_SIZE,
+        offset=0,
+    )
+    return lines
+
+
+def _detail(
+    request: Request,
+    session: Session,
+    caller: PageCaller,
+    roll_call: RollCall,
+    *,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    live = live_context(session)  # read before the counts: the socket resumes after it
+    loads, _ = shelters.list_shelters(
+        session,
+        territory=roll_call.territory_code,
+        principal=caller.principal,
+        limit=LIST_SIZE,
+        offset=0,
+    )
+    statuses = TAP_STATUSES + (("returned",) if roll_call.state == "all_clear" else ())
+    context = {
+        **_counts_context(session, roll_call),
+        **_unconfirmed_context(session, roll_call, caller),
+        **live,
+        "stream": stream_of(roll_call),
+        "tap_lines": _tap_lines(session, roll_call, caller),
+        "tap_statuses": statuses,
+        "new_key": secrets.token_hex(16),
+        "shelters": loads,
+        "may_end": may_end(caller, roll_call),
+        "errors": errors or {},
+        "map": map_settings(request),
+        "map_values": json.dumps({}),
+    }
+    return render(request, "rollcalls/page.html", context, status=status)
+
+
+@router.get("/roll-calls/{roll_call_id}")
+def roll_call_page(
+    request: Request, roll_call_id: str, session: SessionDep, caller: CallerDep
+) -> Response:
+    roll_call = queries.access_roll_call(session, roll_call_id, caller.principal)
+    return _detail(request, session, caller, roll_call)
+
+
+@router.get("/roll-calls/{roll_call_id}/counts")
+def counts_fragment(
+    request: Request, roll_call_id: str, session: SessionDep, caller: CallerDep
+) -> Response:
+    roll_call = queries.access_roll_call(session, roll_call_id, caller.principal)
+    return render(request, "rollcalls/_counts.html", _counts_context(session, roll_call))
+
+
+@router.get("/roll-calls/{roll_call_id}/unconfirmed")
+def unconfirmed_fragment(
+    request: Request, roll_call_id: str, session: SessionDep, caller: CallerDep
+) -> Response:
+    roll_call = queries.access_roll_call(session, roll_call_id, caller.principal)
+    context = _unconfirmed_context(session, roll_call, caller)
+    return render(request, "rollcalls/_unconfirmed.html", context)
+
+
+@router.get("/roll-calls/{roll_call_id}/map.geojson")
+def roll_call_points(roll_call_id: str, session: SessionDep, caller: CallerDep) -> Response:
+    """The roll-call's GeoJSON (households by status, masked where the caller may not read
+    them) for the page's map, each readable one linking to its household page."""
+    roll_call = queries.access_roll_call(session, roll_call_id, caller.principal)
+    collection = queries.geojson(session, roll_call, caller.principal)
+    collection["features"] = [f for f in collection["features"] if f["geometry"] is not None]
+    for feature in collection["features"]:
+        properties = feature["properties"]
+        if "household_id" in properties:
+            properties["id"] = properties["household_id"]
+            properties["href"] = f"/households/{properties['household_id']}"
+    body = json.dumps(collection, ensure_ascii=False)
+    return Response(content=body, media_type="application/geo+json")
+
+
+@router.post("/roll-calls/{roll_call_id}/confirmations")
+def confirm(
+    request: Request, roll_call_id: str, session: SessionDep, caller: CallerDep, form: FormDep
+) -> Response:
+    """One tap: record the confirmation (then the page again), once per idempotency key."""
+    roll_call = queries.access_roll_call(session, roll_call_id, caller.principal, "update")
+    values = form_values(form)
+    key = str(request.headers.get("idempotency-key") or values.get("idempotency_key") or "")
+    key = key.strip()[:MAX_KEY] or secrets.token_hex(16)
+    values.pop("idempotency_key", None)
+    sent_at = str(request.headers.get("x-sent-at") or values.pop("sent_at", "") or "")
+    values.pop("sent_at", None)
+    values["confirmed_at"] = _on_server_clock(values.get("confirmed_at"), sent_at)
+    confirmation_id = confirmation_id_for(caller.user.id, key)
+    back = f"/roll-calls/{roll_call.id}#household-{values.get('household_id', '')}"
+    if session.get(RollCallConfirmation, confirmation_id) is not None:
+        return redirect(request, back)  # this tap arrived before
+    try:
+        with session.begin_nested():
+            body = parse_form(ConfirmationCreate, values).model_dump()
+            body["help_needed"] = body.pop("help")
+            check_confirm(
+                session,
+                roll_call,
+                **body,
+                principal=caller.principal,
+                actor=caller.actor,
+                channel="api",
+                confirmation_id=confirmation_id,
+            )
+    except ValidationFailed as refused:
+        errors = dict(refused.fields or {"form": refused.message})
+        return _detail(request, session, caller, roll_call, errors=errors, status=422)
+    except IntegrityError:
+        # the same tap, sent twice at once: the other send recorded it
+        if session.get(RollCallConfirmation, confirmation_id) is None:
+            raise
+    return redirect(request, back)
+
+
+@router.post("/roll-calls/{roll_call_id}/all-clear")
+def all_clear(
+    request: Request, roll_call_id: str, session: SessionDep, caller: CallerDep
+) -> Response:
+    roll_call = queries.access_roll_call(session, roll_call_id, caller.principal, "update")
+    closing.check_all_clear(session, roll_call, principal=caller.principal, actor=caller.actor)
+    return redirect(request, f"/roll-calls/{roll_call.id}")
+
+
+@router.post("/roll-calls/{roll_call_id}/close")
+def close(request: Request, roll_call_id: str, session: SessionDep, caller: CallerDep) -> Response:
+    roll_call = queries.access_roll_call(session, roll_call_id, caller.principal, "update")
+    closing.check_close(session, roll_call, principal=caller.principal, actor=caller.actor)
+    return redirect(request, f"/roll-calls/{roll_call.id}")
+
+
+@router.get("/roll-calls/{roll_call_id}/roster.xlsx")
+def roster(request: Request, roll_call_id: str, session: SessionDep, caller: CallerDep) -> Response:
+    """The API's roster (one sheet per unit, the lines the caller may read), phones masked."""
+    roll_call = queries.access_roll_call(session, roll_call_id, caller.principal)
+    content = export_roster(
+        session,
+        roll_call,
+        caller.principal,
+        language=page_language(request, caller),
+    )
+    return Response(
+        content=content,
+        media_type=XLSX_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="roll-call-{roll_call.id}.xlsx"'},
+    )
+
+
+@router.get("/shelters")
+def shelters_page(request: Request, session: SessionDep, caller: CallerDep) -> Response:
+    """The shelters the caller may see, with arrivals and free places."""
+    loads, total = shelters.list_shelters(
+        session, territory=None, principal=caller.principal, limit=LIST_SIZE, offset=0
+    )
+    context = {"shelters": loads, "total": total, "is_htmx": is_htmx(request)}
+    return render(request, "rollcalls/shelters.html", context)

@@ -1,0 +1,327 @@
+"""The roll-call pages (web/routes/roll_calls.py) through a TestClient, on both databases:
+who sees which roll-call (another village's answers 404 like a missing one), confirming
+with one tap through the page (once per idempotency key, with the tap's time), the drill
+banner, starting one through the form, and all-clear and close with the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gridgov import clock
+from gridgov.emergency.models import RollCall, RollCallConfirmation, RollCallHousehold
+from tests.cases.case_world import quick_password_hashing
+from tests.emergency.rollcall_world import Island, make_island, start
+from tests.factories.registry import make_resident
+from tests.web.helpers import csrf_of, make_person, sign_in
+
+
+@pytest.fixture
+def island(session: Session) -> Island:
+    island = make_island(session)
+    with quick_password_hashing():
+        make_person(session, "rc_unit", role="unit_leader", territory_code=island.unit)
+        make_person(
+            session, "rc_secretary", role="village_secretary", territory_code=island.village
+        )
+        make_person(
+            session, "rc_other", role="village_secretary", territory_code=island.other_village
+        )
+        head = make_resident(session, household=island.households["plain"], name="本户户主")
+        make_person(session, "rc_resident", resident_id=head.id)
+    session.commit()
+    return island
+
+
+def signed_in(client: TestClient, username: str) -> TestClient:
+    answer = sign_in(client, username)
+    assert answer.status_code == 303, answer.text
+    return client
+
+
+def confirmations(session: Session, roll_call: RollCall, household_id: str) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(RollCallConfirmation)
+        .where(
+            RollCallConfirmation.roll_call_id == roll_call.id,
+            RollCallConfirmation.household_id == household_id,
+        )
+    )
+
+
+def test_a_village_secretary_sees_their_roll_call_and_not_another_villages(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    ours = start(session, island, territory=island.village, by="secretary")
+    theirs = start(session, island, territory=island.other_village, by="other_secretary")
+    session.commit()
+    signed_in(client, "rc_secretary")
+    listing = client.get("/roll-calls")
+    assert listing.status_code == 200
+    assert f'data-roll-call="{ours.id}"' in listing.text
+    assert f'data-roll-call="{theirs.id}"' not in listing.text
+    assert "data-start-form" in listing.text  # a village secretary may start one
+    page = client.get(f"/roll-calls/{ours.id}")
+    assert page.status_code == 200
+    assert 'data-page="roll-call"' in page.text
+    assert f'data-streams="rollcall:{ours.id}"' in page.text
+    assert client.get(f"/roll-calls/{theirs.id}").status_code == 404
+    assert client.get("/roll-calls/nosuchrollcall").status_code == 404
+    assert client.get(f"/roll-calls/{theirs.id}/counts").status_code == 404
+
+
+def test_the_unconfirmed_list_is_by_priority_then_unit_then_number(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    roll_call = start(session, island, territory=island.village, by="secretary")
+    session.commit()
+    signed_in(client, "rc_secretary")
+    fragment = client.get(f"/roll-calls/{roll_call.id}/unconfirmed")
+    assert fragment.status_code == 200
+    h = island.households
+    order = [h[name].id for name in ("elderly", "pregnant", "dangerous", "plain", "other_grid")]
+    positions = [fragment.text.index(f'data-household="{hid}"') for hid in order]
+    assert positions == sorted(positions)
+    assert h["other_village"].id not in fragment.text
+
+
+def test_a_unit_leader_confirms_with_one_tap_once_per_key(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    roll_call = start(session, island, territory=island.village, by="secretary")
+    session.commit()
+    signed_in(client, "rc_unit")
+    page = client.get(f"/roll-calls/{roll_call.id}")
+    plain = island.households["plain"].id
+    assert f'data-tap-household="{plain}"' in page.text
+    assert f'data-tap-household="{island.households["other_grid"].id}"' not in page.text
+    tapped_at = clock.now()  # the tap: after the start, before it is received
+    form = {
+        "csrf_token": csrf_of(page.text),
+        "household_id": plain,
+        "status": "safe_at_home",
+        "method": "in_person",
+        "confirmed_at": tapped_at.isoformat(),
+        "idempotency_key": "tap-1",
+    }
+    url = f"/roll-calls/{roll_call.id}/confirmations"
+    first = client.post(url, data=form, follow_redirects=False)
+    assert first.status_code == 303, first.text
+    again = client.post(
+        url, data=form, headers={"Idempotency-Key": "tap-1"}, follow_redirects=False
+    )
+    assert again.status_code == 303
+    session.expire_all()
+    assert confirmations(session, roll_call, plain) == 1
+    row = session.get(RollCallHousehold, (roll_call.id, plain))
+    assert row is not None and row.status == "safe_at_home"
+    assert row.confirmer == "unit_leader"
+    seen = row.confirmed_at if row.confirmed_at.tzinfo else row.confirmed_at.replace(tzinfo=dt.UTC)
+    assert abs((seen - tapped_at).total_seconds()) < 1
+    counts = client.get(f"/roll-calls/{roll_call.id}/counts")
+    assert 'data-confirmed="1"' in counts.text
+
+
+def test_a_tap_on_another_villages_household_is_not_found(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    roll_call = start(session, island, territory=island.town, by="town_official")
+    session.commit()
+    signed_in(client, "rc_unit")
+    page = client.get(f"/roll-calls/{roll_call.id}")
+    answer = client.post(
+        f"/roll-calls/{roll_call.id}/confirmations",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "household_id": island.households["other_village"].id,
+            "status": "safe_at_home",
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 404
+    session.expire_all()
+    assert confirmations(session, roll_call, island.households["other_village"].id) == 0
+
+
+def test_a_needs_help_without_what_help_names_the_field(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    roll_call = start(session, island, territory=island.village, by="secretary")
+    session.commit()
+    signed_in(client, "rc_resident")
+    page = client.get(f"/roll-calls/{roll_call.id}")
+    plain = island.households["plain"].id
+    assert f'data-tap-household="{plain}"' in page.text  # a resident's own household
+    answer = client.post(
+        f"/roll-calls/{roll_call.id}/confirmations",
+        data={"csrf_token": csrf_of(page.text), "household_id": plain, "status": "needs_help"},
+    )
+    assert answer.status_code == 422
+    assert 'data-field="help"' in answer.text
+    session.expire_all()
+    assert confirmations(session, roll_call, plain) == 0
+
+
+def test_a_drill_says_so_on_its_page(client: TestClient, session: Session, island: Island) -> None:
+    drill = start(session, island, territory=island.village, by="secretary", drill=True)
+    real = start(session, island, territory=island.village, by="secretary")
+    session.commit()
+    signed_in(client, "rc_secretary")
+    assert "data-drill" in client.get(f"/roll-calls/{drill.id}").text
+    assert "data-drill" not in client.get(f"/roll-calls/{real.id}").text
+
+
+def test_the_start_form_starts_one_and_names_a_bad_field(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    signed_in(client, "rc_secretary")
+    page = client.get("/roll-calls")
+    token = csrf_of(page.text)
+    bad = client.post(
+        "/roll-calls",
+        data={
+            "csrf_token": token,
+            "territory_code": island.village,
+            "kind": "meteor",
+            "title": "x",
+        },
+    )
+    assert bad.status_code == 422
+    assert 'data-field="kind"' in bad.text
+    good = client.post(
+        "/roll-calls",
+        data={
+            "csrf_token": token,
+            "territory_code": island.village,
+            "kind": "typhoon",
+            "title": "台风演练",
+            "drill": "1",
+            "evacuation": "1",
+        },
+        follow_redirects=False,
+    )
+    assert good.status_code == 303, good.text
+    session.expire_all()
+    made = session.scalars(select(RollCall).where(RollCall.title == "台风演练")).one()
+    assert made.drill and made.evacuation and made.territory_code == island.village
+    assert good.headers["location"] == f"/roll-calls/{made.id}"
+
+
+def test_unit_leaders_do_not_get_the_start_form_nor_the_end_buttons(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    roll_call = start(session, island, territory=island.village, by="secretary")
+    session.commit()
+    signed_in(client, "rc_unit")
+    assert "data-start-form" not in client.get("/roll-calls").text
+    page = client.get(f"/roll-calls/{roll_call.id}").text
+    assert "data-all-clear" not in page and "data-close" not in page
+
+
+def test_all_clear_then_close_shows_the_report(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    roll_call = start(session, island, territory=island.village, by="secretary", evacuation=True)
+    session.commit()
+    signed_in(client, "rc_secretary")
+    page = client.get(f"/roll-calls/{roll_call.id}")
+    token = csrf_of(page.text)
+    assert "data-all-clear" in page.text
+    cleared = client.post(
+        f"/roll-calls/{roll_call.id}/all-clear", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert cleared.status_code == 303
+    after = client.get(f"/roll-calls/{roll_call.id}").text
+    assert 'data-state="all_clear"' in after
+    closed = client.post(
+        f"/roll-calls/{roll_call.id}/close", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert closed.status_code == 303
+    report = client.get(f"/roll-calls/{roll_call.id}").text
+    assert "data-report" in report and 'data-node="overall"' in report
+    assert f'data-node="{island.village}"' in report
+    roster = client.get(f"/roll-calls/{roll_call.id}/roster.xlsx")
+    assert roster.status_code == 200
+    assert roster.content[:2] == b"PK"
+
+
+def test_shelters_show_their_free_places(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    signed_in(client, "rc_secretary")
+    page = client.get("/shelters")
+    assert page.status_code == 200
+    assert island.shelter is not None
+    assert f'data-shelter="{island.shelter.id}" data-free="3"' in page.text
+
+
+def test_a_queued_tap_keeps_its_delay_whatever_the_phones_clock(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    """The queue sends the phone's own send time (X-Sent-At): the tap is taken as that
+    long before its arrival, so a phone an hour ahead is neither refused nor believed."""
+    roll_call = start(session, island, territory=island.village, by="secretary")
+    session.commit()
+    signed_in(client, "rc_unit")
+    page = client.get(f"/roll-calls/{roll_call.id}")
+    phone_tap = clock.now() + dt.timedelta(hours=1)  # the phone's clock is an hour ahead
+    phone_send = phone_tap + dt.timedelta(minutes=5)  # kept five minutes offline
+    arrival = clock.now() + dt.timedelta(minutes=20)
+    plain = island.households["plain"].id
+    with clock.frozen(arrival):
+        answer = client.post(
+            f"/roll-calls/{roll_call.id}/confirmations",
+            data={
+                "csrf_token": csrf_of(page.text),
+                "household_id": plain,
+                "status": "moved_relatives",
+                "people": "3",
+                "confirmed_at": phone_tap.isoformat(),
+                "sent_at": phone_tap.isoformat(),
+                "idempotency_key": "queued-1",
+            },
+            headers={"Idempotency-Key": "queued-1", "X-Sent-At": phone_send.isoformat()},
+            follow_redirects=False,
+        )
+    assert answer.status_code == 303, answer.text
+    session.expire_all()
+    row = session.get(RollCallHousehold, (roll_call.id, plain))
+    assert row is not None and row.status == "moved_relatives" and row.moved_people == 3
+    seen = row.confirmed_at if row.confirmed_at.tzinfo else row.confirmed_at.replace(tzinfo=dt.UTC)
+    assert seen == arrival - dt.timedelta(minutes=5)
+
+
+def test_after_the_all_clear_a_moved_household_can_confirm_its_return(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    roll_call = start(session, island, territory=island.village, by="secretary", evacuation=True)
+    session.commit()
+    signed_in(client, "rc_unit")
+    plain = island.households["plain"].id
+    page = client.get(f"/roll-calls/{roll_call.id}")
+    assert 'data-tap="returned"' not in page.text  # not before the all-clear
+    url = f"/roll-calls/{roll_call.id}/confirmations"
+    moved = {"csrf_token": csrf_of(page.text), "household_id": plain}
+    client.post(url, data=moved | {"status": "moved_relatives"}, follow_redirects=False)
+    client.cookies.clear()
+    signed_in(client, "rc_secretary")
+    token = csrf_of(client.get(f"/roll-calls/{roll_call.id}").text)
+    client.post(f"/roll-calls/{roll_call.id}/all-clear", data={"csrf_token": token})
+    client.cookies.clear()
+    signed_in(client, "rc_unit")
+    page = client.get(f"/roll-calls/{roll_call.id}")
+    assert 'data-tap="returned"' in page.text
+    answer = client.post(
+        url,
+        data={"csrf_token": csrf_of(page.text), "household_id": plain, "status": "returned"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    session.expire_all()
+    row = session.get(RollCallHousehold, (roll_call.id, plain))
+    assert row is not None and row.status == "returned" and row.returned_at is not None
