@@ -219,7 +219,12 @@ def test_every_text_field_of_every_body_refuses_control_characters(client, world
                 method, _fill(path, "x"), json={name: value}, headers=world.admin
             )
             assert response.status_code == 422, (method, path, name, response.text)
-            why = _fields(response).get(name, "")
+            # a list's item is named by its position (household_ids.0), a field by its name
+            why = " ".join(
+                text
+                for key, text in _fields(response).items()
+                if key == name or key.startswith(f"{name}.")
+            )
             assert f"U+{ord(char):04X}" in why, (method, path, name, response.text)
             tried += 1
     assert tried > 50
@@ -278,15 +283,26 @@ def test_every_paged_list_refuses_an_offset_past_2_to_the_31(client, world) -> N
         if "offset" in _parameters(operation, "query")
     ]
     assert len(lists) >= 12
+    village = world.tree.villages[0].code
+    required = {  # lists with a required parameter
+        f"{API}/search/messages": {"q": "台风"},
+        f"{API}/contact-assignments": {"territory": village},
+        f"{API}/contacts/due": {"territory": village},
+    }
     for method, path in lists:
         filled = _fill(path, world.case_id if "cases" in path else world.household_id)
         for offset in (2**31 + 1, 2**63, 2**64):
             response = client.request(
-                method, filled, params={"offset": offset}, headers=world.admin
+                method,
+                filled,
+                params={"offset": offset, **required.get(path, {})},
+                headers=world.admin,
             )
             assert response.status_code == 422, (path, offset, response.text)
             assert set(_fields(response)) == {"offset"}, (path, response.text)
-        last = client.request(method, filled, params={"offset": 2**31}, headers=world.admin)
+        last = client.request(
+            method, filled, params={"offset": 2**31, **required.get(path, {})}, headers=world.admin
+        )
         assert last.status_code in (200, 404), (path, last.text)
 
 
@@ -377,6 +393,9 @@ def test_a_territory_filter_out_of_reach_or_unknown_answers_404_everywhere(clien
         for method, path, operation in _operations(client)
         if "territory" in _parameters(operation, "query")
         and "offset" in _parameters(operation, "query")
+        # a list inside one object (a roll-call's households) answers for its object first:
+        # its territory filter is tested with the object (tests/api/test_roll_calls.py)
+        and "{" not in path
     ]
     assert len(lists) >= 6
     reads = [
@@ -385,7 +404,8 @@ def test_a_territory_filter_out_of_reach_or_unknown_answers_404_everywhere(clien
         ("GET", "/api/v1/exports/cases.xlsx"),
     ]
     for method, path in reads:
-        public = path == f"{API}/territories"  # the map: every node is in reach
+        # the map and the shelters (every signed-in user reads them): every node is in reach
+        public = path in (f"{API}/territories", f"{API}/shelters")
         for code in ("350305108999", "350305999", *(() if public else (other_village,))):
             response = client.request(
                 method, path, params={"territory": code}, headers=world.grid_leader

@@ -248,3 +248,17 @@ def test_shelters_and_the_dangerous_house_flag(client, session, island) -> None:
         ).status_code
         == 403
     )
+
+
+def test_a_roll_calls_households_by_a_territory_out_of_reach_or_unknown_answer_404(
+    client, session, island
+) -> None:
+    rid = _start(client, session, island)["id"]
+    for code in (island.other_village, "350305108999", "350305999"):
+        answer = client.get(
+            f"{API}/roll-calls/{rid}/households",
+            params={"territory": code},
+            headers=headers(session, island, "unit_leader"),
+        )
+        assert answer.status_code == 404, (code, answer.text)
+        assert answer.json()["error"]["fields"] == {"territory": "not found"}, answer.text

@@ -60,6 +60,16 @@ def test_three_characters_one_character_and_latin_words(session: Session, world:
     assert found(session, world, "风楼") == []
 
 
+def test_a_word_longer_than_postgresqls_limit_is_stored_and_found(
+    session: Session, world: World
+) -> None:
+    """Found by the fuzz run: a 3,000-digit word was over the tsvector word limit (500)."""
+    long_word = "0" * 3000
+    post(session, world, 0, 0, f"编号 {long_word}")
+    # A query is at most 100 characters: the word's first 100 find it (cut alike).
+    assert found(session, world, long_word[:100]) == [f"编号 {long_word}"]
+
+
 def test_only_the_callers_groups_are_searched(session: Session, world: World) -> None:
     post(session, world, 0, 0, "台风预警 village one")
     post(session, world, 0, 1, "台风预警 village two")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gridgov.groups.search_tokens import (
+    MAX_WORD,
     QueryToken,
     fts5_match,
     index_text,
@@ -78,3 +79,9 @@ def test_the_tsquery_literal_is_a_phrase_with_a_prefix_last() -> None:
 def test_without_groups_the_expressions_are_the_phrase_alone() -> None:
     assert fts5_match(query_tokens("台风"), []) == '"台风"'
     assert tsquery_literal(query_tokens("风"), []) == "'风':*"
+
+
+def test_a_long_word_is_cut_alike_in_the_index_and_the_query() -> None:
+    word = "a" * (MAX_WORD * 3)
+    assert tokens(word) == ["a" * MAX_WORD]
+    assert query_tokens(word) == [QueryToken("a" * MAX_WORD)]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gridgov.access.checks import require, require_target
+from gridgov.access.checks import reach_territory, require, require_target
 from gridgov.access.principal import Principal
 from gridgov.accounts.models import User
 from gridgov.emergency.models import RollCall, RollCallHousehold, Shelter
@@ -115,6 +115,7 @@ def list_shelters(
         require(principal, "read", "shelter")
     query = select(Shelter).where(Shelter.active.is_(True))
     if territory is not None:
+        reach_territory(session, principal, "read", "shelter", territory)  # unknown: 404
         if len(territory) > 12:
             territory = territory[:12]  # a grid or unit: its village's shelters
         query = query.where(within(Shelter.village_code, territory))

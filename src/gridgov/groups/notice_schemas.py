@@ -23,7 +23,7 @@ class NoticeCreate(Input):
 
 
 class TerritoryNoticeCreate(NoticeCreate):
-    territory_code: str = Field(min_length=12, max_length=17, description="a village or a grid")
+    territory_code: str = Field(max_length=17, description="a village or a grid")
 
 
 class NoticeOut(BaseModel):

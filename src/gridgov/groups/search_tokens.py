@@ -12,7 +12,9 @@ Tokens of a text (after NFKC and case folding, so full-width ``ＡＢＣ１`` is
   its last character ``cn`` alone. Every character of the run thus begins a token, so a
   one-character query is a prefix query (``风*``), and a query's run that ends before more
   query text (``台风3``) finds the run's last character as a token of its own;
-- a run of letters and digits (Latin, Cyrillic, ...) is one word;
+- a run of letters and digits (Latin, Cyrillic, ...) is one word, cut to its first
+  :data:`MAX_WORD` characters (PostgreSQL refuses a tsvector word over 2,047 bytes; a query
+  word is cut the same way, so a longer word still finds itself);
 - anything else (spaces, punctuation, emoji) separates tokens and is not indexed.
 
 A query is tokenized the same way; its tokens must appear in the same order, adjacent (a
@@ -32,6 +34,7 @@ _CJK = (
 )
 _RUN = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W_{_CJK}]+)")
 MAX_QUERY_TOKENS = 32  # a longer query is cut: the phrase is already very selective
+MAX_WORD = 100  # characters of a word kept: at most 400 bytes in UTF-8
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ def tokens(text: str) -> list[str]:
         if match.group("cjk"):
             found.extend(_run_tokens(match.group("cjk")))
         else:
-            found.append(match.group("word"))
+            found.append(match.group("word")[:MAX_WORD])
     return found
 
 
@@ -70,7 +73,7 @@ def query_tokens(query: str) -> list[QueryToken]:
     for position, match in enumerate(matches):
         run = match.group("cjk")
         if not run:
-            found.append(QueryToken(match.group("word")))
+            found.append(QueryToken(match.group("word")[:MAX_WORD]))
             continue
         last_run = position == len(matches) - 1
         if last_run and len(run) > 1:
