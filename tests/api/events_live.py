@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,9 @@ from tests.web.browser.harness import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 10.0  # seconds any single expected frame may take on this busy machine
+# The opening handshake once took over 10 s in CI's faketime pass (the server thread shares the
+# GIL with a test process 3,000 tests old): a handshake gets longer, a failing one still fails.
+OPEN_WAIT = 30.0
 
 
 @dataclass
@@ -99,10 +103,25 @@ class ThreadServer:
             time.sleep(0.05)
         self.http_url = f"http://127.0.0.1:{port}"
         self.url = f"ws://127.0.0.1:{port}/api/v1/events"
+        wait_until_serving(self.http_url, deadline)
 
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=15)
+
+
+def wait_until_serving(
+    http_url: str, deadline: float, gone: Callable[[], bool] = lambda: False
+) -> None:
+    """Until ``/healthz`` answers 200: a listening socket is not yet a serving loop."""
+    while time.monotonic() < deadline and not gone():
+        try:
+            with urllib.request.urlopen(http_url + "/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise RuntimeError(f"the server at {http_url} did not answer /healthz")
 
 
 class ProcessServer:
@@ -128,17 +147,12 @@ class ProcessServer:
         self._wait_until_up()
 
     def _wait_until_up(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        def exited() -> bool:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server on port {self.port} exited: {self.process.returncode}")
-            try:
-                with urllib.request.urlopen(self.http_url + "/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.2)
-        raise RuntimeError(f"server on port {self.port} did not start")
+            return False
+
+        wait_until_serving(self.http_url, time.monotonic() + 60, gone=exited)
 
     def post(self, path: str, body: dict[str, Any]) -> int:
         request = urllib.request.Request(
@@ -178,7 +192,7 @@ async def open_socket(
         origin=origin,  # type: ignore[arg-type]
         max_queue=max_queue,
         compression=compression,
-        open_timeout=WAIT,
+        open_timeout=OPEN_WAIT,
         proxy=None,  # loopback only, whatever the environment says
     )
     if token is not None:

@@ -17,6 +17,7 @@ from gridgov.database.sessions import session_factory
 from gridgov.notify.realtime import ask_to_reconnect, publish, register_streams
 from gridgov.notify.realtime.log import log_bounds, prune_events
 from tests.api.events_live import (
+    OPEN_WAIT,
     ProcessServer,
     ThreadServer,
     close_code,
@@ -82,7 +83,11 @@ def test_a_foreign_origin_is_closed_with_4403(server) -> None:
 
         headers = {"Cookie": f"gridgov_session={caller.cookie}"}
         async with connect(
-            server.url, additional_headers=headers, origin="http://evil.example", proxy=None
+            server.url,
+            additional_headers=headers,
+            origin="http://evil.example",
+            open_timeout=OPEN_WAIT,
+            proxy=None,
         ) as socket:
             return await close_code(socket)
 
@@ -105,7 +110,9 @@ def test_no_valid_authentication_is_closed_with_4401_or_4400(server, first_frame
         from websockets.asyncio.client import connect
 
         # A token in the URL is never read.
-        async with connect(f"{server.url}?token={caller.token}", proxy=None) as socket:
+        async with connect(
+            f"{server.url}?token={caller.token}", open_timeout=OPEN_WAIT, proxy=None
+        ) as socket:
             if first_frame is not None:
                 text = first_frame if isinstance(first_frame, str) else json.dumps(first_frame)
                 await socket.send(text)
@@ -385,7 +392,7 @@ def test_logging_out_closes_the_tokens_socket_and_it_cannot_come_back(server) ->
         closed = await close_code(socket)
         from websockets.asyncio.client import connect
 
-        async with connect(server.url, proxy=None) as again:
+        async with connect(server.url, open_timeout=OPEN_WAIT, proxy=None) as again:
             await again.send(json.dumps({"type": "auth", "token": caller.token}))
             return closed, await close_code(again)
 

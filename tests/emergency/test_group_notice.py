@@ -62,3 +62,19 @@ def test_a_drill_says_so_in_the_group_and_sends_nothing_through_the_bridges(
     notice = session.scalars(select(Notice).where(Notice.territory_code == island.town)).one()
     assert notice.drill is True
     assert _bridged(session) == []
+
+
+def test_a_territory_without_groups_still_gets_its_roll_call_and_the_leaders_copy(
+    session: Session, island: Island
+) -> None:
+    from gridgov.groups.models import Group
+
+    for group in session.scalars(select(Group)):
+        group.status = "archived"
+    session.flush()
+    roll_call = start(session, island)
+    assert session.scalars(select(Notice)).all() == []
+    copies = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "rollcall_notice")
+    ).all()
+    assert copies and all(row.payload["roll_call_id"] == roll_call.id for row in copies)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 
 from gridgov.emergency.models import RollCall
-from gridgov.groups.notices import MAX_BODY, MAX_TITLE, check_post_notice
+from gridgov.groups.notices import MAX_BODY, MAX_TITLE, check_post_notice, notice_groups
 from gridgov.i18n import N_, Message
 from gridgov.notify.outbox import enqueue
 
@@ -68,16 +68,19 @@ def send_urgent_notice(
         title=roll_call.title,
     ).render(GROUP_LANGUAGE)
     body = roll_call.message.strip() or title
-    check_post_notice(
-        session,
-        territory_code=roll_call.territory_code,
-        title=title[:MAX_TITLE],
-        body=body[:MAX_BODY],
-        priority="urgent",
-        ack_required=True,
-        actor=actor,
-        drill=roll_call.drill,
-    )
+    # A territory with no group yet (loaded in bulk, say) still gets its roll-call: the
+    # leaders' in-app copy below goes out whatever the groups.
+    if notice_groups(session, roll_call.territory_code):
+        check_post_notice(
+            session,
+            territory_code=roll_call.territory_code,
+            title=title[:MAX_TITLE],
+            body=body[:MAX_BODY],
+            priority="urgent",
+            ack_required=True,
+            actor=actor,
+            drill=roll_call.drill,
+        )
     enqueue(
         session,
         "rollcall_notice",
