@@ -11,6 +11,7 @@ from rich.table import Table
 from gridgov.cli.common import cli_actor, console, new_typer, transaction
 from gridgov.clock import local_iso
 from gridgov.errors import GridgovError
+from gridgov.groups.actions import check_add_bridge_route
 from gridgov.notify.bridges import routes
 from gridgov.notify.bridges.probe import send_test_message
 from gridgov.notify.bridges.protocol import BridgeFailure
@@ -31,7 +32,7 @@ def add(
 ) -> None:
     """Add a route: the group's posts go to this robot from now on."""
     with transaction() as session:
-        route = routes.check_add_route(
+        route = check_add_bridge_route(
             session,
             kind=kind,
             group_id=group_id,

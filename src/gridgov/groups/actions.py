@@ -35,6 +35,8 @@ from gridgov.groups.models import (
 from gridgov.groups.queries import membership as current_membership
 from gridgov.groups.queries import moderates
 from gridgov.i18n import Message
+from gridgov.notify.bridges.models import BridgeRoute
+from gridgov.notify.bridges.routes import check_add_route
 from gridgov.registry.models import Household, Resident
 from gridgov.territory.creation_hooks import CreatedNode
 from gridgov.territory.models import Territory
@@ -631,3 +633,11 @@ def check_may_post(session: Session, group: Group, *, principal: Principal) -> N
     _check_may_post(
         session, group, Draft(text="-"), principal=principal, per_minute=DEFAULT_PER_MINUTE
     )
+
+
+def check_add_bridge_route(session: Session, *, group_id: str, **route: Any) -> BridgeRoute:
+    """A bridge route of an existing, active group (bridges sit below groups and cannot look
+    the group up themselves): a route naming no group would send nothing, forever."""
+    group = session.get(Group, group_id) if isinstance(group_id, str) and group_id else None
+    active = group is not None and group.status == "active"
+    return check_add_route(session, group_id=group_id, group_active=active, **route)

@@ -7,6 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.audit.models import AuditEntry
+from gridgov.groups.models import Group
+from gridgov.groups.queries import village_group
 from gridgov.notify.bridges import enqueue_group_post
 from gridgov.notify.bridges.models import BridgeRoute
 from gridgov.notify.bridges.outcomes import MAX_ATTEMPTS, do_record_failure
@@ -35,17 +37,26 @@ def _dead_letter(session: Session, group_id: str) -> OutboxMessage:
     return row
 
 
+def _a_group(session: Session) -> str:
+    """A real village group (a village comes with its groups)."""
+    village = make_tree(session, villages=1, grids_per_village=1, units_per_grid=1).villages[0]
+    group = village_group(session, village.code)
+    assert group is not None
+    return group.id
+
+
 def test_an_administrator_adds_and_lists_routes_without_ever_seeing_the_key(
     as_administrator: TestClient, session: Session
 ) -> None:
+    group_id = _a_group(session)
     added = as_administrator.post(
         f"{API}/bridges",
-        json={"group_id": "g-1", "key": "robot-secret-0001", "name": "宫下村群"},
+        json={"group_id": group_id, "key": "robot-secret-0001", "name": "宫下村群"},
     )
     assert added.status_code == 201, added.text
     route = added.json()
     assert route["has_key"] is True and route["base_url"] == "https://qyapi.weixin.qq.com"
-    listed = as_administrator.get(f"{API}/bridges", params={"group_id": "g-1"}).json()
+    listed = as_administrator.get(f"{API}/bridges", params={"group_id": group_id}).json()
     assert listed["total"] == 1 and listed["items"][0]["id"] == route["id"]
     assert "robot-secret-0001" not in added.text + str(listed)
     entries = session.scalars(select(AuditEntry).where(AuditEntry.object_id == route["id"]))
@@ -60,6 +71,21 @@ def test_bad_routes_are_refused_naming_the_fields(as_administrator: TestClient) 
     )
     assert refused.status_code == 422
     assert set(refused.json()["error"]["fields"]) == {"group_id", "key", "base_url"}
+
+
+def test_a_route_to_no_group_or_an_archived_one_is_refused_and_nothing_is_stored(
+    as_administrator: TestClient, session: Session
+) -> None:
+    group_id = _a_group(session)
+    session.get(Group, group_id).status = "archived"
+    session.flush()
+    for missing in ("no-such-group", group_id):
+        refused = as_administrator.post(
+            f"{API}/bridges", json={"group_id": missing, "key": "robot-secret-0001"}
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["fields"] == {"group_id": "no active group has this id"}
+    assert session.scalars(select(BridgeRoute)).all() == []
 
 
 def test_dead_letters_are_listed_retried_and_discarded(

@@ -16,6 +16,7 @@ from gridgov.access.checks import require
 from gridgov.api.deps import PagingDep, SessionDep
 from gridgov.api.principal import PrincipalDep
 from gridgov.api.schemas import Page
+from gridgov.groups.actions import check_add_bridge_route
 from gridgov.notify.bridges import outcomes, routes
 from gridgov.notify.bridges.models import NAME_MAX, URL_MAX, BridgeRoute
 from gridgov.notify.bridges.registry import wecom_base_url
@@ -120,7 +121,7 @@ def add_bridge_route(
 ) -> BridgeRouteOut:
     """A new route of a group: its WeCom robot's webhook key (stored encrypted)."""
     require(principal, "create", "bridge")
-    route = routes.check_add_route(
+    route = check_add_bridge_route(
         session,
         kind=body.kind,
         group_id=body.group_id,

@@ -42,12 +42,17 @@ def check_add_route(
     base_url: str,
     name: str = "",
     actor: str,
+    group_active: bool = True,
 ) -> BridgeRoute:
     """A new active route of ``group_id`` (a WeCom robot: its webhook ``key`` and the
-    ``base_url`` the key is posted to). Every field's problem is reported at once."""
+    ``base_url`` the key is posted to). Every field's problem is reported at once. Bridges
+    sit below groups: the caller says whether the group exists and is active
+    (``groups.actions.check_add_bridge_route`` does)."""
     problems = Problems()
     problems.check("kind", clean_choice, kind, ROUTE_KINDS)
     _check_pattern(problems, "group_id", group_id, _GROUP_ID)
+    if not group_active and "group_id" not in problems:
+        problems.add("group_id", Message("no active group has this id"))
     _check_pattern(problems, "key", key, _KEY)
     url = problems.check("base_url", _clean_url, base_url) or ""
     label = name.strip()

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from gridgov import clock
 from gridgov.errors import PermissionDenied, ValidationFailed
+from gridgov.groups.actions import check_add_bridge_route
 from gridgov.groups.models import Group
 from gridgov.http.sessions import SessionDep
 from gridgov.i18n import Message
@@ -22,12 +23,7 @@ from gridgov.notify.bridges.outcomes import (
     get_dead_letter,
     list_dead_letters,
 )
-from gridgov.notify.bridges.routes import (
-    check_add_route,
-    do_set_route_active,
-    get_route,
-    list_routes,
-)
+from gridgov.notify.bridges.routes import do_set_route_active, get_route, list_routes
 from gridgov.web.auth import CallerDep
 from gridgov.web.caller import PageCaller
 from gridgov.web.errors import redirect
@@ -82,7 +78,7 @@ def add_route(
     settings = request.app.state.settings
     try:
         with session.begin_nested():
-            check_add_route(
+            check_add_bridge_route(
                 session,
                 kind="wecom",
                 group_id=group_id,
