@@ -1197,6 +1197,12 @@ ROUTES: dict[tuple[str, str], Probe] = {
         "update",
         lambda c, h, p: c.post(f"{API}/messages/{p.message()}/case", headers=h, json={}),
     ),
+    ("GET", "/messages/{message_id}/attachment"): Probe(
+        "object",
+        "message",
+        "read",
+        lambda c, h, p: c.get(f"{API}/messages/{p.message()}/attachment", headers=h),
+    ),
     ("GET", "/messages/{message_id}/case"): Probe(
         "object",
         "message",

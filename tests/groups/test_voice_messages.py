@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gridgov.groups.actions import check_recall_message
 from gridgov.groups.models import GroupAttachment, GroupMessage
 from tests.factories.access import bearer
 from tests.factories.groups import World, group_of, make_world
@@ -44,3 +45,30 @@ def test_a_voice_message_is_posted_and_a_long_one_refused(
     )
     assert long.status_code == 422 and "60" in long.json()["error"]["fields"]["file"]
     assert session.scalar(select(func.count()).select_from(GroupMessage)) == before
+
+
+def test_a_voice_message_is_downloaded_by_its_group_only_and_not_once_recalled(
+    client: TestClient, session: Session
+) -> None:
+    world = make_world(session, villages=2, grids=1, units=1)
+    home, other = world.village(0), world.village(1)
+    group = group_of(session, "village", home.code)
+    unit = world.tree.units[world.tree.grids[home.code][0].code][0]
+    speaker, listener = world.villagers[unit.code]
+    outsider = world.villagers[world.tree.units[world.tree.grids[other.code][0].code][0].code][0]
+    recording = encode_tone("ogg", 1.5)
+    posted = client.post(
+        f"/api/v1/groups/{group.id}/voice",
+        files={"file": ("voice.ogg", recording, "audio/ogg")},
+        headers=bearer(session, speaker),
+    )
+    assert posted.status_code == 201, posted.text
+    url = f"/api/v1/messages/{posted.json()['id']}/attachment"
+    heard = client.get(url, headers=bearer(session, listener))
+    assert heard.status_code == 200, heard.text
+    assert heard.headers["content-type"] == "audio/ogg" and heard.content == recording
+    assert client.get(url, headers=bearer(session, outsider)).status_code == 404
+    message = session.get(GroupMessage, posted.json()["id"])
+    check_recall_message(session, message, actor="test")
+    session.flush()
+    assert client.get(url, headers=bearer(session, listener)).status_code == 404

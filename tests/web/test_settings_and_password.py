@@ -133,3 +133,62 @@ def test_a_password_change_ends_the_other_sessions_and_tokens(client, session) -
     client.cookies.set(SESSION_COOKIE, other)
     assert client.get("/", follow_redirects=False).status_code == 303
     assert client.get("/api/v1/notifications", headers=headers).status_code == 401
+
+
+def test_delivery_preferences_are_set_on_the_settings_page_and_a_digest_needs_an_address(
+    client, session
+) -> None:
+    make_person(session, "gets.mail")
+    session.commit()
+    sign_in(client, "gets.mail")
+    form = client.get("/settings")
+    assert 'action="/settings/delivery"' in form.text
+    refused = client.post(
+        "/settings/delivery",
+        data={"email": "", "digest_rhythm": "weekly", "csrf_token": csrf_of(form.text)},
+    )
+    assert refused.status_code == 422 and 'id="digest_rhythm-error"' in refused.text
+    bad = client.post(
+        "/settings/delivery",
+        data={"email": "not-an-address", "digest_rhythm": "off", "csrf_token": csrf_of(form.text)},
+    )
+    assert bad.status_code == 422 and 'id="email-error"' in bad.text
+    assert 'value="not-an-address"' in bad.text  # what was typed is kept
+    session.expire_all()
+    user = session.scalar(select(User).where(User.username == "gets.mail"))
+    assert user is not None and (user.email, user.digest_rhythm) == (None, "off")
+    saved = client.post(
+        "/settings/delivery",
+        data={
+            "email": "wang.fang@example.org",
+            "digest_rhythm": "weekly",
+            "sms_enabled": "on",
+            "csrf_token": csrf_of(form.text),
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303 and saved.headers["location"] == "/settings?saved=1"
+    session.expire_all()
+    user = session.scalar(select(User).where(User.username == "gets.mail"))
+    assert user is not None
+    assert (user.email, user.digest_rhythm, user.sms_enabled) == (
+        "wang.fang@example.org",
+        "weekly",
+        True,
+    )
+    assert user.digest_due_at is not None
+    page = client.get("/settings")
+    assert 'value="wang.fang@example.org"' in page.text
+    assert 'name="digest_rhythm" value="weekly" checked' in page.text
+    off = client.post(
+        "/settings/delivery",
+        data={
+            "email": "wang.fang@example.org",
+            "digest_rhythm": "weekly",
+            "csrf_token": csrf_of(page.text),
+        },
+        follow_redirects=False,
+    )
+    assert off.status_code == 303
+    session.expire_all()
+    assert session.scalar(select(User.sms_enabled).where(User.username == "gets.mail")) is False

@@ -288,6 +288,18 @@ def image_file(
     return attachment, path
 
 
+def attachment_file(
+    session: Session, message: GroupMessage, *, data_dir: Path
+) -> tuple[GroupAttachment, Path]:
+    """A message's photo or voice and its file (a recalled message's: none, for anyone)."""
+    attachment = session.get(GroupAttachment, message.attachment_id or "")
+    path = data_dir / attachment.path if attachment is not None else None
+    if message.recalled_at is not None or path is None or not path.is_file():
+        raise NotFound(Message("message %(id)s has no photo or voice", id=message.id))
+    assert attachment is not None
+    return attachment, path
+
+
 def messages_of_member(session: Session, group: Group, user_id: str, *, since: Any = None) -> int:
     """How many messages the user posted in the group since ``since``."""
     conditions = [GroupMessage.group_id == group.id, GroupMessage.author_user_id == user_id]

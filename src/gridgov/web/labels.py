@@ -31,6 +31,12 @@ LEVEL_LABELS = {
     "grid": N_("Grid"),
     "unit": N_("Unit"),
 }
+DIGEST_LABELS = {
+    "off": N_("No e-mail digest"),
+    "daily": N_("A digest every day"),
+    "weekly": N_("A digest every week"),
+}
+
 TEXT_SIZE_LABELS = {
     "normal": N_("Normal"),
     "large": N_("Large"),

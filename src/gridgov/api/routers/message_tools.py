@@ -6,19 +6,23 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, UploadFile, status
+from fastapi.responses import FileResponse
 
 from gridgov.access.checks import require
 from gridgov.api.deps import PagingDep, SessionDep
 from gridgov.api.principal import PrincipalDep
+from gridgov.api.responses import file_answer
 from gridgov.api.schemas import Page
 from gridgov.cases.models import Case
+from gridgov.cases.photos import FORMATS as IMAGE_FORMATS
 from gridgov.errors import NotFound
 from gridgov.groups.case_models import MessageCase
 from gridgov.groups.notice_schemas import MessageCaseIn, MessageCaseOut
-from gridgov.groups.queries import access_group, access_message
+from gridgov.groups.queries import access_group, access_message, attachment_file
 from gridgov.groups.schemas import MessageOut
 from gridgov.groups.search import search_messages
 from gridgov.groups.to_case import check_message_to_case, may_make_case
+from gridgov.groups.voice import ACCEPTED as VOICE_FORMATS
 from gridgov.groups.voice import MAX_VOICE_BYTES
 from gridgov.groups.voice_messages import check_post_voice
 from gridgov.i18n import Message
@@ -65,6 +69,26 @@ def post_voice(
         quota_bytes=settings.group_attachment_quota_bytes,
     )
     return MessageOut.of(message)
+
+
+@router.get(
+    "/messages/{message_id}/attachment",
+    response_class=FileResponse,
+    responses=file_answer(
+        *(media_type for media_type, _ext in IMAGE_FORMATS.values()),
+        *(media_type for media_type, _ext in VOICE_FORMATS.values()),
+    ),
+)
+def read_attachment(
+    message_id: str, request: Request, session: SessionDep, principal: PrincipalDep
+) -> FileResponse:
+    """A message's photo or voice recording (the message's ``kind`` says which), with the
+    group's access; a recalled message's is gone for everyone."""
+    message = access_message(session, message_id, principal)
+    attachment, path = attachment_file(
+        session, message, data_dir=request.app.state.settings.data_dir
+    )
+    return FileResponse(path, media_type=attachment.content_type)
 
 
 @router.post("/messages/{message_id}/case", status_code=status.HTTP_201_CREATED)

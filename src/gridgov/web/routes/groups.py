@@ -26,10 +26,11 @@ from gridgov.groups.actions import (
     check_recall_message,
     check_upload_image,
 )
-from gridgov.groups.models import Group, GroupAttachment, GroupMessage
+from gridgov.groups.models import Group, GroupMessage
 from gridgov.groups.queries import (
     access_group,
     access_message,
+    attachment_file,
     history,
     list_groups,
     membership,
@@ -198,10 +199,9 @@ def message_attachment(
     """A message's photo or voice, with the group's access (a recalled one: not found)."""
     group = access_group(session, group_id, caller.principal)
     message = _message_of_group(session, group, message_id, caller)
-    attachment = session.get(GroupAttachment, message.attachment_id or "")
-    if attachment is None or message.recalled_at is not None:
-        raise NotFound(Message("no message has id %(message_id)s", message_id=message_id))
-    path = request.app.state.settings.data_dir / attachment.path
+    attachment, path = attachment_file(
+        session, message, data_dir=request.app.state.settings.data_dir
+    )
     response = FileResponse(path, media_type=attachment.content_type)
     response.headers["cache-control"] = "private, max-age=3600"
     return response
