@@ -51,6 +51,7 @@ from rich.table import Table
 from sqlalchemy import Engine, select, text
 
 import http_load  # bench/http_load.py: the shared HTTP load harness
+import scratch  # bench/scratch.py: the scratch databases
 from gridgov import clock
 from gridgov.accounts import tokens
 from gridgov.accounts.actions import check_assign_role, check_create_user
@@ -91,11 +92,11 @@ ROWS: list[Row] = []
 def postgres_schema(label: str, keep: bool = False) -> AbstractContextManager[tuple[Engine, str]]:
     """A migrated throwaway schema ``bench_cases_<label>_...`` (bench/contacts_ledger.py
     uses it too)."""
-    return http_load.postgres_schema(f"bench_cases_{label}", keep)
+    return scratch.postgres_schema(f"bench_cases_{label}", keep)
 
 
 def sqlite_file() -> AbstractContextManager[tuple[Engine, str]]:
-    return http_load.sqlite_file("bench-cases-")
+    return scratch.sqlite_file("bench-cases-")
 
 
 def seed(engine: Engine) -> dict[str, Any]:

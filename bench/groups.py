@@ -50,6 +50,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 import http_load  # bench/http_load.py: the shared HTTP load harness
+import scratch  # bench/scratch.py: the scratch databases
 from gridgov import clock
 from gridgov.accounts import tokens
 from gridgov.accounts.actions import check_assign_role, check_create_user
@@ -87,11 +88,11 @@ ROWS: list[Row] = []
 
 
 def postgres_schema() -> AbstractContextManager[tuple[Engine, str]]:
-    return http_load.postgres_schema("bench_groups")
+    return scratch.postgres_schema("bench_groups")
 
 
 def sqlite_file() -> AbstractContextManager[tuple[Engine, str]]:
-    return http_load.sqlite_file("bench-groups-")
+    return scratch.sqlite_file("bench-groups-")
 
 
 # --- the island: 4 villages (their groups made with them), 16 leaders ----------------------

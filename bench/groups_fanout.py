@@ -47,6 +47,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 import http_load  # bench/http_load.py: the shared HTTP load harness
+import scratch  # bench/scratch.py: the scratch databases
 from gridgov.accounts import tokens
 from gridgov.accounts.actions import check_create_user
 from gridgov.database.sessions import session_factory
@@ -138,8 +139,8 @@ def post_publish(base: str, stream: str, payload: dict[str, Any]) -> None:
 def database(backend: str) -> AbstractContextManager[tuple[Engine, str]]:
     """A migrated scratch database: a SQLite file, or a PostgreSQL schema."""
     if backend == "sqlite":
-        return http_load.sqlite_file("bench-fanout-")
-    return http_load.postgres_schema("bench_fanout")
+        return scratch.sqlite_file("bench-fanout-")
+    return scratch.postgres_schema("bench_fanout")
 
 
 def seed_user(engine: Engine) -> tuple[str, str]:

@@ -1,6 +1,7 @@
-"""The HTTP load harness the benches share: scratch databases, a real uvicorn server in a
-child process on a free loopback port, the ``POST /bench/minimal`` baseline (same bearer
-authentication, one plain INSERT), concurrent keep-alive clients and their timings.
+"""The HTTP load harness the benches share (their scratch databases: bench/scratch.py): a real
+uvicorn server in a child process on a free loopback port, the ``POST /bench/minimal``
+baseline (same bearer authentication, one plain INSERT), concurrent keep-alive clients and
+their timings.
 
 A bench uses it so:
 
@@ -17,7 +18,6 @@ Imported by the benches as ``http_load`` (``bench/`` is the script's folder, fir
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 import subprocess
 import sys
@@ -34,61 +34,17 @@ from typing import Any
 
 from pydantic import BaseModel
 from rich.console import Console
-from sqlalchemy import Column, DateTime, Engine, MetaData, String, Text, insert
+from sqlalchemy import Column, DateTime, MetaData, String, Text, insert
 from sqlalchemy import Table as SqlTable
 
 from gridgov import clock
 from gridgov.api.deps import SessionDep
 from gridgov.api.principal import PrincipalDep
-from gridgov.database.migrate import upgrade
 from gridgov.ids import new_id
 from gridgov.settings import Settings
-from gridgov.storage.engine import create_engine_for
 
-POSTGRES_URL = os.environ.get(
-    "GRIDGOV_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 ROOT = Path(__file__).resolve().parents[1]
 console = Console(width=None if sys.stdout.isatty() else 150)
-
-
-# --- scratch databases ---------------------------------------------------------------------
-
-
-@contextmanager
-def postgres_schema(prefix: str, keep: bool = False) -> Iterator[tuple[Engine, str]]:
-    """A migrated throwaway PostgreSQL schema ``<prefix>_<pid>_<hex>``: (engine, its URL).
-    Dropped at the end unless ``keep``."""
-    schema = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine_for(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    engine = create_engine_for(url)
-    try:
-        upgrade(engine)
-        yield engine, url
-    finally:
-        engine.dispose()
-        if keep:
-            console.print(f"kept schema {schema}")
-        else:
-            with admin.begin() as connection:
-                connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
-
-
-@contextmanager
-def sqlite_file(prefix: str) -> Iterator[tuple[Engine, str]]:
-    """A migrated SQLite file in a temporary folder named ``<prefix>...``: (engine, URL)."""
-    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
-        url = f"sqlite:///{folder}/bench.sqlite3"
-        engine = create_engine_for(url)
-        try:
-            upgrade(engine)
-            yield engine, url
-        finally:
-            engine.dispose()
 
 
 # --- the baseline route --------------------------------------------------------------------
