@@ -13,7 +13,7 @@ from gridgov.audit.models import AuditEntry
 from gridgov.registry.models import Household, RegistryEvent, Resident
 from tests.factories.registry import make_household, make_resident
 from tests.factories.territory import make_tree
-from tests.web.helpers import csrf_of, make_person, sign_in
+from tests.web.helpers import csrf_of, make_person, sign_in, submit_form
 
 
 @dataclass
@@ -149,12 +149,12 @@ def test_a_form_without_its_csrf_token_is_refused(client, session, island) -> No
 
 
 def test_a_birth_is_recorded(client, session, island) -> None:
-    sign_in(client, "grid.reg")
-    page = client.get(f"/households/{island.household.id}")
-    answer = client.post(
+    answer = submit_form(
+        client,
+        "grid.reg",
+        f"/households/{island.household.id}",
         f"/households/{island.household.id}/births",
-        data={
-            "csrf_token": csrf_of(page.text),
+        {
             "version": str(island.household.version),
             "name": "林小海",
             "sex": "male",
@@ -172,16 +172,12 @@ def test_a_birth_is_recorded(client, session, island) -> None:
 
 
 def test_a_bad_field_shows_the_form_again_and_records_nothing(client, session, island) -> None:
-    sign_in(client, "grid.reg")
-    page = client.get(f"/households/{island.household.id}")
-    answer = client.post(
+    answer = submit_form(
+        client,
+        "grid.reg",
+        f"/households/{island.household.id}",
         f"/households/{island.household.id}/births",
-        data={
-            "csrf_token": csrf_of(page.text),
-            "name": "林小海",
-            "sex": "male",
-            "birth_date": "not a date",
-        },
+        {"name": "林小海", "sex": "male", "birth_date": "not a date"},
     )
     assert answer.status_code == 422
     assert 'id="birth_date-error"' in answer.text and "林小海" in answer.text
@@ -190,17 +186,12 @@ def test_a_bad_field_shows_the_form_again_and_records_nothing(client, session, i
 
 
 def test_a_stale_version_shows_the_conflict(client, session, island) -> None:
-    sign_in(client, "sec.reg")
-    page = client.get(f"/residents/{island.head.id}")
-    version = island.head.version
-    answer = client.post(
+    answer = submit_form(
+        client,
+        "sec.reg",
+        f"/residents/{island.head.id}",
         f"/residents/{island.head.id}/events",
-        data={
-            "csrf_token": csrf_of(page.text),
-            "version": str(version - 1),
-            "kind": "moved_out",
-            "occurred_on": "2026-11-01",
-        },
+        {"version": str(island.head.version - 1), "kind": "moved_out", "occurred_on": "2026-11-01"},
     )
     assert answer.status_code == 409 and "有人修改了" in answer.text
     session.expire_all()
@@ -226,12 +217,12 @@ def test_a_death_then_a_second_one_conflicts(client, session, island) -> None:
 
 
 def test_the_household_moves_out(client, session, island) -> None:
-    sign_in(client, "sec.reg")
-    page = client.get(f"/households/{island.household.id}")
-    answer = client.post(
+    answer = submit_form(
+        client,
+        "sec.reg",
+        f"/households/{island.household.id}",
         f"/households/{island.household.id}/move-out",
-        data={
-            "csrf_token": csrf_of(page.text),
+        {
             "version": str(island.household.version),
             "occurred_on": "2026-11-20",
             "destination": "厦门",
