@@ -232,3 +232,30 @@ def test_the_household_moves_out(client, session, island) -> None:
     assert answer.status_code == 303
     session.expire_all()
     assert session.get(Household, island.household.id).status == "moved_out"
+
+
+def test_a_move_in_is_recorded_and_a_stale_one_records_nothing(client, session, island) -> None:
+    page = f"/households/{island.household.id}"
+    data = {
+        "occurred_on": "2026-11-05",
+        "origin": "福州",
+        "name": "林阿妹",
+        "sex": "female",
+        "birth_date": "1990-03-04",
+        "relation_to_head": "daughter_in_law",
+    }
+    stale = {**data, "version": str(island.household.version - 1)}
+    refused = submit_form(client, "grid.reg", page, f"{page}/move-ins", stale)
+    assert refused.status_code == 409 and "有人修改了" in refused.text
+    session.expire_all()
+    assert session.scalar(select(Resident).where(Resident.name == "林阿妹")) is None
+    fresh = {**data, "version": str(island.household.version)}
+    url = f"{page}/move-ins"
+    answer = submit_form(client, "grid.reg", page, url, fresh, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"] == f"{page}?done=move_in"
+    session.expire_all()
+    moved = session.scalar(select(Resident).where(Resident.name == "林阿妹"))
+    assert moved is not None and moved.household_id == island.household.id
+    event = session.scalar(select(RegistryEvent).where(RegistryEvent.resident_id == moved.id))
+    assert event is not None and event.kind == "moved_in" and event.actor == "user:grid.reg"
