@@ -32,17 +32,12 @@ import json
 import os
 import random
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any
 
 os.environ.setdefault("GRIDGOV_SECRET_KEY", "bench-cases-secret-key-" + "c" * 32)
@@ -53,39 +48,24 @@ os.environ.setdefault(
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Engine,
-    MetaData,
-    String,
-    Text,
-    insert,
-    select,
-    text,
-)
-from sqlalchemy import Table as SqlTable
+from sqlalchemy import Engine, select, text
 
+import http_load  # bench/http_load.py: the shared HTTP load harness
+import scratch  # bench/scratch.py: the scratch databases
 from gridgov import clock
 from gridgov.accounts import tokens
 from gridgov.accounts.actions import check_assign_role, check_create_user
-from gridgov.api.deps import SessionDep
-from gridgov.api.principal import PrincipalDep
 from gridgov.cases.calendar import seed_calendar
 from gridgov.cases.categories import seed_categories
 from gridgov.cases.models import CaseCategory
-from gridgov.database.migrate import upgrade
 from gridgov.database.sessions import session_factory
 from gridgov.deployment import install
 from gridgov.ids import new_id
 from gridgov.settings import Settings
-from gridgov.storage.engine import create_engine_for
 from gridgov.territory.actions import check_create_territory
 from gridgov.territory.codes import child_code
+from http_load import Client, Load, Post, bearer, server
 
-POSTGRES_URL = os.environ.get(
-    "GRIDGOV_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 ACTOR = "bench:cases"
 DISTRICT = "350305"
 CLIENTS = 16
@@ -109,37 +89,14 @@ ROWS: list[Row] = []
 # --- databases -----------------------------------------------------------------------------
 
 
-@contextmanager
-def postgres_schema(label: str, keep: bool = False) -> Iterator[tuple[Engine, str]]:
-    schema = f"bench_cases_{label}_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine_for(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    engine = create_engine_for(url)
-    try:
-        upgrade(engine)
-        yield engine, url
-    finally:
-        engine.dispose()
-        if keep:
-            console.print(f"kept schema {schema}")
-        else:
-            with admin.begin() as connection:
-                connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+def postgres_schema(label: str, keep: bool = False) -> AbstractContextManager[tuple[Engine, str]]:
+    """A migrated throwaway schema ``bench_cases_<label>_...`` (bench/contacts_ledger.py
+    uses it too)."""
+    return scratch.postgres_schema(f"bench_cases_{label}", keep)
 
 
-@contextmanager
-def sqlite_file() -> Iterator[tuple[Engine, str]]:
-    with tempfile.TemporaryDirectory(prefix="bench-cases-") as folder:
-        url = f"sqlite:///{folder}/bench.sqlite3"
-        engine = create_engine_for(url)
-        try:
-            upgrade(engine)
-            yield engine, url
-        finally:
-            engine.dispose()
+def sqlite_file() -> AbstractContextManager[tuple[Engine, str]]:
+    return scratch.sqlite_file("bench-cases-")
 
 
 def seed(engine: Engine) -> dict[str, Any]:
@@ -215,16 +172,6 @@ def small_town(engine: Engine) -> tuple[list[tuple[float, float]], str]:
     return centres, token
 
 
-MINIMAL = MetaData()
-MINIMAL_TABLE = SqlTable(
-    "bench_minimal",
-    MINIMAL,
-    Column("id", String(32), primary_key=True),
-    Column("body", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-
 class MinimalIn(BaseModel):
     category_code: str
     description: str
@@ -232,124 +179,34 @@ class MinimalIn(BaseModel):
     lat: float
 
 
-def minimal_route(body: MinimalIn, session: SessionDep, principal: PrincipalDep) -> dict[str, str]:
-    """The baseline: the same authentication (bearer token -> Principal), one INSERT."""
-    row_id = new_id()
-    session.execute(
-        insert(MINIMAL_TABLE).values(id=row_id, body=body.description, created_at=clock.now())
-    )
-    return {"id": row_id, "by": principal.user_id}
+minimal_route = http_load.minimal_route(MinimalIn, "description")
 
 
 def serve(database_url: str, port: int, data_dir: str) -> None:
-    """The child process: the gridgov app plus the minimal endpoint, under uvicorn."""
-    import uvicorn
-
-    from gridgov.api.app import create_app
-
-    settings = Settings(database_url=database_url, data_dir=Path(data_dir), embedded_worker=False)
-    app = create_app(settings=settings)
-    app.add_api_route("/bench/minimal", minimal_route, methods=["POST"], status_code=201)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def server(database_url: str) -> Iterator[str]:
-    import httpx2 as httpx
-
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="bench-cases-data-") as data_dir:
-        child = subprocess.Popen(  # our own interpreter and script
-            [sys.executable, __file__, "--serve", database_url, str(port), data_dir],
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")},
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline or child.poll() is not None:
-                    raise RuntimeError("the bench server did not start")
-                time.sleep(0.2)
-            yield base
-        finally:
-            child.terminate()
-            child.wait(timeout=30)
-
-
-@dataclass
-class Load:
-    label: str
-    seconds: list[float] = field(default_factory=list)
-    wall: float = 0.0
-    failures: int = 0
-
-    @property
-    def throughput(self) -> float:
-        return len(self.seconds) / self.wall
-
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.seconds)
-        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+    """The child process: the gridgov API plus the minimal endpoint, under uvicorn."""
+    http_load.serve(
+        database_url, port, data_dir, [http_load.Route("/bench/minimal", minimal_route, 201)]
+    )
 
 
 def hammer(base: str, path: str, token: str, centres: list, requests: int, label: str) -> Load:
     """``requests`` POSTs spread over CLIENTS threads, each with its own keep-alive client."""
-    import httpx2 as httpx
 
-    load = Load(label)
-    lock = threading.Lock()
-    per_client = requests // CLIENTS
-    go = threading.Barrier(CLIENTS + 1)
-
-    def client(number: int) -> None:
+    def posts(number: int) -> Iterator[Post]:
         rng = random.Random(number)
-        headers = {"Authorization": f"Bearer {token}"}
-        with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
-            go.wait()
-            for i in range(per_client):
-                lon, lat = rng.choice(centres)
-                body = {
-                    "category_code": CATEGORY_CODE[0],
-                    "lon": lon,
-                    "lat": lat,
-                    "description": f"路灯坏了 {number}-{i}",
-                }
-                key = {"Idempotency-Key": f"{label}-{number}-{i}-{secrets.token_hex(4)}"}
-                start = time.perf_counter()
-                try:
-                    answer = http.post(path, json=body, headers=key)
-                    problem = None if answer.status_code == 201 else answer.text[:300]
-                except httpx.HTTPError as exc:
-                    problem = f"{type(exc).__name__}: {exc}"
-                elapsed = time.perf_counter() - start
-                with lock:
-                    if problem is None:
-                        load.seconds.append(elapsed)
-                    else:
-                        load.failures += 1
-                        if load.failures <= 3:
-                            console.log(f"{label}: {problem}")
+        for i in range(requests // CLIENTS):
+            lon, lat = rng.choice(centres)
+            body = {
+                "category_code": CATEGORY_CODE[0],
+                "lon": lon,
+                "lat": lat,
+                "description": f"路灯坏了 {number}-{i}",
+            }
+            key = {"Idempotency-Key": f"{label}-{number}-{i}-{secrets.token_hex(4)}"}
+            yield Post(path, body, key)
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    go.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    load.wall = time.perf_counter() - start
-    return load
+    clients = [Client(bearer(token), posts(n)) for n in range(CLIENTS)]
+    return http_load.hammer(base, clients, label)
 
 
 CATEGORY_CODE: list[str] = []
@@ -361,9 +218,10 @@ def intake_part(backend: str, requests: int) -> None:
         category = seed(engine)
         CATEGORY_CODE[:] = [category["code"]]
         with session_factory(engine)() as session, session.begin():
-            MINIMAL.create_all(session.connection())
+            http_load.MINIMAL.create_all(session.connection())
         centres, token = small_town(engine)
-        with server(url) as base:
+        with server(url, __file__, "bench-cases-data-") as running:
+            base = running.base
             # Warm both paths (imports, the polygon index, connection pools).
             hammer(base, "/bench/minimal", token, centres, CLIENTS * 2, "warm")
             hammer(base, "/api/v1/cases", token, centres, CLIENTS * 2, "warm")
@@ -799,8 +657,8 @@ def print_table(title: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--serve"]:
-        serve(argv[1], int(argv[2]), argv[3])
+    if (child := http_load.serve_arguments(argv)) is not None:
+        serve(*child)
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small run")

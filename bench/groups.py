@@ -32,15 +32,10 @@ import argparse
 import importlib.util
 import os
 import secrets
-import socket
-import subprocess
 import sys
-import tempfile
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,28 +47,22 @@ os.environ.setdefault(
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Column, DateTime, Engine, MetaData, String, Text, insert
-from sqlalchemy import Table as SqlTable
+from sqlalchemy import Engine
 
+import http_load  # bench/http_load.py: the shared HTTP load harness
+import scratch  # bench/scratch.py: the scratch databases
 from gridgov import clock
 from gridgov.accounts import tokens
 from gridgov.accounts.actions import check_assign_role, check_create_user
-from gridgov.api.deps import SessionDep
-from gridgov.api.principal import PrincipalDep
-from gridgov.database.migrate import upgrade
 from gridgov.database.sessions import session_factory
 from gridgov.deployment import install
 from gridgov.groups.queries import village_group
-from gridgov.ids import new_id
 from gridgov.settings import Settings
-from gridgov.storage.engine import create_engine_for
 from gridgov.territory.actions import check_create_territory
 from gridgov.territory.codes import child_code
+from http_load import Client, Load, Post, bearer, machine_load, server
 
 HERE = Path(__file__).resolve().parent
-POSTGRES_URL = os.environ.get(
-    "GRIDGOV_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 ACTOR = "bench:groups"
 DISTRICT = "350305"
 TOWN = f"{DISTRICT}101"
@@ -98,34 +87,12 @@ ROWS: list[Row] = []
 # --- databases -----------------------------------------------------------------------------
 
 
-@contextmanager
-def postgres_schema() -> Iterator[tuple[Engine, str]]:
-    schema = f"bench_groups_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine_for(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    engine = create_engine_for(url)
-    try:
-        upgrade(engine)
-        yield engine, url
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+def postgres_schema() -> AbstractContextManager[tuple[Engine, str]]:
+    return scratch.postgres_schema("bench_groups")
 
 
-@contextmanager
-def sqlite_file() -> Iterator[tuple[Engine, str]]:
-    with tempfile.TemporaryDirectory(prefix="bench-groups-") as folder:
-        url = f"sqlite:///{folder}/bench.sqlite3"
-        engine = create_engine_for(url)
-        try:
-            upgrade(engine)
-            yield engine, url
-        finally:
-            engine.dispose()
+def sqlite_file() -> AbstractContextManager[tuple[Engine, str]]:
+    return scratch.sqlite_file("bench-groups-")
 
 
 # --- the island: 4 villages (their groups made with them), 16 leaders ----------------------
@@ -186,148 +153,49 @@ def small_town(engine: Engine) -> list[Poster]:
 
 # --- the server ----------------------------------------------------------------------------
 
-MINIMAL = MetaData()
-MINIMAL_TABLE = SqlTable(
-    "bench_minimal",
-    MINIMAL,
-    Column("id", String(32), primary_key=True),
-    Column("body", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
 
 class MinimalIn(BaseModel):
     text: str
 
 
-def minimal_route(body: MinimalIn, session: SessionDep, principal: PrincipalDep) -> dict[str, str]:
-    """The baseline: the same authentication (bearer token -> Principal), one INSERT."""
-    row_id = new_id()
-    session.execute(insert(MINIMAL_TABLE).values(id=row_id, body=body.text, created_at=clock.now()))
-    return {"id": row_id, "by": principal.user_id}
+minimal_route = http_load.minimal_route(MinimalIn, "text")
 
 
 def serve(database_url: str, port: int, data_dir: str) -> None:
     """The child process: the gridgov app plus the minimal endpoint, under uvicorn."""
-    import uvicorn
-
-    from gridgov.server import create_app
-
-    settings = Settings(
-        database_url=database_url,
-        data_dir=Path(data_dir),
-        embedded_worker=False,
-        group_messages_per_minute=100_000,
+    http_load.serve(
+        database_url,
+        port,
+        data_dir,
+        [http_load.Route("/bench/minimal", minimal_route, 201)],
+        pages=True,
+        settings={"group_messages_per_minute": 100_000},
     )
-    app = create_app(settings=settings)
-    app.add_api_route("/bench/minimal", minimal_route, methods=["POST"], status_code=201)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def server(database_url: str) -> Iterator[str]:
-    import httpx2 as httpx
-
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="bench-groups-data-") as data_dir:
-        child = subprocess.Popen(  # our own interpreter and script
-            [sys.executable, __file__, "--serve", database_url, str(port), data_dir],
-            env={**os.environ, "PYTHONPATH": str(HERE.parent / "src")},
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline or child.poll() is not None:
-                    raise RuntimeError("the bench server did not start")
-                time.sleep(0.2)
-            yield base
-        finally:
-            child.terminate()
-            child.wait(timeout=30)
 
 
 # --- (a) posting over HTTP -----------------------------------------------------------------
 
 
-@dataclass
-class Load:
-    label: str
-    seconds: list[float] = field(default_factory=list)
-    wall: float = 0.0
-    failures: int = 0
-
-    @property
-    def throughput(self) -> float:
-        return len(self.seconds) / self.wall if self.wall else 0.0
-
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.seconds) or [0.0]
-        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
-
-
 def hammer(base: str, posters: list[Poster], requests: int, label: str, minimal: bool) -> Load:
     """``requests`` POSTs spread over the 16 posters' threads (keep-alive clients)."""
-    import httpx2 as httpx
 
-    load = Load(label)
-    lock = threading.Lock()
-    per_client = requests // CLIENTS
-    go = threading.Barrier(CLIENTS + 1)
-
-    def client(number: int, poster: Poster) -> None:
+    def posts(number: int, poster: Poster) -> Iterator[Post]:
         path = "/bench/minimal" if minimal else f"/api/v1/groups/{poster.group_id}/messages"
-        headers = {"Authorization": f"Bearer {poster.token}"}
-        with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
-            go.wait()
-            for i in range(per_client):
-                body = {"text": f"明早八点村委会开会，请各户派代表参加 {number}-{i}"}
-                start = time.perf_counter()
-                try:
-                    answer = http.post(path, json=body)
-                    problem = None if answer.status_code == 201 else answer.text[:300]
-                except httpx.HTTPError as exc:
-                    problem = f"{type(exc).__name__}: {exc}"
-                elapsed = time.perf_counter() - start
-                with lock:
-                    if problem is None:
-                        load.seconds.append(elapsed)
-                    else:
-                        load.failures += 1
-                        if load.failures <= 3:
-                            console.log(f"{label}: {problem}")
+        for i in range(requests // CLIENTS):
+            yield Post(path, {"text": f"明早八点村委会开会，请各户派代表参加 {number}-{i}"})
 
-    threads = [
-        threading.Thread(target=client, args=(n, poster)) for n, poster in enumerate(posters)
-    ]
-    for thread in threads:
-        thread.start()
-    go.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    load.wall = time.perf_counter() - start
-    return load
+    clients = [Client(bearer(p.token), posts(n, p)) for n, p in enumerate(posters)]
+    return http_load.hammer(base, clients, label)
 
 
 def post_part(backend: str, requests: int) -> None:
     opened = postgres_schema() if backend == "postgresql" else sqlite_file()
     with opened as (engine, url):
         with session_factory(engine)() as session, session.begin():
-            MINIMAL.create_all(session.connection())
+            http_load.MINIMAL.create_all(session.connection())
         posters = small_town(engine)
-        with server(url) as base:
+        with server(url, __file__, "bench-groups-data-") as running:
+            base = running.base
             # Warm both paths (imports, templates of the errors, connection pools).
             hammer(base, posters, CLIENTS * 2, "warm", minimal=True)
             hammer(base, posters, CLIENTS * 2, "warm", minimal=False)
@@ -424,13 +292,6 @@ def search_part(quick: bool, messages: int | None = None) -> None:
 # --- the run -------------------------------------------------------------------------------
 
 
-def machine_load() -> str:
-    try:
-        return subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "uptime unavailable"
-
-
 def print_table(title: str, load_before: str) -> None:
     table = Table(title=title)
     for heading in ("part", "measure", "value", "baseline", "ratio", "aim"):
@@ -445,8 +306,8 @@ def print_table(title: str, load_before: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--serve"]:
-        serve(argv[1], int(argv[2]), argv[3])
+    if (child := http_load.serve_arguments(argv)) is not None:
+        serve(*child)
         return 0
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small run")

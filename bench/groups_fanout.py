@@ -27,16 +27,12 @@ import asyncio
 import json
 import os
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,19 +46,15 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
+import http_load  # bench/http_load.py: the shared HTTP load harness
+import scratch  # bench/scratch.py: the scratch databases
 from gridgov.accounts import tokens
 from gridgov.accounts.actions import check_create_user
-from gridgov.database.migrate import upgrade
 from gridgov.database.sessions import session_factory
 from gridgov.http.sessions import SessionDep
 from gridgov.notify.realtime import publish
-from gridgov.settings import Settings
-from gridgov.storage.engine import create_engine_for
+from http_load import Server, machine_load
 
-POSTGRES_URL = os.environ.get(
-    "GRIDGOV_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-ROOT = Path(__file__).resolve().parents[1]
 CONNECTS_AT_ONCE = 64
 ROUND_TIMEOUT = 60.0
 console = Console(width=None if sys.stdout.isatty() else 150)
@@ -106,35 +98,17 @@ def publish_route(body: dict[str, Any], session: SessionDep) -> dict[str, str]:
 
 def serve(database_url: str, port: int, data_dir: str) -> None:
     """A child process: the gridgov app plus the publishing route, under uvicorn."""
-    import uvicorn
-
     from gridgov.api.events.socket import UVICORN_OPTIONS
-    from gridgov.server import create_app
 
-    settings = Settings(database_url=database_url, data_dir=Path(data_dir), embedded_worker=False)
-    app = create_app(settings=settings)
-    app.add_api_route("/bench/publish", publish_route, methods=["POST"])
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
+    http_load.serve(
+        database_url,
+        port,
+        data_dir,
+        [http_load.Route("/bench/publish", publish_route)],
+        pages=True,
         backlog=4096,
         **UVICORN_OPTIONS,  # as `gridgov serve` runs it
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class Server:
-    base: str
-    pid: int
 
 
 def cpu_seconds(pid: int) -> float:
@@ -143,36 +117,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-@contextmanager
-def server(database_url: str) -> Iterator[Server]:
+def server(database_url: str) -> AbstractContextManager[Server]:
     """A child server process: its base URL and pid."""
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="bench-fanout-data-") as data_dir:
-        child = subprocess.Popen(
-            [sys.executable, __file__, "--serve", database_url, str(port), data_dir],
-            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_up(base, child)
-            yield Server(base, child.pid)
-        finally:
-            child.terminate()
-            child.wait(timeout=30)
-
-
-def wait_until_up(base: str, child: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if child.poll() is not None:
-            raise RuntimeError("the bench server exited")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    raise RuntimeError("the bench server did not start")
+    return http_load.server(database_url, __file__, "bench-fanout-data-")
 
 
 def post_publish(base: str, stream: str, payload: dict[str, Any]) -> None:
@@ -189,33 +136,11 @@ def post_publish(base: str, stream: str, payload: dict[str, Any]) -> None:
 # --- the databases -------------------------------------------------------------------------
 
 
-@contextmanager
-def database(backend: str) -> Iterator[tuple[Engine, str]]:
+def database(backend: str) -> AbstractContextManager[tuple[Engine, str]]:
     """A migrated scratch database: a SQLite file, or a PostgreSQL schema."""
     if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="bench-fanout-") as folder:
-            url = f"sqlite:///{folder}/bench.sqlite3"
-            engine = create_engine_for(url)
-            upgrade(engine)
-            try:
-                yield engine, url
-            finally:
-                engine.dispose()
-        return
-    schema = f"bench_fanout_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine_for(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    engine = create_engine_for(url)
-    try:
-        upgrade(engine)
-        yield engine, url
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+        return scratch.sqlite_file("bench-fanout-")
+    return scratch.postgres_schema("bench_fanout")
 
 
 def seed_user(engine: Engine) -> tuple[str, str]:
@@ -309,10 +234,6 @@ def fanout_results(clients: int = 2000, rounds: int = 5) -> list[Fanout]:
     ]
 
 
-def load_average() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
-
-
 def fanout_table(results: list[Fanout]) -> Table:
     """The results as a table; each fan-out row's ratio is to the baseline above it."""
     table = Table(title="Events socket fan-out: publish (HTTP request, commit) to delivery")
@@ -341,20 +262,20 @@ def fanout_table(results: list[Fanout]) -> Table:
         )
     table.caption = (
         "aim: p99 < 1000 ms at 2,000 clients. CPU: median per event (ms, in 10 ms ticks), "
-        f"the servers together and this process's clients.\nLoad after: {load_average()}"
+        f"the servers together and this process's clients.\nLoad after: {machine_load()}"
     )
     return table
 
 
 def main() -> None:
-    if len(sys.argv) == 5 and sys.argv[1] == "--serve":
-        serve(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    if (child := http_load.serve_arguments(sys.argv[1:])) is not None:
+        serve(*child)
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    console.print(f"before: {load_average()}")
+    console.print(f"before: {machine_load()}")
     results = fanout_results(clients=args.clients, rounds=args.rounds)
     console.print(fanout_table(results))
 

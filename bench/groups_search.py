@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
+import scratch  # bench/scratch.py: the scratch databases
 from gridgov.access.principal import Principal
 from gridgov.database.migrate import upgrade
 from gridgov.database.sessions import session_factory
@@ -39,9 +40,6 @@ from gridgov.groups.search import index_rows, member_group_ids, search_messages
 from gridgov.settings import Settings
 from gridgov.storage.engine import create_engine_for
 
-POSTGRES_URL = os.environ.get(
-    "GRIDGOV_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 GROUPS = 1000
 TOWN = "350305001"
 STAMP = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
@@ -357,19 +355,8 @@ def measure(engine: Engine, backend: str, user_ids: list[str], rounds: int) -> l
 
 @contextmanager
 def postgres_database() -> Iterator[Engine]:
-    schema = f"bench_groups_search_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine_for(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    engine = create_engine_for(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
-    try:
-        upgrade(engine)
+    with scratch.postgres_schema("bench_groups_search") as (engine, _url):
         yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 @contextmanager

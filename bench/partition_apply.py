@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import secrets
 import sys
 import tempfile
 import time
@@ -46,6 +45,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, select, text
 
+import scratch  # bench/scratch.py: the scratch databases
 from gridgov.accounts.demo import create_demo_accounts
 from gridgov.database.migrate import upgrade
 from gridgov.database.sessions import session_factory
@@ -59,9 +59,6 @@ from gridgov.partition.plans import check_create_plan
 from gridgov.settings import Settings
 from gridgov.storage.engine import create_engine_for
 
-POSTGRES_URL = os.environ.get(
-    "GRIDGOV_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 GRID_BOUNDS, UNIT_BOUNDS = Bounds(30, 50, 40), Bounds(5, 9, 7)
 ACTOR = "bench:partition-apply"
 QUICK_SCALE, QUICK_VILLAGE = 0.25, TOWN_CODE + "201"
@@ -102,31 +99,8 @@ def sqlite_database(work: Path) -> Iterator[Engine]:
 
 @contextmanager
 def postgres_database(_work: Path) -> Iterator[Engine]:
-    schema = f"bench_apply_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = create_engine_for(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    engine = create_engine_for(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
-    try:
-        upgrade(engine)
+    with scratch.postgres_schema("bench_apply") as (engine, _url):
         yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
-
-
-def postgres_reachable() -> bool:
-    try:
-        engine = create_engine_for(POSTGRES_URL)
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-        return True
-    except Exception as exc:
-        console.print(f"[yellow]PostgreSQL at {POSTGRES_URL} unreachable, skipped: {exc}")
-        return False
 
 
 # --- the work ---------------------------------------------------------------------------
@@ -286,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     timings: list[Timing] = []
     with tempfile.TemporaryDirectory(prefix="gridgov-bench-") as tmp:
         for backend in args.backends:
-            if backend == "postgresql" and not postgres_reachable():
+            if backend == "postgresql" and not scratch.postgres_reachable():
                 continue
             timings += bench_backend(backend, Path(tmp), island, scope)
             loads.append(f"after {backend}: {load_average()}")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import os
 import random
 import secrets
 import sys
@@ -32,9 +31,10 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 from stdnum.cn import ric
 
+import scratch  # bench/scratch.py: the scratch databases
 from gridgov import clock
 from gridgov.database.migrate import upgrade
 from gridgov.database.sessions import session_factory
@@ -53,9 +53,6 @@ from gridgov.storage.engine import create_engine_for
 from gridgov.territory.actions import check_create_territory
 from gridgov.territory.codes import child_code
 
-POSTGRES_URL = os.environ.get(
-    "GRIDGOV_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 DISTRICT, TOWN = "350305", "350305108"
 HOUSEHOLDS_PER_VILLAGE, HOUSEHOLDS_PER_GRID, HOUSEHOLDS_PER_UNIT = 1000, 40, 8
 ACTOR = "bench:registry"
@@ -196,19 +193,8 @@ def sqlite_database(work: Path) -> Iterator[Engine]:
 
 @contextmanager
 def postgres_database(_work: Path) -> Iterator[Engine]:
-    schema = f"bench_registry_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = create_engine_for(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    engine = create_engine_for(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
-    try:
-        upgrade(engine)
+    with scratch.postgres_schema("bench_registry") as (engine, _url):
         yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 def build_territory(engine: Engine, layout: Layout) -> None:
@@ -414,18 +400,6 @@ def bench_backend(backend: str, work: Path, layout: Layout, files: dict[str, Pat
     return results
 
 
-def postgres_reachable() -> bool:
-    try:
-        engine = create_engine_for(POSTGRES_URL)
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-        return True
-    except Exception as exc:
-        console.print(f"[yellow]PostgreSQL at {POSTGRES_URL} unreachable, skipped: {exc}")
-        return False
-
-
 def print_table(results: list[Result]) -> None:
     table = Table(title="registry import vs plain bulk load (executemany / COPY)")
     for heading in ("backend", "kind", "rows", "seconds", "rows/s", "baseline rows/s", "ratio"):
@@ -462,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         console.log(f"generated {residents:,} residents")
         for backend in args.backends:
-            if backend == "postgresql" and not postgres_reachable():
+            if backend == "postgresql" and not scratch.postgres_reachable():
                 continue
             results += bench_backend(backend, work, layout, files)
     print_table(results)

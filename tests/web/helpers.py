@@ -1,10 +1,13 @@
-"""Signing in through the real pages with a TestClient, and reading a page's CSRF token."""
+"""Signing in through the real pages with a TestClient, reading a page's CSRF token, and
+submitting a page's form with it."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi.testclient import TestClient
+from httpx2 import Response
 from sqlalchemy.orm import Session
 
 from gridgov import clock
@@ -62,3 +65,20 @@ def sign_in(client: TestClient, login: str, password: str = PASSWORD, *, next: s
         data={"login": login, "password": password, "next": next, "csrf_token": csrf_of(form.text)},
         follow_redirects=False,
     )
+
+
+def submit_form(
+    client: TestClient,
+    login: str,
+    page: str,
+    action: str,
+    data: dict[str, str],
+    **options: Any,
+) -> Response:
+    """Sign in as ``login``, open ``page`` and POST ``data`` to ``action`` with the page's
+    CSRF token, as a browser submits the page's form; the answer (``options`` go to the
+    POST: ``follow_redirects=False``)."""
+    sign_in(client, login)
+    shown = client.get(page)
+    assert shown.status_code == 200, shown.text
+    return client.post(action, data={"csrf_token": csrf_of(shown.text), **data}, **options)

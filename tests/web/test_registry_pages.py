@@ -13,7 +13,7 @@ from gridgov.audit.models import AuditEntry
 from gridgov.registry.models import Household, RegistryEvent, Resident
 from tests.factories.registry import make_household, make_resident
 from tests.factories.territory import make_tree
-from tests.web.helpers import csrf_of, make_person, sign_in
+from tests.web.helpers import csrf_of, make_person, sign_in, submit_form
 
 
 @dataclass
@@ -149,12 +149,12 @@ def test_a_form_without_its_csrf_token_is_refused(client, session, island) -> No
 
 
 def test_a_birth_is_recorded(client, session, island) -> None:
-    sign_in(client, "grid.reg")
-    page = client.get(f"/households/{island.household.id}")
-    answer = client.post(
+    answer = submit_form(
+        client,
+        "grid.reg",
+        f"/households/{island.household.id}",
         f"/households/{island.household.id}/births",
-        data={
-            "csrf_token": csrf_of(page.text),
+        {
             "version": str(island.household.version),
             "name": "林小海",
             "sex": "male",
@@ -172,16 +172,12 @@ def test_a_birth_is_recorded(client, session, island) -> None:
 
 
 def test_a_bad_field_shows_the_form_again_and_records_nothing(client, session, island) -> None:
-    sign_in(client, "grid.reg")
-    page = client.get(f"/households/{island.household.id}")
-    answer = client.post(
+    answer = submit_form(
+        client,
+        "grid.reg",
+        f"/households/{island.household.id}",
         f"/households/{island.household.id}/births",
-        data={
-            "csrf_token": csrf_of(page.text),
-            "name": "林小海",
-            "sex": "male",
-            "birth_date": "not a date",
-        },
+        {"name": "林小海", "sex": "male", "birth_date": "not a date"},
     )
     assert answer.status_code == 422
     assert 'id="birth_date-error"' in answer.text and "林小海" in answer.text
@@ -190,17 +186,12 @@ def test_a_bad_field_shows_the_form_again_and_records_nothing(client, session, i
 
 
 def test_a_stale_version_shows_the_conflict(client, session, island) -> None:
-    sign_in(client, "sec.reg")
-    page = client.get(f"/residents/{island.head.id}")
-    version = island.head.version
-    answer = client.post(
+    answer = submit_form(
+        client,
+        "sec.reg",
+        f"/residents/{island.head.id}",
         f"/residents/{island.head.id}/events",
-        data={
-            "csrf_token": csrf_of(page.text),
-            "version": str(version - 1),
-            "kind": "moved_out",
-            "occurred_on": "2026-11-01",
-        },
+        {"version": str(island.head.version - 1), "kind": "moved_out", "occurred_on": "2026-11-01"},
     )
     assert answer.status_code == 409 and "有人修改了" in answer.text
     session.expire_all()
@@ -226,12 +217,12 @@ def test_a_death_then_a_second_one_conflicts(client, session, island) -> None:
 
 
 def test_the_household_moves_out(client, session, island) -> None:
-    sign_in(client, "sec.reg")
-    page = client.get(f"/households/{island.household.id}")
-    answer = client.post(
+    answer = submit_form(
+        client,
+        "sec.reg",
+        f"/households/{island.household.id}",
         f"/households/{island.household.id}/move-out",
-        data={
-            "csrf_token": csrf_of(page.text),
+        {
             "version": str(island.household.version),
             "occurred_on": "2026-11-20",
             "destination": "厦门",
@@ -241,3 +232,30 @@ def test_the_household_moves_out(client, session, island) -> None:
     assert answer.status_code == 303
     session.expire_all()
     assert session.get(Household, island.household.id).status == "moved_out"
+
+
+def test_a_move_in_is_recorded_and_a_stale_one_records_nothing(client, session, island) -> None:
+    page = f"/households/{island.household.id}"
+    data = {
+        "occurred_on": "2026-11-05",
+        "origin": "福州",
+        "name": "林阿妹",
+        "sex": "female",
+        "birth_date": "1990-03-04",
+        "relation_to_head": "daughter_in_law",
+    }
+    stale = {**data, "version": str(island.household.version - 1)}
+    refused = submit_form(client, "grid.reg", page, f"{page}/move-ins", stale)
+    assert refused.status_code == 409 and "有人修改了" in refused.text
+    session.expire_all()
+    assert session.scalar(select(Resident).where(Resident.name == "林阿妹")) is None
+    fresh = {**data, "version": str(island.household.version)}
+    url = f"{page}/move-ins"
+    answer = submit_form(client, "grid.reg", page, url, fresh, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"] == f"{page}?done=move_in"
+    session.expire_all()
+    moved = session.scalar(select(Resident).where(Resident.name == "林阿妹"))
+    assert moved is not None and moved.household_id == island.household.id
+    event = session.scalar(select(RegistryEvent).where(RegistryEvent.resident_id == moved.id))
+    assert event is not None and event.kind == "moved_in" and event.actor == "user:grid.reg"

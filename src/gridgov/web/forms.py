@@ -4,14 +4,17 @@ to show beside that field."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
+from starlette.responses import Response
 
-from gridgov.errors import ValidationFailed
+from gridgov.errors import Conflict, ValidationFailed
+from gridgov.web.errors import redirect
 
 Model = TypeVar("Model", bound=BaseModel)
 # Form fields that are never part of the request shape.
@@ -70,3 +73,28 @@ async def submitted_form(request: Request) -> AsyncIterator[FormData]:
 
 
 FormDep = Annotated[FormData, Depends(submitted_form)]
+
+
+def save_or_show(
+    request: Request,
+    session: Session,
+    save: Callable[[], object],
+    *,
+    done_url: str,
+    conflict: Callable[[Conflict], Response],
+    refused: Callable[[ValidationFailed], Response] | None = None,
+) -> Response:
+    """A form's writes, in a savepoint: done, a redirect to ``done_url``; a Conflict (a
+    stale version, a state that does not allow it) undoes them and answers ``conflict(it)``
+    (the page again, 409); a refused field likewise ``refused(it)`` (the form again, 422),
+    or the page error when the form has no ``refused``."""
+    try:
+        with session.begin_nested():
+            save()
+    except Conflict as exc:
+        return conflict(exc)
+    except ValidationFailed as exc:
+        if refused is None:
+            raise
+        return refused(exc)
+    return redirect(request, done_url)

@@ -382,54 +382,44 @@ def get_contacts_report(
 # --- the ledger as a file -----------------------------------------------------------------
 
 
-def _ledger_answer(session, principal, file_format: str, territory: str, start, end) -> Response:
-    content = ledger_file(
-        session,
-        file_format,
-        territory=territory,
-        start=start,
-        end=end,
-        principal=principal,
-    )
-    return Response(
-        content=content,
-        media_type=LEDGER_MEDIA[file_format],
-        headers={"Content-Disposition": f'attachment; filename="visits-{territory}.{file_format}"'},
-    )
+def _ledger_export(file_format: str, doc: str) -> None:
+    """Register ``GET /exports/visits.<file_format>`` (``export_visits_<file_format>``): the
+    contact ledger under ``territory`` as that file, one row per visit and household."""
+
+    def export_visits(
+        session: SessionDep,
+        principal: PrincipalDep,
+        territory: TerritoryRequired,
+        from_date: Annotated[Day | None, Query(alias="from")] = None,
+        to_date: Annotated[Day | None, Query(alias="to")] = None,
+    ) -> Response:
+        content = ledger_file(
+            session,
+            file_format,
+            territory=territory,
+            start=from_date,
+            end=to_date,
+            principal=principal,
+        )
+        filename = f"visits-{territory}.{file_format}"
+        return Response(
+            content=content,
+            media_type=LEDGER_MEDIA[file_format],
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    export_visits.__name__ = export_visits.__qualname__ = f"export_visits_{file_format}"
+    export_visits.__doc__ = doc
+    router.get(
+        f"/exports/visits.{file_format}",
+        response_class=Response,
+        responses=file_answer(LEDGER_MEDIA[file_format]),
+        tags=["exports"],
+    )(export_visits)
 
 
-@router.get(
-    "/exports/visits.csv",
-    response_class=Response,
-    responses=file_answer(LEDGER_MEDIA["csv"]),
-    tags=["exports"],
-)
-def export_visits_csv(
-    session: SessionDep,
-    principal: PrincipalDep,
-    territory: TerritoryRequired,
-    from_date: Annotated[Day | None, Query(alias="from")] = None,
-    to_date: Annotated[Day | None, Query(alias="to")] = None,
-) -> Response:
-    """The contact ledger under ``territory``: one row per visit and household."""
-    return _ledger_answer(session, principal, "csv", territory, from_date, to_date)
-
-
-@router.get(
-    "/exports/visits.xlsx",
-    response_class=Response,
-    responses=file_answer(LEDGER_MEDIA["xlsx"]),
-    tags=["exports"],
-)
-def export_visits_xlsx(
-    session: SessionDep,
-    principal: PrincipalDep,
-    territory: TerritoryRequired,
-    from_date: Annotated[Day | None, Query(alias="from")] = None,
-    to_date: Annotated[Day | None, Query(alias="to")] = None,
-) -> Response:
-    """The contact ledger under ``territory`` as XLSX."""
-    return _ledger_answer(session, principal, "xlsx", territory, from_date, to_date)
+_ledger_export("csv", "The contact ledger under ``territory``: one row per visit and household.")
+_ledger_export("xlsx", "The contact ledger under ``territory`` as XLSX.")
 
 
 @router.get(

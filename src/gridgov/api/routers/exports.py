@@ -40,47 +40,28 @@ def _export(
     )
 
 
-CSV = file_answer(MEDIA_TYPES["csv"])
-XLSX = file_answer(MEDIA_TYPES["xlsx"])
+def _export_route(kind: str, file_format: str, doc: str | None = None) -> None:
+    """Register ``GET /exports/<kind>.<file_format>`` (``export_<kind>_<file_format>``)."""
+
+    def export(
+        session: SessionDep,
+        principal: PrincipalDep,
+        territory: TerritoryQuery,
+        language: ApiLanguageDep,
+    ) -> Response:
+        return _export(session, principal, kind, file_format, territory, language)
+
+    export.__name__ = export.__qualname__ = f"export_{kind}_{file_format}"
+    export.__doc__ = doc
+    router.get(
+        f"/exports/{kind}.{file_format}",
+        response_class=Response,
+        responses=file_answer(MEDIA_TYPES[file_format]),
+    )(export)
 
 
-@router.get("/exports/households.csv", response_class=Response, responses=CSV)
-def export_households_csv(
-    session: SessionDep,
-    principal: PrincipalDep,
-    territory: TerritoryQuery,
-    language: ApiLanguageDep,
-) -> Response:
-    return _export(session, principal, "households", "csv", territory, language)
-
-
-@router.get("/exports/households.xlsx", response_class=Response, responses=XLSX)
-def export_households_xlsx(
-    session: SessionDep,
-    principal: PrincipalDep,
-    territory: TerritoryQuery,
-    language: ApiLanguageDep,
-) -> Response:
-    return _export(session, principal, "households", "xlsx", territory, language)
-
-
-@router.get("/exports/residents.csv", response_class=Response, responses=CSV)
-def export_residents_csv(
-    session: SessionDep,
-    principal: PrincipalDep,
-    territory: TerritoryQuery,
-    language: ApiLanguageDep,
-) -> Response:
-    """Residents under ``territory``; ID numbers and phones masked."""
-    return _export(session, principal, "residents", "csv", territory, language)
-
-
-@router.get("/exports/residents.xlsx", response_class=Response, responses=XLSX)
-def export_residents_xlsx(
-    session: SessionDep,
-    principal: PrincipalDep,
-    territory: TerritoryQuery,
-    language: ApiLanguageDep,
-) -> Response:
-    """Residents under ``territory``; ID numbers and phones masked."""
-    return _export(session, principal, "residents", "xlsx", territory, language)
+RESIDENTS_DOC = "Residents under ``territory``; ID numbers and phones masked."
+_export_route("households", "csv")
+_export_route("households", "xlsx")
+_export_route("residents", "csv", RESIDENTS_DOC)
+_export_route("residents", "xlsx", RESIDENTS_DOC)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -77,3 +77,38 @@ class Bridge(Protocol):
 def one_by_one(pending: Sequence[OutboxMessage]) -> Plan:
     """The plan of a bridge with no rate limit: a request per row."""
     return Plan(requests=[Request(messages=(row,)) for row in pending])
+
+
+ConfigT = TypeVar("ConfigT")
+
+
+class OneByOneBridge(Generic[ConfigT]):
+    """A :class:`Bridge` with no rate limit that sends each row on its own (SMS, e-mail):
+    its configuration, the plan of a request per row, and :meth:`send` handing the one row
+    to :meth:`send_row`, which a subclass writes."""
+
+    channel: str
+
+    def __init__(self, config: ConfigT) -> None:
+        self.config = config
+
+    def plan(
+        self,
+        session: Session,
+        route: BridgeRoute | None,
+        pending: Sequence[OutboxMessage],
+        *,
+        now: dt.datetime,
+    ) -> Plan:
+        return one_by_one(pending)
+
+    def send(
+        self, session: Session, route: BridgeRoute | None, request: Request, *, now: dt.datetime
+    ) -> None:
+        (row,) = request.messages
+        self.send_row(session, row, now=now)
+
+    def send_row(self, session: Session, row: OutboxMessage, *, now: dt.datetime) -> None:
+        """Send one row; return when the far end accepted it (or there is nothing to send),
+        raise BridgeFailure when not."""
+        raise NotImplementedError

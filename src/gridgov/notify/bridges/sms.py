@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -19,8 +18,7 @@ from sqlalchemy.orm import Session
 from gridgov import crypto
 from gridgov.accounts.models import User
 from gridgov.notify.bridges import signing
-from gridgov.notify.bridges.models import BridgeRoute
-from gridgov.notify.bridges.protocol import BridgeFailure, Plan, Request, one_by_one
+from gridgov.notify.bridges.protocol import BridgeFailure, OneByOneBridge
 from gridgov.notify.bridges.transport import post
 from gridgov.notify.models import OutboxMessage
 from gridgov.registry.models import Resident
@@ -51,26 +49,10 @@ def _phone(session: Session, user_id: str) -> str:
     return phone
 
 
-class SmsBridge:
+class SmsBridge(OneByOneBridge[SmsConfig]):
     channel = "sms"
 
-    def __init__(self, config: SmsConfig) -> None:
-        self.config = config
-
-    def plan(
-        self,
-        session: Session,
-        route: BridgeRoute | None,
-        pending: Sequence[OutboxMessage],
-        *,
-        now: dt.datetime,
-    ) -> Plan:
-        return one_by_one(pending)
-
-    def send(
-        self, session: Session, route: BridgeRoute | None, request: Request, *, now: dt.datetime
-    ) -> None:
-        (row,) = request.messages
+    def send_row(self, session: Session, row: OutboxMessage, *, now: dt.datetime) -> None:
         kind = str(row.payload.get("template_kind"))
         template = self.config.templates.get(kind)
         if template is None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 import ssl
-from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -18,8 +17,7 @@ from sqlalchemy.orm import Session
 
 from gridgov import crypto
 from gridgov.accounts.models import User
-from gridgov.notify.bridges.models import BridgeRoute
-from gridgov.notify.bridges.protocol import BridgeFailure, Plan, Request, one_by_one
+from gridgov.notify.bridges.protocol import BridgeFailure, OneByOneBridge
 from gridgov.notify.models import OutboxMessage
 
 
@@ -45,26 +43,10 @@ def _mail(config: SmtpConfig, to: str, row: OutboxMessage, now: dt.datetime) -> 
     return mail
 
 
-class EmailBridge:
+class EmailBridge(OneByOneBridge[SmtpConfig]):
     channel = "email"
 
-    def __init__(self, config: SmtpConfig) -> None:
-        self.config = config
-
-    def plan(
-        self,
-        session: Session,
-        route: BridgeRoute | None,
-        pending: Sequence[OutboxMessage],
-        *,
-        now: dt.datetime,
-    ) -> Plan:
-        return one_by_one(pending)
-
-    def send(
-        self, session: Session, route: BridgeRoute | None, request: Request, *, now: dt.datetime
-    ) -> None:
-        (row,) = request.messages
+    def send_row(self, session: Session, row: OutboxMessage, *, now: dt.datetime) -> None:
         user = session.get(User, row.recipients[0])
         if user is None or not user.email or user.email == crypto.UNDECRYPTABLE:
             return  # no address any more: nothing to send, the row is done

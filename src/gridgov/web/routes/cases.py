@@ -24,13 +24,13 @@ from gridgov.cases.categories import list_categories
 from gridgov.cases.models import Case, CaseCategory
 from gridgov.cases.photos import photo_file
 from gridgov.cases.queries import INBOX_TABS, access_case, case_photos, case_timeline, inbox
-from gridgov.errors import Conflict, NotFound, ValidationFailed
+from gridgov.errors import NotFound, ValidationFailed
 from gridgov.http.sessions import SessionDep
 from gridgov.i18n import N_
 from gridgov.territory.queries import get_territory
 from gridgov.web.auth import CallerDep
 from gridgov.web.case_labels import ACTION_LABELS, EVENT_LABELS, NOTE_PROMPTS, problems_of
-from gridgov.web.errors import redirect
+from gridgov.web.forms import save_or_show
 from gridgov.web.labels import CASE_STATE_LABELS, LEVEL_LABELS
 from gridgov.web.rendering import page_language, render
 from gridgov.web.routing import page_router, safe_next
@@ -153,32 +153,36 @@ def take_action(
     again with the conflict message (409), a bad field the form with its message (422)."""
     case = access_case(session, case_id, caller.principal)
     values = {"note": note, "rating": rating, "comment": comment, "duplicate_of": duplicate_of}
-    try:
-        with session.begin_nested():
-            check_transition(
-                session,
-                case,
-                action=action,
-                principal=caller.principal,
-                actor=caller.actor,
-                note=note,
-                version=_version(version),
-                rating=_rating(rating),
-                comment=comment or None,
-                duplicate_of_id=duplicate_of.strip() or None,
-            )
-    except Conflict:
+
+    def save() -> None:
+        check_transition(
+            session,
+            case,
+            action=action,
+            principal=caller.principal,
+            actor=caller.actor,
+            note=note,
+            version=_version(version),
+            rating=_rating(rating),
+            comment=comment or None,
+            duplicate_of_id=duplicate_of.strip() or None,
+        )
+
+    def again(status: int, **shown: Any) -> Response:
         session.refresh(case)
         context = case_context(request, session, case, caller.principal)
-        context.update(conflict=True, failed_action=action)
-        return render(request, "cases/page.html", context, status=409)
-    except ValidationFailed as refused:
-        session.refresh(case)
-        context = case_context(request, session, case, caller.principal)
-        context.update(errors=problems_of(refused.fields), failed_action=action, values=values)
-        return render(request, "cases/page.html", context, status=422)
+        context.update(failed_action=action, **shown)
+        return render(request, "cases/page.html", context, status=status)
+
     target = safe_next(next) if next else f"/cases/{case.id}"
-    return redirect(request, f"{target}{'&' if '?' in target else '?'}done={action}")
+    return save_or_show(
+        request,
+        session,
+        save,
+        done_url=f"{target}{'&' if '?' in target else '?'}done={action}",
+        conflict=lambda _conflict: again(409, conflict=True),
+        refused=lambda refused: again(422, errors=problems_of(refused.fields), values=values),
+    )
 
 
 def _version(text: str) -> int:

@@ -9,13 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from gridgov.access.policy import allows, may
 from gridgov.access.principal import Principal
 from gridgov.cases.queries import list_cases
-from gridgov.errors import Conflict, ValidationFailed
 from gridgov.http.sessions import SessionDep
 from gridgov.registry import queries
 from gridgov.registry.actions import check_version
@@ -31,8 +32,7 @@ from gridgov.territory.models import Territory
 from gridgov.territory.queries import nodes_by_code
 from gridgov.web.auth import CallerDep
 from gridgov.web.caller import PageCaller
-from gridgov.web.errors import redirect
-from gridgov.web.forms import FormDep, form_values, form_version, parse_form
+from gridgov.web.forms import FormDep, form_values, form_version, parse_form, save_or_show
 from gridgov.web.labels import CASE_STATE_LABELS
 from gridgov.web.registry_labels import REGISTRY_LABELS
 from gridgov.web.rendering import render
@@ -134,16 +134,19 @@ def record_or_show(
 ) -> Response:
     """Record a life event in a savepoint; a bad field shows the form again (422) and a
     stale version the conflict (409), with nothing recorded; done: back to the page."""
-    try:
-        with session.begin_nested():
-            record()
-    except Conflict as conflict:
+
+    def again(status: int, **shown: Any) -> Response:
         session.expire_all()
-        return show(form=form, conflict=conflict.message, values=values, status=409)
-    except ValidationFailed as refused:
-        session.expire_all()
-        return show(form=form, errors=refused.fields, values=values, status=422)
-    return redirect(request, done_url)
+        return show(form=form, values=values, status=status, **shown)
+
+    return save_or_show(
+        request,
+        session,
+        record,
+        done_url=done_url,
+        conflict=lambda conflict: again(409, conflict=conflict.message),
+        refused=lambda refused: again(422, errors=refused.fields),
+    )
 
 
 def submitted(form: FormData) -> tuple[dict[str, Any], int | None]:
@@ -151,81 +154,75 @@ def submitted(form: FormData) -> tuple[dict[str, Any], int | None]:
     return form_values(form, lists=("key_groups",)), form_version(form)
 
 
-@router.post("/households/{household_id}/births")
-def record_birth(
-    request: Request,
-    household_id: str,
-    session: SessionDep,
-    caller: CallerDep,
-    form: FormDep,
-) -> Response:
-    household = queries.access_household_to_join(session, household_id, caller.principal)
-    values, version = submitted(form)
+def _life_event_route(
+    path: str,
+    name: str,
+    form_name: str,
+    shape: type[BaseModel],
+    check: Callable[..., object],
+    access: Callable[[Session, str, Principal], Household],
+) -> None:
+    """Register ``POST path`` (route ``name``): the life-event form ``form_name`` read as
+    the API's ``shape``, recorded by ``check`` on the household ``access`` gives, with the
+    version the form was drawn from."""
 
-    def record() -> None:
-        check_version("household", household, version)
-        body = parse_form(BirthCreate, values)
-        check_record_birth(session, household, **body.model_dump(), actor=caller.actor)
+    def handler(
+        request: Request,
+        household_id: str,
+        session: SessionDep,
+        caller: CallerDep,
+        form: FormDep,
+    ) -> Response:
+        household = access(session, household_id, caller.principal)
+        values, version = submitted(form)
 
-    return _record(request, session, caller, household, "birth", record, values)
+        def record() -> None:
+            check_version("household", household, version)
+            body = parse_form(shape, values)
+            check(session, household, **body.model_dump(), actor=caller.actor)
 
+        def show(**kwargs: Any) -> Response:
+            return _page(request, session, caller, household, **kwargs)
 
-@router.post("/households/{household_id}/move-ins")
-def record_move_in(
-    request: Request,
-    household_id: str,
-    session: SessionDep,
-    caller: CallerDep,
-    form: FormDep,
-) -> Response:
-    household = queries.access_household_to_join(session, household_id, caller.principal)
-    values, version = submitted(form)
+        return record_or_show(
+            request,
+            session,
+            form=form_name,
+            record=record,
+            show=show,
+            done_url=f"/households/{household.id}?done={form_name}",
+            values=values,
+        )
 
-    def record() -> None:
-        check_version("household", household, version)
-        body = parse_form(MoveInCreate, values)
-        check_record_move_in(session, household, **body.model_dump(), actor=caller.actor)
-
-    return _record(request, session, caller, household, "move_in", record, values)
-
-
-@router.post("/households/{household_id}/move-out")
-def move_out_household(
-    request: Request,
-    household_id: str,
-    session: SessionDep,
-    caller: CallerDep,
-    form: FormDep,
-) -> Response:
-    household = queries.access_household(session, household_id, caller.principal, "retire")
-    values, version = submitted(form)
-
-    def record() -> None:
-        check_version("household", household, version)
-        body = parse_form(HouseholdMoveOut, values)
-        check_record_move_out(session, household, **body.model_dump(), actor=caller.actor)
-
-    return _record(request, session, caller, household, "move_out", record, values)
+    handler.__name__ = handler.__qualname__ = name
+    router.post(path)(handler)
 
 
-def _record(
-    request: Request,
-    session: SessionDep,
-    caller: PageCaller,
-    household: Household,
-    form: str,
-    record: Callable[[], None],
-    values: dict[str, Any],
-) -> Response:
-    def show(**kwargs: Any) -> Response:
-        return _page(request, session, caller, household, **kwargs)
+def _to_retire(session: Session, household_id: str, principal: Principal) -> Household:
+    return queries.access_household(session, household_id, principal, "retire")
 
-    return record_or_show(
-        request,
-        session,
-        form=form,
-        record=record,
-        show=show,
-        done_url=f"/households/{household.id}?done={form}",
-        values=values,
-    )
+
+_life_event_route(
+    "/households/{household_id}/births",
+    "record_birth",
+    "birth",
+    BirthCreate,
+    check_record_birth,
+    queries.access_household_to_join,
+)
+_life_event_route(
+    "/households/{household_id}/move-ins",
+    "record_move_in",
+    "move_in",
+    MoveInCreate,
+    check_record_move_in,
+    queries.access_household_to_join,
+)
+_life_event_route(
+    "/households/{household_id}/move-out",
+    "move_out_household",
+    "move_out",
+    HouseholdMoveOut,
+    check_record_move_out,
+    _to_retire,
+)

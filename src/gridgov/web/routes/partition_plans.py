@@ -33,6 +33,7 @@ from gridgov.territory.models import Territory
 from gridgov.web.auth import CallerDep
 from gridgov.web.caller import PageCaller
 from gridgov.web.errors import redirect
+from gridgov.web.forms import save_or_show
 from gridgov.web.labels import LEVEL_LABELS
 from gridgov.web.maps import map_settings
 from gridgov.web.rendering import render
@@ -226,13 +227,18 @@ def _change(
         errors = {"confirm": N_("Tick the box to confirm.")}
         return _plan_page(request, session, caller, plan, errors=errors, status=422)
     change: Any = check_apply_plan if kind == "applied" else check_rollback_plan
-    try:
-        with session.begin_nested():
-            change(session, plan, actor=caller.actor)
-    except Conflict as refused:
+
+    def refused(conflict: Conflict) -> Response:
         session.refresh(plan)
-        return _plan_page(request, session, caller, plan, conflict=refused.message, status=409)
-    return redirect(request, f"/partition-plans/{plan.id}?done={kind}")
+        return _plan_page(request, session, caller, plan, conflict=conflict.message, status=409)
+
+    return save_or_show(
+        request,
+        session,
+        lambda: change(session, plan, actor=caller.actor),
+        done_url=f"/partition-plans/{plan.id}?done={kind}",
+        conflict=refused,
+    )
 
 
 @router.post("/partition-plans/{plan_id}/apply")
