@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
+from gridgov.emergency.escalation import run_rollcall_escalation_step
 from gridgov.emergency.models import RollCall, RollCallConfirmation, RollCallHousehold
+from gridgov.territory.models import Territory
 from tests.cases.case_world import quick_password_hashing
 from tests.emergency.rollcall_world import Island, make_island, start
 from tests.factories.registry import make_resident
@@ -31,6 +33,8 @@ def island(session: Session) -> Island:
         make_person(
             session, "rc_other", role="village_secretary", territory_code=island.other_village
         )
+        make_person(session, "rc_grid", role="grid_leader", territory_code=island.grid)
+        make_person(session, "rc_town", role="town_official", territory_code=island.town)
         head = make_resident(session, household=island.households["plain"], name="本户户主")
         make_person(session, "rc_resident", resident_id=head.id)
     session.commit()
@@ -325,3 +329,111 @@ def test_after_the_all_clear_a_moved_household_can_confirm_its_return(
     session.expire_all()
     row = session.get(RollCallHousehold, (roll_call.id, plain))
     assert row is not None and row.status == "returned" and row.returned_at is not None
+
+
+def _leader_list(page: str, role: str) -> str:
+    """The part of a page that is the caller's one-tap list as a ``role`` (up to the counts,
+    the next section: the tests' callers hold one post)."""
+    start = page.index(f'data-leader-list="{role}"')
+    return page[start : page.index('id="counts-title"', start)]
+
+
+def _tap(client: TestClient, page: str, roll_call: RollCall, household_id: str, **fields):
+    form = {
+        "csrf_token": csrf_of(page),
+        "household_id": household_id,
+        "status": "safe_at_home",
+        "method": "phone",
+        "idempotency_key": f"leader-{household_id}",
+    } | fields
+    url = f"/roll-calls/{roll_call.id}/confirmations"
+    return client.post(url, data=form, follow_redirects=False)
+
+
+def test_a_grid_leader_and_a_secretary_confirm_the_unconfirmed_with_one_tap(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    roll_call = start(session, island, territory=island.village, by="secretary")
+    t0 = roll_call.started_at
+    session.commit()
+    h = island.households
+    signed_in(client, "rc_grid")
+    page = client.get(f"/roll-calls/{roll_call.id}").text
+    listed = _leader_list(page, "grid_leader")
+    # the grid's unconfirmed households, priority first; none escalated yet
+    order = [h[name].id for name in ("elderly", "pregnant", "dangerous", "plain", "away_member")]
+    positions = [listed.index(f'data-tap-household="{hid}"') for hid in order]
+    assert positions == sorted(positions)
+    assert h["other_grid"].id not in listed and "data-escalation-reason" not in listed
+    assert 'data-leader-total="5"' in listed
+    assert 'name="method" value="phone" checked' in listed  # two large choices, phone first
+    # 60 minutes later the five are escalated to the grid: marked, with the reason
+    assert run_rollcall_escalation_step(session, now=t0 + dt.timedelta(minutes=60)) == 6
+    session.commit()
+    page = client.get(f"/roll-calls/{roll_call.id}").text
+    listed = _leader_list(page, "grid_leader")
+    assert listed.count("data-escalation-reason") == 5
+    assert "Unconfirmed 60 minutes after the start" in listed
+    with clock.frozen(t0 + dt.timedelta(minutes=65)):
+        answer = _tap(client, page, roll_call, h["pregnant"].id)
+    assert answer.status_code == 303, answer.text
+    session.expire_all()
+    row = session.get(RollCallHousehold, (roll_call.id, h["pregnant"].id))
+    assert row is not None
+    assert (row.status, row.method, row.confirmer) == ("safe_at_home", "phone", "grid_leader")
+    # the secretary's list holds the village's households escalated to the village only
+    signed_in(client, "rc_secretary")
+    listed = _leader_list(client.get(f"/roll-calls/{roll_call.id}").text, "village_secretary")
+    assert 'data-leader-total="0"' in listed
+    assert run_rollcall_escalation_step(session, now=t0 + dt.timedelta(minutes=90)) == 5
+    session.commit()
+    page = client.get(f"/roll-calls/{roll_call.id}").text
+    listed = _leader_list(page, "village_secretary")
+    assert 'data-leader-total="5"' in listed
+    assert h["pregnant"].id not in listed  # confirmed by the grid leader
+    assert h["other_grid"].id in listed  # another grid of the village
+    assert "Unconfirmed 90 minutes after the start" in listed
+    with clock.frozen(t0 + dt.timedelta(minutes=95)):
+        answer = _tap(
+            client, page, roll_call, h["dangerous"].id, status="moved_relatives", method="in_person"
+        )
+    assert answer.status_code == 303, answer.text
+    session.expire_all()
+    row = session.get(RollCallHousehold, (roll_call.id, h["dangerous"].id))
+    assert row is not None
+    assert (row.status, row.method, row.confirmer) == ("moved_relatives", "in_person", "leader")
+    listed = _leader_list(client.get(f"/roll-calls/{roll_call.id}").text, "village_secretary")
+    assert 'data-leader-total="4"' in listed and h["dangerous"].id not in listed
+
+
+def test_the_start_form_names_the_places_within_reach(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    names = dict(session.execute(select(Territory.code, Territory.name_zh)).all())
+    other = names[island.other_village]
+    signed_in(client, "rc_secretary")
+    form = client.get("/roll-calls").text
+    start_form = form[form.index("data-start-form") :]
+    assert f'<option value="{island.village}">{names[island.village]}</option>' in start_form
+    assert f'value="{island.town}"' not in start_form and other not in start_form
+    assert 'name="drill" value="1"' in start_form and "Drill: an exercise" in start_form
+    signed_in(client, "rc_town")
+    start_form = client.get("/roll-calls").text
+    assert f'<option value="{island.town}">{names[island.town]}</option>' in start_form
+    assert f'<option value="{island.village}">— {names[island.village]}</option>' in start_form
+    # a radio left at "0" is a no
+    answer = client.post(
+        "/roll-calls",
+        data={
+            "csrf_token": csrf_of(start_form),
+            "territory_code": island.village,
+            "kind": "flood",
+            "title": "洪水点名",
+            "drill": "0",
+            "evacuation": "0",
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    made = session.scalars(select(RollCall).where(RollCall.title == "洪水点名")).one()
+    assert not made.drill and not made.evacuation
