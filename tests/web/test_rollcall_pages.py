@@ -437,3 +437,62 @@ def test_the_start_form_names_the_places_within_reach(
     assert answer.status_code == 303, answer.text
     made = session.scalars(select(RollCall).where(RollCall.title == "洪水点名")).one()
     assert not made.drill and not made.evacuation
+
+
+def test_a_secretary_adds_a_shelter_and_changes_its_capacity_and_keeper(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    from gridgov.emergency.models import Shelter
+
+    names = dict(session.execute(select(Territory.code, Territory.name_zh)).all())
+    signed_in(client, "rc_secretary")
+    page = client.get("/shelters").text
+    assert "data-shelter-form" in page
+    assert f'<option value="{island.village}">{names[island.village]}</option>' in page
+    assert f'value="{island.other_village}"' not in page  # another village: not offered
+    token = csrf_of(page)
+    keeper = island.users["grid_leader"].id  # a leader of the village keeps it
+    assert f'<option value="{keeper}">' in page
+    base = {"csrf_token": token, "village_code": island.village, "name": "祠堂"}
+    bad = client.post("/shelters", data=base | {"capacity": "-1"})
+    assert bad.status_code == 422
+    assert 'data-field-error="capacity"' in bad.text and 'value="祠堂"' in bad.text
+    missing = client.post("/shelters", data={"csrf_token": token, "capacity": "10"})
+    assert missing.status_code == 422 and 'data-field-error="name"' in missing.text
+    elsewhere = client.post(
+        "/shelters", data=base | {"capacity": "10", "village_code": island.other_village}
+    )
+    assert elsewhere.status_code == 404 and 'data-field-error="village_code"' in elsewhere.text
+    good = client.post(
+        "/shelters",
+        data=base | {"capacity": "40", "keeper_user_id": keeper, "address": "村口"},
+        follow_redirects=False,
+    )
+    assert good.status_code == 303, good.text
+    made = session.scalars(select(Shelter).where(Shelter.name == "祠堂")).one()
+    assert (made.capacity, made.keeper_user_id, made.address) == (40, keeper, "村口")
+    page = client.get("/shelters").text
+    assert f'data-shelter="{made.id}" data-free="40"' in page
+    assert f'data-shelter-edit="{made.id}"' in page
+    refused = client.post(f"/shelters/{made.id}", data={"csrf_token": token, "capacity": "x"})
+    assert refused.status_code == 422 and 'data-field-error="capacity"' in refused.text
+    changed = client.post(
+        f"/shelters/{made.id}", data={"csrf_token": token, "capacity": "25"}, follow_redirects=False
+    )
+    assert changed.status_code == 303, changed.text
+    session.expire_all()
+    again = session.get(Shelter, made.id)
+    assert again is not None and (again.capacity, again.keeper_user_id) == (25, None)
+    # another village's secretary neither edits it nor learns it exists
+    signed_in(client, "rc_other")
+    other_page = client.get("/shelters").text
+    assert f'data-shelter-edit="{made.id}"' not in other_page
+    answer = client.post(
+        f"/shelters/{made.id}", data={"csrf_token": csrf_of(other_page), "capacity": "1"}
+    )
+    assert answer.status_code == 404
+    # a unit leader sees the shelters and no form
+    signed_in(client, "rc_unit")
+    unit_page = client.get("/shelters").text
+    assert f'data-shelter="{made.id}"' in unit_page
+    assert "data-shelter-form" not in unit_page and "data-shelter-edit" not in unit_page
