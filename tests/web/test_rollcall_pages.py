@@ -373,7 +373,7 @@ def test_a_grid_leader_and_a_secretary_confirm_the_unconfirmed_with_one_tap(
     page = client.get(f"/roll-calls/{roll_call.id}").text
     listed = _leader_list(page, "grid_leader")
     assert listed.count("data-escalation-reason") == 5
-    assert "Unconfirmed 60 minutes after the start" in listed
+    assert "开始 60 分钟后仍未确认" in listed  # the reason (zh-CN, the pages' default)
     with clock.frozen(t0 + dt.timedelta(minutes=65)):
         answer = _tap(client, page, roll_call, h["pregnant"].id)
     assert answer.status_code == 303, answer.text
@@ -392,7 +392,7 @@ def test_a_grid_leader_and_a_secretary_confirm_the_unconfirmed_with_one_tap(
     assert 'data-leader-total="5"' in listed
     assert h["pregnant"].id not in listed  # confirmed by the grid leader
     assert h["other_grid"].id in listed  # another grid of the village
-    assert "Unconfirmed 90 minutes after the start" in listed
+    assert "开始 90 分钟后仍未确认" in listed
     with clock.frozen(t0 + dt.timedelta(minutes=95)):
         answer = _tap(
             client, page, roll_call, h["dangerous"].id, status="moved_relatives", method="in_person"
@@ -416,7 +416,7 @@ def test_the_start_form_names_the_places_within_reach(
     start_form = form[form.index("data-start-form") :]
     assert f'<option value="{island.village}">{names[island.village]}</option>' in start_form
     assert f'value="{island.town}"' not in start_form and other not in start_form
-    assert 'name="drill" value="1"' in start_form and "Drill: an exercise" in start_form
+    assert 'name="drill" value="1"' in start_form and "演练：只在平台内通知" in start_form
     signed_in(client, "rc_town")
     start_form = client.get("/roll-calls").text
     assert f'<option value="{island.town}">{names[island.town]}</option>' in start_form
