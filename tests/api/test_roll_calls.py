@@ -262,3 +262,64 @@ def test_a_roll_calls_households_by_a_territory_out_of_reach_or_unknown_answer_4
         )
         assert answer.status_code == 404, (code, answer.text)
         assert answer.json()["error"]["fields"] == {"territory": "not found"}, answer.text
+
+
+def _list(client, session, island, who, **params) -> dict:
+    answer = client.get(f"{API}/roll-calls", params=params, headers=headers(session, island, who))
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_the_roll_call_list_filters_and_pages_in_the_sql(client, session, island) -> None:
+    from gridgov.access.policy import reaches
+    from gridgov.emergency.models import RollCall
+    from tests.emergency.rollcall_world import start
+
+    town = start(session, island)
+    drill = start(session, island, territory=island.village, by="secretary", drill=True)
+    fire = start(session, island, territory=island.other_village, by="other_secretary", kind="fire")
+    grid = start(session, island, territory=island.grid, by="secretary", kind="flood")
+    grid.state = "closed"
+    session.commit()
+    ids = {"town": town.id, "drill": drill.id, "fire": fire.id, "grid": grid.id}
+    named = {rid: name for name, rid in ids.items()}
+
+    def names(who: str, **params: object) -> list[str]:
+        return [
+            named[item["id"]] for item in _list(client, session, island, who, **params)["items"]
+        ]
+
+    # What each caller reaches is what reaches() says of each roll-call, row by row.
+    every = list(session.query(RollCall))
+    for who in ("unit_leader", "grid_leader", "secretary", "other_secretary", "resident"):
+        principal = island.principal(session, who)
+        expected = {
+            named[rc.id]
+            for rc in every
+            if reaches(principal, "read", "roll_call", rc.territory_code)
+        }
+        assert set(names(who)) == expected, who
+    assert set(names("unit_leader")) == {"town", "drill", "grid"}
+    assert set(names("other_secretary")) == {"town", "fire"}
+    assert set(names("town_official", kind="fire")) == {"fire"}
+    assert set(names("town_official", drill="true")) == {"drill"}
+    assert set(names("town_official", drill="false")) == {"town", "fire", "grid"}
+    assert set(names("town_official", state="closed")) == {"grid"}
+    assert set(names("town_official", state="open", kind="typhoon")) == {"town", "drill"}
+    # over, above or under the territory
+    assert set(names("town_official", territory=island.grid)) == {"town", "drill", "grid"}
+    assert set(names("town_official", territory=island.other_village)) == {"town", "fire"}
+    # paging: the total counts every match, the page holds limit of them
+    first = _list(client, session, island, "town_official", limit=2, offset=0)
+    second = _list(client, session, island, "town_official", limit=2, offset=2)
+    assert (first["total"], first["limit"], first["offset"]) == (4, 2, 0)
+    assert len(first["items"]) == 2 and len(second["items"]) == 2
+    assert {i["id"] for i in first["items"] + second["items"]} == set(ids.values())
+    for field, value in (("state", "shut"), ("kind", "quake")):
+        answer = client.get(
+            f"{API}/roll-calls",
+            params={field: value},
+            headers=headers(session, island, "town_official"),
+        )
+        assert answer.status_code == 422, answer.text
+        assert field in answer.json()["error"]["fields"], answer.text

@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
+from gridgov.emergency.escalation import run_rollcall_escalation_step
 from gridgov.emergency.models import RollCall, RollCallConfirmation, RollCallHousehold
+from gridgov.territory.models import Territory
 from tests.cases.case_world import quick_password_hashing
 from tests.emergency.rollcall_world import Island, make_island, start
 from tests.factories.registry import make_resident
@@ -31,6 +33,8 @@ def island(session: Session) -> Island:
         make_person(
             session, "rc_other", role="village_secretary", territory_code=island.other_village
         )
+        make_person(session, "rc_grid", role="grid_leader", territory_code=island.grid)
+        make_person(session, "rc_town", role="town_official", territory_code=island.town)
         head = make_resident(session, household=island.households["plain"], name="本户户主")
         make_person(session, "rc_resident", resident_id=head.id)
     session.commit()
@@ -325,3 +329,170 @@ def test_after_the_all_clear_a_moved_household_can_confirm_its_return(
     session.expire_all()
     row = session.get(RollCallHousehold, (roll_call.id, plain))
     assert row is not None and row.status == "returned" and row.returned_at is not None
+
+
+def _leader_list(page: str, role: str) -> str:
+    """The part of a page that is the caller's one-tap list as a ``role`` (up to the counts,
+    the next section: the tests' callers hold one post)."""
+    start = page.index(f'data-leader-list="{role}"')
+    return page[start : page.index('id="counts-title"', start)]
+
+
+def _tap(client: TestClient, page: str, roll_call: RollCall, household_id: str, **fields):
+    form = {
+        "csrf_token": csrf_of(page),
+        "household_id": household_id,
+        "status": "safe_at_home",
+        "method": "phone",
+        "idempotency_key": f"leader-{household_id}",
+    } | fields
+    url = f"/roll-calls/{roll_call.id}/confirmations"
+    return client.post(url, data=form, follow_redirects=False)
+
+
+def test_a_grid_leader_and_a_secretary_confirm_the_unconfirmed_with_one_tap(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    roll_call = start(session, island, territory=island.village, by="secretary")
+    t0 = roll_call.started_at
+    session.commit()
+    h = island.households
+    signed_in(client, "rc_grid")
+    page = client.get(f"/roll-calls/{roll_call.id}").text
+    listed = _leader_list(page, "grid_leader")
+    # the grid's unconfirmed households, priority first; none escalated yet
+    order = [h[name].id for name in ("elderly", "pregnant", "dangerous", "plain", "away_member")]
+    positions = [listed.index(f'data-tap-household="{hid}"') for hid in order]
+    assert positions == sorted(positions)
+    assert h["other_grid"].id not in listed and "data-escalation-reason" not in listed
+    assert 'data-leader-total="5"' in listed
+    assert 'name="method" value="phone" checked' in listed  # two large choices, phone first
+    # 60 minutes later the five are escalated to the grid: marked, with the reason
+    assert run_rollcall_escalation_step(session, now=t0 + dt.timedelta(minutes=60)) == 6
+    session.commit()
+    page = client.get(f"/roll-calls/{roll_call.id}").text
+    listed = _leader_list(page, "grid_leader")
+    assert listed.count("data-escalation-reason") == 5
+    assert "开始 60 分钟后仍未确认" in listed  # the reason (zh-CN, the pages' default)
+    with clock.frozen(t0 + dt.timedelta(minutes=65)):
+        answer = _tap(client, page, roll_call, h["pregnant"].id)
+    assert answer.status_code == 303, answer.text
+    session.expire_all()
+    row = session.get(RollCallHousehold, (roll_call.id, h["pregnant"].id))
+    assert row is not None
+    assert (row.status, row.method, row.confirmer) == ("safe_at_home", "phone", "grid_leader")
+    # the secretary's list holds the village's households escalated to the village only
+    signed_in(client, "rc_secretary")
+    listed = _leader_list(client.get(f"/roll-calls/{roll_call.id}").text, "village_secretary")
+    assert 'data-leader-total="0"' in listed
+    assert run_rollcall_escalation_step(session, now=t0 + dt.timedelta(minutes=90)) == 5
+    session.commit()
+    page = client.get(f"/roll-calls/{roll_call.id}").text
+    listed = _leader_list(page, "village_secretary")
+    assert 'data-leader-total="5"' in listed
+    assert h["pregnant"].id not in listed  # confirmed by the grid leader
+    assert h["other_grid"].id in listed  # another grid of the village
+    assert "开始 90 分钟后仍未确认" in listed
+    with clock.frozen(t0 + dt.timedelta(minutes=95)):
+        answer = _tap(
+            client, page, roll_call, h["dangerous"].id, status="moved_relatives", method="in_person"
+        )
+    assert answer.status_code == 303, answer.text
+    session.expire_all()
+    row = session.get(RollCallHousehold, (roll_call.id, h["dangerous"].id))
+    assert row is not None
+    assert (row.status, row.method, row.confirmer) == ("moved_relatives", "in_person", "leader")
+    listed = _leader_list(client.get(f"/roll-calls/{roll_call.id}").text, "village_secretary")
+    assert 'data-leader-total="4"' in listed and h["dangerous"].id not in listed
+
+
+def test_the_start_form_names_the_places_within_reach(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    names = dict(session.execute(select(Territory.code, Territory.name_zh)).all())
+    other = names[island.other_village]
+    signed_in(client, "rc_secretary")
+    form = client.get("/roll-calls").text
+    start_form = form[form.index("data-start-form") :]
+    assert f'<option value="{island.village}">{names[island.village]}</option>' in start_form
+    assert f'value="{island.town}"' not in start_form and other not in start_form
+    assert 'name="drill" value="1"' in start_form and "演练：只在平台内通知" in start_form
+    signed_in(client, "rc_town")
+    start_form = client.get("/roll-calls").text
+    assert f'<option value="{island.town}">{names[island.town]}</option>' in start_form
+    assert f'<option value="{island.village}">— {names[island.village]}</option>' in start_form
+    # a radio left at "0" is a no
+    answer = client.post(
+        "/roll-calls",
+        data={
+            "csrf_token": csrf_of(start_form),
+            "territory_code": island.village,
+            "kind": "flood",
+            "title": "洪水点名",
+            "drill": "0",
+            "evacuation": "0",
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    made = session.scalars(select(RollCall).where(RollCall.title == "洪水点名")).one()
+    assert not made.drill and not made.evacuation
+
+
+def test_a_secretary_adds_a_shelter_and_changes_its_capacity_and_keeper(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    from gridgov.emergency.models import Shelter
+
+    names = dict(session.execute(select(Territory.code, Territory.name_zh)).all())
+    signed_in(client, "rc_secretary")
+    page = client.get("/shelters").text
+    assert "data-shelter-form" in page
+    assert f'<option value="{island.village}">{names[island.village]}</option>' in page
+    assert f'value="{island.other_village}"' not in page  # another village: not offered
+    token = csrf_of(page)
+    keeper = island.users["grid_leader"].id  # a leader of the village keeps it
+    assert f'<option value="{keeper}">' in page
+    base = {"csrf_token": token, "village_code": island.village, "name": "祠堂"}
+    bad = client.post("/shelters", data=base | {"capacity": "-1"})
+    assert bad.status_code == 422
+    assert 'data-field-error="capacity"' in bad.text and 'value="祠堂"' in bad.text
+    missing = client.post("/shelters", data={"csrf_token": token, "capacity": "10"})
+    assert missing.status_code == 422 and 'data-field-error="name"' in missing.text
+    elsewhere = client.post(
+        "/shelters", data=base | {"capacity": "10", "village_code": island.other_village}
+    )
+    assert elsewhere.status_code == 404 and 'data-field-error="village_code"' in elsewhere.text
+    good = client.post(
+        "/shelters",
+        data=base | {"capacity": "40", "keeper_user_id": keeper, "address": "村口"},
+        follow_redirects=False,
+    )
+    assert good.status_code == 303, good.text
+    made = session.scalars(select(Shelter).where(Shelter.name == "祠堂")).one()
+    assert (made.capacity, made.keeper_user_id, made.address) == (40, keeper, "村口")
+    page = client.get("/shelters").text
+    assert f'data-shelter="{made.id}" data-free="40"' in page
+    assert f'data-shelter-edit="{made.id}"' in page
+    refused = client.post(f"/shelters/{made.id}", data={"csrf_token": token, "capacity": "x"})
+    assert refused.status_code == 422 and 'data-field-error="capacity"' in refused.text
+    changed = client.post(
+        f"/shelters/{made.id}", data={"csrf_token": token, "capacity": "25"}, follow_redirects=False
+    )
+    assert changed.status_code == 303, changed.text
+    session.expire_all()
+    again = session.get(Shelter, made.id)
+    assert again is not None and (again.capacity, again.keeper_user_id) == (25, None)
+    # another village's secretary neither edits it nor learns it exists
+    signed_in(client, "rc_other")
+    other_page = client.get("/shelters").text
+    assert f'data-shelter-edit="{made.id}"' not in other_page
+    answer = client.post(
+        f"/shelters/{made.id}", data={"csrf_token": csrf_of(other_page), "capacity": "1"}
+    )
+    assert answer.status_code == 404
+    # a unit leader sees the shelters and no form
+    signed_in(client, "rc_unit")
+    unit_page = client.get("/shelters").text
+    assert f'data-shelter="{made.id}"' in unit_page
+    assert "data-shelter-form" not in unit_page and "data-shelter-edit" not in unit_page

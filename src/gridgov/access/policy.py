@@ -68,6 +68,7 @@ from gridgov.access.providers import (
     member_scope,
 )
 from gridgov.access.roles import ROLES
+from gridgov.territory.codes import CODE_LENGTH
 from gridgov.territory.scope import within
 
 ACTIONS: Final = ("read", "create", "update", "retire", "reveal")
@@ -413,3 +414,34 @@ def reaches(principal: Principal, action: str, resource: str, territory_code: st
         ):
             return True
     return False
+
+
+def reach_filter(
+    principal: Principal, action: str, resource: str, code_column: Any
+) -> ColumnElement[bool]:
+    """The rule of :func:`reaches` as SQL over a row's node (a list of roll-calls the caller
+    reaches): the row's node is on or under a node of one of their roles, or above one (an
+    ancestor: one of the node's code prefixes)."""
+    _check(action, resource)
+    nodes: set[str] = set()
+    for scope in principal.scopes:
+        cell = rule(scope.role, action, resource)
+        if cell is None:
+            continue
+        if cell in (ALL, PUBLIC) or (scope.territory_code is None and cell in (SUB, BELOW)):
+            return true()
+        found = (
+            household_scope(cell).codes(principal)
+            if cell in HOUSEHOLD_RULES
+            else frozenset({scope.territory_code})
+        )
+        nodes |= {node for node in found if node is not None}
+    if not nodes:
+        return false()
+    terms: list[Any] = [within(code_column, node) for node in sorted(nodes)]
+    above = {
+        node[:length] for node in nodes for length in CODE_LENGTH.values() if length < len(node)
+    }
+    if above:
+        terms.append(code_column.in_(sorted(above)))
+    return or_(*terms) if len(terms) > 1 else terms[0]

@@ -14,14 +14,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, func, select, true
+from sqlalchemy import ColumnElement, Integer, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from gridgov.access.checks import reach_territory, require
-from gridgov.access.policy import reaches, scope_filter
+from gridgov.access.policy import reach_filter, reaches, scope_filter
 from gridgov.access.principal import Principal
 from gridgov.emergency.counters import COUNTED
-from gridgov.emergency.models import STATUSES, RollCall, RollCallCount, RollCallHousehold
+from gridgov.emergency.models import (
+    ESCALATION_LEVELS,
+    KINDS,
+    STATES,
+    STATUSES,
+    RollCall,
+    RollCallCount,
+    RollCallHousehold,
+)
 from gridgov.emergency.priority import reasons_of
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.i18n import Message
@@ -54,6 +62,14 @@ def access_roll_call(
     return roll_call
 
 
+def _one_of(field: str, value: str | None, choices: tuple[str, ...]) -> str | None:
+    if value is not None and value not in choices:
+        raise ValidationFailed.field(
+            field, Message("one of %(choices)s", choices=", ".join(choices))
+        )
+    return value
+
+
 def list_roll_calls(
     session: Session,
     *,
@@ -61,23 +77,34 @@ def list_roll_calls(
     principal: Principal | None,
     limit: int,
     offset: int,
+    state: str | None = None,
+    kind: str | None = None,
+    drill: bool | None = None,
 ) -> tuple[list[RollCall], int]:
-    """Roll-calls over, above or under ``territory``, newest first, that the caller reaches."""
+    """Roll-calls over, above or under ``territory``, newest first, that the caller reaches
+    (``state``, ``kind``, ``drill``: those only). Filtered and paged in the SQL, total too."""
+    conditions: list[ColumnElement[bool]] = []
     if principal is not None:
         require(principal, "read", "roll_call")
-    query = select(RollCall).order_by(RollCall.started_at.desc(), RollCall.id)
+        conditions.append(reach_filter(principal, "read", "roll_call", RollCall.territory_code))
     if territory is not None:
         reach_territory(session, principal, "read", "roll_call", territory)
-    found = list(session.scalars(query))
-    if territory is not None:
-        found = [
-            rc
-            for rc in found
-            if rc.territory_code.startswith(territory) or territory.startswith(rc.territory_code)
-        ]
-    if principal is not None:
-        found = [rc for rc in found if reaches(principal, "read", "roll_call", rc.territory_code)]
-    return found[offset : offset + limit], len(found)
+        above = [territory[:n] for n in CODE_LENGTH.values() if n < len(territory)]
+        conditions.append(
+            or_(within(RollCall.territory_code, territory), RollCall.territory_code.in_(above))
+        )
+    if _one_of("state", state, STATES) is not None:
+        conditions.append(RollCall.state == state)
+    if _one_of("kind", kind, KINDS) is not None:
+        conditions.append(RollCall.kind == kind)
+    if drill is not None:
+        conditions.append(RollCall.drill.is_(drill))
+    query = select(RollCall).where(*conditions)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    found = session.scalars(
+        query.order_by(RollCall.started_at.desc(), RollCall.id).limit(limit).offset(offset)
+    )
+    return list(found), int(total)
 
 
 @dataclass
@@ -201,9 +228,10 @@ def list_households(
     principal: Principal | None,
     limit: int,
     offset: int,
+    escalated: str | None = None,
 ) -> tuple[list[Line], int]:
     """The roll-call's households the caller may read, priority first, then by unit, then
-    by household number."""
+    by household number (``escalated``: those escalated to that level, grid or village)."""
     if status is not None and status not in STATUSES:
         raise ValidationFailed.field(
             "status", Message("one of %(statuses)s", statuses=", ".join(STATUSES))
@@ -211,6 +239,8 @@ def list_households(
     where = [RollCallHousehold.roll_call_id == roll_call.id, _line_filter(principal)]
     if status is not None:
         where.append(RollCallHousehold.status == status)
+    if _one_of("escalated", escalated, ESCALATION_LEVELS) is not None:
+        where.append(RollCallHousehold.escalated_to == escalated)
     if territory is not None:
         reach_territory(session, principal, "read", "roll_call", territory)
         where.append(within(RollCallHousehold.territory_code, territory))

@@ -68,6 +68,13 @@ class ShelterCreate(_Input):
     lat: float | None = None
 
 
+class ShelterUpdate(_Input):
+    """A shelter's capacity and keeper (none: no keeper)."""
+
+    capacity: int
+    keeper_user_id: str | None = Field(default=None, max_length=32)
+
+
 class RollCallOut(BaseModel):
     id: str
     territory_code: str

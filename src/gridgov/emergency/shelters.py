@@ -10,9 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.access.checks import reach_territory, require, require_target
+from gridgov.access.policy import allows
 from gridgov.access.principal import Principal
 from gridgov.accounts.models import User
 from gridgov.emergency.models import RollCall, RollCallHousehold, Shelter
+from gridgov.errors import NotFound
 from gridgov.i18n import Message
 from gridgov.territory.models import Territory
 from gridgov.territory.scope import within
@@ -61,10 +63,7 @@ def check_create_shelter(
     clean_address = (
         problems.check("address", clean_text, address, max_length=255) if address.strip() else ""
     )
-    if not 0 <= capacity <= MAX_CAPACITY:
-        problems.add("capacity", Message("between 0 and %(most)s", most=MAX_CAPACITY))
-    if keeper_user_id is not None and session.get(User, keeper_user_id) is None:
-        problems.add("keeper_user_id", Message("no user has this id"))
+    _check_capacity_and_keeper(session, problems, capacity, keeper_user_id)
     problems.add_all(clean_lon_lat(lon, lat))
     problems.raise_if_any()
     shelter = Shelter(
@@ -79,6 +78,56 @@ def check_create_shelter(
         created_by=actor,
     )
     session.add(shelter)
+    session.flush()
+    return shelter
+
+
+def _check_capacity_and_keeper(
+    session: Session, problems: Problems, capacity: int, keeper_user_id: str | None
+) -> None:
+    if not 0 <= capacity <= MAX_CAPACITY:
+        problems.add("capacity", Message("between 0 and %(most)s", most=MAX_CAPACITY))
+    if keeper_user_id is not None and session.get(User, keeper_user_id) is None:
+        problems.add("keeper_user_id", Message("no user has this id"))
+
+
+def access_shelter(
+    session: Session, shelter_id: str, principal: Principal | None, action: str = "read"
+) -> Shelter:
+    """An active shelter the principal may ``action`` (its village's code decides), else
+    the NotFound of a missing one."""
+    if principal is not None:
+        require(principal, action, "shelter")
+    shelter = session.get(Shelter, shelter_id)
+    if (
+        shelter is None
+        or not shelter.active
+        or (
+            principal is not None and not allows(principal, action, "shelter", shelter.village_code)
+        )
+    ):
+        raise NotFound(Message("no shelter has id %(id)s", id=shelter_id))
+    return shelter
+
+
+def check_update_shelter(
+    session: Session,
+    shelter_id: str,
+    *,
+    capacity: int,
+    keeper_user_id: str | None,
+    principal: Principal | None,
+    actor: str,
+) -> Shelter:
+    """Change a shelter's capacity and keeper (``None``: no keeper): those who may add one
+    in its village. Arrivals already counted stay; a capacity below them shows the shelter
+    over capacity."""
+    shelter = access_shelter(session, shelter_id, principal, "update")
+    problems = Problems()
+    _check_capacity_and_keeper(session, problems, capacity, keeper_user_id)
+    problems.raise_if_any()
+    shelter.capacity = capacity
+    shelter.keeper_user_id = keeper_user_id
     session.flush()
     return shelter
 

@@ -20,6 +20,11 @@ STATUS_LABELS = {
     "needs_help": N_("Needs help"),
     "returned": N_("Returned home"),
 }
+METHOD_LABELS = {
+    "in_person": N_("In person"),
+    "phone": N_("By phone"),
+    "message": N_("By message"),
+}
 ROLLCALL_STATE_LABELS = {
     "open": N_("Open"),
     "all_clear": N_("All clear"),
@@ -47,5 +52,6 @@ LABELS = {
     "KIND_LABELS": KIND_LABELS,
     "STATUS_LABELS": STATUS_LABELS,
     "ROLLCALL_STATE_LABELS": ROLLCALL_STATE_LABELS,
+    "METHOD_LABELS": METHOD_LABELS,
     "PRIORITY_REASON_LABELS": PRIORITY_REASON_LABELS,
 }

@@ -74,6 +74,12 @@ class World:
     rollcall_unit_leader: str = ""  # username of the second village's first unit's leader
     rollcall_secretary: str = ""  # username of the second village's secretary
     rollcall_household: str = ""  # a household of that unit
+    # the walk-through (test_rollcall_walkthrough.py): the grid leader of that unit's grid;
+    # the unit holds two households (one more made after the drill above started), the
+    # grid's other unit one
+    rollcall_grid_leader: str = ""
+    walkthrough_households: list[str] = field(default_factory=list)  # the unit's two
+    walkthrough_other_unit: str = ""  # the grid's other unit's household
 
 
 def build_world(session: Session) -> World:
@@ -257,6 +263,33 @@ def build_roll_call(session: Session, world: World) -> None:
     world.roll_call_id = roll_call.id
     world.rollcall_unit_leader, world.rollcall_secretary = ROLLCALL_UNIT_LEADER, ROLLCALL_SECRETARY
     world.rollcall_household = household.id
+    build_walkthrough(session, world)
+
+
+ROLLCALL_GRID_LEADER = "rcgrid.web"
+
+
+def build_walkthrough(session: Session, world: World) -> None:
+    """The demo walk-through's people: a grid leader of the second village's first grid and
+    a second household in its first unit (after the drill above started: not in it)."""
+    from gridgov.territory.models import Territory
+
+    grid, unit, other_unit = world.grids[2], world.units[4], world.units[5]
+    assert unit.startswith(grid) and other_unit.startswith(grid)
+    make_person(session, ROLLCALL_GRID_LEADER, role="grid_leader", territory_code=grid)
+    second = make_household(
+        session, unit=session.scalar(select(Territory).where(Territory.code == unit))
+    )
+    make_resident(session, household=second)
+    session.commit()
+    ours = session.scalars(
+        select(Household.id).where(Household.territory_code == unit).order_by(Household.id)
+    )
+    world.rollcall_grid_leader = ROLLCALL_GRID_LEADER
+    world.walkthrough_households = list(ours)
+    world.walkthrough_other_unit = session.scalars(
+        select(Household.id).where(Household.territory_code == other_unit)
+    ).one()
 
 
 # --- end of the roll-call pages' block ----------------------------------------------------

@@ -58,9 +58,20 @@ def list_roll_calls(
     paging: PagingDep,
     principal: PrincipalDep,
     territory: TerritoryFilter = None,
+    state: Annotated[str | None, Query(description="open, all_clear or closed")] = None,
+    kind: Annotated[str | None, Query(description="typhoon, flood, fire or other")] = None,
+    drill: Annotated[bool | None, Query(description="drills only (true) or none (false)")] = None,
 ) -> Page[RollCallOut]:
+    """Roll-calls newest first: over, above or under ``territory``, those the caller reaches."""
     found, total = queries.list_roll_calls(
-        session, territory=territory, principal=principal, limit=paging.limit, offset=paging.offset
+        session,
+        territory=territory,
+        principal=principal,
+        limit=paging.limit,
+        offset=paging.offset,
+        state=state,
+        kind=kind,
+        drill=drill,
     )
     return Page(
         items=[RollCallOut.of(rc) for rc in found],

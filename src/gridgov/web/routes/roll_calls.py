@@ -21,25 +21,35 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from gridgov import clock
-from gridgov.access.policy import allows
+from gridgov.access.policy import allows, may, scope_filter
+from gridgov.accounts.models import RoleAssignment, User
 from gridgov.emergency import closing, queries, shelters
 from gridgov.emergency.confirm import check_confirm
 from gridgov.emergency.live import stream_of
-from gridgov.emergency.models import RollCall, RollCallConfirmation
+from gridgov.emergency.models import RollCall, RollCallConfirmation, RollCallHousehold
 from gridgov.emergency.roster import export_roster
-from gridgov.emergency.schemas import ConfirmationCreate, RollCallCreate
+from gridgov.emergency.schemas import (
+    ConfirmationCreate,
+    RollCallCreate,
+    ShelterCreate,
+    ShelterUpdate,
+)
 from gridgov.emergency.start import check_start_roll_call
-from gridgov.errors import ValidationFailed
+from gridgov.errors import NotFound, ValidationFailed
 from gridgov.http.sessions import SessionDep
 from gridgov.i18n import Message
+from gridgov.territory.codes import CODE_LENGTH
+from gridgov.territory.models import Territory
 from gridgov.web.auth import CallerDep
 from gridgov.web.caller import PageCaller
 from gridgov.web.errors import redirect
@@ -72,6 +82,56 @@ def start_codes(caller: PageCaller) -> list[str]:
         if scope.role in STARTERS and scope.territory_code
     }
     return sorted(codes)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A node the start form offers: its code, its name, and whether it is under another
+    one offered (a town's village, shown indented)."""
+
+    code: str
+    name: str
+    nested: bool = False
+
+
+def _names(session: Session, codes: list[str], language: str) -> dict[str, str]:
+    """Nodes' names in the reader's language (the Chinese name when there is no other)."""
+    if not codes:
+        return {}
+    zh = language.startswith("zh")
+    rows = session.execute(
+        select(Territory.code, Territory.name_zh, Territory.name_en).where(
+            Territory.code.in_(codes)
+        )
+    )
+    return {code: (name_zh if zh or not name_en else name_en) for code, name_zh, name_en in rows}
+
+
+def start_places(session: Session, caller: PageCaller, language: str) -> list[Place]:
+    """Where the start form offers to start one, by name: each node of the caller's starter
+    roles and, under a town, its active villages (the caller's own reach only)."""
+    places: list[Place] = []
+    for code in start_codes(caller):
+        node = session.scalar(select(Territory).where(Territory.code == code))
+        if node is None or node.status != "active":
+            continue
+        villages = []
+        if node.level == "town":
+            villages = list(
+                session.scalars(
+                    select(Territory.code)
+                    .where(
+                        Territory.parent_code == code,
+                        Territory.level == "village",
+                        Territory.status == "active",
+                    )
+                    .order_by(Territory.code)
+                )
+            )
+        names = _names(session, [code, *villages], language)
+        places.append(Place(code, names.get(code) or code))
+        places += [Place(v, names.get(v) or v, nested=True) for v in villages]
+    return places
 
 
 def may_end(caller: PageCaller, roll_call: RollCall) -> bool:
@@ -129,7 +189,7 @@ def _list_page(
     context = {
         "roll_calls": found,
         "total": total,
-        "start_codes": start_codes(caller),
+        "start_places": start_places(session, caller, page_language(request, caller)),
         "values": values or {"kind": "typhoon"},
         "errors": errors or {},
         **LABELS,
@@ -148,8 +208,8 @@ def start_roll_call(
 ) -> Response:
     """Start one (then its page), or the form again naming the field (422)."""
     values = form_values(form)
-    values["evacuation"] = "evacuation" in values
-    values["drill"] = "drill" in values
+    for choice in ("evacuation", "drill"):  # a choice in words: "1" yes, "0" (or none) no
+        values[choice] = str(values.get(choice, "")) in ("1", "on")
     try:
         deadline = _local_time("deadline_at", str(values.pop("deadline_at", "")))
         with session.begin_nested():
@@ -182,7 +242,13 @@ def _unconfirmed_context(
         limit=LIST_SIZE,
         offset=0,
     )
-    return {"roll_call": roll_call, "unconfirmed": lines, "unconfirmed_total": total, **LABELS}
+    return {
+        "roll_call": roll_call,
+        "unconfirmed": lines,
+        "unconfirmed_total": total,
+        "escalated_after": escalated_after,
+        **LABELS,
+    }
 
 
 def _tap_lines(session: Session, roll_call: RollCall, caller: PageCaller) -> list[queries.Line]:
@@ -200,6 +266,66 @@ def _tap_lines(session: Session, roll_call: RollCall, caller: PageCaller) -> lis
         offset=0,
     )
     return lines
+
+
+# A grid leader lists their grid's unconfirmed households; a village secretary, their
+# village's households escalated to the village (escalation.py moves them up).
+LEADER_LISTS = {"grid_leader": None, "village_secretary": "village"}
+LEADER_METHODS = ("phone", "in_person")  # a leader confirms by phone or on the spot
+
+
+@dataclass(frozen=True)
+class LeaderList:
+    role: str
+    code: str
+    name: str
+    lines: list[queries.Line]
+    total: int
+
+
+def escalated_after(roll_call: RollCall, row: RollCallHousehold) -> int | None:
+    """Minutes between the start and the line's escalation (its reason), or None."""
+    if row.escalated_at is None:
+        return None
+    return max(int((row.escalated_at - roll_call.started_at).total_seconds() // 60), 0)
+
+
+def _leader_lists(
+    session: Session, roll_call: RollCall, caller: PageCaller, language: str
+) -> list[LeaderList]:
+    """For each grid leader's or village secretary's post of the caller that meets the
+    roll-call's node: the unconfirmed households they confirm with one tap there, priority
+    first (a grid leader: all of their grid's; a secretary: those escalated to the village)."""
+    if roll_call.state == "closed":
+        return []
+    posts: list[tuple[str, str]] = []
+    for scope in caller.principal.scopes:
+        code = scope.territory_code
+        if scope.role not in LEADER_LISTS or code is None:
+            continue
+        if code.startswith(roll_call.territory_code):
+            node = code
+        elif roll_call.territory_code.startswith(code):
+            node = roll_call.territory_code
+        else:
+            continue
+        if (scope.role, node) not in posts:
+            posts.append((scope.role, node))
+    names = _names(session, [node for _, node in posts], language)
+    found = []
+    for role, node in posts:
+        lines, total = queries.list_households(
+            session,
+            roll_call,
+            status="unconfirmed",
+            territory=node,
+            principal=caller.principal,
+            limit=TAP_SIZE,
+            offset=0,
+            escalated=LEADER_LISTS[role],
+        )
+        found.append(LeaderList(role, node, names.get(node) or node, lines, total))
+    return found
 
 
 def _detail(
@@ -226,6 +352,8 @@ def _detail(
         **live,
         "stream": stream_of(roll_call),
         "tap_lines": _tap_lines(session, roll_call, caller),
+        "leader_lists": _leader_lists(session, roll_call, caller, page_language(request, caller)),
+        "leader_methods": LEADER_METHODS,
         "tap_statuses": statuses,
         "new_key": secrets.token_hex(16),
         "shelters": loads,
@@ -351,11 +479,157 @@ def roster(request: Request, roll_call_id: str, session: SessionDep, caller: Cal
     )
 
 
-@router.get("/shelters")
-def shelters_page(request: Request, session: SessionDep, caller: CallerDep) -> Response:
-    """The shelters the caller may see, with arrivals and free places."""
+KEEPER_ROLES = ("village_secretary", "grid_leader", "unit_leader")
+MAX_VILLAGES = 500  # villages offered in the shelter form
+
+
+@dataclass(frozen=True)
+class Keeper:
+    user_id: str
+    label: str
+    village_code: str
+
+
+def _shelter_villages(session: Session, caller: PageCaller, language: str) -> list[Place]:
+    """The active villages the caller may add a shelter to, by name."""
+    if not may(caller.principal, "create", "shelter"):
+        return []
+    codes = list(
+        session.scalars(
+            select(Territory.code)
+            .where(
+                Territory.level == "village",
+                Territory.status == "active",
+                scope_filter(caller.principal, "create", "shelter", Territory.code),
+            )
+            .order_by(Territory.code)
+            .limit(MAX_VILLAGES)
+        )
+    )
+    names = _names(session, codes, language)
+    return [Place(code, names.get(code) or code) for code in codes]
+
+
+def _keepers(session: Session, villages: list[str]) -> list[Keeper]:
+    """Who may keep a shelter: the users holding a leader's post in its village today."""
+    if not villages:
+        return []
+    village = func.substr(RoleAssignment.territory_code, 1, CODE_LENGTH["village"])
+    rows = session.execute(
+        select(User.id, User.display_name, User.username, village)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(
+            RoleAssignment.role.in_(KEEPER_ROLES),
+            village.in_(villages),
+            User.is_active.is_(True),
+            *RoleAssignment.in_force(clock.today()),
+        )
+        .distinct()
+        .order_by(village, User.username)
+    ).all()
+    return [Keeper(uid, name or username, code) for uid, name, username, code in rows]
+
+
+def _shelters_page(
+    request: Request,
+    session: Session,
+    caller: PageCaller,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    editing: str | None = None,
+    status: int = 200,
+) -> Response:
+    language = page_language(request, caller)
     loads, total = shelters.list_shelters(
         session, territory=None, principal=caller.principal, limit=LIST_SIZE, offset=0
     )
-    context = {"shelters": loads, "total": total, "is_htmx": is_htmx(request)}
-    return render(request, "rollcalls/shelters.html", context)
+    villages = _shelter_villages(session, caller, language)
+    editable = {
+        load.shelter.id
+        for load in loads
+        if allows(caller.principal, "update", "shelter", load.shelter.village_code)
+    }
+    shown = {load.shelter.village_code for load in loads} | {v.code for v in villages}
+    keepers = _keepers(session, sorted(shown))
+    names = _names(session, sorted(shown), language)
+    kept = {load.shelter.keeper_user_id for load in loads if load.shelter.keeper_user_id}
+    keeper_names = {
+        uid: name or username
+        for uid, name, username in session.execute(
+            select(User.id, User.display_name, User.username).where(User.id.in_(kept))
+        )
+    }
+    context = {
+        "shelters": loads,
+        "total": total,
+        "is_htmx": is_htmx(request),
+        "villages": villages,
+        "village_names": names,
+        "keepers": keepers,
+        "keeper_names": keeper_names,
+        "editable": editable,
+        "editing": editing,
+        "values": values or {},
+        "errors": errors or {},
+    }
+    return render(request, "rollcalls/shelters.html", context, status=status)
+
+
+@router.get("/shelters")
+def shelters_page(request: Request, session: SessionDep, caller: CallerDep) -> Response:
+    """The shelters the caller may see, with arrivals and free places; for a village
+    secretary or town official, the form adding one and each one's capacity and keeper."""
+    return _shelters_page(request, session, caller)
+
+
+@router.post("/shelters")
+def create_shelter(
+    request: Request, session: SessionDep, caller: CallerDep, form: FormDep
+) -> Response:
+    """Add a shelter (the API's rules), or the form again with each bad field named (4xx)."""
+    values = form_values(form)
+    try:
+        with session.begin_nested():
+            body = parse_form(ShelterCreate, values)
+            shelters.check_create_shelter(
+                session, **body.model_dump(), principal=caller.principal, actor=caller.actor
+            )
+    except (ValidationFailed, NotFound) as refused:
+        if isinstance(refused, NotFound) and not refused.fields:
+            raise
+        errors = dict(refused.fields or {"form": refused.message})
+        code = 404 if isinstance(refused, NotFound) else 422
+        return _shelters_page(request, session, caller, values=values, errors=errors, status=code)
+    return redirect(request, "/shelters")
+
+
+@router.post("/shelters/{shelter_id}")
+def update_shelter(
+    request: Request, shelter_id: str, session: SessionDep, caller: CallerDep, form: FormDep
+) -> Response:
+    """Change a shelter's capacity and keeper, or its form again naming the bad field."""
+    values = form_values(form)
+    try:
+        with session.begin_nested():
+            body = parse_form(ShelterUpdate, values)
+            shelters.check_update_shelter(
+                session,
+                shelter_id,
+                capacity=body.capacity,
+                keeper_user_id=body.keeper_user_id,
+                principal=caller.principal,
+                actor=caller.actor,
+            )
+    except ValidationFailed as refused:
+        errors = dict(refused.fields or {"form": refused.message})
+        return _shelters_page(
+            request,
+            session,
+            caller,
+            values=values,
+            errors=errors,
+            editing=shelter_id,
+            status=422,
+        )
+    return redirect(request, f"/shelters#shelter-{shelter_id}")
