@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, func, select, true
+from sqlalchemy import ColumnElement, Integer, case, func, select, true
 from sqlalchemy.orm import Session
 
 from gridgov.access.checks import reach_territory, require
@@ -148,16 +148,47 @@ def live_picture(session: Session, roll_call: RollCall, *, node: str | None = No
 
 def node_counts(session: Session, roll_call: RollCall, code: str) -> Counts:
     """The counts of one node of the roll-call (an index range of its rows)."""
+    return nested_node_counts(session, roll_call, [code])[code]
+
+
+def nested_node_counts(
+    session: Session, roll_call: RollCall, codes: list[str]
+) -> dict[str, Counts]:
+    """The counts of nested nodes (a village, one of its grids, one of that grid's units)
+    in ONE statement over the widest one's index range: a sum per node and count."""
+    if not codes:
+        return {}
+    widest = min(codes, key=len)
+    if not all(code.startswith(widest) for code in codes):
+        raise ValueError(f"not nested in {widest}: {codes}")
+    table = RollCallCount.__table__
+    columns = [
+        func.coalesce(
+            func.sum(
+                table.c[name]
+                if code == widest
+                else case((table.c.territory_code.startswith(code), table.c[name]), else_=0)
+            ),
+            0,
+        )
+        .cast(Integer)
+        .label(f"{name}_{n}")
+        for n, code in enumerate(codes)
+        for name in COUNTED
+    ]
     row = session.execute(
-        select(*_sums()).where(
+        select(*columns).where(
             RollCallCount.roll_call_id == roll_call.id,
-            within(RollCallCount.territory_code, code),
+            within(RollCallCount.territory_code, widest),
         )
     ).one()
-    counts = Counts(code=code)
-    for key in COUNTED:
-        setattr(counts, key, int(getattr(row, key)))
-    return counts
+    found = {}
+    for n, code in enumerate(codes):
+        counts = Counts(code=code)
+        for key in COUNTED:
+            setattr(counts, key, int(row._mapping[f"{key}_{n}"]))
+        found[code] = counts
+    return found
 
 
 def node_within(roll_call: RollCall, territory: str | None) -> str | None:
