@@ -323,3 +323,57 @@ def test_the_roll_call_list_filters_and_pages_in_the_sql(client, session, island
         )
         assert answer.status_code == 422, answer.text
         assert field in answer.json()["error"]["fields"], answer.text
+
+
+def test_an_idempotency_key_gives_back_the_first_answer_and_stores_nothing_twice(
+    client, session, island
+) -> None:
+    rid = _start(client, session, island)["id"]
+    leader = headers(session, island, "unit_leader")
+    body = {"household_id": island.households["plain"].id, "status": "away", "method": "phone"}
+    path = f"{API}/roll-calls/{rid}/confirmations"
+    first = client.post(path, json=body, headers=leader | {"Idempotency-Key": "tap-1"})
+    assert first.status_code == 201, first.text
+    again = client.post(path, json=body, headers=leader | {"Idempotency-Key": "tap-1"})
+    assert again.status_code == 200, again.text
+    assert again.json() == first.json()
+    picture = client.get(f"{API}/roll-calls/{rid}", headers=leader).json()
+    assert picture["confirmed"] == 1
+    history = client.get(
+        f"{API}/roll-calls/{rid}/households", params={"status": "away"}, headers=leader
+    ).json()
+    assert history["total"] == 1 and history["items"][0]["confirmations"] == 1
+    # Another confirmation under the same key: refused, naming the field; nothing stored.
+    other = client.post(
+        path, json=body | {"status": "safe_at_home"}, headers=leader | {"Idempotency-Key": "tap-1"}
+    )
+    assert other.status_code == 422 and "idempotency_key" in other.json()["error"]["fields"], (
+        other.text
+    )
+    assert client.get(f"{API}/roll-calls/{rid}", headers=leader).json()["confirmed"] == 1
+    # The key is the caller's: another user's same key is a confirmation of its own.
+    grid = headers(session, island, "grid_leader")
+    theirs = client.post(path, json=body, headers=grid | {"Idempotency-Key": "tap-1"})
+    assert theirs.status_code == 201 and theirs.json()["id"] != first.json()["id"]
+    # A new key is a new confirmation, and no key is never a replay.
+    assert (
+        client.post(path, json=body, headers=leader | {"Idempotency-Key": "tap-2"}).status_code
+        == 201
+    )
+    assert client.post(path, json=body, headers=leader).status_code == 201
+    line = client.get(
+        f"{API}/roll-calls/{rid}/households", params={"status": "away"}, headers=leader
+    ).json()["items"][0]
+    assert line["confirmations"] == 4
+
+
+def test_a_bad_idempotency_key_is_refused_naming_it(client, session, island) -> None:
+    rid = _start(client, session, island)["id"]
+    leader = headers(session, island, "unit_leader")
+    body = {"household_id": island.households["plain"].id, "status": "away"}
+    path = f"{API}/roll-calls/{rid}/confirmations"
+    too_long = client.post(path, json=body, headers=leader | {"Idempotency-Key": "k" * 129})
+    assert too_long.status_code == 422 and "Idempotency-Key" in too_long.text
+    control = client.post(path, json=body, headers=leader | {"Idempotency-Key": "a\x7fb"})
+    assert control.status_code == 422 and "idempotency_key" in control.json()["error"]["fields"]
+    assert client.get(f"{API}/roll-calls/{rid}", headers=leader).json()["confirmed"] == 0

@@ -162,3 +162,49 @@ def test_kept_counts_equal_a_recount_after_concurrent_confirmations(fresh_databa
         kept = kept_counts(session, roll_call)
         assert kept == recount(session, roll_call)
         assert sum(node["confirmed"] for node in kept.values()) == 7
+
+
+def test_one_idempotency_key_sent_at_once_is_recorded_once(fresh_database) -> None:
+    """Six sends of one offline confirmation at once (a phone retrying): one history row,
+    one count, and every send gets that confirmation back."""
+    maker = session_factory(fresh_database.migrate().engine)
+    roll_call_id, household_id = _world(maker)
+    errors: list[BaseException] = []
+    answers: list[tuple[str, bool]] = []
+
+    def send() -> None:
+        try:
+            with maker() as session:
+                begin_as_writer(session)
+                roll_call = session.get(RollCall, roll_call_id)
+                done = check_confirm(
+                    session,
+                    roll_call,
+                    household_id=household_id,
+                    status="moved_relatives",
+                    method="message",
+                    confirmed_at=roll_call.started_at + minutes(5),
+                    principal=None,
+                    actor="test:phone",
+                    idempotency_owner="user-1",
+                    idempotency_key="tap-7",
+                )
+                session.commit()
+                answers.append((done.confirmation.id, done.created))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    with clock.frozen(clock.now() + minutes(30)):
+        threads = [threading.Thread(target=send) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert not errors, errors[:1]
+    assert len({confirmation_id for confirmation_id, _ in answers}) == 1
+    assert sorted(created for _, created in answers) == [False] * 5 + [True]
+    row, history = _standing(maker, roll_call_id, household_id)
+    assert (history, row.confirmations, row.status) == (1, 1, "moved_relatives")
+    with maker() as session:
+        roll_call = session.get(RollCall, roll_call_id)
+        assert kept_counts(session, roll_call) == recount(session, roll_call)

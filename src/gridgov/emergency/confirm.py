@@ -7,6 +7,21 @@ later one whatever the order they commit in, and neither loses its history row. 
 that was offline sends its confirmation later with the ``confirmed_at`` its user saw it:
 bounded between the roll-call's start and the time received.
 
+The household's line is read ``FOR UPDATE`` first (PostgreSQL; SQLite runs one writer at a
+time): everything after is decided on the line as it stands under its lock (whether the new
+one stands, the change of its node's counts), and the line is written back in one UPDATE.
+A confirmation costs five statements of its own (the line read and locked, the history row,
+the line, the node's counts, one read of the unit's, grid's and village's counts for the
+live event) besides the event's (bench/rollcall.py).
+
+Idempotency: a caller that sends an ``idempotency_key`` (the API's ``Idempotency-Key``
+header, a page's offline queue) makes the confirmation's id from (caller, key)
+(:func:`confirmation_id_for`), so a resend meets the first on the primary key: it gets the
+first confirmation back and stores nothing twice; the same key with a different household,
+status, method, people, shelter or point is refused (422 naming ``idempotency_key``); its
+``confirmed_at`` is not compared (a page re-derives a queued tap's time on the server's
+clock at each send).
+
 ``needs_help`` opens a case at grid level linked to the household, in the category of the
 roll-call's kind, due in wall-clock minutes (cases.deadlines ``{"minutes": n}``). A drill
 opens none (its cases would count in the measures); its help requests stay on its lists.
@@ -15,10 +30,12 @@ opens none (its cases would count in the measures); its help requests stay on it
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, case, or_, select, update
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gridgov import clock
@@ -36,11 +53,11 @@ from gridgov.emergency.models import (
     RollCallHousehold,
     Shelter,
 )
-from gridgov.errors import Conflict, NotFound
+from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.i18n import Message
 from gridgov.storage.bulk import table_of
 from gridgov.territory.codes import CODE_LENGTH
-from gridgov.validation import Problems, clean_lon_lat, clean_text
+from gridgov.validation import Problems, clean_lon_lat, clean_text, refuse_bad_texts
 
 HELP_CATEGORIES = {
     "typhoon": "safety.typhoon",
@@ -67,6 +84,13 @@ class Confirmed:
     stands: bool
     help_case_id: str | None
     previous: str
+    created: bool = True  # False: an idempotency key's replay of the first
+
+
+def confirmation_id_for(owner: str, key: str) -> str:
+    """The id of the confirmation a caller's idempotency key makes (32 hex characters, as
+    ids are); ``owner`` is the user's id (the page and the API meet on the same key)."""
+    return hashlib.sha256(f"rollcall\x00{owner}\x00{key}".encode()).hexdigest()[:32]
 
 
 def access_roll_call_household(
@@ -75,13 +99,20 @@ def access_roll_call_household(
     household_id: str,
     principal: Principal | None,
     action: str = "update",
+    *,
+    lock: bool = False,
 ) -> RollCallHousehold:
     """The household's row in the roll-call if the principal may confirm (or read) it;
-    else one NotFound, missing or out of reach alike (a household of another village)."""
+    else one NotFound, missing or out of reach alike (a household of another village).
+    ``lock``: read it FOR UPDATE (held to the commit), as it stands now."""
     query = select(RollCallHousehold).where(
         RollCallHousehold.roll_call_id == roll_call.id,
         RollCallHousehold.household_id == household_id,
     )
+    if lock:
+        query = query.with_for_update(of=RollCallHousehold).execution_options(
+            populate_existing=True
+        )
     if principal is not None:
         query = query.where(
             scope_filter(
@@ -207,13 +238,6 @@ def _clean(
     }
 
 
-def _line_state(session: Session, table: Any, this_row: Any) -> tuple[str, bool, bool]:
-    status, priority, escalated_to = session.execute(
-        select(table.c.status, table.c.priority, table.c.escalated_to).where(this_row)
-    ).one()
-    return status, bool(priority), escalated_to is not None
-
-
 def _stand(
     session: Session,
     roll_call: RollCall,
@@ -224,51 +248,37 @@ def _stand(
     actor: str,
     received: dt.datetime,
 ) -> bool:
-    """Count the confirmation on the row, and make it the standing one unless a later
-    ``confirmed_at`` stands already; move the node's counts by the change. The first
-    statement takes the row's lock, so what is read next is the line as it stands."""
-    table = table_of(RollCallHousehold)
-    this_row = (table.c.roll_call_id == roll_call.id) & (table.c.household_id == row.household_id)
+    """Count the confirmation on the line (locked: read FOR UPDATE), and make it the
+    standing one unless a later ``confirmed_at`` stands already; move the node's counts by
+    the change. The line is written by the next flush, in one UPDATE."""
     when = values["confirmed_at"]
-    first = table.c.first_confirmed_at
-    session.execute(
-        update(table)
-        .where(this_row)
-        .values(
-            confirmations=table.c.confirmations + 1,
-            first_confirmed_at=case((or_(first.is_(None), first > when), when), else_=first),
-            escalate_at=None,
-        )
-    )
-    before_status, priority, escalated = _line_state(session, table, this_row)
+    before_status, priority, escalated = row.status, row.priority, row.escalated_to is not None
+    row.confirmations += 1
+    if row.first_confirmed_at is None or row.first_confirmed_at > when:
+        row.first_confirmed_at = when
+    row.escalate_at = None
+    stands = row.confirmed_at is None or row.confirmed_at <= when
+    if not stands:
+        return False
     status = values["status"]
-    standing = session.execute(
-        update(table)
-        .where(this_row, or_(table.c.confirmed_at.is_(None), table.c.confirmed_at <= when))
-        .values(
-            status=status,
-            confirmed_at=when,
-            received_at=received,
-            confirmed_by=actor,
-            confirmer=confirmer,
-            method=values["method"],
-            moved_people=values["people"] if status in MOVED else None,
-            shelter_id=values["shelter_id"],
-            help=values["help"],
-            lon=values["lon"],
-            lat=values["lat"],
-            returned_at=received if status == "returned" else table.c.returned_at,
-        )
+    row.status = status
+    row.confirmed_at = when
+    row.received_at = received
+    row.confirmed_by = actor
+    row.confirmer = confirmer
+    row.method = values["method"]
+    row.moved_people = values["people"] if status in MOVED else None
+    row.shelter_id = values["shelter_id"]
+    row.help = values["help"]
+    row.lon, row.lat = values["lon"], values["lat"]
+    if status == "returned":
+        row.returned_at = received
+    change = delta(
+        contribution(before_status, priority, escalated),
+        contribution(status, priority, escalated),
     )
-    session.expire(row)
-    stands = cast("CursorResult[Any]", standing).rowcount == 1  # an UPDATE: a cursor result
-    if stands:
-        change = delta(
-            contribution(before_status, priority, escalated),
-            contribution(status, priority, escalated),
-        )
-        apply_delta(session, roll_call.id, row.territory_code, change)
-    return stands
+    apply_delta(session, roll_call.id, row.territory_code, change)
+    return True
 
 
 def _open_help_case(
@@ -316,6 +326,32 @@ def _open_help_case(
     return row.help_case_id
 
 
+_SAME_ON_REPLAY = ("household_id", "status", "method", "people", "shelter_id", "lon", "lat")
+
+
+def _replay(
+    session: Session,
+    roll_call: RollCall,
+    row: RollCallHousehold,
+    confirmation_id: str,
+    given: dict[str, Any],
+) -> Confirmed | None:
+    """The confirmation this key made before (its first answer), or None; the same key
+    with another confirmation is refused."""
+    found = session.get(RollCallConfirmation, confirmation_id)
+    if found is None:
+        return None
+    same = found.roll_call_id == roll_call.id and all(
+        getattr(found, name) == given[name] for name in _SAME_ON_REPLAY
+    )
+    if not same:
+        raise ValidationFailed.field(
+            "idempotency_key", Message("already used for a different confirmation: use a new key")
+        )
+    case_id = row.help_case_id if found.stands and found.status == "needs_help" else None
+    return Confirmed(found, row, found.stands, case_id, row.status, created=False)
+
+
 def check_confirm(
     session: Session,
     roll_call: RollCall,
@@ -333,13 +369,32 @@ def check_confirm(
     principal: Principal | None,
     actor: str,
     channel: str = "api",
-    confirmation_id: str | None = None,
+    idempotency_owner: str | None = None,
+    idempotency_key: str | None = None,
 ) -> Confirmed:
-    """Record a confirmation of one household (see the module doc). ``confirmation_id``:
-    an id the adapter derived from an idempotency key (a page's offline queue), so a resend
-    meets the first on the primary key instead of counting twice."""
+    """Record a confirmation of one household (see the module doc). With an
+    ``idempotency_key`` (and its ``idempotency_owner``, the user), a resend gets the first
+    confirmation back (``created`` False) and stores nothing."""
     received = clock.now()
-    row = access_roll_call_household(session, roll_call, household_id, principal)
+    row = access_roll_call_household(session, roll_call, household_id, principal, lock=True)
+    confirmation_id = None
+    if idempotency_key is not None:
+        refuse_bad_texts({"idempotency_key": idempotency_key})
+        confirmation_id = confirmation_id_for(idempotency_owner or actor, idempotency_key)
+        given = {
+            "household_id": household_id,
+            "status": status,
+            "method": method,
+            "people": people,
+            "shelter_id": shelter_id,
+            "lon": lon,
+            "lat": lat,
+        }
+        # Under the line's lock: a resend of the same confirmation waits for the first's
+        # commit and finds it here.
+        replayed = _replay(session, roll_call, row, confirmation_id, given)
+        if replayed is not None:
+            return replayed
     values = _clean(
         session,
         roll_call,
@@ -355,6 +410,10 @@ def check_confirm(
         received=received,
     )
     confirmer = confirmer_of(principal, row)
+    previous = row.status
+    stands = _stand(
+        session, roll_call, row, values, confirmer=confirmer, actor=actor, received=received
+    )
     confirmation = RollCallConfirmation(
         **({"id": confirmation_id} if confirmation_id else {}),
         roll_call_id=roll_call.id,
@@ -363,15 +422,23 @@ def check_confirm(
         confirmed_by=actor,
         user_id=principal.user_id if principal else None,
         received_at=received,
+        stands=stands,
         **values,
     )
-    session.add(confirmation)
-    session.flush()
-    previous = row.status
-    stands = _stand(
-        session, roll_call, row, values, confirmer=confirmer, actor=actor, received=received
-    )
-    confirmation.stands = stands
+    if confirmation_id is None:
+        session.add(confirmation)
+        session.flush()
+    else:
+        try:
+            with session.begin_nested():
+                session.add(confirmation)
+                session.flush()
+        except IntegrityError:
+            # the same key sent at once for another household: it was recorded there
+            raise ValidationFailed.field(
+                "idempotency_key",
+                Message("already used for a different confirmation: use a new key"),
+            ) from None
     case_id = None
     if stands and status == "needs_help":
         case_id = _open_help_case(
@@ -383,7 +450,6 @@ def check_confirm(
             actor=actor,
             channel=channel,
         )
-    session.flush()
     change = {"from": previous, "to": row.status, "stands": stands}
     publish_counts(session, roll_call, row.territory_code, change=change)
     return Confirmed(confirmation, row, stands, case_id, previous)

@@ -2,8 +2,9 @@
 
 Each confirmation publishes, on the stream ``rollcall:<id>``, a ``counts`` event: the
 household's node and the change (``from`` and ``to`` status, ``stands``), and the exact counts
-of its unit, grid and village as they are in the writer's transaction (three small index
-range counts, never the whole roll-call). No personal field: ids of nodes and counts only.
+of its unit, grid and village as they are in the writer's transaction (one statement over
+the village's index range of per-node counts, never the whole roll-call). No personal
+field: ids of nodes and counts only.
 
 :func:`roll_call_streams` is the resolver registered with ``register_streams``
 (database/hooks.py): a socket receives the streams of the roll-calls not closed whose node
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from gridgov.access.policy import may, reaches
 from gridgov.access.principal import Principal
 from gridgov.emergency.models import RollCall
-from gridgov.emergency.queries import node_counts
+from gridgov.emergency.queries import nested_node_counts
 from gridgov.notify.realtime import publish
 from gridgov.territory.codes import CODE_LENGTH
 
@@ -49,7 +50,8 @@ def publish_counts(
 ) -> None:
     """Publish the counts of the nodes above ``code`` (a household's node) in the roll-call."""
     session.flush()
-    counts = {node: asdict(node_counts(session, roll_call, node)) for node in _nodes_of(code)}
+    found = nested_node_counts(session, roll_call, _nodes_of(code))
+    counts = {node: asdict(one) for node, one in found.items()}
     payload: dict[str, Any] = {
         "roll_call_id": roll_call.id,
         "drill": roll_call.drill,

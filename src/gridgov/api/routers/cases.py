@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 
@@ -19,7 +19,7 @@ from gridgov.access.policy import allows
 from gridgov.access.principal import Principal
 from gridgov.accounts.reveal import Revealable, do_reveal
 from gridgov.api.deps import PagingDep, SessionDep, writes_when_revealing
-from gridgov.api.params import ReasonQuery, TerritoryFilter
+from gridgov.api.params import IdempotencyKey, ReasonQuery, TerritoryFilter
 from gridgov.api.principal import PrincipalDep
 from gridgov.api.responses import file_answer
 from gridgov.api.schemas import Page
@@ -43,15 +43,6 @@ from gridgov.settings import Settings
 
 router = APIRouter(tags=["cases"])
 CONTACT_FIELDS = ("reporter_contact", "reporter_email")  # what a reveal shows (and audits)
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=128,
-        description="The same key again returns the case the first request created (200).",
-    ),
-]
 
 
 def _settings(request: Request) -> Settings:

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from gridgov.accounts.reveal import Revealable, do_reveal
 from gridgov.api.deps import PagingDep, SessionDep, writes_when_revealing
-from gridgov.api.params import ReasonQuery, TerritoryFilter
+from gridgov.api.params import IdempotencyKey, ReasonQuery, TerritoryFilter
 from gridgov.api.principal import PrincipalDep
 from gridgov.api.responses import file_answer
 from gridgov.api.schemas import Page
@@ -174,18 +174,31 @@ def list_roll_call_households(
 def confirm_household(
     roll_call_id: str,
     body: ConfirmationCreate,
+    response: Response,
     session: SessionDep,
     actor: ActorDep,
     principal: PrincipalDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> ConfirmationOut:
     """Confirm one household. ``confirmed_at`` (when the confirmer saw it) defaults to now;
-    the confirmation with the latest ``confirmed_at`` stands, every one is kept."""
+    the confirmation with the latest ``confirmed_at`` stands, every one is kept. 201 when
+    recorded; 200 with the first answer when this ``Idempotency-Key`` was used before by
+    the caller (a phone's offline queue sending again), nothing stored twice."""
     roll_call = queries.access_roll_call(session, roll_call_id, principal, "update")
     values: dict[str, Any] = body.model_dump()
     values["help_needed"] = values.pop("help")
     confirmed = check_confirm(
-        session, roll_call, **values, principal=principal, actor=actor, channel="api"
+        session,
+        roll_call,
+        **values,
+        principal=principal,
+        actor=actor,
+        channel="api",
+        idempotency_owner=principal.user_id,
+        idempotency_key=idempotency_key or None,
     )
+    if not confirmed.created:
+        response.status_code = 200
     return ConfirmationOut.of_confirmed(confirmed)
 
 

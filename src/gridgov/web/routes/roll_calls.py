@@ -10,15 +10,14 @@ the stream ``rollcall:<id>`` (static/js/chat.js refreshes them on a ``counts`` o
 
 Offline: each one-tap form carries an idempotency key and the time it was tapped
 (``confirmed_at``, static/js/rollcall.js); report-queue.js keeps a confirmation made
-without a connection in IndexedDB and posts it later with its ``Idempotency-Key``. The
-confirmation API has no idempotency column, so the page derives the confirmation's id from
-(user, key), as the visit form does: a resend finds the first, a race meets on the key.
+without a connection in IndexedDB and posts it later with its ``Idempotency-Key``; the
+confirmation's id is made from (user, key) (emergency.confirm.confirmation_id_for, as the
+API's ``Idempotency-Key`` does): a resend finds the first and records nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from typing import Any
 
 from fastapi import Request
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -36,7 +34,7 @@ from gridgov.accounts.models import RoleAssignment, User
 from gridgov.emergency import closing, queries, shelters
 from gridgov.emergency.confirm import check_confirm
 from gridgov.emergency.live import stream_of
-from gridgov.emergency.models import RollCall, RollCallConfirmation, RollCallHousehold
+from gridgov.emergency.models import RollCall, RollCallHousehold
 from gridgov.emergency.roster import export_roster
 from gridgov.emergency.schemas import (
     ConfirmationCreate,
@@ -67,11 +65,6 @@ TAP_SIZE = 50  # households offered one-tap buttons
 STARTERS = ("town_official", "village_secretary")
 TAPPERS = frozenset({"unit_leader", "resident", "party_member"})
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def confirmation_id_for(user_id: str, key: str) -> str:
-    """The id of the confirmation a user's idempotency key makes (32 hex characters)."""
-    return hashlib.sha256(f"rollcall\x00{user_id}\x00{key}".encode()).hexdigest()[:32]
 
 
 def start_codes(caller: PageCaller) -> list[str]:
@@ -419,10 +412,7 @@ def confirm(
     sent_at = str(request.headers.get("x-sent-at") or values.pop("sent_at", "") or "")
     values.pop("sent_at", None)
     values["confirmed_at"] = _on_server_clock(values.get("confirmed_at"), sent_at)
-    confirmation_id = confirmation_id_for(caller.user.id, key)
     back = f"/roll-calls/{roll_call.id}#household-{values.get('household_id', '')}"
-    if session.get(RollCallConfirmation, confirmation_id) is not None:
-        return redirect(request, back)  # this tap arrived before
     try:
         with session.begin_nested():
             body = parse_form(ConfirmationCreate, values).model_dump()
@@ -434,15 +424,12 @@ def confirm(
                 principal=caller.principal,
                 actor=caller.actor,
                 channel="api",
-                confirmation_id=confirmation_id,
-            )
+                idempotency_owner=caller.user.id,
+                idempotency_key=key,
+            )  # a tap that arrived before is given back, not recorded again
     except ValidationFailed as refused:
         errors = dict(refused.fields or {"form": refused.message})
         return _detail(request, session, caller, roll_call, errors=errors, status=422)
-    except IntegrityError:
-        # the same tap, sent twice at once: the other send recorded it
-        if session.get(RollCallConfirmation, confirmation_id) is None:
-            raise
     return redirect(request, back)
 
 
