@@ -1,11 +1,12 @@
 """Due contacts: which assigned households are due a visit (their rhythm came round, or a
 "must visit" moment is open), and which are overdue, as of one day.
 
-Set-based SQL for any size of territory: one aggregate of the last visit per household
-(index ``ix_visit_households_territory_household_day``), one of the shortest rhythm of
-each household's key groups, and a comparison of the last visit (or the day of the link,
-never visited) with a cut-off per rhythm, written as a CASE over the few rhythms there are
-so that no database's date arithmetic is needed.
+Set-based SQL for any size of territory: the last visit of each household from its contact
+state (contacts.state: the state's day, or for a past day the visit rows after that day
+only), one aggregate of the shortest rhythm of each household's key groups, and a
+comparison of the last visit (or the day of the link, never visited) with a cut-off per
+rhythm, written as a CASE over the few rhythms there are so that no database's date
+arithmetic is needed.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from gridgov.access.principal import Principal
 from gridgov.contacts.models import (
     ContactAssignment,
     ContactRhythm,
+    ContactState,
     MustVisit,
     PartyMember,
-    VisitHousehold,
 )
 from gridgov.contacts.rhythm import DEFAULT_DAYS, KEY_GROUP_DAYS
+from gridgov.contacts.state import last_visit_as_of, visits_after
 from gridgov.registry.models import Household, Resident, ResidentKeyGroup
 from gridgov.territory.scope import within
 
@@ -38,22 +40,6 @@ PRESENT = ("living_here", "working_away", "incoming_migrant")
 def rhythms(session: Session) -> dict[str, int]:
     """The days per key group set in ``contact_rhythms`` (others: the defaults)."""
     return dict(session.execute(select(ContactRhythm.key_group_code, ContactRhythm.days)).all())
-
-
-def last_visits(territory: str, *, until: dt.date | None = None) -> Any:
-    """Per household under ``territory``: the day of its last visit (up to ``until``)."""
-    conditions = [within(VisitHousehold.territory_code, territory)]
-    if until is not None:
-        conditions.append(VisitHousehold.visited_on <= until)
-    return (
-        select(
-            VisitHousehold.household_id.label("household_id"),
-            func.max(VisitHousehold.visited_on).label("last_on"),
-        )
-        .where(*conditions)
-        .group_by(VisitHousehold.household_id)
-        .subquery("last_visits")
-    )
 
 
 def household_rhythms(territory: str) -> Any:
@@ -85,10 +71,10 @@ def rhythm_rows(
 ) -> Select[Any]:
     """Every assigned household under ``territory`` (and ``conditions``) with its member, its
     node, the day it is counted from and its state: ``overdue``, ``due`` or ``ok``."""
-    last = last_visits(territory, until=day)
+    after = visits_after(territory, day)
     days_of = household_rhythms(territory)
     days = func.coalesce(days_of.c.days, DEFAULT_DAYS)
-    since = func.coalesce(last.c.last_on, ContactAssignment.started_on)
+    since = func.coalesce(last_visit_as_of(ContactState, after), ContactAssignment.started_on)
     all_days = [DEFAULT_DAYS, KEY_GROUP_DAYS, *rhythms(session).values()]
     state = case(
         (since < cutoff(days, all_days, day), "overdue"),
@@ -105,7 +91,8 @@ def rhythm_rows(
             state.label("state"),
         )
         .join(ContactAssignment, ContactAssignment.household_id == Household.id)
-        .outerjoin(last, last.c.household_id == Household.id)
+        .outerjoin(ContactState, ContactState.household_id == Household.id)
+        .outerjoin(after, after.c.household_id == Household.id)
         .outerjoin(days_of, days_of.c.household_id == Household.id)
         .where(
             ContactAssignment.ended_at.is_(None),
