@@ -14,7 +14,6 @@ from gridgov.contacts.days import day_number, number_of
 from gridgov.contacts.due import (
     SOON_DAYS,
     DueList,
-    _counts,
     _item,
     cutoff,
     household_rhythms,
@@ -108,6 +107,25 @@ def due_list(session: Session, *, territory: str, day: dt.date) -> DueList:
     ).all()
     total = sum(values.get("due", 0) + values.get("overdue", 0) for values in counts[2].values())
     return DueList([_item(row) for row in rows], total, counts[0], counts[1], counts[2])
+
+
+def _counts(session: Session, pending: Any) -> tuple[dict[str, dict[str, int]], ...]:
+    grid = func.substr(pending.c.territory_code, 1, 15)
+    by_member: dict[str, dict[str, int]] = {}
+    by_grid: dict[str, dict[str, int]] = {}
+    by_village: dict[str, dict[str, int]] = {}
+    for member_id, grid_code, state, count in session.execute(
+        select(pending.c.member_id, grid, pending.c.state, func.count()).group_by(
+            pending.c.member_id, grid, pending.c.state
+        )
+    ):
+        for table, key in (
+            (by_member, member_id or ""),
+            (by_grid, grid_code),
+            (by_village, grid_code[:12]),
+        ):
+            table.setdefault(key, {"due": 0, "overdue": 0})[state] += count
+    return by_member, by_grid, by_village
 
 
 def _visit_days(territory: str, start: dt.date, end: dt.date) -> Any:

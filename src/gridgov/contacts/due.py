@@ -195,16 +195,15 @@ def due_list(
         moment.c.state,
     )
     pending = union_all(rhythm_due, moment_due).subquery("pending")
-    counts = _counts(session, pending)
+    # One pass: every pending row in the page's order; the counts and the page from it.
     rows = session.execute(
-        select(pending)
-        .order_by(pending.c.state.desc(), pending.c.territory_code, pending.c.household_id)
-        .limit(limit)
-        .offset(offset)
+        select(pending).order_by(
+            pending.c.state.desc(), pending.c.territory_code, pending.c.household_id
+        )
     ).all()
-    items = [_item(row) for row in rows]
-    total = sum(values.get("due", 0) + values.get("overdue", 0) for values in counts[2].values())
-    return DueList(items, total, counts[0], counts[1], counts[2])
+    by_member, by_grid, by_village = _counts(rows)
+    items = [_item(row) for row in rows[offset : offset + limit]]
+    return DueList(items, len(rows), by_member, by_grid, by_village)
 
 
 def _item(row: Any) -> DueItem:
@@ -226,24 +225,19 @@ def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-def _counts(session: Session, pending: Any) -> tuple[dict[str, dict[str, int]], ...]:
-    """Due and overdue per member, grid and village, from ONE pass over the pending set
-    (grouped by member and grid; the villages are summed from the grids)."""
-    grid = func.substr(pending.c.territory_code, 1, 15)
+def _counts(rows: Sequence[Any]) -> tuple[dict[str, dict[str, int]], ...]:
+    """Due and overdue per member, grid and village of the pending rows."""
     by_member: dict[str, dict[str, int]] = {}
     by_grid: dict[str, dict[str, int]] = {}
     by_village: dict[str, dict[str, int]] = {}
-    for member_id, grid_code, state, count in session.execute(
-        select(pending.c.member_id, grid, pending.c.state, func.count()).group_by(
-            pending.c.member_id, grid, pending.c.state
-        )
-    ):
+    for row in rows:
+        grid_code = row.territory_code[:15]
         for table, key in (
-            (by_member, member_id or ""),
+            (by_member, row.member_id or ""),
             (by_grid, grid_code),
             (by_village, grid_code[:12]),
         ):
-            table.setdefault(key, {"due": 0, "overdue": 0})[state] += count
+            table.setdefault(key, {"due": 0, "overdue": 0})[row.state] += 1
     return by_member, by_grid, by_village
 
 

@@ -8,9 +8,9 @@ by the ledger's writes so that they never aggregate a territory's whole visit hi
 
 Who writes them: :func:`do_refresh_households`, called by the ledger whenever it writes
 visit rows (a visit recorded, late with a past day too, or its day edited); migration 0017
-filled them from the ledger with the same SQL as :data:`FILL_PREVIOUS` / :data:`FILL_STATES`
-(which bulk loads run too). Who reads them: contacts.due and contacts.report, through
-:func:`last_visit_as_of`.
+filled them from the ledger (set-based SQL); a bulk load of visit rows (bench) writes both.
+Who reads them: contacts.due (:func:`visits_after`, :func:`last_visit_as_of`) and
+contacts.report (:func:`period_visits`, :func:`period_days`).
 
 Why ``prev_visit_on``: the last visit of a household up to any day ``D`` is its state's day
 when that is on or before ``D``; otherwise it is the ``prev_visit_on`` of its first visit
@@ -33,18 +33,6 @@ from gridgov.registry.models import Household
 from gridgov.territory.scope import within
 
 VILLAGE_LENGTH = 12
-
-FILL_PREVIOUS = """
-UPDATE visit_households SET prev_visit_on = (
-    SELECT max(earlier.visited_on) FROM visit_households AS earlier
-    WHERE earlier.household_id = visit_households.household_id
-      AND earlier.visited_on < visit_households.visited_on
-)
-"""
-FILL_STATES = """
-INSERT INTO contact_states (household_id, last_visit_on)
-SELECT household_id, max(visited_on) FROM visit_households GROUP BY household_id
-"""
 
 
 def do_refresh_households(session: Session, household_ids: Iterable[str]) -> None:
