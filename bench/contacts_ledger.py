@@ -30,6 +30,7 @@ rate) still need the visits of the period only.
 from __future__ import annotations
 
 import argparse
+import bisect
 import datetime as dt
 import json
 import os
@@ -92,6 +93,7 @@ VISIT_COLUMNS = (
 )  # fmt: skip
 VISIT_HOUSEHOLD_COLUMNS = (
     "visit_id", "household_id", "territory_code", "visited_on", "confirmed_at", "rating",
+    "prev_visit_on",
 )  # fmt: skip
 
 
@@ -157,9 +159,23 @@ def visit_rows(world: World, count: int, rng: random.Random, stamp: dt.datetime)
         yield (
             (visit_id, world.codes[position], day, "home_visit", 0, 0, 0, 0, "", "[]", False,
              ACTOR, stamp, 1),
-            (visit_id, world.household_ids[position], world.codes[position], day, confirmed,
-             rng.randint(3, 5) if confirmed else None),
+            [visit_id, world.household_ids[position], world.codes[position], day, confirmed,
+             rng.randint(3, 5) if confirmed else None],
         )  # fmt: skip
+
+
+def with_contact_state(pairs: list[tuple[tuple, list]]) -> list[tuple[str, dt.date]]:
+    """What the ledger's writes keep (contacts.state): each visit row's household's visit
+    day before its own (appended to the row), and each household's last visit day."""
+    days: dict[str, list[dt.date]] = {}
+    for _, row in pairs:
+        days.setdefault(row[1], []).append(row[3])
+    ordered = {household_id: sorted(set(found)) for household_id, found in days.items()}
+    for _, row in pairs:
+        found = ordered[row[1]]
+        position = bisect.bisect_left(found, row[3])
+        row.append(found[position - 1] if position else None)
+    return [(household_id, found[-1]) for household_id, found in ordered.items()]
 
 
 def load(engine: Engine, households: int, visits: int) -> World:
@@ -177,11 +193,13 @@ def load(engine: Engine, households: int, visits: int) -> World:
     copy_rows(engine, "party_members", MEMBER_COLUMNS, member_rows(world, members, stamp))
     copy_rows(engine, "contact_assignments", LINK_COLUMNS, link_rows(world, members, stamp))
     pairs = list(visit_rows(world, visits, rng, stamp))
+    states = with_contact_state(pairs)
     copy_rows(engine, "visits", VISIT_COLUMNS, (visit for visit, _ in pairs))
     copy_rows(engine, "visit_households", VISIT_HOUSEHOLD_COLUMNS, (row for _, row in pairs))
+    copy_rows(engine, "contact_states", ("household_id", "last_visit_on"), states)
     vacuum(
         engine, "territories", "households", "residents", "resident_key_groups",
-        "party_members", "contact_assignments", "visits", "visit_households",
+        "party_members", "contact_assignments", "visits", "visit_households", "contact_states",
     )  # fmt: skip
     console.log(
         f"{households:,} households, {sum(len(p) for p in members.values()):,} members, "

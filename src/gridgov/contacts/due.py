@@ -1,11 +1,12 @@
 """Due contacts: which assigned households are due a visit (their rhythm came round, or a
 "must visit" moment is open), and which are overdue, as of one day.
 
-Set-based SQL for any size of territory: one aggregate of the last visit per household
-(index ``ix_visit_households_territory_household_day``), one of the shortest rhythm of
-each household's key groups, and a comparison of the last visit (or the day of the link,
-never visited) with a cut-off per rhythm, written as a CASE over the few rhythms there are
-so that no database's date arithmetic is needed.
+Set-based SQL for any size of territory: the last visit of each household from its contact
+state (contacts.state: the state's day, or for a past day the visit rows after that day
+only), one aggregate of the shortest rhythm of each household's key groups, and a
+comparison of the last visit (or the day of the link, never visited) with a cut-off per
+rhythm, written as a CASE over the few rhythms there are so that no database's date
+arithmetic is needed.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from gridgov.access.principal import Principal
 from gridgov.contacts.models import (
     ContactAssignment,
     ContactRhythm,
+    ContactState,
     MustVisit,
     PartyMember,
-    VisitHousehold,
 )
 from gridgov.contacts.rhythm import DEFAULT_DAYS, KEY_GROUP_DAYS
+from gridgov.contacts.state import last_visit_as_of, visits_after
 from gridgov.registry.models import Household, Resident, ResidentKeyGroup
 from gridgov.territory.scope import within
 
@@ -38,22 +40,6 @@ PRESENT = ("living_here", "working_away", "incoming_migrant")
 def rhythms(session: Session) -> dict[str, int]:
     """The days per key group set in ``contact_rhythms`` (others: the defaults)."""
     return dict(session.execute(select(ContactRhythm.key_group_code, ContactRhythm.days)).all())
-
-
-def last_visits(territory: str, *, until: dt.date | None = None) -> Any:
-    """Per household under ``territory``: the day of its last visit (up to ``until``)."""
-    conditions = [within(VisitHousehold.territory_code, territory)]
-    if until is not None:
-        conditions.append(VisitHousehold.visited_on <= until)
-    return (
-        select(
-            VisitHousehold.household_id.label("household_id"),
-            func.max(VisitHousehold.visited_on).label("last_on"),
-        )
-        .where(*conditions)
-        .group_by(VisitHousehold.household_id)
-        .subquery("last_visits")
-    )
 
 
 def household_rhythms(territory: str) -> Any:
@@ -85,10 +71,10 @@ def rhythm_rows(
 ) -> Select[Any]:
     """Every assigned household under ``territory`` (and ``conditions``) with its member, its
     node, the day it is counted from and its state: ``overdue``, ``due`` or ``ok``."""
-    last = last_visits(territory, until=day)
+    after = visits_after(territory, day)
     days_of = household_rhythms(territory)
     days = func.coalesce(days_of.c.days, DEFAULT_DAYS)
-    since = func.coalesce(last.c.last_on, ContactAssignment.started_on)
+    since = func.coalesce(last_visit_as_of(ContactState, after), ContactAssignment.started_on)
     all_days = [DEFAULT_DAYS, KEY_GROUP_DAYS, *rhythms(session).values()]
     state = case(
         (since < cutoff(days, all_days, day), "overdue"),
@@ -105,7 +91,8 @@ def rhythm_rows(
             state.label("state"),
         )
         .join(ContactAssignment, ContactAssignment.household_id == Household.id)
-        .outerjoin(last, last.c.household_id == Household.id)
+        .outerjoin(ContactState, ContactState.household_id == Household.id)
+        .outerjoin(after, after.c.household_id == Household.id)
         .outerjoin(days_of, days_of.c.household_id == Household.id)
         .where(
             ContactAssignment.ended_at.is_(None),
@@ -208,16 +195,15 @@ def due_list(
         moment.c.state,
     )
     pending = union_all(rhythm_due, moment_due).subquery("pending")
-    counts = _counts(session, pending)
+    # One pass: every pending row in the page's order; the counts and the page from it.
     rows = session.execute(
-        select(pending)
-        .order_by(pending.c.state.desc(), pending.c.territory_code, pending.c.household_id)
-        .limit(limit)
-        .offset(offset)
+        select(pending).order_by(
+            pending.c.state.desc(), pending.c.territory_code, pending.c.household_id
+        )
     ).all()
-    items = [_item(row) for row in rows]
-    total = sum(values.get("due", 0) + values.get("overdue", 0) for values in counts[2].values())
-    return DueList(items, total, counts[0], counts[1], counts[2])
+    by_member, by_grid, by_village = _counts(rows)
+    items = [_item(row) for row in rows[offset : offset + limit]]
+    return DueList(items, len(rows), by_member, by_grid, by_village)
 
 
 def _item(row: Any) -> DueItem:
@@ -239,24 +225,19 @@ def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-def _counts(session: Session, pending: Any) -> tuple[dict[str, dict[str, int]], ...]:
-    """Due and overdue per member, grid and village, from ONE pass over the pending set
-    (grouped by member and grid; the villages are summed from the grids)."""
-    grid = func.substr(pending.c.territory_code, 1, 15)
+def _counts(rows: Sequence[Any]) -> tuple[dict[str, dict[str, int]], ...]:
+    """Due and overdue per member, grid and village of the pending rows."""
     by_member: dict[str, dict[str, int]] = {}
     by_grid: dict[str, dict[str, int]] = {}
     by_village: dict[str, dict[str, int]] = {}
-    for member_id, grid_code, state, count in session.execute(
-        select(pending.c.member_id, grid, pending.c.state, func.count()).group_by(
-            pending.c.member_id, grid, pending.c.state
-        )
-    ):
+    for row in rows:
+        grid_code = row.territory_code[:15]
         for table, key in (
-            (by_member, member_id or ""),
+            (by_member, row.member_id or ""),
             (by_grid, grid_code),
             (by_village, grid_code[:12]),
         ):
-            table.setdefault(key, {"due": 0, "overdue": 0})[state] += count
+            table.setdefault(key, {"due": 0, "overdue": 0})[row.state] += 1
     return by_member, by_grid, by_village
 
 

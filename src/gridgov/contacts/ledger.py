@@ -2,7 +2,9 @@
 cases from it (channel ``visit``, linked both ways through ``visit_cases``).
 
 A visit meets the open "must visit" moments of its households (contacts.due) that were
-created on or before its day.
+created on or before its day. Recording a visit or editing its day rewrites its households'
+contact state (contacts.state). Visits are never deleted or voided (an edit corrects one);
+whatever one day removes visit rows must call contacts.state.do_refresh_households too.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from gridgov.contacts.models import (
     VisitVersion,
 )
 from gridgov.contacts.scope import current_member
+from gridgov.contacts.state import do_refresh_households
 from gridgov.errors import Conflict, ValidationFailed
 from gridgov.i18n import Message
 from gridgov.registry.models import Household
@@ -161,6 +164,7 @@ def check_record_visit(
         for h in households
     )
     session.add_all(VisitMember(visit_id=visit.id, member_id=m) for m in members)
+    do_refresh_households(session, [h.id for h in households])
     _record_version(session, visit, {k: [None, _plain(getattr(visit, k))] for k in EDITABLE}, actor)
     _meet_moments(session, visit, [h.id for h in households])
     for request in cases:
@@ -246,12 +250,14 @@ def check_edit_visit(
 
 
 def _after_edit(session: Session, visit: Visit, diff: dict[str, Any]) -> None:
-    rows = session.scalars(select(VisitHousehold).where(VisitHousehold.visit_id == visit.id))
+    rows = session.scalars(select(VisitHousehold).where(VisitHousehold.visit_id == visit.id)).all()
     for row in rows:
         row.visited_on = visit.visited_on
         if row.confirmed_at is not None:
             diff.setdefault("confirmations_withdrawn", []).append(row.household_id)
             row.confirmed_at = row.confirmed_by = row.rating = None
+    if "visited_on" in diff:  # the households' last visits and previous days move
+        do_refresh_households(session, [row.household_id for row in rows])
 
 
 def do_raise_case(

@@ -4,6 +4,9 @@
 A visit hangs on one or more households (``visit_households``, which also hold each
 household's confirmation and rating: every household confirms for itself) and one or more
 members (``visit_members``). Edits of a visit are kept as ``visit_versions`` rows.
+
+The contact state (``contact_states``, and ``visit_households.prev_visit_on``) is kept by
+the ledger's writes (contacts.state) and read by the due list and the coverage report.
 """
 
 from __future__ import annotations
@@ -160,6 +163,7 @@ class VisitHousehold(Base):
             "visited_on",
         ),
         Index("ix_visit_households_household_id", "household_id"),
+        Index("ix_visit_households_visited_on", "visited_on"),
     )
 
     visit_id: Mapped[str] = mapped_column(String(32), ForeignKey("visits.id"), primary_key=True)
@@ -171,6 +175,23 @@ class VisitHousehold(Base):
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     confirmed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The day of the household's last visit before this one's day (none: its first), kept
+    # by contacts.state: the last visit before any day is read from the visits after it.
+    prev_visit_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+
+class ContactState(Base):
+    """A visited household's contact state: the day of its last visit (the latest
+    ``visited_on`` of its visit rows), kept by contacts.state whenever the ledger writes
+    its visit rows. A household never visited has no row."""
+
+    __tablename__ = "contact_states"
+    __audited__ = False  # derived from the visits, whose audit rows name them
+
+    household_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("households.id"), primary_key=True
+    )
+    last_visit_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
 
 
 class VisitMember(Base):

@@ -14,7 +14,10 @@ before it. Over the period ``[from, to]``:
 - ``members``: for a village or smaller, each member's households, visits and mean rating.
 
 Household figures come from ONE grouped query per report (the child nodes and, summed,
-the total), over one aggregate of the visits per household: set-based at any size.
+the total). The last visit of each household comes from its contact state (contacts.state):
+the state's day, and the visit rows since ``from`` only, whose ``prev_visit_on`` give the
+last visit before ``from`` and, when visits follow ``to``, the last up to ``to``. No
+aggregate over a territory's whole visit history: set-based at any size.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from gridgov.contacts.days import day_number, number_of
 from gridgov.contacts.due import SOON_DAYS, household_rhythms
 from gridgov.contacts.models import (
     ContactAssignment,
+    ContactState,
     MustVisit,
     PartyMember,
     Visit,
@@ -42,6 +46,7 @@ from gridgov.contacts.models import (
     VisitMember,
 )
 from gridgov.contacts.rhythm import DEFAULT_DAYS
+from gridgov.contacts.state import period_days, period_visits
 from gridgov.errors import ValidationFailed
 from gridgov.i18n import Message
 from gridgov.registry.models import Household, Resident
@@ -91,32 +96,16 @@ class ContactReport:
         return None if self.visits == 0 else self.confirmed / self.visits
 
 
-def _visit_days(territory: str, start: dt.date, end: dt.date) -> Any:
-    """Per household under ``territory``: the last visit before ``start``, the last up to
-    ``end`` and the first in ``[start, end]`` (one pass over its visits)."""
-    day = VisitHousehold.visited_on
-    return (
-        select(
-            VisitHousehold.household_id.label("household_id"),
-            func.max(day).filter(day < start).label("before"),
-            func.max(day).filter(day <= end).label("last"),
-            func.min(day).filter(and_(day >= start, day <= end)).label("first_in"),
-        )
-        .where(within(VisitHousehold.territory_code, territory), day <= end)
-        .group_by(VisitHousehold.household_id)
-        .subquery("visit_days")
-    )
-
-
 def _household_figures(territory: str, start: dt.date, end: dt.date) -> list[Any]:
-    visits = _visit_days(territory, start, end)
+    visits = period_visits(territory, start, end)
+    before, last = period_days(ContactState, visits)
     rhythm = household_rhythms(territory)
     days = func.coalesce(rhythm.c.days, DEFAULT_DAYS)
     assigned = ContactAssignment.id.is_not(None)
     to_n, from_n = number_of(end), number_of(start)
-    last_n = day_number(visits.c.last)
-    due_at_end = day_number(func.coalesce(visits.c.last, ContactAssignment.started_on)) + days
-    due_in_period = day_number(func.coalesce(visits.c.before, ContactAssignment.started_on)) + days
+    last_n = day_number(last)
+    due_at_end = day_number(func.coalesce(last, ContactAssignment.started_on)) + days
+    due_in_period = day_number(func.coalesce(before, ContactAssignment.started_on)) + days
     in_period = and_(assigned, due_in_period >= from_n, due_in_period <= to_n)
     count = func.count
     return [
@@ -153,6 +142,7 @@ def _coverage_rows(
                 ContactAssignment.ended_at.is_(None),
             ),
         )
+        .outerjoin(ContactState, ContactState.household_id == Household.id)
         .outerjoin(visits, visits.c.household_id == Household.id)
         .outerjoin(rhythm, rhythm.c.household_id == Household.id)
         .where(Household.status == "active", within(Household.territory_code, territory), *reach)
