@@ -13,15 +13,32 @@ all in the first town, spread over the two years before the day of the lists.
 (b) ``contacts.report.contact_report`` of the county (and of the first town) over 90 days;
     baseline: ``count(*)`` of the county's households. Aim: < 500 ms.
 
-Measured 2026-12-07 (load average 18 on 2 shared cores): (a) 10,840 ms against a 630 ms
-baseline; (b) county 21,989 ms against 288 ms, town 5,224 ms against 69 ms: far over the
-aims. The plans (EXPLAIN at 200,000 visits) show why: the last visit of every household is
-a hash aggregate over all the town's visit rows (600 ms of the 950), and the due list runs
-its query twice (the counts, then the page). What would meet the aims: the last visit day
-kept on the household's contact link (written by the ledger's actions, read by the due list
-and the 30/90-day counts), the rhythm days kept per household (written by the key-group
-hook), and the counts and the page from one pass; the period figures of the report (visit
-rate) still need the visits of the period only.
+Measured 2026-12-07 before the contact state (load average 18 on 2 shared cores): (a)
+10,840 ms against a 630 ms baseline; (b) county 21,989 ms against 288 ms, town 5,224 ms
+against 69 ms. The cause: the last visit of every household was a hash aggregate over all
+the visit rows, and the due list ran its query twice.
+
+Measured 2026-12-07 with the contact state (contacts.state, migration 0017: each
+household's last visit day, and on each visit row its household's previous day) and the
+due list in one pass, full scale, load average 8.3 at the end (12.8 at the start of the
+load): (a) 860 ms against 115 ms (7.5x); (b) county 6,563 ms against 129 ms (50.7x),
+town 1,555 ms against 12 ms. A first full run at load 12.2: (a) 1,016 / 130 ms, (b)
+county 10,459 / 175 ms, town 3,092 / 21 ms. At --households 100000 --visits 100000 (load
+9.1): (a) 75 / 21 ms, (b) county 418 / 15 ms, town 107 / 1 ms.
+
+Still over the aims, by about 4x (a) and 13x (b, county). EXPLAIN ANALYZE at full scale
+shows no visit aggregate left (the due list of today reads no visit row; the report reads
+the 123,000 visit rows since ``from``, 0.7 s of 13.7 s under EXPLAIN), but each figure is
+per household and joins live: the town's 50,000 households with their links (a hash join
+scanning all 1,000,000 contact_assignments, ~0.3-0.8 s) and with their rhythm (present
+residents x resident_key_groups aggregated per household: ~0.5 s in a town, ~1.7 s in
+the county); the county report is four 1,000,000-row hash joins (households, links,
+rhythms, states) on 2 loaded cores. What would meet the aims: the rhythm days, the member,
+the link's start and the node kept on the state too (one row per assigned household,
+written by the assignment, by the registry's key-group, residence-status and move writes
+and by a change of ``contact_rhythms``), so that the due list is one index range scan;
+for the county report even one scan of 1,000,000 such rows is near the aim on this
+machine (the baseline alone: 129-175 ms), so per-node counters would be needed.
 
     python bench/contacts_ledger.py                       # 1,000,000 households and visits
     python bench/contacts_ledger.py --households 100000 --visits 100000   # a smaller run

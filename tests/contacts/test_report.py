@@ -18,12 +18,12 @@ import datetime as dt
 import pytest
 
 from gridgov.contacts.confirm import check_confirm_visit
-from gridgov.contacts.ledger import check_record_visit
+from gridgov.contacts.ledger import CaseRequest, check_record_visit
 from gridgov.contacts.report import contact_report
 from gridgov.errors import NotFound, PermissionDenied
 from tests.contacts.world import ACTOR, link, make_world
 from tests.factories.access import make_user
-from tests.factories.cases import principal_of
+from tests.factories.cases import make_categories, principal_of
 from tests.factories.registry import make_resident
 
 D = dt.date
@@ -140,3 +140,31 @@ def test_the_monthly_public_summary_has_totals_only(session, world):
         "Contact ledger 2026-11: 3 of 16 households have a party member; 2 visits"
     )
     assert not any(head.name in text for head in world.heads)
+
+
+def test_visits_that_raised_cases_in_the_period(session, world):
+    code = next(iter(make_categories(session)))
+    member = principal_of(session, world.member_users[0])
+    h = world.households
+    for day in (D(2026, 11, 25), D(2026, 10, 1)):  # in the period, and before it
+        check_record_visit(
+            session,
+            household_ids=[h[1].id, h[2].id],  # two rows of one visit: counted once
+            cases=[CaseRequest(code, "楼道堆放杂物", h[1].id)],
+            principal=member,
+            actor=ACTOR,
+            visited_on=day,
+            method="home_visit",
+        )
+    report = contact_report(
+        session, territory_code=world.village, start=D(2026, 11, 1), end=D(2026, 11, 30)
+    )
+    assert report.visits_with_cases == 1
+    assert sum(report.case_states.values()) == 1
+    elsewhere = contact_report(
+        session,
+        territory_code=world.tree.all_grids()[1].code,
+        start=D(2026, 11, 1),
+        end=D(2026, 11, 30),
+    )
+    assert (elsewhere.visits_with_cases, elsewhere.case_states) == (0, {})
