@@ -267,3 +267,20 @@ class ContactDigest(Base):
     due: Mapped[int] = mapped_column(Integer, nullable=False)
     overdue: Mapped[int] = mapped_column(Integer, nullable=False)
     sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class ContactSummary(Base):
+    """The monthly public summary of one village for one month (its first day): a row once
+    it was posted to the village's group, so each month's summary goes out once, however
+    many workers run. The primary key is the claim: a second worker's insert waits for the
+    first's commit, then fails and posts nothing."""
+
+    __tablename__ = "contact_summaries"
+    __audited__ = False
+
+    village_code: Mapped[str] = mapped_column(code_string(), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(32), ForeignKey("groups.id"), nullable=False)
+    # Null only inside the posting transaction (the claim is inserted before the post).
+    message_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    posted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
