@@ -122,6 +122,10 @@ class Visit(Base):
             name="counts_not_negative",
         ),
         Index("ix_visits_territory_code_visited_on", "territory_code", "visited_on"),
+        # One visit per caller's Idempotency-Key (contacts.replay); nulls never clash.
+        Index(
+            "uq_visits_idempotency_owner_key", "idempotency_owner", "idempotency_key", unique=True
+        ),
     )
 
     id: Mapped[str] = id_column()
@@ -139,6 +143,9 @@ class Visit(Base):
     follow_up: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     recorded_by_user_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The Idempotency-Key of the request that recorded it, per caller (as cases keep theirs).
+    idempotency_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[dt.datetime] = created_at_column()
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 

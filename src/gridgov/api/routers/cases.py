@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 
@@ -38,20 +38,12 @@ from gridgov.cases.queries import (
 )
 from gridgov.cases.schemas import CaseCreate, CaseDetail, CaseOut, DuplicateOut, PhotoOut
 from gridgov.errors import PermissionDenied
+from gridgov.http.idempotency import IdempotencyKey, idempotency_owner
 from gridgov.i18n import Message
 from gridgov.settings import Settings
 
 router = APIRouter(tags=["cases"])
 CONTACT_FIELDS = ("reporter_contact", "reporter_email")  # what a reveal shows (and audits)
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=128,
-        description="The same key again returns the case the first request created (200).",
-    ),
-]
 
 
 def _settings(request: Request) -> Settings:
@@ -77,7 +69,7 @@ def report_case(
         channel="api",
         actor=actor,
         reporter_user_id=principal.user_id,
-        idempotency_owner=f"user:{principal.user_id}",
+        idempotency_owner=idempotency_owner(principal.user_id),
         idempotency_key=idempotency_key or None,
         principal=principal,
     )

@@ -1,4 +1,5 @@
-"""contact_summaries (the monthly public summary posted once per village and month)
+"""contact_summaries (the monthly public summary posted once per village and month);
+visits.idempotency_owner and idempotency_key (POST /api/v1/visits with Idempotency-Key)
 
 Revision ID: 0017
 Revises: 0016
@@ -35,7 +36,20 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("village_code", "month", name=op.f("pk_contact_summaries")),
     )
+    # Plain add_column and an index: no batch rebuild of visits on SQLite.
+    op.add_column("visits", sa.Column("idempotency_owner", sa.String(length=64), nullable=True))
+    op.add_column("visits", sa.Column("idempotency_key", sa.String(length=128), nullable=True))
+    op.create_index(
+        "uq_visits_idempotency_owner_key",
+        "visits",
+        ["idempotency_owner", "idempotency_key"],
+        unique=True,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("uq_visits_idempotency_owner_key", table_name="visits")
+    with op.batch_alter_table("visits", schema=None) as batch_op:
+        batch_op.drop_column("idempotency_key")
+        batch_op.drop_column("idempotency_owner")
     op.drop_table("contact_summaries")
