@@ -24,7 +24,17 @@ from gridgov.api.principal import PrincipalDep
 from gridgov.api.responses import file_answer
 from gridgov.api.schemas import Page
 from gridgov.api.security import ActorDep
-from gridgov.contacts import assigning, confirm, due, ledger, members, moments, queries, replay
+from gridgov.contacts import (
+    assigning,
+    confirm,
+    due,
+    ledger,
+    members,
+    moments,
+    party_groups,
+    queries,
+    replay,
+)
 from gridgov.contacts.exporting import MEDIA_TYPES as LEDGER_MEDIA
 from gridgov.contacts.exporting import ledger_file
 from gridgov.contacts.report import contact_report
@@ -331,7 +341,11 @@ def list_due_contacts(
     """Households due a visit (their rhythm comes round within a week, or a "must visit"
     moment is open) and overdue, as of today, with counts per member, grid and village."""
     require(principal, "read", "contact")
-    reach_territory(session, principal, "read", "contact", territory)
+    try:
+        reach_territory(session, principal, "read", "contact", territory)
+    except NotFound:
+        if not party_groups.led_reach(session, principal, territory):
+            raise  # a party group leader reaches their group's households' nodes too
     day = clock.today()
     found = due.due_list(
         session,
