@@ -119,3 +119,15 @@ def test_an_ended_post_reads_no_more(client, session, world):
     session.flush()
     leader = bearer(session, world.member_users[0])
     assert client.get(f"{API}/visits/{group.id}", headers=leader).status_code == 404
+
+
+def test_the_leader_sees_the_group_members_workload(client, session, world):
+    link(session, world, 3, 1)  # member 1 now carries 2 households
+    leader = bearer(session, world.member_users[0])
+    listed = client.get(f"{API}/party-members", headers=leader)
+    assert listed.status_code == 200, listed.text
+    load = {item["id"]: item["households"] for item in listed.json()["items"]}
+    group = {world.members[0].id, world.members[1].id, world.members[3].id}
+    assert set(load) == group  # the leader's party group only, not member 2's
+    assert load[world.members[0].id] == 1 and load[world.members[1].id] == 2
+    assert load[world.members[3].id] == 0

@@ -119,6 +119,21 @@ def list_party_members(
     return [(member, name) for member, name in rows], total
 
 
+def member_loads(session: Session, member_ids: Sequence[str]) -> dict[str, int]:
+    """Households currently assigned to each of ``member_ids`` (the members' workload)."""
+    if not member_ids:
+        return {}
+    rows = session.execute(
+        select(ContactAssignment.member_id, func.count())
+        .where(
+            ContactAssignment.member_id.in_(list(member_ids)),
+            ContactAssignment.ended_at.is_(None),
+        )
+        .group_by(ContactAssignment.member_id)
+    )
+    return {member_id: int(count) for member_id, count in rows}
+
+
 def list_assignments(
     session: Session,
     *,

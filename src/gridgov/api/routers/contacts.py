@@ -114,7 +114,8 @@ def list_party_members(
         limit=paging.limit,
         offset=paging.offset,
     )
-    items = [PartyMemberOut.of(member, name) for member, name in rows]
+    load = queries.member_loads(session, [member.id for member, _ in rows])
+    items = [PartyMemberOut.of(member, name, load.get(member.id, 0)) for member, name in rows]
     return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
