@@ -52,7 +52,7 @@ def led_households(member_ids: list[str], household_column: object) -> ColumnEle
     """SQL: the row's household is currently assigned to one of ``member_ids``."""
     if not member_ids:
         return false()
-    return household_column.in_(  # type: ignore[attr-defined, no-any-return]
+    return household_column.in_(  # type: ignore[attr-defined]
         select(ContactAssignment.household_id).where(
             ContactAssignment.member_id.in_(member_ids), ContactAssignment.ended_at.is_(None)
         )

@@ -67,24 +67,28 @@ def check_record_visit_once(
 ) -> tuple[Visit, bool]:
     """``(visit, True)`` when recorded now, ``(visit, False)`` when ``owner``'s ``key``
     recorded it before (nothing is stored again). Without a key: always recorded."""
-    record = {
-        "household_ids": household_ids,
-        "member_ids": member_ids,
-        "cases": cases,
-        "principal": principal,
-        "actor": actor,
-    }
+
+    def record(**keyed: Any) -> Visit:
+        return check_record_visit(
+            session,
+            household_ids=household_ids,
+            member_ids=member_ids,
+            cases=cases,
+            principal=principal,
+            actor=actor,
+            **keyed,
+            **fields,
+        )
+
     if key is None:
-        return check_record_visit(session, **record, **fields), True
+        return record(), True
     refuse_bad_texts({"idempotency_key": key})
     found = _replay(session, owner, key, household_ids, fields)
     if found is not None:
         return found, False
     try:
         with session.begin_nested():
-            visit = check_record_visit(
-                session, **record, idempotency_owner=owner, idempotency_key=key, **fields
-            )
+            visit = record(idempotency_owner=owner, idempotency_key=key)
     except IntegrityError:
         found = _replay(session, owner, key, household_ids, fields)
         if found is None:
