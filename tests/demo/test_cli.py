@@ -59,3 +59,36 @@ def test_demo_is_one_command_not_a_group() -> None:
     result = runner.invoke(app, ["demo", "--help"])
     assert result.exit_code == 0
     assert "--seed" in result.stdout and "--if-empty" in result.stdout
+
+
+def test_after_the_demo_every_party_member_with_an_account_is_in_the_leaders_group(
+    session,
+) -> None:
+    from gridgov.accounts.models import User
+    from gridgov.contacts.models import PartyMember
+    from gridgov.groups.models import Group, GroupMember
+
+    result = runner.invoke(app, ["demo", "--if-empty", "--seed", "7", "--scale", "0.03"])
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    with_accounts = session.execute(
+        select(User.id, PartyMember.territory_code)
+        .join(PartyMember, PartyMember.resident_id == User.resident_id)
+        .where(PartyMember.ended_on.is_(None))
+    ).all()
+    assert with_accounts
+    party = session.scalar(select(User).where(User.username == "demo_party"))
+    assert party.resident_id is not None  # linked to a party member of the demo grid
+    assert party.id in {user_id for user_id, _ in with_accounts}
+    for user_id, code in with_accounts:
+        group_id = session.scalar(
+            select(Group.id).where(Group.kind == "leaders", Group.village_code == code[:12])
+        )
+        row = session.scalar(
+            select(GroupMember).where(
+                GroupMember.group_id == group_id, GroupMember.user_id == user_id
+            )
+        )
+        assert row is not None and row.left_at is None, (user_id, code)
+        if user_id == party.id:  # no post: there as a party member, not as a leader
+            assert row.source == "party"

@@ -52,6 +52,7 @@ def test_the_registered_steps_are_calendar_timers_then_delivery() -> None:
         "auto_close",
         "rollcall_escalation",
         "contact_digest",
+        "contact_summary",
         "deliver_outbox",
         "prune_events",
         "digests",

@@ -7,6 +7,8 @@ who hold those posts, the resident's account to a resident of the demo unit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,13 +35,21 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str | None, str | None], ...] = (
 )
 
 
-def create_demo_accounts(session: Session, *, actor: str) -> list[tuple[str, str, str, str]]:
+def create_demo_accounts(
+    session: Session, *, actor: str, residents: Mapping[str, str] | None = None
+) -> list[tuple[str, str, str, str]]:
     """Create the demo accounts: ``(username, role, territory, password)`` for each, the
-    password in clear only in this answer. Territory ``*`` is the whole platform."""
+    password in clear only in this answer. Territory ``*`` is the whole platform.
+    ``residents`` links a username to a resident the caller chose (the demo package gives
+    ``demo_party`` a party member of the demo grid: accounts knows no party members)."""
     created: list[tuple[str, str, str, str]] = []
     linked: set[str] = set()
+    chosen = residents or {}
     for username, role, territory, post_type in DEMO_ACCOUNTS:
-        resident = _linked_resident(session, role, territory, post_type, taken=linked)
+        if username in chosen:
+            resident = session.get(Resident, chosen[username])
+        else:
+            resident = _linked_resident(session, role, territory, post_type, taken=linked)
         password = passwords.temporary_password()
         user = actions.check_create_user(
             session,

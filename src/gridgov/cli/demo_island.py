@@ -16,10 +16,18 @@ from rich.progress import (
 from rich.table import Table
 
 from gridgov import clock
+from gridgov.accounts.demo import GRID as DEMO_GRID
 from gridgov.accounts.demo import create_demo_accounts
 from gridgov.cli.common import cli_actor, console, err_console, transaction
 from gridgov.demo.generate import build_demo_island
-from gridgov.demo.load import Advance, LoadSummary, has_territories, load_demo_island
+from gridgov.demo.load import (
+    Advance,
+    LoadSummary,
+    demo_party_member,
+    has_territories,
+    load_demo_island,
+    resync_leaders_groups,
+)
 from gridgov.errors import Conflict
 from gridgov.partition.constraints import DivisionException
 
@@ -55,7 +63,11 @@ def build_and_load(*, seed: int, if_empty: bool, scale: float) -> None:
             return lambda steps: progress.advance(task, steps)
 
         summary = load_demo_island(session, island, actor=cli_actor(), progress=stage)
-        accounts = create_demo_accounts(session, actor=cli_actor())
+        party = demo_party_member(session, DEMO_GRID)
+        accounts = create_demo_accounts(
+            session, actor=cli_actor(), residents={"demo_party": party} if party else None
+        )
+        resync_leaders_groups(session)
     _print_summary(summary, seed=seed, seconds=time.monotonic() - started)
     _print_division_exceptions(island.division_exceptions)
     _print_accounts(accounts)

@@ -5,6 +5,12 @@ A run reads the village's active households, its current members and the current
 hands them to the pure algorithm as arrays, and writes the difference: links kept stay
 untouched (same row), links that move are ended and started anew, so the history of who
 looked after a household is never lost. A dry run computes and reports without writing.
+
+A town run assigns village by village (a household's member is always of its village), then
+suggests for every household left without one the nearest members with room of any
+village of the town (``assignment.nearest_with_room``): a leader may pin one of them by
+hand (``check_pin_assignment`` refuses a member of another village, so that stays a
+decision: the town's leaders move the member's village or ask the village to take it up).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from gridgov.territory.models import Territory
 from gridgov.territory.scope import within
 
 DEFAULT_CAPACITY = 10
+SUGGESTIONS = 3  # members suggested per household left out (AssignmentRules.suggestions)
 MAX_CAPACITY = 1000
 PRESENT = ("living_here", "working_away", "incoming_migrant")
 # The key groups spread evenly over the members (elderly alone, disabled, low income,
@@ -46,6 +53,21 @@ class Unassigned:
 
 
 @dataclass
+class Room:
+    """After a village's run: its members with the room they have left, and the households
+    left without a member (for the suggestions of a town run)."""
+
+    member_ids: list[str]
+    member_points: list[tuple[float, float]]
+    member_households: list[str | None]  # the member's own household id
+    room: list[bool]
+    key_room: list[bool]
+    household_ids: list[str]
+    household_points: list[tuple[float, float]]
+    household_key: list[bool]
+
+
+@dataclass
 class RunResult:
     """What a run did (or would do, dry): counts of links and the households left over."""
 
@@ -58,6 +80,7 @@ class RunResult:
     removed: int = 0
     unassigned: list[Unassigned] = field(default_factory=list)
     dry_run: bool = False
+    rooms: list[Room] = field(default_factory=list, repr=False)
 
     @property
     def changed(self) -> int:
@@ -68,6 +91,7 @@ class RunResult:
         for name in ("households", "members", "kept", "moved", "added", "removed"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.unassigned += other.unassigned
+        self.rooms += other.rooms
 
 
 @dataclass
@@ -159,10 +183,12 @@ def village_data(session: Session, village_code: str) -> VillageData:
     )
 
 
-def solve(data: VillageData, capacity: int) -> tuple[list[int], dict[int, list[int]]]:
+def solve(
+    data: VillageData, capacity: int
+) -> tuple[list[int], dict[int, list[int]], tuple[list[bool], list[bool]]]:
     """The pure algorithm's answer (contacts.assignment): a member position per household
-    (-1: none) and, for each household left without one, the positions of the nearest
-    members with room."""
+    (-1: none); for each household left without one, the positions of the nearest members
+    with room; and per member, whether it has room left (any household, a key one)."""
     import numpy as np  # loaded by a run only (the CLI's start stays light)
 
     from gridgov.contacts import assignment
@@ -200,7 +226,13 @@ def solve(data: VillageData, capacity: int) -> tuple[list[int], dict[int, list[i
         int(h): [int(m) for m in row if m >= 0]
         for h, row in zip(answer.unassigned, answer.suggested, strict=True)
     }
-    return [int(m) for m in answer.member], suggestions
+    room = answer.load < np.asarray([capacity] * len(data.member_ids), dtype=np.int64)
+    key_room = room & (answer.key_load < answer.key_limit)
+    return (
+        [int(m) for m in answer.member],
+        suggestions,
+        ([bool(r) for r in room], [bool(r) for r in key_room]),
+    )
 
 
 def _apply(
@@ -237,7 +269,7 @@ def run_village(
     session: Session, village_code: str, *, capacity: int, dry_run: bool, actor: str
 ) -> RunResult:
     data = village_data(session, village_code)
-    chosen, suggestions = solve(data, capacity)
+    chosen, suggestions, (room, key_room) = solve(data, capacity)
     result = RunResult(
         territory_code=village_code,
         households=len(data.household_ids),
@@ -253,8 +285,65 @@ def run_village(
         for h in range(len(data.household_ids))
         if chosen[h] < 0
     ]
+    left = [h for h in range(len(data.household_ids)) if chosen[h] < 0]
+    result.rooms = [
+        Room(
+            member_ids=data.member_ids,
+            member_points=data.member_points,
+            member_households=[
+                data.household_ids[h] if h >= 0 else None for h in data.member_households
+            ],
+            room=room,
+            key_room=key_room,
+            household_ids=[data.household_ids[h] for h in left],
+            household_points=[data.household_points[h] for h in left],
+            household_key=[data.household_key[h] for h in left],
+        )
+    ]
     session.flush()
     return result
+
+
+def town_suggestions(rooms: list[Room], count: int = SUGGESTIONS) -> dict[str, list[str]]:
+    """For every household left out in any village of ``rooms``: the nearest members with
+    room of any of those villages (nearest first), by household id. Suggests only."""
+    import numpy as np  # loaded by a run only (the CLI's start stays light)
+
+    from gridgov.contacts import assignment
+
+    household_ids = [h for room in rooms for h in room.household_ids]
+    if not household_ids:
+        return {}
+    position = {h: i for i, h in enumerate(household_ids)}
+    member_ids = [m for room in rooms for m in room.member_ids]
+    points = [p for room in rooms for p in room.household_points]
+    member_points = [p for room in rooms for p in room.member_points]
+    owns = [h for room in rooms for h in room.member_households]
+    households = assignment.Households(
+        lon=np.array([p[0] for p in points], dtype=float),
+        lat=np.array([p[1] for p in points], dtype=float),
+        village=np.zeros(len(household_ids), dtype=np.int64),
+        grid=np.full(len(household_ids), assignment.NO_GRID, dtype=np.int64),
+        key=np.array([k for room in rooms for k in room.household_key], dtype=bool),
+    )
+    members = assignment.Members(
+        lon=np.array([p[0] for p in member_points], dtype=float),
+        lat=np.array([p[1] for p in member_points], dtype=float),
+        village=np.zeros(len(member_ids), dtype=np.int64),
+        grid=np.full(len(member_ids), assignment.NO_GRID, dtype=np.int64),
+        household=np.array([position.get(h, -1) if h else -1 for h in owns], dtype=np.int64),
+    )
+    suggested = assignment.nearest_with_room(
+        households,
+        members,
+        room=np.array([r for room in rooms for r in room.room], dtype=bool),
+        key_room=np.array([r for room in rooms for r in room.key_room], dtype=bool),
+        count=count,
+    )
+    return {
+        household_id: [member_ids[m] for m in row.tolist() if m >= 0]
+        for household_id, row in zip(household_ids, suggested, strict=True)
+    }
 
 
 def check_run_assignment(
@@ -280,6 +369,10 @@ def check_run_assignment(
     total = RunResult(territory_code=territory_code, dry_run=dry_run)
     for village in villages:
         total.add(run_village(session, village, capacity=capacity, dry_run=dry_run, actor=actor))
+    if len(villages) > 1 or len(territory_code) == 9:
+        across = town_suggestions(total.rooms)
+        for item in total.unassigned:
+            item.suggested_member_ids = across.get(item.household_id, [])
     return total
 
 

@@ -453,25 +453,75 @@ def _suggest(
     count: int,
 ) -> np.ndarray:
     """Per household left out: the nearest members with room (for its kind), -1 padded."""
-    suggested = np.full((len(unassigned), count), UNASSIGNED, dtype=np.int64)
     room = state.load < state.capacity
     key_room = room & (state.key_load < state.key_limit)
-    for start in range(0, len(unassigned), 256):
-        rows = unassigned[start : start + 256]
-        for row_offset, kind_room in (
-            (households.key[rows], key_room),
-            (~households.key[rows], room),
-        ):
-            chunk = rows[row_offset]
+    return _nearest_with_room(
+        state.household_xy[unassigned],
+        households.key[unassigned],
+        unassigned,
+        state.member_xy,
+        members.household,
+        room,
+        key_room,
+        count,
+    )
+
+
+def nearest_with_room(
+    households: Households,
+    members: Members,
+    *,
+    room: np.ndarray,
+    key_room: np.ndarray,
+    count: int,
+) -> np.ndarray:
+    """For each of ``households`` (households left without a member), up to ``count`` of
+    ``members`` with room for it, nearest first, -1 padded: ``room`` (bool per member) for
+    any household, ``key_room`` for a key-group one; never a member of the household
+    (``members.household`` indexes ``households``). Villages and grids play no part, so a
+    town's left-out households are offered the members with room of every village. It only
+    suggests: nobody is assigned."""
+    frame = _frame(households, members)
+    return _nearest_with_room(
+        frame.to_metres(households.lon, households.lat),
+        np.asarray(households.key, dtype=bool),
+        np.arange(len(households)),
+        frame.to_metres(members.lon, members.lat),
+        np.asarray(members.household, dtype=np.int64),
+        np.asarray(room, dtype=bool),
+        np.asarray(key_room, dtype=bool),
+        count,
+    )
+
+
+def _nearest_with_room(
+    household_xy: np.ndarray,
+    key: np.ndarray,
+    rows: np.ndarray,
+    member_xy: np.ndarray,
+    member_household: np.ndarray,
+    room: np.ndarray,
+    key_room: np.ndarray,
+    count: int,
+) -> np.ndarray:
+    """Row i: the nearest members with room for household ``rows[i]`` (at ``household_xy[i]``,
+    key-group when ``key[i]``), skipping a member whose household is ``rows[i]``."""
+    suggested = np.full((len(rows), count), UNASSIGNED, dtype=np.int64)
+    for start in range(0, len(rows), 256):
+        part = slice(start, start + 256)
+        for offset, kind_room in ((key[part], key_room), (~key[part], room)):
+            chunk = start + np.flatnonzero(offset)
             cols = np.flatnonzero(kind_room)
             if len(chunk) == 0 or len(cols) == 0:
                 continue
-            cost = _distances(state, chunk, cols)
-            cost[members.household[cols][None, :] == chunk[:, None]] = np.inf
+            diff = household_xy[chunk][:, None, :] - member_xy[cols][None, :, :]
+            cost = np.sqrt((diff**2).sum(axis=2))
+            cost = np.minimum(np.where(np.isnan(cost), UNKNOWN_DISTANCE_M, cost), MAX_DISTANCE_M)
+            cost[member_household[cols][None, :] == rows[chunk][:, None]] = np.inf
             take = min(count, len(cols))
             nearest = np.argsort(cost, axis=1, kind="stable")[:, :take]
             picked = np.where(
                 np.isinf(np.take_along_axis(cost, nearest, 1)), UNASSIGNED, cols[nearest]
             )
-            suggested[start + np.flatnonzero(row_offset), :take] = picked
+            suggested[chunk, :take] = picked
     return suggested

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from gridgov.access.policy import scope_filter
@@ -28,6 +28,7 @@ from gridgov.contacts.models import (
     MustVisit,
     PartyMember,
 )
+from gridgov.contacts.party_groups import led_households, led_member_ids
 from gridgov.contacts.rhythm import DEFAULT_DAYS, KEY_GROUP_DAYS
 from gridgov.contacts.state import last_visit_as_of, visits_after
 from gridgov.registry.models import Household, Resident, ResidentKeyGroup
@@ -170,8 +171,12 @@ def due_list(
     limit: int,
     offset: int,
 ) -> DueList:
-    """The due and overdue contacts under ``territory`` as of ``day`` (overdue first)."""
+    """The due and overdue contacts under ``territory`` as of ``day`` (overdue first); a
+    party group leader also sees those of their group's members (contacts.party_groups)."""
     reach = _reach(principal)
+    led = led_member_ids(session, principal)
+    if reach and led:
+        reach = [or_(reach[0], led_households(led, Household.id))]
     rhythm = rhythm_rows(session, territory, day, reach).subquery("rhythm")
     moment = moment_rows(territory, day, reach).subquery("moment")
     rhythm_due = select(

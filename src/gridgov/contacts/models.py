@@ -125,6 +125,10 @@ class Visit(Base):
             name="counts_not_negative",
         ),
         Index("ix_visits_territory_code_visited_on", "territory_code", "visited_on"),
+        # One visit per caller's Idempotency-Key (contacts.replay); nulls never clash.
+        Index(
+            "uq_visits_idempotency_owner_key", "idempotency_owner", "idempotency_key", unique=True
+        ),
     )
 
     id: Mapped[str] = id_column()
@@ -142,6 +146,9 @@ class Visit(Base):
     follow_up: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     recorded_by_user_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The Idempotency-Key of the request that recorded it, per caller (as cases keep theirs).
+    idempotency_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[dt.datetime] = created_at_column()
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
@@ -288,3 +295,20 @@ class ContactDigest(Base):
     due: Mapped[int] = mapped_column(Integer, nullable=False)
     overdue: Mapped[int] = mapped_column(Integer, nullable=False)
     sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class ContactSummary(Base):
+    """The monthly public summary of one village for one month (its first day): a row once
+    it was posted to the village's group, so each month's summary goes out once, however
+    many workers run. The primary key is the claim: a second worker's insert waits for the
+    first's commit, then fails and posts nothing."""
+
+    __tablename__ = "contact_summaries"
+    __audited__ = False
+
+    village_code: Mapped[str] = mapped_column(code_string(), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(32), ForeignKey("groups.id"), nullable=False)
+    # Null only inside the posting transaction (the claim is inserted before the post).
+    message_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    posted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)

@@ -1,6 +1,16 @@
 """The "must visit" moments: created by what happens (a death or a birth in the household,
 a dispute of the household resolved, the household entering a hardship key group) or by
-a member or leader by hand (a wedding, a funeral, a stay in hospital)."""
+a member or leader by hand (a wedding, a funeral, a stay in hospital).
+
+Each moment is announced to the household's contact member in the app (outbox, and so in
+their e-mail digest) and through the bridges of the household's grid group (its WeCom
+robots: ``enqueue_group_post``). A group robot's post is read by the whole grid, so it
+names the unit and the due date only: never the household, the resident, the member or
+the reason. Most reasons are sensitive (a death, a stay in hospital, hardship, a dispute),
+and in a unit of a few dozen households even a happy one (a birth, a wedding) next to the
+unit's name all but names the household; the member reads the reason in the app. A grid
+without a group (or a group without a robot) gets no post; the village group is not used
+instead, being wider still."""
 
 from __future__ import annotations
 
@@ -8,6 +18,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
@@ -15,12 +26,18 @@ from gridgov.contacts.models import HAND_REASONS, MustVisit
 from gridgov.contacts.queries import contact_user_ids
 from gridgov.contacts.rhythm import HARDSHIP_GROUPS, MUST_VISIT_DAYS
 from gridgov.errors import ValidationFailed
+from gridgov.groups.models import Group
 from gridgov.i18n import N_, Message
+from gridgov.notify.bridges import enqueue_group_post
 from gridgov.notify.outbox import enqueue
 from gridgov.registry.events import LifeEvent
 from gridgov.registry.models import Household
+from gridgov.territory.codes import CODE_LENGTH
+from gridgov.territory.models import Territory
 
 MAX_NOTE = 255
+GROUP_LANGUAGE = "zh-CN"  # what a grid group reads
+GRID_LENGTH = CODE_LENGTH["grid"]
 
 
 def do_add_moments(
@@ -73,6 +90,39 @@ def _announce(session: Session, moment: MustVisit) -> None:
             "body_message": body.to_json(),
         },
     )
+    _post_to_grid_group(session, moment)
+
+
+def grid_group(session: Session, territory_code: str) -> Group | None:
+    """The active group of the grid ``territory_code`` lies in (none above a grid)."""
+    if len(territory_code) < GRID_LENGTH:
+        return None
+    return session.scalar(
+        select(Group).where(
+            Group.kind == "grid",
+            Group.territory_code == territory_code[:GRID_LENGTH],
+            Group.status == "active",
+        )
+    )
+
+
+def group_post_text(session: Session, moment: MustVisit) -> str:
+    """What the grid group's robot says: the unit (or grid) and the due date, no more."""
+    place = session.scalar(select(Territory.name_zh).where(Territory.code == moment.territory_code))
+    return Message(
+        "Must-visit: a household in %(place)s is due a visit by %(due_on)s. Its contact "
+        "member sees the details in the app.",
+        place=place or moment.territory_code,
+        due_on=moment.due_on.isoformat(),
+    ).render(GROUP_LANGUAGE)
+
+
+def _post_to_grid_group(session: Session, moment: MustVisit) -> None:
+    group = grid_group(session, moment.territory_code)
+    if group is not None:
+        enqueue_group_post(
+            session, group_id=group.id, text=group_post_text(session, moment), priority="normal"
+        )
 
 
 MOMENT_WORDS = {

@@ -26,6 +26,7 @@ from gridgov.contacts.models import (
     VisitMember,
     VisitVersion,
 )
+from gridgov.contacts.party_groups import led_member_ids
 from gridgov.contacts.scope import current_member
 from gridgov.errors import NotFound
 from gridgov.i18n import Message
@@ -118,6 +119,21 @@ def list_party_members(
     return [(member, name) for member, name in rows], total
 
 
+def member_loads(session: Session, member_ids: Sequence[str]) -> dict[str, int]:
+    """Households currently assigned to each of ``member_ids`` (the members' workload)."""
+    if not member_ids:
+        return {}
+    rows = session.execute(
+        select(ContactAssignment.member_id, func.count())
+        .where(
+            ContactAssignment.member_id.in_(list(member_ids)),
+            ContactAssignment.ended_at.is_(None),
+        )
+        .group_by(ContactAssignment.member_id)
+    )
+    return {member_id: int(count) for member_id, count in rows}
+
+
 def list_assignments(
     session: Session,
     *,
@@ -167,13 +183,26 @@ def visit_reach(principal: Principal, action: str = "read") -> ColumnElement[boo
     )
 
 
+def _read_reach(session: Session, principal: Principal) -> ColumnElement[bool]:
+    """What the caller may read of the ledger: their reach, and a party group leader's the
+    visits made by the members of the group they lead (contacts.party_groups)."""
+    led = led_member_ids(session, principal)
+    if not led:
+        return visit_reach(principal)
+    by_group = VisitHousehold.visit_id.in_(
+        select(VisitMember.visit_id).where(VisitMember.member_id.in_(led))
+    )
+    return or_(visit_reach(principal), by_group)
+
+
 def access_visit(
     session: Session, visit_id: str, principal: Principal, action: str = "read"
 ) -> Visit:
     """The visit if one of its households is in the caller's reach for ``action``, else the
     NotFound of a missing one."""
     require(principal, action, "visit")
-    reachable = exists().where(VisitHousehold.visit_id == Visit.id, visit_reach(principal, action))
+    reach = _read_reach(session, principal) if action == "read" else visit_reach(principal, action)
+    reachable = exists().where(VisitHousehold.visit_id == Visit.id, reach)
     visit = session.scalar(select(Visit).where(Visit.id == visit_id, reachable))
     if visit is None:
         raise NotFound(Message("no visit has id %(visit_id)s", visit_id=visit_id))
@@ -197,7 +226,7 @@ def list_visits(
     rows: list[Any] = []
     if principal is not None:
         require(principal, "read", "visit")
-        rows.append(visit_reach(principal))
+        rows.append(_read_reach(session, principal))
     if territory is not None:
         rows += place_conditions(session, None, "visit", VisitHousehold.territory_code, territory)
     if household_id is not None:

@@ -51,10 +51,14 @@ class PartyMemberOut(BaseModel):
     ended_on: dt.date | None
     end_reason: str | None
     current: bool
+    # The workload: households currently assigned to the member (what leaders and the
+    # member's party group, its leader included, see of each other).
+    households: int = 0
 
     @classmethod
-    def of(cls, member: PartyMember, name: str) -> PartyMemberOut:
+    def of(cls, member: PartyMember, name: str, households: int = 0) -> PartyMemberOut:
         return cls(
+            households=households,
             id=member.id,
             resident_id=member.resident_id,
             name=name,

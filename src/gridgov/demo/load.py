@@ -19,8 +19,11 @@ from sqlalchemy.orm import Session
 from gridgov.cases.setup import seed_case_settings
 from gridgov.contacts.assigning import DEFAULT_CAPACITY, check_run_assignment
 from gridgov.contacts.members import check_mark_member
+from gridgov.contacts.models import PartyMember
 from gridgov.demo.generate import TOWN_CODE, DemoIsland
+from gridgov.groups.membership import resync_leaders_group
 from gridgov.posts.actions import check_start_post
+from gridgov.posts.models import Post
 from gridgov.registry.importing import (
     PROGRESS_STEPS_PER_ROW,
     import_households,
@@ -187,3 +190,34 @@ def _holders_by_id_number(session: Session, id_numbers: list[str]) -> dict[str, 
         for resident in session.scalars(query):
             found[str(resident.id_number)] = resident
     return found
+
+
+def demo_party_member(session: Session, grid_code: str) -> str | None:
+    """A current party member of the demo grid who holds no post (for the ``demo_party``
+    account), by resident id: the first by id, so the same seed links the same person."""
+    return session.scalar(
+        select(Resident.id)
+        .join(PartyMember, PartyMember.resident_id == Resident.id)
+        .where(
+            PartyMember.ended_on.is_(None),
+            within(Resident.territory_code, grid_code),
+            ~Resident.id.in_(select(Post.resident_id)),
+        )
+        .order_by(Resident.id)
+        .limit(1)
+    )
+
+
+def resync_leaders_groups(session: Session, town_code: str = TOWN_CODE) -> int:
+    """Bring the leaders' group of every village of the town up to date once the accounts
+    exist (members were marked before anyone had an account); how many users joined."""
+    villages = session.scalars(
+        select(Territory.code)
+        .where(Territory.level == "village", within(Territory.code, town_code))
+        .order_by(Territory.code)
+    )
+    joined = 0
+    for village in list(villages):
+        resync = resync_leaders_group(session, village, reason="demo accounts created")
+        joined += len(resync.joined) if resync is not None else 0
+    return joined

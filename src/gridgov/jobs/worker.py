@@ -4,10 +4,12 @@ A step is ``run(session) -> int`` (how much work it did; 0 means none was waitin
 lists them in the order of a round: the working calendar (seeds this year and next when
 either has no row yet), the case timers (escalate, warn, auto-close, from
 gridgov.jobs.escalation), the roll-calls' escalation in minutes (gridgov.emergency), the
-party members' weekly contact digest, then the outbox delivery, so that what a timer step
-wrote is delivered in the same round, then the pruning of expired realtime events; then the
-e-mail digests that are due and the bridges (WeCom, e-mail, SMS: gridgov.jobs.bridges), a step
-of their own so a failing bridge never holds up the inbox. Adding a step is one line in ``STEPS``.
+party members' weekly contact digest and the villages' monthly contact summary (posted in
+the village group in the first days of a month), then the outbox delivery, so that what a
+timer step wrote is delivered in the same round, then the pruning of expired realtime
+events; then the e-mail digests that are due and the bridges (WeCom, e-mail, SMS:
+gridgov.jobs.bridges), a step of their own so a failing bridge never holds up the inbox.
+Adding a step is one line in ``STEPS``.
 
 A round that did some work is followed at once by another; an idle round sleeps
 ``interval`` seconds. A failing step is logged and retried in the next round: nothing is
@@ -28,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridgov import clock
 from gridgov.cases.calendar import ensure_calendar_seeded
 from gridgov.contacts.digest import run_digest_step
+from gridgov.contacts.summary import run_summary_step
 from gridgov.deployment import install
 from gridgov.emergency.escalation import run_rollcall_escalation_step
 from gridgov.jobs import escalation
@@ -64,6 +67,10 @@ STEPS: tuple[Step, ...] = (
     *(_timer_step(run) for run in escalation.STEPS),
     _timer_step(run_rollcall_escalation_step),
     Step("contact_digest", lambda session: run_digest_step(session, today=clock.today())),
+    Step(
+        "contact_summary",
+        lambda session: run_summary_step(session, today=clock.today(), actor=JOB_ACTOR),
+    ),
     Step("deliver_outbox", deliver_outbox_step),
     Step("prune_events", prune_expired_events_step),
     Step("digests", digest_step),

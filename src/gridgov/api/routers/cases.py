@@ -38,6 +38,7 @@ from gridgov.cases.queries import (
 )
 from gridgov.cases.schemas import CaseCreate, CaseDetail, CaseOut, DuplicateOut, PhotoOut
 from gridgov.errors import PermissionDenied
+from gridgov.http.idempotency import IdempotencyKey, idempotency_owner
 from gridgov.i18n import Message
 from gridgov.settings import Settings
 
@@ -68,7 +69,7 @@ def report_case(
         channel="api",
         actor=actor,
         reporter_user_id=principal.user_id,
-        idempotency_owner=f"user:{principal.user_id}",
+        idempotency_owner=idempotency_owner(principal.user_id),
         idempotency_key=idempotency_key or None,
         principal=principal,
     )

@@ -24,7 +24,17 @@ from gridgov.api.principal import PrincipalDep
 from gridgov.api.responses import file_answer
 from gridgov.api.schemas import Page
 from gridgov.api.security import ActorDep
-from gridgov.contacts import assigning, confirm, due, ledger, members, moments, queries
+from gridgov.contacts import (
+    assigning,
+    confirm,
+    due,
+    ledger,
+    members,
+    moments,
+    party_groups,
+    queries,
+    replay,
+)
 from gridgov.contacts.exporting import MEDIA_TYPES as LEDGER_MEDIA
 from gridgov.contacts.exporting import ledger_file
 from gridgov.contacts.report import contact_report
@@ -50,6 +60,7 @@ from gridgov.contacts.schemas import (
     VisitVersionOut,
 )
 from gridgov.errors import NotFound, ValidationFailed
+from gridgov.http.idempotency import IdempotencyKey, idempotency_owner
 from gridgov.http.language import ApiLanguageDep
 from gridgov.i18n import Message
 from gridgov.registry.models import Household, Resident
@@ -103,7 +114,8 @@ def list_party_members(
         limit=paging.limit,
         offset=paging.offset,
     )
-    items = [PartyMemberOut.of(member, name) for member, name in rows]
+    load = queries.member_loads(session, [member.id for member, _ in rows])
+    items = [PartyMemberOut.of(member, name, load.get(member.id, 0)) for member, name in rows]
     return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
@@ -240,14 +252,23 @@ def list_visits(
 
 @router.post("/visits", status_code=status.HTTP_201_CREATED)
 def record_visit(
-    body: VisitCreate, session: SessionDep, actor: ActorDep, principal: PrincipalDep
+    body: VisitCreate,
+    response: Response,
+    session: SessionDep,
+    actor: ActorDep,
+    principal: PrincipalDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> VisitOut:
     """Record a visit of households the caller may record (a member: their own households);
-    ``cases`` are raised from it (channel ``visit``) and linked to it."""
+    ``cases`` are raised from it (channel ``visit``) and linked to it. 201 when recorded;
+    200 with the same visit, nothing stored again, when the caller used this
+    ``Idempotency-Key`` before (the same key for another visit: 422 naming it)."""
     require(principal, "create", "visit")
     fields = body.model_dump(exclude={"household_ids", "member_ids", "cases"})
-    visit = ledger.check_record_visit(
+    visit, created = replay.check_record_visit_once(
         session,
+        owner=idempotency_owner(principal.user_id),
+        key=idempotency_key or None,
         household_ids=body.household_ids,
         member_ids=body.member_ids,
         cases=[ledger.CaseRequest(**case.model_dump()) for case in body.cases],
@@ -255,6 +276,8 @@ def record_visit(
         actor=actor,
         **fields,
     )
+    if not created:
+        response.status_code = status.HTTP_200_OK
     return _visit_out(session, [visit])[0]
 
 
@@ -319,7 +342,11 @@ def list_due_contacts(
     """Households due a visit (their rhythm comes round within a week, or a "must visit"
     moment is open) and overdue, as of today, with counts per member, grid and village."""
     require(principal, "read", "contact")
-    reach_territory(session, principal, "read", "contact", territory)
+    try:
+        reach_territory(session, principal, "read", "contact", territory)
+    except NotFound:
+        if not party_groups.led_reach(session, principal, territory):
+            raise  # a party group leader reaches their group's households' nodes too
     day = clock.today()
     found = due.due_list(
         session,

@@ -4,9 +4,11 @@ report form), /visits (the visits the caller may see: a member's own, a househol
 
 Offline: the form carries a fresh idempotency key; static/js/report-queue.js keeps a visit
 made without a connection in IndexedDB and posts it when the connection returns, with the
-key in ``Idempotency-Key``. The ledger has no idempotency column, so the page derives the
-visit's id from (user, key): a draft posted twice finds the visit the first post made, and
-two posts racing meet on the primary key. One key, one visit.
+key in ``Idempotency-Key``. The key is kept with the visit as the API keeps it
+(gridgov.contacts.replay, owner ``user:<id>``): a draft posted twice finds the visit the
+first post made, and two posts racing meet on the unique (owner, key) index. One key, one
+visit. (Drafts queued before the key was kept made a visit whose id derives from the key:
+:func:`visit_id_for` still finds those.)
 """
 
 from __future__ import annotations
@@ -16,16 +18,16 @@ import secrets
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from gridgov import clock
 from gridgov.access.principal import Principal
-from gridgov.contacts import confirm, ledger, queries
+from gridgov.contacts import confirm, queries, replay
 from gridgov.contacts.models import HAZARDS, METHODS, Visit
 from gridgov.contacts.schemas import VisitConfirm, VisitCreate
 from gridgov.errors import ValidationFailed
+from gridgov.http.idempotency import idempotency_owner
 from gridgov.http.sessions import SessionDep
 from gridgov.registry.models import Household
 from gridgov.web.auth import CallerDep
@@ -43,7 +45,7 @@ MAX_CHOICES = 200  # households offered by the form's picker
 
 
 def visit_id_for(user_id: str, key: str) -> str:
-    """The id of the visit a user's idempotency key makes (32 hex characters, as ids are)."""
+    """The id a user's idempotency key gave a visit before keys were kept with visits."""
     return hashlib.sha256(f"visit\x00{user_id}\x00{key}".encode()).hexdigest()[:32]
 
 
@@ -102,30 +104,27 @@ def record_visit(
     key = key.strip()[:MAX_KEY] or secrets.token_hex(16)
     values.pop("idempotency_key", None)
     values["follow_up"] = "follow_up" in values
-    visit_id = visit_id_for(caller.user.id, key)
-    if session.get(Visit, visit_id) is not None:
-        return redirect(request, f"/visits/{visit_id}")  # this draft arrived before
+    earlier = visit_id_for(caller.user.id, key)
+    if session.get(Visit, earlier) is not None:
+        return redirect(request, f"/visits/{earlier}")  # a draft queued before keys were kept
     try:
         with session.begin_nested():
             body = parse_form(VisitCreate, values)
-            ledger.check_record_visit(
+            visit, _ = replay.check_record_visit_once(
                 session,
+                owner=idempotency_owner(caller.user.id),
+                key=key,
                 household_ids=body.household_ids,
                 member_ids=body.member_ids,
                 principal=caller.principal,
                 actor=caller.actor,
-                id=visit_id,
                 **body.model_dump(exclude={"household_ids", "member_ids", "cases"}),
             )
     except ValidationFailed as refused:
         shown = {**values, "idempotency_key": key}
         errors = dict(refused.fields or {"form": refused.message})
         return _form(request, session, caller, values=shown, errors=errors, status=422)
-    except IntegrityError:
-        # the same draft, posted twice at once: the other post made the visit
-        if session.get(Visit, visit_id) is None:
-            raise
-    return redirect(request, f"/visits/{visit_id}")
+    return redirect(request, f"/visits/{visit.id}")
 
 
 @router.get("/visits")
