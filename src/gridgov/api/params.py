@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Header, Query
+from fastapi import Query
 
 from gridgov.accounts.reveal import MAX_REASON
 
@@ -15,17 +15,4 @@ TerritoryFilter = Annotated[
 # Why personal fields are shown in full (accounts.reveal.clean_reason; audited).
 ReasonQuery = Annotated[
     str | None, Query(max_length=MAX_REASON, description="why the full values are needed")
-]
-# The same key again from the same caller gives back what the first request made (200),
-# never a second one (cases, roll-call confirmations).
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=128,
-        description=(
-            "The same key again from the same caller returns what the first request made"
-            " (200) and stores nothing twice."
-        ),
-    ),
 ]

@@ -19,7 +19,7 @@ from gridgov.access.policy import allows
 from gridgov.access.principal import Principal
 from gridgov.accounts.reveal import Revealable, do_reveal
 from gridgov.api.deps import PagingDep, SessionDep, writes_when_revealing
-from gridgov.api.params import IdempotencyKey, ReasonQuery, TerritoryFilter
+from gridgov.api.params import ReasonQuery, TerritoryFilter
 from gridgov.api.principal import PrincipalDep
 from gridgov.api.responses import file_answer
 from gridgov.api.schemas import Page

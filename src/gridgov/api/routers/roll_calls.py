@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from gridgov.accounts.reveal import Revealable, do_reveal
 from gridgov.api.deps import PagingDep, SessionDep, writes_when_revealing
-from gridgov.api.params import IdempotencyKey, ReasonQuery, TerritoryFilter
+from gridgov.api.params import ReasonQuery, TerritoryFilter
 from gridgov.api.principal import PrincipalDep
 from gridgov.api.responses import file_answer
 from gridgov.api.schemas import Page
@@ -32,6 +32,7 @@ from gridgov.emergency.schemas import (
     ShelterOut,
 )
 from gridgov.emergency.start import check_start_roll_call
+from gridgov.http.idempotency import IdempotencyKey
 from gridgov.http.language import ApiLanguageDep
 from gridgov.registry.models import Resident
 
