@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -191,7 +191,7 @@ def nested_node_counts(
 
 
 @functools.cache
-def _nested_statement(levels: int) -> Select[Unpack[tuple[Any, ...]]]:
+def _nested_statement(levels: int) -> Select[*tuple[Any, ...]]:
     """node_0 the widest; every row of the statement is under it."""
     table = RollCallCount.__table__
 
