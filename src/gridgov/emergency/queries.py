@@ -219,7 +219,7 @@ def nested_node_counts(
 
 
 @functools.cache
-def _nested_statement(levels: int) -> Select[Any]:
+def _nested_statement(levels: int) -> Select[*tuple[Any, ...]]:
     """node_0 the widest; every row of the statement is under it."""
     table = RollCallCount.__table__
 
