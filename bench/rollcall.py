@@ -36,27 +36,30 @@ The machine's load (``uptime``) is printed next to the table: it is shared and b
     python bench/rollcall.py --quick      # 10,000 households, 800 requests
     python bench/rollcall.py --sockets 200   # (d) with fewer sockets
 
-Figures (full run, 100,000 households, 500 sockets, 2026-12-07 09:01-09:07 UTC, on a
-machine shared with other helpers' test runs and this branch's own mypy and pytest: load
-average 11.0 before, 13.0 after; NOT a quiet measurement, the lead re-measures):
+Figures (full run, 100,000 households, 500 sockets, 2026-12-07 09:21-09:24 UTC; the
+machine shared with other helpers' runs: load average 3.71 before, 2.43 after; the lead
+re-measures quiet). Before this branch, quiet (load 0.5 -> 3.7): (b) 54/s against 199/s,
+p50 280 ms against 76; (c) p99 286 ms against 176.
 
-    (a) start over 100,000 households            8.22 s   (quiet before this branch: 1.93 s;
-                                                           the start is unchanged here)
-    (b) confirmations/s, 16 clients              42/s     minimal route 76/s (0.55)
-        confirmation p50 / p99                   329 / 1054 ms  (minimal 159 / 808)
-    (c) GET roll-call under (b) p50 / p99        145 / 613 ms   (users/me 108 / 642)
-        GET roll-call idle p99                   95 ms
+    (a) start over 100,000 households            2.28 s   (aim < 3 s; unchanged here)
+    (b) confirmations/s, 16 clients              77/s     minimal route 185/s (0.42)
+        confirmation p50 / p99                   195 / 453 ms   (minimal 77 / 262)
+    (c) GET roll-call under (b) p50 / p99        101 / 241 ms   (users/me 62 / 205)
+        GET roll-call idle p99                   19 ms
     (d) count event at 500 sockets, from the event's write (just before commit):
-        p50 / p99 / max                          222 / 1754 / 1756 ms (bare publish 163 / 308 / 309)
-        a round's last socket, median of 20      311 ms   (bare publish 196)
-        from sending the POST p50 / p99          704 / 2433 ms  (bare publish 404 / 1059)
-    (e) paced 30/s for 60 s: achieved            29.7/s, 0 failed
-        confirmation p50 / p99                   217 / 1129 ms
-        GET roll-call p50 / p99                  34 / 524 ms    (nothing arriving: 40 / 181)
+        p50 / p99 / max                          20 / 44 / 45 ms (bare publish 19 / 34 / 34)
+        a round's last socket, median of 20      25 ms    (bare publish 26)
+        from sending the POST p50 / p99          58 / 170 ms    (bare publish 49 / 153)
+    (e) paced 30/s for 60 s: achieved            30.0/s, 0 failed
+        confirmation p50 / p99                   20 / 50 ms
+        GET roll-call p50 / p99                  10 / 18 ms     (nothing arriving: 7 / 12)
 
-(d)'s p99 equals its max: at least 1% of the 10,000 deliveries came ~1.75 s late (the
-rounds were not kept apart; most likely one slow round); the median round reached all 500
-sockets in 311 ms. Under this load none of the latency aims can be judged.
+So at a town's realistic rate the live counts' p99 is 18 ms (aim < 100 ms: met) and a count
+change reaches all 500 sockets in ~25-45 ms (aim p99 < 1 s: met); only under saturation
+((b), 16 clients back to back, the server's one process at full CPU) is the GET's p99 over
+100 ms, as /users/me's is. An earlier full run at load 11-13 (other helpers' tests, this
+branch's mypy) gave (b) 42/s against 76/s, (e) GET p99 524 ms against 181, (d) p99 1754 ms
+against 308: on a busy machine none of the aims can be judged.
 Per confirmation, in process and without HTTP (a throwaway script, not kept: access,
 check_confirm, commit, 300 confirmations over 10,000 households, main's sources then this
 branch's, one after the other at load ~12): Python CPU 12.2 ms before this branch, 9.0 ms after;
