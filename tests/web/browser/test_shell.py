@@ -60,10 +60,12 @@ def test_sign_out_ends_the_session(page_as, browser, live_server) -> None:
 def test_a_form_without_its_csrf_token_is_refused(page_as) -> None:
     page = page_as("village_secretary")
     page.goto(page.base + "/settings")
-    page.locator("input[name=csrf_token]").last.evaluate("input => input.remove()")
+    page.locator('form[action="/settings"] input[name=csrf_token]').evaluate(
+        "input => input.remove()"
+    )
     page.check("input[value=en]")
     with page.expect_navigation():
-        page.click("form.form button[type=submit]")
+        page.click('form[action="/settings"] button[type=submit]')
     assert page.locator("[data-page=error]").get_attribute("data-status") == "403"
     assert "表单已过期或并非来自本站" in page.locator(".reason").inner_text()
     page.goto(page.base + "/settings")
@@ -80,7 +82,7 @@ def test_switch_language_and_text_size(page_as) -> None:
     base_size = page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)")
     page.check("input[value=extra_large]")
     with page.expect_navigation():
-        page.click("form.form button[type=submit]")
+        page.click('form[action="/settings"] button[type=submit]')
     assert page.locator("html").get_attribute("class") == "text-extra-large"
     assert page.locator(".alert.success").inner_text() == "Saved."
     larger = page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)")
@@ -92,7 +94,7 @@ def test_switch_language_and_text_size(page_as) -> None:
     page.check("input[value=zh-CN]")
     page.check("input[value=normal]")
     with page.expect_navigation():
-        page.click("form.form button[type=submit]")
+        page.click('form[action="/settings"] button[type=submit]')
     assert page.locator("html").get_attribute("lang") == "zh-CN"
 
 
