@@ -65,6 +65,7 @@ from gridgov.settings import Settings
 from gridgov.territory.actions import check_create_territory
 from gridgov.territory.codes import child_code
 from http_load import Client, Load, Post, bearer, server
+from scratch import copy_rows, vacuum  # also imported from here by bench/contacts_ledger.py
 
 ACTOR = "bench:cases"
 DISTRICT = "350305"
@@ -341,36 +342,6 @@ def territory_rows(units: list[str], stamp: dt.datetime) -> Iterator[tuple]:
                 seen.add(code)
                 yield row(code, level, unit[:parent_length])
         yield row(unit, "unit", unit[:15])
-
-
-def copy_rows(engine: Engine, table: str, columns: tuple[str, ...], rows: Any) -> int:
-    raw = engine.raw_connection()
-    loaded = 0
-    try:
-        connection = raw.driver_connection
-        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        with (
-            connection.transaction(),
-            connection.cursor() as cursor,
-            cursor.copy(statement) as stream,
-        ):
-            for one in rows:
-                stream.write_row(one)
-                loaded += 1
-    finally:
-        raw.close()
-    return loaded
-
-
-def vacuum(engine: Engine, *tables: str) -> None:
-    raw = engine.raw_connection()
-    try:
-        connection = raw.driver_connection
-        connection.autocommit = True
-        connection.execute(f"VACUUM ANALYZE {', '.join(tables)}")
-        connection.autocommit = False
-    finally:
-        raw.close()
 
 
 def case_row(unit: str, category: dict[str, Any], created: dt.datetime, **fields: Any) -> tuple:

@@ -51,8 +51,6 @@ import scratch  # bench/scratch.py: the scratch databases
 from gridgov.accounts import tokens
 from gridgov.accounts.actions import check_create_user
 from gridgov.database.sessions import session_factory
-from gridgov.http.sessions import SessionDep
-from gridgov.notify.realtime import publish
 from http_load import Server, machine_load
 
 CONNECTS_AT_ONCE = 64
@@ -90,10 +88,7 @@ class Fanout:
 # --- the servers ---------------------------------------------------------------------------
 
 
-def publish_route(body: dict[str, Any], session: SessionDep) -> dict[str, str]:
-    """One event published in the request's transaction (committed by the request)."""
-    publish(session, stream=body["stream"], kind="message", payload=body["payload"])
-    return {"status": "ok"}
+publish_route = http_load.publish_route("message")  # one event, committed by the request
 
 
 def serve(database_url: str, port: int, data_dir: str) -> None:
@@ -156,19 +151,6 @@ def seed_user(engine: Engine) -> tuple[str, str]:
 # --- the clients ---------------------------------------------------------------------------
 
 
-async def connect_client(url: str, token: str, gate: asyncio.Semaphore) -> Any:
-    from websockets.asyncio.client import connect
-
-    async with gate:
-        client = await connect(url, open_timeout=60, proxy=None, ping_interval=None)
-        await client.send(json.dumps({"type": "auth", "token": token}))
-        assert json.loads(await client.recv())["type"] == "welcome"
-        await client.send(json.dumps({"type": "resume", "after": None}))
-        while json.loads(await client.recv())["type"] != "caught_up":
-            pass
-        return client
-
-
 async def next_event_time(client: Any, round_number: int) -> float | None:
     """When this client had the event of ``round_number`` (None: not in time)."""
     try:
@@ -187,7 +169,7 @@ async def run_rounds(
     urls = [s.base.replace("http://", "ws://") + "/api/v1/events" for s in servers]
     started = time.perf_counter()
     clients = await asyncio.gather(
-        *(connect_client(urls[n % len(urls)], token, gate) for n in range(result.clients))
+        *(http_load.events_socket(urls[n % len(urls)], token, gate) for n in range(result.clients))
     )
     result.connect_seconds = time.perf_counter() - started
     try:

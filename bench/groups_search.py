@@ -84,22 +84,6 @@ def body(rng: random.Random) -> str:
     return "".join(pieces) + rng.choice(("。", "！", "", ""))
 
 
-def _copy(engine: Engine, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
-    raw = engine.raw_connection()
-    try:
-        connection = raw.driver_connection
-        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        with (
-            connection.transaction(),
-            connection.cursor() as cursor,
-            cursor.copy(statement) as stream,
-        ):
-            for row in rows:
-                stream.write_row(row)
-    finally:
-        raw.close()
-
-
 def _insert(engine: Engine, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
     statement = text(
         f"INSERT INTO {table} ({', '.join(columns)}) "
@@ -181,7 +165,7 @@ def load(engine: Engine, messages: int) -> list[str]:
     """Territories, 1,000 village groups, an author and the searching members, ``messages``
     messages spread evenly over the groups (as COPY/INSERT rows, not through the actions),
     and their search rows. Returns the searching users' ids, in MEMBERS order."""
-    put = _copy if engine.dialect.name == "postgresql" else _insert
+    put = scratch.copy_rows if engine.dialect.name == "postgresql" else _insert
     group_ids = [f"{n:032x}" for n in range(1, GROUPS + 1)]
     user_ids = [f"{n:032x}" for n in range(9001, 9002 + len(MEMBERS))]
     put(engine, "territories", TERRITORY_COLUMNS, _territories())

@@ -9,7 +9,9 @@ A bench uses it so:
   routes (the child process runs the bench's own script, so the routes are its own);
 * :func:`server` starts that child (``script=__file__``) and yields its :class:`Server`;
 * :func:`hammer` sends each client's :class:`Post` requests from its own thread and
-  keep-alive client, all released at once, and returns a :class:`Load`.
+  keep-alive client, all released at once (each request as soon as the previous one is
+  answered, or at its ``due`` time: an open loop at a set rate), and returns a :class:`Load`;
+* :func:`events_socket` opens one authenticated client of the events WebSocket.
 
 Imported by the benches as ``http_load`` (``bench/`` is the script's folder, first on
 ``sys.path``); not a module of the package.
@@ -17,6 +19,8 @@ Imported by the benches as ``http_load`` (``bench/`` is the script's folder, fir
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -41,13 +45,14 @@ from gridgov import clock
 from gridgov.api.deps import SessionDep
 from gridgov.api.principal import PrincipalDep
 from gridgov.ids import new_id
+from gridgov.notify.realtime import publish
 from gridgov.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 console = Console(width=None if sys.stdout.isatty() else 150)
 
 
-# --- the baseline route --------------------------------------------------------------------
+# --- the baseline routes --------------------------------------------------------------------
 
 MINIMAL = MetaData()
 MINIMAL_TABLE = SqlTable(
@@ -72,6 +77,18 @@ def minimal_route(body_model: type[BaseModel], text_field: str) -> Callable[...,
         return {"id": row_id, "by": principal.user_id}
 
     route.__annotations__["body"] = body_model  # FastAPI reads the body's model from here
+    return route
+
+
+def publish_route(kind: str) -> Callable[..., dict[str, str]]:
+    """An endpoint for ``POST /bench/publish``: one event of ``kind`` on the body's
+    ``stream`` with its ``payload``, published in the request's transaction (committed by
+    the request)."""
+
+    def route(body: dict[str, Any], session: SessionDep) -> dict[str, str]:
+        publish(session, stream=body["stream"], kind=kind, payload=body["payload"])
+        return {"status": "ok"}
+
     return route
 
 
@@ -195,9 +212,13 @@ class Load:
 
 @dataclass(frozen=True)
 class Post:
+    """One request; ``due``: seconds after the clients' release at which it is sent (open
+    loop: a late one goes at once), None for as soon as the client's previous one is done."""
+
     path: str
     body: dict[str, Any]
     headers: dict[str, str] | None = None
+    due: float | None = None
 
 
 @dataclass(frozen=True)
@@ -216,17 +237,22 @@ def bearer(token: str) -> dict[str, str]:
 def hammer(base: str, clients: Sequence[Client], label: str, expect: int = 201) -> Load:
     """Each client's POSTs from its own thread and keep-alive client, all threads released
     together; an answer other than ``expect`` (or a transport error) is a failure, kept out
-    of the times (the first three are logged)."""
+    of the times (the first three are logged). A :class:`Post` with a ``due`` time waits for
+    it (the time measured starts when it is sent)."""
     import httpx2 as httpx
 
     load = Load(label)
     lock = threading.Lock()
-    go = threading.Barrier(len(clients) + 1)
+    released: list[float] = []  # when the clients are released: the posts' due times count from it
+    go = threading.Barrier(len(clients) + 1, action=lambda: released.append(time.perf_counter()))
 
     def run(client: Client) -> None:
         with httpx.Client(base_url=base, headers=client.headers, timeout=60) as http:
             go.wait()
             for post in client.posts:
+                wait = 0.0 if post.due is None else released[0] + post.due - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
                 start = time.perf_counter()
                 try:
                     answer = http.post(post.path, json=post.body, headers=post.headers)
@@ -251,6 +277,25 @@ def hammer(base: str, clients: Sequence[Client], label: str, expect: int = 201) 
         thread.join()
     load.wall = time.perf_counter() - start
     return load
+
+
+# --- the events WebSocket ------------------------------------------------------------------
+
+
+async def events_socket(url: str, token: str, gate: asyncio.Semaphore) -> Any:
+    """A client of the events WebSocket at ``url`` (``ws://.../api/v1/events``, the
+    ``websockets`` library), authenticated with ``token`` and resumed from now on
+    (docs/events.md); at most ``gate``'s count connecting at once."""
+    from websockets.asyncio.client import connect
+
+    async with gate:
+        client = await connect(url, open_timeout=60, proxy=None, ping_interval=None)
+        await client.send(json.dumps({"type": "auth", "token": token}))
+        assert json.loads(await client.recv())["type"] == "welcome"
+        await client.send(json.dumps({"type": "resume", "after": None}))
+        while json.loads(await client.recv())["type"] != "caught_up":
+            pass
+        return client
 
 
 def machine_load() -> str:

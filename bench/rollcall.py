@@ -73,16 +73,12 @@ import datetime as dt
 import os
 import random
 import secrets
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("GRIDGOV_SECRET_KEY", "bench-rollcall-secret-key-" + "r" * 32)
@@ -94,27 +90,21 @@ from argon2 import PasswordHasher
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Column, DateTime, Engine, MetaData, String, Text, insert, select, text
-from sqlalchemy import Table as SqlTable
+from sqlalchemy import Engine, select, text
 
+import http_load  # bench/http_load.py: the shared HTTP load harness
+import scratch  # bench/scratch.py: the scratch databases
 from gridgov import clock
 from gridgov.accounts import passwords, tokens
 from gridgov.accounts.actions import check_assign_role, check_create_user
-from gridgov.api.deps import SessionDep
-from gridgov.api.principal import PrincipalDep
-from gridgov.database.migrate import upgrade
 from gridgov.database.sessions import session_factory
 from gridgov.emergency.models import RollCallHousehold
 from gridgov.emergency.start import check_start_roll_call
 from gridgov.ids import new_id
-from gridgov.notify.realtime import publish
-from gridgov.settings import Settings
-from gridgov.storage.engine import create_engine_for
 from gridgov.territory.codes import child_code
+from http_load import Client, Load, Post, bearer, machine_load
+from scratch import copy_rows
 
-POSTGRES_URL = os.environ.get(
-    "GRIDGOV_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 ACTOR = "bench:rollcall"
 DISTRICT = "350305"
 TOWN = f"{DISTRICT}108"
@@ -136,44 +126,18 @@ class Row:
 ROWS: list[Row] = []
 
 
+def over(mine: float, base: float) -> float:
+    """``mine / base``; NaN when the baseline has nothing (every request of it failed: a
+    :class:`Load`'s percentile is then 0.0)."""
+    return mine / base if base else float("nan")
+
+
 # --- the town ------------------------------------------------------------------------------
 
 
-@contextmanager
-def postgres_schema() -> Iterator[tuple[Engine, str]]:
-    schema = f"bench_rollcall_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine_for(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    engine = create_engine_for(url)
-    try:
-        upgrade(engine)
-        yield engine, url
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
-
-
-def copy_rows(engine: Engine, table: str, columns: tuple[str, ...], rows: Any) -> int:
-    raw = engine.raw_connection()
-    loaded = 0
-    try:
-        connection = raw.driver_connection
-        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        with (
-            connection.transaction(),
-            connection.cursor() as cursor,
-            cursor.copy(statement) as stream,
-        ):
-            for one in rows:
-                stream.write_row(one)
-                loaded += 1
-    finally:
-        raw.close()
-    return loaded
+def postgres_schema() -> AbstractContextManager[tuple[Engine, str]]:
+    """A migrated throwaway PostgreSQL schema (dropped at the end): (engine, its URL)."""
+    return scratch.postgres_schema("bench_rollcall")
 
 
 def units_of(villages: int, grids: int, units: int) -> list[str]:
@@ -311,12 +275,7 @@ def load_town(engine: Engine, units: list[str], per_unit: int) -> int:
         residents,
     )
     copy_rows(engine, "resident_key_groups", ("resident_id", "key_group_code"), tags)
-    raw = engine.raw_connection()
-    try:
-        raw.driver_connection.autocommit = True
-        raw.driver_connection.execute("VACUUM ANALYZE households, residents, resident_key_groups")
-    finally:
-        raw.close()
+    scratch.vacuum(engine, "households", "residents", "resident_key_groups")
     return len(households)
 
 
@@ -410,153 +369,46 @@ def start_part(engine: Engine, household_count: int) -> str:
 
 # --- (b), (c) over HTTP --------------------------------------------------------------------
 
-MINIMAL = MetaData()
-MINIMAL_TABLE = SqlTable(
-    "bench_minimal",
-    MINIMAL,
-    Column("id", String(32), primary_key=True),
-    Column("body", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
 
 class MinimalIn(BaseModel):
     household_id: str
     status: str
 
 
-def minimal_route(body: MinimalIn, session: SessionDep, principal: PrincipalDep) -> dict[str, str]:
-    """The baseline: the same authentication (bearer token -> Principal), one INSERT."""
-    row_id = new_id()
-    session.execute(
-        insert(MINIMAL_TABLE).values(id=row_id, body=body.household_id, created_at=clock.now())
-    )
-    return {"id": row_id, "by": principal.user_id}
+minimal_route = http_load.minimal_route(MinimalIn, "household_id")
 
 
-def publish_route(body: dict[str, Any], session: SessionDep) -> dict[str, str]:
-    """(d)'s baseline: one bare event on a stream, published in the request's transaction."""
-    publish(session, stream=body["stream"], kind="bench_ping", payload=body["payload"])
-    return {"status": "ok"}
+publish_route = http_load.publish_route("bench_ping")  # (d)'s baseline: one bare event
 
 
 def serve(database_url: str, port: int, data_dir: str) -> None:
-    import uvicorn
-
-    from gridgov.api.app import create_app
+    """The child process: the API plus the baseline routes, as `gridgov serve` runs it."""
     from gridgov.api.events.socket import UVICORN_OPTIONS
 
-    settings = Settings(database_url=database_url, data_dir=Path(data_dir), embedded_worker=False)
-    app = create_app(settings=settings)
-    app.add_api_route("/bench/minimal", minimal_route, methods=["POST"], status_code=201)
-    app.add_api_route("/bench/publish", publish_route, methods=["POST"])
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
+    http_load.serve(
+        database_url,
+        port,
+        data_dir,
+        [
+            http_load.Route("/bench/minimal", minimal_route, 201),
+            http_load.Route("/bench/publish", publish_route),
+        ],
         backlog=4096,
         **UVICORN_OPTIONS,  # as `gridgov serve` runs it (no permessage-deflate)
     )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def server(database_url: str) -> Iterator[str]:
-    import httpx2 as httpx
-
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="bench-rollcall-data-") as data_dir:
-        child = subprocess.Popen(  # our own interpreter and script
-            [sys.executable, __file__, "--serve", database_url, str(port), data_dir],
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")},
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline or child.poll() is not None:
-                    raise RuntimeError("the bench server did not start")
-                time.sleep(0.2)
-            yield base
-        finally:
-            child.terminate()
-            child.wait(timeout=30)
-
-
-@dataclass
-class Load:
-    label: str
-    seconds: list[float] = field(default_factory=list)
-    wall: float = 0.0
-    failures: int = 0
-
-    @property
-    def throughput(self) -> float:
-        return len(self.seconds) / self.wall if self.wall else 0.0
-
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.seconds)
-        if not ordered:
-            return float("nan")
-        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
-
-
 def hammer(base: str, path: str, token: str, households: list[str], label: str) -> Load:
     """One POST per household, spread over CLIENTS threads with keep-alive clients."""
-    import httpx2 as httpx
 
-    load = Load(label)
-    lock = threading.Lock()
-    go = threading.Barrier(CLIENTS + 1)
-    shares = [households[n::CLIENTS] for n in range(CLIENTS)]
-
-    def client(number: int) -> None:
+    def posts(number: int) -> Iterator[Post]:
         rng = random.Random(number)
-        headers = {"Authorization": f"Bearer {token}"}
-        with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
-            go.wait()
-            for household_id in shares[number]:
-                body = {
-                    "household_id": household_id,
-                    "status": rng.choice(("safe_at_home", "away", "moved_relatives")),
-                    "method": "phone",
-                }
-                start = time.perf_counter()
-                try:
-                    answer = http.post(path, json=body)
-                    problem = None if answer.status_code == 201 else answer.text[:300]
-                except httpx.HTTPError as exc:
-                    problem = f"{type(exc).__name__}: {exc}"
-                elapsed = time.perf_counter() - start
-                with lock:
-                    if problem is None:
-                        load.seconds.append(elapsed)
-                    else:
-                        load.failures += 1
-                        if load.failures <= 3:
-                            console.log(f"{label}: {problem}")
+        for household_id in households[number::CLIENTS]:
+            status = rng.choice(("safe_at_home", "away", "moved_relatives"))
+            yield Post(path, {"household_id": household_id, "status": status, "method": "phone"})
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    go.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    load.wall = time.perf_counter() - start
-    return load
+    clients = [Client(bearer(token), posts(n)) for n in range(CLIENTS)]
+    return http_load.hammer(base, clients, label)
 
 
 def poll(base: str, path: str, token: str, stop: threading.Event, label: str) -> Load:
@@ -564,7 +416,7 @@ def poll(base: str, path: str, token: str, stop: threading.Event, label: str) ->
     import httpx2 as httpx
 
     load = Load(label)
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as http:
+    with httpx.Client(base_url=base, headers=bearer(token)) as http:
         began = time.perf_counter()
         while not stop.is_set():
             start = time.perf_counter()
@@ -602,7 +454,7 @@ def http_part(
     paced: PacedPlan,
     delivery: DeliveryPlan,
 ) -> None:
-    MINIMAL.create_all(engine)
+    http_load.MINIMAL.create_all(engine)
     with engine.connect() as connection:
         ids = list(
             connection.execute(
@@ -615,7 +467,8 @@ def http_part(
     warm, chosen = ids[: CLIENTS * 2], ids[CLIENTS * 2 : CLIENTS * 2 + requests]
     confirm_path = f"/api/v1/roll-calls/{roll_call_id}/confirmations"
     counts_path = f"/api/v1/roll-calls/{roll_call_id}"
-    with server(url) as base:
+    with http_load.server(url, __file__, "bench-rollcall-data-") as running:
+        base = running.base
         hammer(base, confirm_path, token, warm, "warm")
         idle = poll_for(base, counts_path, token, 1.0)
         minimal, me = while_hammering(
@@ -634,7 +487,7 @@ def http_part(
             f"confirmations/s, {CLIENTS} clients ({confirmed.failures} failed)",
             f"{confirmed.throughput:.0f}",
             f"{minimal.throughput:.0f}",
-            f"{confirmed.throughput / minimal.throughput:.2f}",
+            f"{over(confirmed.throughput, minimal.throughput):.2f}",
         )
     )
     for q in (0.5, 0.99):
@@ -644,7 +497,7 @@ def http_part(
                 f"confirmation p{round(q * 100)} ms",
                 f"{confirmed.percentile(q):.0f}",
                 f"{minimal.percentile(q):.0f}",
-                f"{confirmed.percentile(q) / minimal.percentile(q):.1f}x",
+                f"{over(confirmed.percentile(q), minimal.percentile(q)):.1f}x",
             )
         )
     for q in (0.5, 0.99):
@@ -654,7 +507,7 @@ def http_part(
                 f"GET roll-call p{round(q * 100)} ms under load ({len(counts.seconds)} reads)",
                 f"{counts.percentile(q):.0f}",
                 f"{me.percentile(q):.0f}",
-                f"{counts.percentile(q) / me.percentile(q):.1f}x",
+                f"{over(counts.percentile(q), me.percentile(q)):.1f}x",
                 "p99 < 100 ms" if q == 0.99 else "-",
             )
         )
@@ -691,42 +544,14 @@ def paced(base: str, path: str, token: str, households: list[str], rate: float) 
     """One POST per household at ``rate`` per second (open loop: request n is due at
     n / rate; a late one goes at once and the next keeps its own time), over CLIENTS
     threads so a slow answer does not hold the pace up."""
-    import httpx2 as httpx
 
-    load = Load("paced")
-    lock = threading.Lock()
-    go = threading.Barrier(CLIENTS + 1)
-    began: dict[str, float] = {}
+    def posts(number: int) -> Iterator[Post]:
+        for n in range(number, len(households), CLIENTS):
+            body = {"household_id": households[n], "status": "safe_at_home", "method": "phone"}
+            yield Post(path, body, due=n / rate)
 
-    def client(number: int) -> None:
-        headers = {"Authorization": f"Bearer {token}"}
-        with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
-            go.wait()
-            for n in range(number, len(households), CLIENTS):
-                wait = began["at"] + n / rate - time.perf_counter()
-                if wait > 0:
-                    time.sleep(wait)
-                body = {"household_id": households[n], "status": "safe_at_home", "method": "phone"}
-                start = time.perf_counter()
-                try:
-                    ok = http.post(path, json=body).status_code == 201
-                except httpx.HTTPError:
-                    ok = False
-                with lock:
-                    if ok:
-                        load.seconds.append(time.perf_counter() - start)
-                    else:
-                        load.failures += 1
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    began["at"] = time.perf_counter()
-    go.wait()
-    for thread in threads:
-        thread.join()
-    load.wall = time.perf_counter() - began["at"]
-    return load
+    clients = [Client(bearer(token), posts(n)) for n in range(CLIENTS)]
+    return http_load.hammer(base, clients, "paced")
 
 
 def paced_part(
@@ -775,7 +600,7 @@ def paced_part(
                 f" ({len(counts.seconds)} reads)",
                 f"{counts.percentile(q):.0f}",
                 f"{quiet.percentile(q):.0f}",
-                f"{counts.percentile(q) / quiet.percentile(q):.1f}x",
+                f"{over(counts.percentile(q), quiet.percentile(q)):.1f}x",
                 "p99 < 100 ms" if q == 0.99 else "-",
             )
         )
@@ -792,22 +617,6 @@ class DeliveryPlan:
 
 CONNECTS_AT_ONCE = 64
 ROUND_TIMEOUT = 60.0
-
-
-async def socket_client(url: str, token: str, gate: Any) -> Any:
-    """An authenticated events socket, resumed from now on (docs/events.md)."""
-    import json
-
-    from websockets.asyncio.client import connect
-
-    async with gate:
-        client = await connect(url, open_timeout=60, proxy=None, ping_interval=None)
-        await client.send(json.dumps({"type": "auth", "token": token}))
-        assert json.loads(await client.recv())["type"] == "welcome"
-        await client.send(json.dumps({"type": "resume", "after": None}))
-        while json.loads(await client.recv())["type"] != "caught_up":
-            pass
-        return client
 
 
 async def arrival(client: Any, stream: str, kind: str, node: str) -> tuple[float, float] | None:
@@ -848,9 +657,7 @@ class Delivery:
 def _post(base: str, token: str, path: str, body: dict[str, Any]) -> None:
     import httpx2 as httpx
 
-    answer = httpx.post(
-        f"{base}{path}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60
-    )
+    answer = httpx.post(f"{base}{path}", json=body, headers=bearer(token), timeout=60)
     if answer.status_code not in (200, 201):
         raise RuntimeError(f"{path}: {answer.status_code} {answer.text[:300]}")
 
@@ -867,7 +674,9 @@ async def _delivery(
     gate = asyncio.Semaphore(CONNECTS_AT_ONCE)
     url = base.replace("http://", "ws://") + "/api/v1/events"
     started = time.perf_counter()
-    sockets = await asyncio.gather(*(socket_client(url, token, gate) for _ in range(clients)))
+    sockets = await asyncio.gather(
+        *(http_load.events_socket(url, token, gate) for _ in range(clients))
+    )
     connected = time.perf_counter() - started
     try:
         for path, body, kind, node, result in rounds:
@@ -984,30 +793,26 @@ def print_table(load: str) -> None:
     )
 
 
-def uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
-
-
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if (child := http_load.serve_arguments(argv)) is not None:
+        serve(*child)
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10,000 households, 800 requests")
     parser.add_argument("--sockets", type=int, default=500, help="(d)'s WebSocket clients")
-    parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve:
-        serve(args.serve[0], int(args.serve[1]), args.serve[2])
-        return 0
     grids, requests = (2, 800) if args.quick else (20, 3200)
     paced = PacedPlan(rate=30.0, seconds=10.0 if args.quick else 60.0)
     delivery = DeliveryPlan(clients=args.sockets, rounds=5 if args.quick else 20)
     units = units_of(10, grids, 10)
-    before = uptime()
+    before = machine_load()
     with postgres_schema() as (engine, url):
         households = load_town(engine, units, 50)
         token = leaders(engine, units)
         roll_call_id = start_part(engine, households)
         http_part(engine, url, token, roll_call_id, requests, paced=paced, delivery=delivery)
-    print_table(f"before: {before} / after: {uptime()}")
+    print_table(f"before: {before} / after: {machine_load()}")
     return 0
 
 

@@ -1,5 +1,6 @@
 """Scratch databases for the benches: a migrated throwaway PostgreSQL schema (dropped at the
-end) or SQLite file, and whether the PostgreSQL server answers. ``GRIDGOV_BENCH_POSTGRES_URL``
+end) or SQLite file, whether the PostgreSQL server answers, and bulk loading into PostgreSQL
+(COPY, then VACUUM ANALYZE). ``GRIDGOV_BENCH_POSTGRES_URL``
 names the server (default: the local one's ``test`` database).
 
 Imported by the benches as ``scratch`` (``bench/`` is the script's folder, first on
@@ -12,8 +13,9 @@ import os
 import secrets
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from rich.console import Console
 from sqlalchemy import Engine, text
@@ -77,3 +79,39 @@ def postgres_reachable() -> bool:
     except Exception as exc:
         console.print(f"[yellow]PostgreSQL at {POSTGRES_URL} unreachable, skipped: {exc}")
         return False
+
+
+# --- bulk loading (PostgreSQL) -------------------------------------------------------------
+
+
+def copy_rows(engine: Engine, table: str, columns: Sequence[str], rows: Iterable[Any]) -> int:
+    """``rows`` (tuples in ``columns``' order) into ``table`` by one COPY, in one
+    transaction: how many."""
+    raw = engine.raw_connection()
+    loaded = 0
+    try:
+        connection = raw.driver_connection
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with (
+            connection.transaction(),
+            connection.cursor() as cursor,
+            cursor.copy(statement) as stream,
+        ):
+            for one in rows:
+                stream.write_row(one)
+                loaded += 1
+    finally:
+        raw.close()
+    return loaded
+
+
+def vacuum(engine: Engine, *tables: str) -> None:
+    """``VACUUM ANALYZE`` of ``tables`` (after a bulk load: fresh statistics for the planner)."""
+    raw = engine.raw_connection()
+    try:
+        connection = raw.driver_connection
+        connection.autocommit = True
+        connection.execute(f"VACUUM ANALYZE {', '.join(tables)}")
+        connection.autocommit = False
+    finally:
+        raw.close()
