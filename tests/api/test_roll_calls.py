@@ -377,3 +377,26 @@ def test_a_bad_idempotency_key_is_refused_naming_it(client, session, island) -> 
     control = client.post(path, json=body, headers=leader | {"Idempotency-Key": "a\x7fb"})
     assert control.status_code == 422 and "idempotency_key" in control.json()["error"]["fields"]
     assert client.get(f"{API}/roll-calls/{rid}", headers=leader).json()["confirmed"] == 0
+
+
+def test_the_evacuation_ends_with_the_all_clear_then_close(client, session, island) -> None:
+    """Issue #15: closing an evacuation before its all-clear is refused (409); a roll-call
+    without evacuation has no all-clear (409) and closes directly; after the all-clear a
+    household that never moved cannot be ``returned`` (422 naming ``status``)."""
+    town = headers(session, island, "town_official")
+    plain = _start(client, session, island)["id"]
+    refused = client.post(f"{API}/roll-calls/{plain}/all-clear", headers=town)
+    assert refused.status_code == 409, refused.text
+    assert "evacuation" in refused.json()["error"]["fields"]
+    assert client.post(f"{API}/roll-calls/{plain}/close", headers=town).status_code == 200
+
+    rid = _start(client, session, island, evacuation=True)["id"]
+    early = client.post(f"{API}/roll-calls/{rid}/close", headers=town)
+    assert early.status_code == 409, early.text
+    assert "all-clear first" in early.json()["error"]["message"]
+    assert _confirm(client, session, island, rid, "unit_leader", "plain").status_code == 201
+    assert client.post(f"{API}/roll-calls/{rid}/all-clear", headers=town).status_code == 200
+    back = _confirm(client, session, island, rid, "unit_leader", "plain", status="returned")
+    assert back.status_code == 422, back.text
+    assert list(back.json()["error"]["fields"]) == ["status"]
+    assert client.post(f"{API}/roll-calls/{rid}/close", headers=town).status_code == 200

@@ -137,3 +137,42 @@ def test_roster_one_sheet_per_unit_phones_masked_no_formula(
     assert first[6] == 2 and first[7] == "村小学"
     assert rows[5][2] == "'" + hostile.address  # kept as text, never a formula
     assert all(not (isinstance(c, str) and c.startswith("=")) for row in rows for c in row)
+
+
+def test_returned_only_for_a_household_that_moved(session: Session, island: Island) -> None:
+    """Issue #15: after the all-clear, a household safe at home (or never confirmed) that
+    never moved cannot be confirmed ``returned``; a moved one can."""
+    roll_call = start(session, island, territory=island.village, by="secretary", evacuation=True)
+    confirm(session, island, roll_call, "unit_leader", "plain", status="safe_at_home")
+    extra = {"shelter_id": island.shelter.id}
+    confirm(session, island, roll_call, "unit_leader", "elderly", status="moved_shelter", **extra)
+    check_all_clear(session, roll_call, principal=None, actor="s")
+    for household in ("plain", "away_member"):  # safe at home; unconfirmed
+        with pytest.raises(ValidationFailed) as refused:
+            confirm(session, island, roll_call, "unit_leader", household, status="returned")
+        assert set(refused.value.fields) == {"status"}
+        assert "moved" in str(refused.value.fields["status"])
+    assert row_of(session, roll_call, island.households["plain"].id).status == "safe_at_home"
+    confirm(session, island, roll_call, "unit_leader", "elderly", status="returned")
+    assert row_of(session, roll_call, island.households["elderly"].id).status == "returned"
+
+
+def test_an_evacuation_closes_only_after_its_all_clear(session: Session, island: Island) -> None:
+    roll_call = start(session, island, territory=island.village, by="secretary", evacuation=True)
+    with pytest.raises(Conflict) as refused:
+        check_close(session, roll_call, principal=None, actor="s")
+    assert "all-clear first" in str(refused.value.message)
+    assert roll_call.state == "open" and roll_call.report is None
+    check_all_clear(session, roll_call, principal=None, actor="s")
+    check_close(session, roll_call, principal=None, actor="s")
+    assert roll_call.state == "closed"
+
+
+def test_only_an_evacuation_has_an_all_clear(session: Session, island: Island) -> None:
+    roll_call = start(session, island, territory=island.village, by="secretary")
+    with pytest.raises(Conflict) as refused:
+        check_all_clear(session, roll_call, principal=None, actor="s")
+    assert "evacuation" in refused.value.fields
+    assert roll_call.state == "open" and roll_call.all_clear_at is None
+    check_close(session, roll_call, principal=None, actor="s")  # closed without one
+    assert roll_call.state == "closed"

@@ -166,9 +166,24 @@ def test_a_needs_help_without_what_help_names_the_field(
         data={"csrf_token": csrf_of(page.text), "household_id": plain, "status": "needs_help"},
     )
     assert answer.status_code == 422
-    assert 'data-field="help"' in answer.text
+    # Issue #15: told next to the household's form, in plain words, not at the top; the
+    # page carries its own URL (rollcall.js puts it back in the address bar).
+    item = _household_item(answer.text, plain)
+    assert "data-tap-error" in item and 'data-field="help"' in item
+    assert (
+        "请写明需要什么帮助" in item and "needs_help" not in item.split("data-tap-error")[1][:200]
+    )
+    assert 'role="alert"' not in answer.text.split('id="tap-title"')[0]
+    assert f'data-page-url="/roll-calls/{roll_call.id}"' in answer.text
+    assert f'data-refused-household="{plain}"' in answer.text
     session.expire_all()
     assert confirmations(session, roll_call, plain) == 0
+
+
+def _household_item(page: str, household_id: str) -> str:
+    """The ``<li>`` of a household's one-tap form on a page."""
+    start = page.index(f'id="household-{household_id}"')
+    return page[start : page.index("</li>", start)]
 
 
 def test_a_drill_says_so_on_its_page(client: TestClient, session: Session, island: Island) -> None:
@@ -496,3 +511,71 @@ def test_a_secretary_adds_a_shelter_and_changes_its_capacity_and_keeper(
     unit_page = client.get("/shelters").text
     assert f'data-shelter="{made.id}"' in unit_page
     assert "data-shelter-form" not in unit_page and "data-shelter-edit" not in unit_page
+
+
+def test_the_start_form_takes_the_escalation_minutes(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    """Issue #15: the API's minutes (grid_after_minutes, village_after_minutes,
+    help_minutes) are fields of the start form, each with the API's default and bounds."""
+    signed_in(client, "rc_secretary")
+    page = client.get("/roll-calls").text
+    for name, default in (
+        ("grid_after_minutes", 60),
+        ("village_after_minutes", 30),
+        ("help_minutes", 30),
+    ):
+        field = page[page.index(f'name="{name}"') :].split(">")[0]
+        assert 'type="number"' in page[page.index(f'id="{name}"') - 30 :].split(">")[0]
+        assert 'min="1"' in field and 'max="1440"' in field and f'value="{default}"' in field
+    token = csrf_of(page)
+    form = {"csrf_token": token, "territory_code": island.village, "kind": "typhoon"}
+    bad = client.post("/roll-calls", data=form | {"title": "坏", "grid_after_minutes": "0"})
+    assert bad.status_code == 422 and 'data-field="grid_after_minutes"' in bad.text
+    assert 'value="0"' in bad.text  # what was entered is shown again
+    good = client.post(
+        "/roll-calls",
+        data=form
+        | {
+            "title": "十五分钟",
+            "grid_after_minutes": "15",
+            "village_after_minutes": "20",
+            "help_minutes": "",  # left empty: the default
+        },
+        follow_redirects=False,
+    )
+    assert good.status_code == 303, good.text
+    session.expire_all()
+    made = session.scalars(select(RollCall).where(RollCall.title == "十五分钟")).one()
+    assert (made.grid_after_minutes, made.village_after_minutes, made.help_minutes) == (15, 20, 30)
+
+
+def test_the_end_buttons_follow_the_evacuation_and_ask_first(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    """Issue #15: an evacuation offers the all-clear (no close before it; the API refuses
+    one, 409); a roll-call without evacuation offers close only; both ask first
+    (data-confirm-text, app.js) and close has the danger style."""
+    plain = start(session, island, territory=island.village, by="secretary")
+    evacuation = start(session, island, territory=island.village, by="secretary", evacuation=True)
+    session.commit()
+    signed_in(client, "rc_secretary")
+    page = client.get(f"/roll-calls/{plain.id}").text
+    assert "data-all-clear" not in page
+    close_form = page[page.index(f'action="/roll-calls/{plain.id}/close"') :].split("</form>")[0]
+    assert "data-confirm-text=" in close_form and 'class="danger" data-close' in close_form
+    page = client.get(f"/roll-calls/{evacuation.id}").text
+    assert "data-close" not in page and 'data-hint="close-after-all-clear"' in page
+    clear_form = page[page.index(f'action="/roll-calls/{evacuation.id}/all-clear"') :]
+    assert "data-confirm-text=" in clear_form.split("</form>")[0]
+    token = csrf_of(page)
+    early = client.post(f"/roll-calls/{evacuation.id}/close", data={"csrf_token": token})
+    assert early.status_code == 409
+    refused = client.post(f"/roll-calls/{plain.id}/all-clear", data={"csrf_token": token})
+    assert refused.status_code == 409
+    client.post(f"/roll-calls/{evacuation.id}/all-clear", data={"csrf_token": token})
+    page = client.get(f"/roll-calls/{evacuation.id}").text
+    assert "data-all-clear" not in page and 'class="danger" data-close' in page
+    session.expire_all()
+    assert session.get(RollCall, plain.id).state == "open"
+    assert session.get(RollCall, evacuation.id).state == "all_clear"

@@ -36,9 +36,16 @@ def _may_end(principal: Principal | None, roll_call: RollCall) -> None:
 def check_all_clear(
     session: Session, roll_call: RollCall, *, principal: Principal | None, actor: str
 ) -> RollCall:
-    """End the danger. For an evacuation order, each unit's leaders get the list of their
-    moved households to confirm return (status ``returned``)."""
+    """End the evacuation (the leader who started it, or one who may start one there): only
+    a roll-call that ordered evacuation has an all-clear (another one is simply closed).
+    Each unit's leaders get the list of their moved households to confirm return (status
+    ``returned``)."""
     _may_end(principal, roll_call)
+    if not roll_call.evacuation:
+        raise Conflict(
+            Message("only a roll-call that ordered evacuation has an all-clear: close it"),
+            fields={"evacuation": Message("no evacuation was ordered")},
+        )
     if roll_call.state != "open":
         raise Conflict(
             Message("the roll-call is %(state)s, not open", state=roll_call.state),
@@ -48,8 +55,7 @@ def check_all_clear(
     roll_call.all_clear_at = clock.now()
     roll_call.all_clear_by = actor
     session.flush()
-    if roll_call.evacuation:
-        _ask_for_return(session, roll_call)
+    _ask_for_return(session, roll_call)
     publish_state(session, roll_call)
     return roll_call
 
@@ -81,11 +87,17 @@ def _ask_for_return(session: Session, roll_call: RollCall) -> None:
 def check_close(
     session: Session, roll_call: RollCall, *, principal: Principal | None, actor: str
 ) -> RollCall:
-    """Close the roll-call (open or all-clear) and keep its report."""
+    """Close the roll-call and keep its report: an evacuation only after its all-clear
+    (409 before), another one while open."""
     _may_end(principal, roll_call)
     if roll_call.state == "closed":
         raise Conflict(
             Message("the roll-call is closed already"), fields={"state": Message("closed")}
+        )
+    if roll_call.evacuation and roll_call.state == "open":
+        raise Conflict(
+            Message("the evacuation is still on: give the all-clear first, then close"),
+            fields={"state": Message("no all-clear yet")},
         )
     roll_call.report = build_report(session, roll_call)
     roll_call.state = "closed"

@@ -181,11 +181,17 @@ def _clean_shelter(
             problems.add("shelter_id", Message("no shelter has this id"))
 
 
-def _clean_status(problems: Problems, roll_call: RollCall, status: str) -> None:
+def _clean_status(problems: Problems, roll_call: RollCall, status: str, standing: str) -> None:
+    """``returned`` only after an evacuation's all-clear, and only for a household whose
+    standing status is a move (``MOVED``): one safe at home never left."""
     if status not in STATUSES or status == "unconfirmed":
         problems.add("status", Message("one of %(statuses)s", statuses=", ".join(STATUSES[1:])))
     elif status == "returned" and not (roll_call.evacuation and roll_call.state == "all_clear"):
         problems.add("status", Message("returned only after the all-clear of an evacuation"))
+    elif status == "returned" and standing not in MOVED:
+        problems.add(
+            "status", Message("returned only for a household that moved out: it did not move")
+        )
 
 
 def _optional_text(problems: Problems, field: str, value: str | None) -> str | None:
@@ -199,6 +205,7 @@ def _clean(
     roll_call: RollCall,
     *,
     status: str,
+    standing: str,
     method: str,
     confirmed_at: dt.datetime | None,
     people: int | None,
@@ -212,7 +219,7 @@ def _clean(
     if roll_call.state == "closed":
         raise Conflict(Message("the roll-call is closed"), fields={"status": Message("closed")})
     problems = Problems()
-    _clean_status(problems, roll_call, status)
+    _clean_status(problems, roll_call, status, standing)
     if method not in METHODS:
         problems.add("method", Message("one of %(methods)s", methods=", ".join(METHODS)))
     when = _clean_when(problems, roll_call, confirmed_at, received)
@@ -399,6 +406,7 @@ def check_confirm(
         session,
         roll_call,
         status=status,
+        standing=row.status,
         method=method,
         confirmed_at=confirmed_at,
         people=people,

@@ -115,3 +115,45 @@ def test_a_tap_made_offline_arrives_once_with_the_time_of_the_tap(new_page, live
     leader.reload()
     leader.locator("[data-live-state=live]").wait_for()
     assert len(_confirmations(live_server)) == before + 1
+
+
+def test_a_needs_help_tap_without_help_is_told_next_to_its_form(new_page, live_server) -> None:
+    """Issue #15: the refusal shows in the household's form, in plain words, and the
+    address is the roll-call's page again (not the form's /confirmations)."""
+    world = live_server.world
+    household = world.rollcall_household
+    url = f"/roll-calls/{world.roll_call_id}"
+    leader = _signed_in(new_page, live_server, world.rollcall_unit_leader)
+    leader.goto(leader.base + url)
+    before = len(_confirmations(live_server))
+    form = f"[data-tap-household='{household}']"
+    leader.fill(f"{form} input[name=help]", "")
+    with leader.expect_navigation():
+        leader.click(f"{form} [data-tap=needs_help]")
+    told = leader.locator(f"{form} [data-tap-error]")
+    told.wait_for()
+    assert "请写明需要什么帮助" in told.inner_text()
+    leader.wait_for_function("p => window.location.pathname === p", arg=url)
+    assert leader.evaluate("window.location.hash") == f"#household-{household}"
+    assert len(_confirmations(live_server)) == before
+
+
+def test_ending_the_roll_call_asks_first(new_page, live_server) -> None:
+    """Issue #15: the all-clear and close buttons ask (a native confirm); dismissed,
+    nothing is sent."""
+    world = live_server.world
+    secretary = _signed_in(new_page, live_server, world.rollcall_secretary, width=1280)
+    secretary.goto(secretary.base + f"/roll-calls/{world.roll_call_id}")
+    button = secretary.locator("[data-all-clear], [data-close]").first
+    asked: list[str] = []
+
+    def dismiss(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    secretary.on("dialog", dismiss)
+    secretary.evaluate("window.__notReloaded = true")
+    button.click()
+    assert len(asked) == 1 and asked[0]
+    assert secretary.evaluate("window.__notReloaded === true")  # not sent
+    assert secretary.locator("[data-page=roll-call]").get_attribute("data-state") == "open"

@@ -207,7 +207,8 @@ def confirm_household(
 def all_clear(
     roll_call_id: str, session: SessionDep, actor: ActorDep, principal: PrincipalDep
 ) -> RollCallOut:
-    """End the danger (the leader who started it, or one who may start one there)."""
+    """End the evacuation (the leader who started it, or one who may start one there): only
+    a roll-call that ordered evacuation has one (409 for another: close it)."""
     roll_call = queries.access_roll_call(session, roll_call_id, principal, "update")
     return RollCallOut.of(
         closing.check_all_clear(session, roll_call, principal=principal, actor=actor)
@@ -218,7 +219,8 @@ def all_clear(
 def close(
     roll_call_id: str, session: SessionDep, actor: ActorDep, principal: PrincipalDep
 ) -> RollCallOut:
-    """Close it and keep its report (times to 50/90/100% confirmed, help cases)."""
+    """Close it and keep its report (times to 50/90/100% confirmed, help cases); an
+    evacuation only after its all-clear (409 before)."""
     roll_call = queries.access_roll_call(session, roll_call_id, principal, "update")
     return RollCallOut.of(closing.check_close(session, roll_call, principal=principal, actor=actor))
 

@@ -42,10 +42,10 @@ from gridgov.emergency.schemas import (
     ShelterCreate,
     ShelterUpdate,
 )
-from gridgov.emergency.start import check_start_roll_call
+from gridgov.emergency.start import MAX_MINUTES, check_start_roll_call
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.http.sessions import SessionDep
-from gridgov.i18n import Message
+from gridgov.i18n import N_, Message
 from gridgov.territory.codes import CODE_LENGTH
 from gridgov.territory.models import Territory
 from gridgov.web.auth import CallerDep
@@ -65,6 +65,35 @@ TAP_SIZE = 50  # households offered one-tap buttons
 STARTERS = ("town_official", "village_secretary")
 TAPPERS = frozenset({"unit_leader", "resident", "party_member"})
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A refused tap, told next to the household's form in plain words: a field left empty
+# that its status needs, or the field's name and what is wrong with it.
+TAP_MISSING = {
+    "help": N_("Write what help is needed"),
+    "shelter_id": N_("Choose the shelter the household moved to"),
+}
+TAP_FIELDS = {
+    "status": N_("Status"),
+    "method": N_("How"),
+    "people": N_("People moved"),
+    "help": N_("Help needed"),
+    "shelter_id": N_("Shelter"),
+    "note": N_("Note"),
+    "confirmed_at": N_("Time of the tap"),
+    "idempotency_key": N_("Tap"),
+}
+
+
+@dataclass(frozen=True)
+class TapError:
+    """A refused tap: its household, the plain messages, and the values to show again."""
+
+    household_id: str
+    problems: list[tuple[str, str, bool]]  # field, problem, whether it was left empty
+    values: dict[str, str]
+
+
+# The start form's minute fields (the API's names), each with the API's default.
+MINUTE_FIELDS = ("grid_after_minutes", "village_after_minutes", "help_minutes")
 
 
 def start_codes(caller: PageCaller) -> list[str]:
@@ -185,6 +214,10 @@ def _list_page(
         "start_places": start_places(session, caller, page_language(request, caller)),
         "values": values or {"kind": "typhoon"},
         "errors": errors or {},
+        "minute_defaults": {
+            name: RollCallCreate.model_fields[name].default for name in MINUTE_FIELDS
+        },
+        "max_minutes": MAX_MINUTES,
         **LABELS,
     }
     return render(request, "rollcalls/list.html", context, status=status)
@@ -203,6 +236,9 @@ def start_roll_call(
     values = form_values(form)
     for choice in ("evacuation", "drill"):  # a choice in words: "1" yes, "0" (or none) no
         values[choice] = str(values.get(choice, "")) in ("1", "on")
+    for name in MINUTE_FIELDS:  # left empty: the API's default
+        if not str(values.get(name, "")).strip():
+            values.pop(name, None)
     try:
         deadline = _local_time("deadline_at", str(values.pop("deadline_at", "")))
         with session.begin_nested():
@@ -328,6 +364,7 @@ def _detail(
     roll_call: RollCall,
     *,
     errors: dict[str, str] | None = None,
+    tap_error: TapError | None = None,
     status: int = 200,
 ) -> Response:
     live = live_context(session)  # read before the counts: the socket resumes after it
@@ -339,19 +376,31 @@ def _detail(
         offset=0,
     )
     statuses = TAP_STATUSES + (("returned",) if roll_call.state == "all_clear" else ())
+    tap_lines = _tap_lines(session, roll_call, caller)
+    leader_lists = _leader_lists(session, roll_call, caller, page_language(request, caller))
+    if tap_error is not None:
+        shown = {line.row.household_id for line in tap_lines} | {
+            line.row.household_id for found in leader_lists for line in found.lines
+        }
+        if tap_error.household_id not in shown:  # its form is not on the page: at the top
+            errors = {field: problem for field, problem, _ in tap_error.problems} | (errors or {})
+            tap_error = None
     context = {
         **_counts_context(session, roll_call),
         **_unconfirmed_context(session, roll_call, caller),
         **live,
         "stream": stream_of(roll_call),
-        "tap_lines": _tap_lines(session, roll_call, caller),
-        "leader_lists": _leader_lists(session, roll_call, caller, page_language(request, caller)),
+        "tap_lines": tap_lines,
+        "leader_lists": leader_lists,
         "leader_methods": LEADER_METHODS,
         "tap_statuses": statuses,
         "new_key": secrets.token_hex(16),
         "shelters": loads,
         "may_end": may_end(caller, roll_call),
         "errors": errors or {},
+        "tap_error": tap_error,
+        "tap_missing": TAP_MISSING,
+        "tap_fields": TAP_FIELDS,
         "map": map_settings(request),
         "map_values": json.dumps({}),
     }
@@ -428,8 +477,16 @@ def confirm(
                 idempotency_key=key,
             )  # a tap that arrived before is given back, not recorded again
     except ValidationFailed as refused:
-        errors = dict(refused.fields or {"form": refused.message})
-        return _detail(request, session, caller, roll_call, errors=errors, status=422)
+        # Told next to the household's form; the page (rollcall.js) puts its URL back on
+        # the roll-call and scrolls to the household.
+        fields = dict(refused.fields or {"form": refused.message})
+        shown = {name: str(values.get(name) or "") for name in ("help", "people", "note")}
+        problems = [
+            (field, str(problem), not str(values.get(field) or "").strip())
+            for field, problem in fields.items()
+        ]
+        refused_tap = TapError(str(values.get("household_id") or ""), problems, shown)
+        return _detail(request, session, caller, roll_call, tap_error=refused_tap, status=422)
     return redirect(request, back)
 
 

@@ -1,7 +1,8 @@
 // The shell's script (no inline script anywhere: the pages' CSP forbids it).
 // - htmx sends the page's CSRF token (from <meta name="csrf-token">) on every request;
 // - the service worker is registered where the browser allows it (a secure context);
-// - an htmx error answer is swapped in like a page, so its message is seen.
+// - an htmx error answer is swapped in like a page, so its message is seen;
+// - a form with data-confirm-text asks the native confirm() before it is sent.
 (function () {
   "use strict";
 
@@ -21,6 +22,21 @@
       event.detail.isError = false;
     }
   });
+
+  // A form with data-confirm-text (an action that ends something: an all-clear, a close)
+  // asks first; cancelled, it is not sent.
+  document.addEventListener(
+    "submit",
+    function (event) {
+      var form = event.target;
+      var text = form && form.getAttribute ? form.getAttribute("data-confirm-text") : null;
+      if (text && !window.confirm(text)) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    },
+    true
+  );
 
   window.gridgov = window.gridgov || {};
   window.gridgov.csrfToken = csrfToken;

@@ -43,7 +43,26 @@
     });
   }
 
+  // A refused tap answers with the page again (422) at the form's URL: put the URL back on
+  // the roll-call (a reload then reads the page, it does not resend) at the household.
+  function backOnThePage() {
+    var page = document.querySelector("[data-page-url]");
+    if (!page || !window.history.replaceState) {
+      return;
+    }
+    var url = page.getAttribute("data-page-url");
+    var household = page.getAttribute("data-refused-household");
+    if (window.location.pathname !== url) {
+      window.history.replaceState(null, "", url + (household ? "#household-" + household : ""));
+    }
+    var refused = document.querySelector("[data-tap-error]");
+    if (refused) {
+      refused.scrollIntoView({ block: "center" });
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    backOnThePage();
     // A copy opened offline carries the keys it was served with: each tap gets its own.
     Array.prototype.forEach.call(document.querySelectorAll("form[data-tap-form]"), newKey);
     document.addEventListener("submit", tapped);
