@@ -48,6 +48,7 @@ from gridgov.http.sessions import SessionDep
 from gridgov.i18n import Message
 from gridgov.territory.codes import CODE_LENGTH
 from gridgov.territory.models import Territory
+from gridgov.territory.queries import node_names
 from gridgov.web.auth import CallerDep
 from gridgov.web.caller import PageCaller
 from gridgov.web.errors import redirect
@@ -89,15 +90,7 @@ class Place:
 
 def _names(session: Session, codes: list[str], language: str) -> dict[str, str]:
     """Nodes' names in the reader's language (the Chinese name when there is no other)."""
-    if not codes:
-        return {}
-    zh = language.startswith("zh")
-    rows = session.execute(
-        select(Territory.code, Territory.name_zh, Territory.name_en).where(
-            Territory.code.in_(codes)
-        )
-    )
-    return {code: (name_zh if zh or not name_en else name_en) for code, name_zh, name_en in rows}
+    return node_names(session, codes, language)
 
 
 def start_places(session: Session, caller: PageCaller, language: str) -> list[Place]:
