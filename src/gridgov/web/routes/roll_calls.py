@@ -53,6 +53,7 @@ from gridgov.web.auth import CallerDep
 from gridgov.web.caller import PageCaller
 from gridgov.web.errors import redirect
 from gridgov.web.forms import FormDep, form_values, parse_form
+from gridgov.web.labels import CASE_STATE_LABELS
 from gridgov.web.maps import map_settings
 from gridgov.web.rendering import page_language, render
 from gridgov.web.rollcall_labels import LABELS, TAP_STATUSES
@@ -332,13 +333,14 @@ def _detail(
         offset=0,
     )
     statuses = TAP_STATUSES + (("returned",) if roll_call.state == "all_clear" else ())
+    language = page_language(request, caller)
     context = {
         **_counts_context(session, roll_call),
         **_unconfirmed_context(session, roll_call, caller),
         **live,
         "stream": stream_of(roll_call),
         "tap_lines": _tap_lines(session, roll_call, caller),
-        "leader_lists": _leader_lists(session, roll_call, caller, page_language(request, caller)),
+        "leader_lists": _leader_lists(session, roll_call, caller, language),
         "leader_methods": LEADER_METHODS,
         "tap_statuses": statuses,
         "new_key": secrets.token_hex(16),
@@ -347,8 +349,17 @@ def _detail(
         "errors": errors or {},
         "map": map_settings(request),
         "map_values": json.dumps({}),
+        "report_names": _report_names(session, roll_call, language),
+        "CASE_STATE_LABELS": CASE_STATE_LABELS,
     }
     return render(request, "rollcalls/page.html", context, status=status)
+
+
+def _report_names(session: Session, roll_call: RollCall, language: str) -> dict[str, str]:
+    """The names of the closing report's villages and grids (the tree's, as they are now)."""
+    report = roll_call.report or {}
+    codes = [*report.get("villages", {}), *report.get("grids", {})]
+    return _names(session, codes, language)
 
 
 @router.get("/roll-calls/{roll_call_id}")
