@@ -15,6 +15,7 @@ from gridgov.emergency.confirm import check_confirm
 from gridgov.emergency.roster import export_roster, sheet_names
 from gridgov.emergency.times import minutes_to_share
 from gridgov.errors import Conflict, NotFound, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.notify.models import OutboxMessage
 from gridgov.territory.models import Territory
 from tests.emergency.rollcall_world import Island, kept_counts, make_island, minutes, recount, start
@@ -66,6 +67,14 @@ def test_all_clear_then_return_then_close_with_report(session: Session, island: 
     )
     by_node = {m.payload["node"]: m.payload["household_nos"] for m in asks}
     assert by_node == {island.unit: ["A001", "A002"], island.leaderless_unit: ["A004"]}
+    # Each ask says which unit, by its name.
+    leaderless = session.scalars(
+        select(Territory).where(Territory.code == island.leaderless_unit)
+    ).one()
+    (ask,) = [m for m in asks if m.payload["node"] == island.leaderless_unit]
+    body = Message.from_json(ask.payload["body_message"])
+    assert body is not None
+    assert body.render("zh-CN") == f"{leaderless.name_zh} 1 户已转移，请确认返回"
     with clock.frozen(t0 + minutes(150)):
         confirm(session, island, roll_call, "resident", "plain", status="returned")
     row = row_of(session, roll_call, island.households["plain"].id)
