@@ -9,8 +9,11 @@ from sqlalchemy.orm import Session
 
 from gridgov.emergency.models import RollCallHousehold
 from gridgov.emergency.priority import reasons_of
+from gridgov.emergency.start import unit_names
 from gridgov.errors import NotFound, PermissionDenied, ValidationFailed
+from gridgov.i18n import Message
 from gridgov.notify.models import OutboxMessage
+from gridgov.territory.models import Territory
 from tests.emergency.rollcall_world import Island, make_island, start
 
 
@@ -74,6 +77,12 @@ def test_unit_leaders_get_their_list_priority_first_and_a_leaderless_unit_goes_t
     leaderless = by_node[island.leaderless_unit]
     assert leaderless.recipients == [island.users["grid_leader"].id]
     assert [entry[2] for entry in leaderless.payload["households"]] == [True, True]
+    # The list names the unit by its name, not its code.
+    unit = session.scalars(select(Territory).where(Territory.code == island.unit)).one()
+    body = Message.from_json(unit_list.payload["body_message"])
+    assert body is not None
+    assert body.render("zh-CN") == f"{unit.name_zh} 共 3 户，重点户在前"
+    assert island.unit not in unit_list.payload["body"]
     notice = session.scalars(
         select(OutboxMessage).where(OutboxMessage.kind == "rollcall_notice")
     ).one()
@@ -104,3 +113,14 @@ def test_bad_input_names_the_field(session: Session, island: Island) -> None:
     with pytest.raises(ValidationFailed) as refused:
         start(session, island, kind="tsunami", title=" ", grid_after_minutes=0)
     assert {"kind", "title", "grid_after_minutes"} <= set(refused.value.fields)
+
+
+def test_unit_names_fall_back_to_nothing_for_a_node_without_a_name(
+    session: Session, island: Island
+) -> None:
+    unit = session.scalars(select(Territory).where(Territory.code == island.unit)).one()
+    named = session.scalars(select(Territory).where(Territory.code == island.leaderless_unit)).one()
+    unit.name_zh = ""
+    session.flush()
+    names = unit_names(session, [island.unit, island.leaderless_unit])
+    assert names == {island.leaderless_unit: named.name_zh}  # the caller shows the code

@@ -13,11 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
+from gridgov.emergency.closing import check_close
 from gridgov.emergency.escalation import run_rollcall_escalation_step
 from gridgov.emergency.models import RollCall, RollCallConfirmation, RollCallHousehold
 from gridgov.territory.models import Territory
 from tests.cases.case_world import quick_password_hashing
 from tests.emergency.rollcall_world import Island, make_island, start
+from tests.emergency.test_confirm import confirm
 from tests.factories.registry import make_resident
 from tests.web.helpers import csrf_of, make_person, sign_in
 
@@ -579,3 +581,24 @@ def test_the_end_buttons_follow_the_evacuation_and_ask_first(
     session.expire_all()
     assert session.get(RollCall, plain.id).state == "open"
     assert session.get(RollCall, evacuation.id).state == "all_clear"
+
+
+def test_the_closing_report_names_nodes_and_case_states_in_words(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    roll_call = start(session, island, territory=island.village, by="secretary")
+    confirm(session, island, roll_call, "unit_leader", "elderly", status="needs_help", help="药")
+    check_close(session, roll_call, principal=None, actor="cli:test")
+    session.commit()
+    signed_in(client, "rc_secretary")
+    page = client.get(f"/roll-calls/{roll_call.id}").text
+    report = page[page.index("data-report") :]
+    for share in (50, 90, 100):  # the headers, translated
+        assert f"{share}% 用时（分钟）" in report
+    assert "Minutes to" not in report
+    village = session.scalar(select(Territory).where(Territory.code == island.village))
+    grid = session.scalar(select(Territory).where(Territory.code == island.grid))
+    assert f'<th scope="row">{village.name_zh}</th>' in report
+    assert f'<th scope="row">· {grid.name_zh}</th>' in report
+    assert f">{island.village}</th>" not in report and f"· {island.grid}<" not in report
+    assert 'data-case-state="reported">已上报<' in report

@@ -16,7 +16,7 @@ from gridgov.cases.models import Case
 from gridgov.emergency.live import publish_state
 from gridgov.emergency.models import MOVED, RollCall, RollCallHousehold
 from gridgov.emergency.notices import notice_title, payload
-from gridgov.emergency.start import list_recipients
+from gridgov.emergency.start import list_recipients, unit_names
 from gridgov.emergency.times import times_by_node, times_of
 from gridgov.errors import Conflict, NotFound
 from gridgov.i18n import Message
@@ -73,9 +73,14 @@ def _ask_for_return(session: Session, roll_call: RollCall) -> None:
     for code, number in rows:
         by_node[code].append(number)
     recipients = list_recipients(session, sorted(by_node))
+    names = unit_names(session, list(by_node))
     title = Message("All clear: %(title)s", title=notice_title(roll_call))
     for code, numbers in sorted(by_node.items()):
-        body = Message("%(count)s moved households to confirm their return", count=len(numbers))
+        body = Message(
+            "%(count)s moved households at %(node)s to confirm their return",
+            count=len(numbers),
+            node=names.get(code, code),
+        )
         enqueue(
             session,
             "rollcall_all_clear",

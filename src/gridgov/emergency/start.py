@@ -23,7 +23,7 @@ from gridgov.cases.recipients import handlers_of_nodes
 from gridgov.emergency.counters import build_counts
 from gridgov.emergency.live import publish_state
 from gridgov.emergency.models import KINDS, RollCall, RollCallHousehold
-from gridgov.emergency.notices import notice_title, payload, send_urgent_notice
+from gridgov.emergency.notices import GROUP_LANGUAGE, notice_title, payload, send_urgent_notice
 from gridgov.emergency.priority import DANGEROUS_HOUSE, PRESENT_STATUSES, PRIORITY_KEY_GROUPS
 from gridgov.i18n import Message
 from gridgov.ids import new_id
@@ -32,6 +32,7 @@ from gridgov.registry.models import Household, Resident, ResidentKeyGroup
 from gridgov.storage.bulk import insert_rows, table_of
 from gridgov.territory.codes import CODE_LENGTH
 from gridgov.territory.models import Territory
+from gridgov.territory.queries import node_names
 from gridgov.territory.scope import within
 from gridgov.validation import Problems, clean_text
 
@@ -250,6 +251,12 @@ def list_recipients(session: Session, codes: list[str]) -> dict[str, list[str]]:
     return chosen
 
 
+def unit_names(session: Session, codes: list[str]) -> dict[str, str]:
+    """The nodes' names for the lists sent to leaders: the tree's Chinese name (the name the
+    cadres use; node_names falls back to nothing, the caller to the code)."""
+    return node_names(session, codes, GROUP_LANGUAGE)
+
+
 def _send_lists(session: Session, roll_call: RollCall, *, actor: str) -> None:
     """The urgent notice to every leader under the node, and to each unit's leaders (else
     its grid leaders) the list of its households, priority first: one outbox row per
@@ -272,6 +279,7 @@ def _send_lists(session: Session, roll_call: RollCall, *, actor: str) -> None:
     for code, household_id, household_no, priority in rows:
         by_node[code].append([household_id, household_no, bool(priority)])
     recipients = list_recipients(session, sorted(by_node))
+    names = unit_names(session, list(by_node))
     title = Message("Households to confirm: %(title)s", title=notice_title(roll_call))
     now = clock.now()
     outbox: list[dict[str, Any]] = []
@@ -282,7 +290,7 @@ def _send_lists(session: Session, roll_call: RollCall, *, actor: str) -> None:
         body = Message(
             "%(count)s households at %(node)s, priority first",
             count=len(households),
-            node=code,
+            node=names.get(code, code),
         )
         message = payload(roll_call, title, body) | {"node": code, "households": households}
         outbox.append(

@@ -120,3 +120,18 @@ def roots(session: Session) -> list[Territory]:
     """The active nodes without a parent (where the tree starts)."""
     query = select(Territory).where(Territory.parent_code.is_(None), Territory.status == "active")
     return list(session.scalars(query.order_by(Territory.code)))
+
+
+def node_names(session: Session, codes: Sequence[str], language: str) -> dict[str, str]:
+    """Nodes' names in the reader's language (the Chinese name when there is no other);
+    a node without a name is left out (callers fall back to its code)."""
+    if not codes:
+        return {}
+    zh = language.startswith("zh")
+    rows = session.execute(
+        select(Territory.code, Territory.name_zh, Territory.name_en).where(
+            Territory.code.in_(list(codes))
+        )
+    )
+    names = {code: (name_zh if zh or not name_en else name_en) for code, name_zh, name_en in rows}
+    return {code: name for code, name in names.items() if name}

@@ -1,7 +1,9 @@
-"""Message ids for the roll-call codes the pages show (kinds, statuses, methods, states)."""
+"""Message ids for the roll-call codes the pages show (kinds, statuses, methods, states);
+the statuses' table is gridgov.emergency.labels' (the roster writes the same words)."""
 
 from __future__ import annotations
 
+from gridgov.emergency.labels import STATUS_LABELS
 from gridgov.i18n import N_
 
 KIND_LABELS = {
@@ -9,16 +11,6 @@ KIND_LABELS = {
     "flood": N_("Flood"),
     "fire": N_("Fire"),
     "other": N_("Other emergency"),
-}
-STATUS_LABELS = {
-    "unconfirmed": N_("Unconfirmed"),
-    "safe_at_home": N_("Safe at home"),
-    "moved_shelter": N_("Moved to a shelter"),
-    "moved_relatives": N_("Moved to relatives"),
-    "moved_off_island": N_("Moved off the island"),
-    "away": N_("Away, not on the island"),
-    "needs_help": N_("Needs help"),
-    "returned": N_("Returned home"),
 }
 METHOD_LABELS = {
     "in_person": N_("In person"),

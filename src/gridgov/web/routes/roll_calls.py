@@ -48,10 +48,12 @@ from gridgov.http.sessions import SessionDep
 from gridgov.i18n import N_, Message
 from gridgov.territory.codes import CODE_LENGTH
 from gridgov.territory.models import Territory
+from gridgov.territory.queries import node_names
 from gridgov.web.auth import CallerDep
 from gridgov.web.caller import PageCaller
 from gridgov.web.errors import redirect
 from gridgov.web.forms import FormDep, form_values, parse_form
+from gridgov.web.labels import CASE_STATE_LABELS
 from gridgov.web.maps import map_settings
 from gridgov.web.rendering import page_language, render
 from gridgov.web.rollcall_labels import LABELS, TAP_STATUSES
@@ -118,15 +120,7 @@ class Place:
 
 def _names(session: Session, codes: list[str], language: str) -> dict[str, str]:
     """Nodes' names in the reader's language (the Chinese name when there is no other)."""
-    if not codes:
-        return {}
-    zh = language.startswith("zh")
-    rows = session.execute(
-        select(Territory.code, Territory.name_zh, Territory.name_en).where(
-            Territory.code.in_(codes)
-        )
-    )
-    return {code: (name_zh if zh or not name_en else name_en) for code, name_zh, name_en in rows}
+    return node_names(session, codes, language)
 
 
 def start_places(session: Session, caller: PageCaller, language: str) -> list[Place]:
@@ -376,8 +370,9 @@ def _detail(
         offset=0,
     )
     statuses = TAP_STATUSES + (("returned",) if roll_call.state == "all_clear" else ())
+    language = page_language(request, caller)
     tap_lines = _tap_lines(session, roll_call, caller)
-    leader_lists = _leader_lists(session, roll_call, caller, page_language(request, caller))
+    leader_lists = _leader_lists(session, roll_call, caller, language)
     if tap_error is not None:
         shown = {line.row.household_id for line in tap_lines} | {
             line.row.household_id for found in leader_lists for line in found.lines
@@ -403,8 +398,17 @@ def _detail(
         "tap_fields": TAP_FIELDS,
         "map": map_settings(request),
         "map_values": json.dumps({}),
+        "report_names": _report_names(session, roll_call, language),
+        "CASE_STATE_LABELS": CASE_STATE_LABELS,
     }
     return render(request, "rollcalls/page.html", context, status=status)
+
+
+def _report_names(session: Session, roll_call: RollCall, language: str) -> dict[str, str]:
+    """The names of the closing report's villages and grids (the tree's, as they are now)."""
+    report = roll_call.report or {}
+    codes = [*report.get("villages", {}), *report.get("grids", {})]
+    return _names(session, codes, language)
 
 
 @router.get("/roll-calls/{roll_call_id}")

@@ -1,0 +1,31 @@
+"""Message ids for the roll-call codes people read (statuses, confirmers, where people went):
+the pages (gridgov.web.rollcall_labels) and the roster share these tables."""
+
+from __future__ import annotations
+
+from gridgov.i18n import N_
+
+STATUS_LABELS = {
+    "unconfirmed": N_("Unconfirmed"),
+    "safe_at_home": N_("Safe at home"),
+    "moved_shelter": N_("Moved to a shelter"),
+    "moved_relatives": N_("Moved to relatives"),
+    "moved_off_island": N_("Moved off the island"),
+    "away": N_("Away, not on the island"),
+    "needs_help": N_("Needs help"),
+    "returned": N_("Returned home"),
+}
+# Who confirmed (RollCallHousehold.confirmer): the CLI and any leader above the grid count
+# as "leader".
+CONFIRMER_LABELS = {
+    "household": N_("The household head himself"),
+    "unit_leader": N_("Unit leader"),
+    "grid_leader": N_("Grid leader"),
+    "contact": N_("Contact party member"),
+    "leader": N_("Village cadre"),
+}
+# Where people went, for the moves that are not to a shelter (a shelter: its name).
+WHERE_LABELS = {
+    "moved_relatives": N_("Relatives' home"),
+    "moved_off_island": N_("Off the island"),
+}
