@@ -15,7 +15,6 @@ import base64
 import hashlib
 import json
 import re
-import threading
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
@@ -42,23 +41,6 @@ _MOBILE = re.compile(r"\+?[0-9]{5,20}|@all")
 _TEMPLATE_KIND = re.compile(r"[a-z][a-z0-9_]{0,31}")
 PARAM_MAX: Final = 20  # named parameters of one SMS template
 PARAM_VALUE_MAX: Final = 200
-
-
-_last_id = ""
-_id_lock = threading.Lock()
-
-
-def ordered_id() -> str:
-    """An outbox id greater than every one this process made before: rows are sent in
-    (created_at, id) order, and ids of one millisecond are otherwise random, so posts
-    enqueued together (or on a frozen clock) would lose their order."""
-    global _last_id  # noqa: PLW0603 - the process's last id, behind a lock
-    with _id_lock:
-        candidate = new_id()
-        if candidate <= _last_id:
-            candidate = f"{int(_last_id, 16) + 1:032x}"
-        _last_id = candidate
-        return candidate
 
 
 def _check_priority(priority: str) -> None:
@@ -100,7 +82,7 @@ def _route_rows(
     now = clock.now()
     rows = [
         OutboxMessage(
-            id=ordered_id(),
+            id=new_id(),  # increasing within the process: sent in (created_at, id) order
             kind=kind,
             channel=route.kind,
             route_id=route.id,
@@ -215,7 +197,7 @@ def enqueue_sms(
     now = clock.now()
     rows = [
         OutboxMessage(
-            id=ordered_id(),
+            id=new_id(),  # increasing within the process: sent in (created_at, id) order
             kind=SMS,
             channel="sms",
             recipients=[user_id],
@@ -234,7 +216,7 @@ def enqueue_digest(
 ) -> OutboxMessage:
     """One e-mail digest for ``user_id`` (the address is read when it is sent). Flushes."""
     row = OutboxMessage(
-        id=ordered_id(),
+        id=new_id(),  # increasing within the process: sent in (created_at, id) order
         kind=DIGEST,
         channel="email",
         recipients=[user_id],
