@@ -3,7 +3,7 @@ the statuses' table is gridgov.emergency.labels' (the roster writes the same wor
 
 from __future__ import annotations
 
-from gridgov.emergency.labels import STATUS_LABELS
+from gridgov.emergency.labels import CONFIRMER_LABELS, STATUS_LABELS
 from gridgov.i18n import N_
 
 KIND_LABELS = {
@@ -39,6 +39,9 @@ TAP_STATUSES = (
     "away",
     "needs_help",
 )
+# The taps a card shows as big buttons; the rarer ones (a shelter to choose, the help
+# needed) are behind the card's "more".
+COMMON_STATUSES = ("safe_at_home", "moved_relatives", "moved_off_island", "away")
 
 LABELS = {
     "KIND_LABELS": KIND_LABELS,
@@ -46,4 +49,5 @@ LABELS = {
     "ROLLCALL_STATE_LABELS": ROLLCALL_STATE_LABELS,
     "METHOD_LABELS": METHOD_LABELS,
     "PRIORITY_REASON_LABELS": PRIORITY_REASON_LABELS,
+    "CONFIRMER_LABELS": CONFIRMER_LABELS,
 }

@@ -127,6 +127,7 @@ def test_a_needs_help_tap_without_help_is_told_next_to_its_form(new_page, live_s
     leader.goto(leader.base + url)
     before = len(_confirmations(live_server))
     form = f"[data-tap-household='{household}']"
+    leader.click(f"{form} [data-more]")  # "needs help" is behind the card's "more"
     leader.fill(f"{form} input[name=help]", "")
     with leader.expect_navigation():
         leader.click(f"{form} [data-tap=needs_help]")

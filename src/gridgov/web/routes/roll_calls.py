@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from sqlalchemy import func, select
@@ -56,7 +58,8 @@ from gridgov.web.forms import FormDep, form_values, parse_form
 from gridgov.web.labels import CASE_STATE_LABELS
 from gridgov.web.maps import map_settings
 from gridgov.web.rendering import page_language, render
-from gridgov.web.rollcall_labels import LABELS, TAP_STATUSES
+from gridgov.web.rollcall_cards import Card, cards_of, line_of, reveal_phone_to_call
+from gridgov.web.rollcall_labels import COMMON_STATUSES, LABELS, TAP_STATUSES
 from gridgov.web.routes.groups import is_htmx, live_context
 from gridgov.web.routing import page_router
 
@@ -158,15 +161,30 @@ def may_end(caller: PageCaller, roll_call: RollCall) -> bool:
     )
 
 
+# The start form's deadline as people type it: 2026-08-01 18:00 (also 2026/8/1 18:00, a
+# full-width colon, or the ISO "T"), in the deployment's wall time.
+DEADLINE_TEXT = re.compile(
+    r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:\s+|T)(\d{1,2})[:：](\d{2})(?::\d{2}(?:\.\d+)?)?"
+)
+
+
 def _local_time(field: str, text: str) -> dt.datetime | None:
-    """A datetime-local field (the deployment's wall time) as an aware time."""
+    """A date and time typed as YYYY-MM-DD HH:MM (the deployment's wall time) as an aware
+    time; anything else is refused naming the field and the form expected."""
+    text = text.strip()
     if not text:
         return None
+    found = DEADLINE_TEXT.fullmatch(text)
     try:
-        local = dt.datetime.fromisoformat(text)
+        if found is None:
+            raise ValueError(text)
+        year, month, day, hour, minute = (int(part) for part in found.groups())
+        local = dt.datetime(year, month, day, hour, minute)
     except ValueError:
-        raise ValidationFailed.field(field, Message("a date and time")) from None
-    return clock.from_local(local) if local.tzinfo is None else local.astimezone(dt.UTC)
+        raise ValidationFailed.field(
+            field, Message("write the date and time as YYYY-MM-DD HH:MM, e.g. 2026-08-01 18:00")
+        ) from None
+    return clock.from_local(local)
 
 
 def _phone_time(text: object) -> dt.datetime | None:
@@ -233,8 +251,9 @@ def start_roll_call(
     for name in MINUTE_FIELDS:  # left empty: the API's default
         if not str(values.get(name, "")).strip():
             values.pop(name, None)
+    typed_deadline = str(values.pop("deadline_at", ""))
     try:
-        deadline = _local_time("deadline_at", str(values.pop("deadline_at", "")))
+        deadline = _local_time("deadline_at", typed_deadline)
         with session.begin_nested():
             body = parse_form(RollCallCreate, values)
             roll_call = check_start_roll_call(
@@ -245,33 +264,83 @@ def start_roll_call(
             )
     except ValidationFailed as refused:
         errors = dict(refused.fields or {"form": refused.message})
+        values["deadline_at"] = typed_deadline  # shown again as typed
         return _list_page(request, session, caller, values=values, errors=errors, status=422)
     return redirect(request, f"/roll-calls/{roll_call.id}")
 
 
-def _counts_context(session: Session, roll_call: RollCall) -> dict[str, Any]:
-    return {"roll_call": roll_call, "picture": queries.live_picture(session, roll_call)}
+# Roles that read every household of their node (SUB): they get the counts table of it.
+COUNTING_ROLES = (
+    "administrator",
+    "town_official",
+    "village_secretary",
+    "grid_leader",
+    "unit_leader",
+)
+
+
+def counts_node(caller: PageCaller, roll_call: RollCall) -> str | None:
+    """The node whose counts the caller sees: the widest of their counting posts that meets
+    the roll-call (a unit leader: their unit; a town official: the roll-call's node); None
+    for one who reads only households (a resident, a contact party member): no table."""
+    found: list[str] = []
+    for scope in caller.principal.scopes:
+        code = scope.territory_code
+        if scope.role not in COUNTING_ROLES:
+            continue
+        if code is None or roll_call.territory_code.startswith(code):
+            found.append(roll_call.territory_code)
+        elif code.startswith(roll_call.territory_code):
+            found.append(code)
+    return min(found, key=len) if found else None
+
+
+def _counts_context(session: Session, roll_call: RollCall, caller: PageCaller) -> dict[str, Any]:
+    node = counts_node(caller, roll_call)
+    picture = queries.live_picture(session, roll_call, node=node) if node else None
+    return {"roll_call": roll_call, "picture": picture, "counts_node": node}
 
 
 def _unconfirmed_context(
-    session: Session, roll_call: RollCall, caller: PageCaller
+    session: Session,
+    roll_call: RollCall,
+    caller: PageCaller,
+    *,
+    territory: str | None = None,
+    offset: int = 0,
 ) -> dict[str, Any]:
+    """The unconfirmed list, a page of LIST_SIZE (``offset``), of ``territory`` (a node
+    inside the roll-call: 422 naming the field otherwise) or of all the caller may read."""
+    territory = queries.node_within(roll_call, territory or None)
+    offset = max(offset, 0)
     lines, total = queries.list_households(
         session,
         roll_call,
         status="unconfirmed",
-        territory=None,
+        territory=territory,
         principal=caller.principal,
         limit=LIST_SIZE,
-        offset=0,
+        offset=offset,
     )
     return {
         "roll_call": roll_call,
         "unconfirmed": lines,
         "unconfirmed_total": total,
+        "unconfirmed_offset": offset,
+        "unconfirmed_territory": territory or "",
+        "list_size": LIST_SIZE,
         "escalated_after": escalated_after,
         **LABELS,
     }
+
+
+def _list_query(request: Request) -> tuple[str | None, int]:
+    """The unconfirmed list's filter and page from the address (``territory``, ``offset``)."""
+    territory = request.query_params.get("territory") or None
+    text = request.query_params.get("offset") or "0"
+    if not text.isdigit() or len(text) > 9:
+        raise ValidationFailed.field("offset", Message("a whole number, 0 or more"))
+    return territory, int(text)
 
 
 def _tap_lines(session: Session, roll_call: RollCall, caller: PageCaller) -> list[queries.Line]:
@@ -304,6 +373,7 @@ class LeaderList:
     name: str
     lines: list[queries.Line]
     total: int
+    cards: list[Card] = field(default_factory=list)
 
 
 def escalated_after(roll_call: RollCall, row: RollCallHousehold) -> int | None:
@@ -314,7 +384,11 @@ def escalated_after(roll_call: RollCall, row: RollCallHousehold) -> int | None:
 
 
 def _leader_lists(
-    session: Session, roll_call: RollCall, caller: PageCaller, language: str
+    session: Session,
+    roll_call: RollCall,
+    caller: PageCaller,
+    language: str,
+    done: list[queries.Line],
 ) -> list[LeaderList]:
     """For each grid leader's or village secretary's post of the caller that meets the
     roll-call's node: the unconfirmed households they confirm with one tap there, priority
@@ -347,8 +421,76 @@ def _leader_lists(
             offset=0,
             escalated=LEADER_LISTS[role],
         )
-        found.append(LeaderList(role, node, names.get(node) or node, lines, total))
+        # The households just confirmed here stay on the list, done, at the top.
+        shown = {line.row.household_id for line in lines}
+        kept = [
+            line
+            for line in done
+            if line.row.territory_code.startswith(node) and line.row.household_id not in shown
+        ]
+        found.append(LeaderList(role, node, names.get(node) or node, kept + lines, total))
     return found
+
+
+MAX_DONE = 20  # households a page keeps shown as just confirmed (``?done=``)
+
+
+def _done_lines(
+    session: Session, roll_call: RollCall, caller: PageCaller, request: Request
+) -> list[queries.Line]:
+    """The households named in ``?done=`` (just confirmed by this caller) that the caller
+    may read; the others are left out without a word."""
+    found = []
+    for household_id in dict.fromkeys(request.query_params.getlist("done")[:MAX_DONE]):
+        try:
+            found.append(line_of(session, roll_call, household_id, caller.principal))
+        except NotFound:
+            continue
+    return found
+
+
+def _needs_help_lines(
+    session: Session, roll_call: RollCall, caller: PageCaller, node: str | None
+) -> tuple[list[queries.Line], int]:
+    """A leader's households that need help (a drill opens no case: this is where they are
+    listed), priority first."""
+    if node is None:
+        return [], 0
+    return queries.list_households(
+        session,
+        roll_call,
+        status="needs_help",
+        territory=None,
+        principal=caller.principal,
+        limit=LIST_SIZE,
+        offset=0,
+    )
+
+
+def _filter_places(session: Session, node: str | None, language: str) -> list[Place]:
+    """The nodes the unconfirmed list may be filtered by: the children of the caller's
+    counts node and theirs (villages and their grids), by name."""
+    if node is None:
+        return []
+    level = queries.child_length(node)
+    if level == len(node):
+        return []
+    grand = queries.child_length(node.ljust(level, "0"))
+    lengths = {level, grand}
+    codes = list(
+        session.scalars(
+            select(Territory.code)
+            .where(
+                Territory.code.startswith(node),
+                func.length(Territory.code).in_(sorted(lengths)),
+                Territory.status == "active",
+            )
+            .order_by(Territory.code)
+            .limit(MAX_VILLAGES)
+        )
+    )
+    names = _names(session, codes, language)
+    return [Place(code, names.get(code) or code, nested=len(code) > level) for code in codes]
 
 
 def _detail(
@@ -359,9 +501,11 @@ def _detail(
     *,
     errors: dict[str, str] | None = None,
     tap_error: TapError | None = None,
+    revealed: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
     live = live_context(session)  # read before the counts: the socket resumes after it
+    territory, offset = _list_query(request) if request.method == "GET" else (None, 0)
     loads, _ = shelters.list_shelters(
         session,
         territory=roll_call.territory_code,
@@ -371,8 +515,10 @@ def _detail(
     )
     statuses = TAP_STATUSES + (("returned",) if roll_call.state == "all_clear" else ())
     language = page_language(request, caller)
+    principal = caller.principal
     tap_lines = _tap_lines(session, roll_call, caller)
-    leader_lists = _leader_lists(session, roll_call, caller, language)
+    done = _done_lines(session, roll_call, caller, request)
+    leader_lists = _leader_lists(session, roll_call, caller, language, done)
     if tap_error is not None:
         shown = {line.row.household_id for line in tap_lines} | {
             line.row.household_id for found in leader_lists for line in found.lines
@@ -380,12 +526,30 @@ def _detail(
         if tap_error.household_id not in shown:  # its form is not on the page: at the top
             errors = {field: problem for field, problem, _ in tap_error.problems} | (errors or {})
             tap_error = None
+    counts = _counts_context(session, roll_call, caller)
+    needs_help, needs_help_total = _needs_help_lines(
+        session, roll_call, caller, counts["counts_node"]
+    )
+    tap_cards = cards_of(session, principal, tap_lines, revealed=revealed)
+    leader_lists = [
+        replace(found, cards=cards_of(session, principal, found.lines, revealed=revealed))
+        for found in leader_lists
+    ]
     context = {
-        **_counts_context(session, roll_call),
-        **_unconfirmed_context(session, roll_call, caller),
+        **counts,
+        **_unconfirmed_context(session, roll_call, caller, territory=territory, offset=offset),
         **live,
         "stream": stream_of(roll_call),
         "tap_lines": tap_lines,
+        "tap_cards": tap_cards,
+        "own_only": bool(tap_cards) and all(card.own for card in tap_cards),
+        "done_ids": {line.row.household_id for line in done},
+        "focus_household": next(iter(revealed or {}), None),
+        "needs_help_cards": cards_of(session, principal, needs_help, revealed=revealed),
+        "needs_help_total": needs_help_total,
+        "filter_places": _filter_places(session, counts["counts_node"], language),
+        "common_statuses": COMMON_STATUSES
+        + (("returned",) if roll_call.state == "all_clear" else ()),
         "leader_lists": leader_lists,
         "leader_methods": LEADER_METHODS,
         "tap_statuses": statuses,
@@ -424,7 +588,7 @@ def counts_fragment(
     request: Request, roll_call_id: str, session: SessionDep, caller: CallerDep
 ) -> Response:
     roll_call = queries.access_roll_call(session, roll_call_id, caller.principal)
-    return render(request, "rollcalls/_counts.html", _counts_context(session, roll_call))
+    return render(request, "rollcalls/_counts.html", _counts_context(session, roll_call, caller))
 
 
 @router.get("/roll-calls/{roll_call_id}/unconfirmed")
@@ -432,8 +596,20 @@ def unconfirmed_fragment(
     request: Request, roll_call_id: str, session: SessionDep, caller: CallerDep
 ) -> Response:
     roll_call = queries.access_roll_call(session, roll_call_id, caller.principal)
-    context = _unconfirmed_context(session, roll_call, caller)
+    territory, offset = _list_query(request)
+    context = _unconfirmed_context(session, roll_call, caller, territory=territory, offset=offset)
     return render(request, "rollcalls/_unconfirmed.html", context)
+
+
+@router.post("/roll-calls/{roll_call_id}/households/{household_id}/phone")
+def reveal_phone(
+    request: Request, roll_call_id: str, household_id: str, session: SessionDep, caller: CallerDep
+) -> Response:
+    """Show a household's head's phone in full to call it (audited, as the policy's reveal
+    of a roll-call's phones), on the page again at the household's card."""
+    roll_call = queries.access_roll_call(session, roll_call_id, caller.principal)
+    revealed = reveal_phone_to_call(session, roll_call, household_id, caller.principal)
+    return _detail(request, session, caller, roll_call, revealed=revealed)
 
 
 @router.get("/roll-calls/{roll_call_id}/map.geojson")
@@ -465,7 +641,9 @@ def confirm(
     sent_at = str(request.headers.get("x-sent-at") or values.pop("sent_at", "") or "")
     values.pop("sent_at", None)
     values["confirmed_at"] = _on_server_clock(values.get("confirmed_at"), sent_at)
-    back = f"/roll-calls/{roll_call.id}#household-{values.get('household_id', '')}"
+    household_id = str(values.get("household_id") or "")
+    quoted = quote(household_id, safe="")
+    back = f"/roll-calls/{roll_call.id}?done={quoted}#household-{quoted}"
     try:
         with session.begin_nested():
             body = parse_form(ConfirmationCreate, values).model_dump()

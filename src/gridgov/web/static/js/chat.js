@@ -80,8 +80,13 @@
       return;
     }
     client.socket = socket;
-    client.state("connecting");
-    socket.addEventListener("open", function () { client.watch(); });
+    // After a lost connection the note keeps saying "reconnecting", not "connecting".
+    client.state(client.wasOpen ? "offline" : "connecting");
+    socket.addEventListener("open", function () {
+      client.watch();
+      client.wasOpen = true;
+      client.state("open"); // connected: the "connecting…" note goes (caught up: "live")
+    });
     socket.addEventListener("message", function (message) {
       client.watch();
       client.receive(message.data);
@@ -367,6 +372,8 @@
     if (!note) return;
     var template = document.querySelector('template[data-message="live-' + state + '"]');
     note.textContent = template ? template.content.textContent.trim() : "";
+    // Shown only while it matters: connecting, reconnecting, stopped; hidden once connected.
+    note.hidden = state === "open" || state === "live";
   }
 
   function streamsOf(element) {

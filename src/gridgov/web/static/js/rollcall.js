@@ -34,13 +34,77 @@
     status.name = "status";
     status.value = event.submitter ? event.submitter.value : "";
     form.appendChild(status);
+    var key = form.querySelector("[data-idempotency-key]").value;
     window.gridgov.reportQueue.save(form).then(function () {
       form.removeChild(status);
       var item = form.closest("[data-tap-household]");
-      if (item) item.setAttribute("data-queued", status.value);
+      if (item) queued(item, status.value, key);
       newKey(form);
       return window.gridgov.reportQueue.show();
     });
+  }
+
+  function message(name) {
+    var template = document.querySelector('template[data-rollcall-message="' + name + '"]');
+    return template ? template.content.textContent.trim() : "";
+  }
+
+  // The card itself says its tap waits to be sent, with the status tapped.
+  function queued(item, status, key) {
+    item.setAttribute("data-queued", status);
+    item.setAttribute("data-queued-key", key);
+    var note = item.querySelector("[data-queued-note]");
+    if (note) {
+      var button = item.querySelector('[data-tap="' + status + '"]');
+      note.textContent = (button ? button.textContent.trim() + ": " : "") + message("queued");
+      note.hidden = false;
+    }
+  }
+
+  // After the queue has sent what it could: each card whose tap left the queue is read
+  // again from the page (its new status, who, when); a refused one says so.
+  function afterFlush() {
+    var items = document.querySelectorAll("[data-tap-household][data-queued-key]");
+    if (!items.length) return;
+    window.gridgov.reportQueue.show().then(function () {
+      var sent = [];
+      Array.prototype.forEach.call(items, function (item) {
+        var draft = document.querySelector(
+          '[data-drafts] li[data-draft="' + item.getAttribute("data-queued-key") + '"]'
+        );
+        if (!draft) {
+          sent.push(item);
+        } else if (draft.getAttribute("data-status") === "refused") {
+          item.querySelector("[data-queued-note]").textContent = message("refused");
+        }
+      });
+      if (sent.length) refreshCards(sent);
+    });
+  }
+
+  function refreshCards(items) {
+    var page = document.querySelector("[data-page-url]");
+    var query = items.map(function (item) {
+      return "done=" + encodeURIComponent(item.getAttribute("data-tap-household"));
+    }).join("&");
+    fetch(page.getAttribute("data-page-url") + "?" + query, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        items.forEach(function (item) {
+          var card = fresh.getElementById(item.id);
+          if (card) {
+            item.replaceWith(document.importNode(card, true));
+          } else {
+            item.removeAttribute("data-queued-key");
+            item.querySelector("[data-queued-note]").hidden = true;
+          }
+        });
+        Array.prototype.forEach.call(document.querySelectorAll("form[data-tap-form]"), newKey);
+      })
+      .catch(function () {
+        // The page could not be read: the cards keep saying what was tapped.
+      });
   }
 
   // A refused tap answers with the page again (422) at the form's URL: put the URL back on
@@ -51,13 +115,20 @@
       return;
     }
     var url = page.getAttribute("data-page-url");
-    var household = page.getAttribute("data-refused-household");
+    var household =
+      page.getAttribute("data-refused-household") || page.getAttribute("data-focus-household");
     if (window.location.pathname !== url) {
       window.history.replaceState(null, "", url + (household ? "#household-" + household : ""));
     }
     var refused = document.querySelector("[data-tap-error]");
     if (refused) {
       refused.scrollIntoView({ block: "center" });
+    }
+    var focus = page.getAttribute("data-focus-household"); // a phone revealed to call
+    var call = focus && document.querySelector("#household-" + CSS.escape(focus) + " [data-call]");
+    if (call) {
+      call.scrollIntoView({ block: "center" });
+      call.focus({ preventScroll: true });
     }
   }
 
@@ -66,5 +137,6 @@
     // A copy opened offline carries the keys it was served with: each tap gets its own.
     Array.prototype.forEach.call(document.querySelectorAll("form[data-tap-form]"), newKey);
     document.addEventListener("submit", tapped);
+    document.addEventListener("gridgov:drafts-flushed", afterFlush);
   });
 })();

@@ -5,7 +5,7 @@
 // report waiting (static/js/report-queue.js keeps it in IndexedDB and sends it later).
 "use strict";
 
-var CACHE = "gridgov-shell-v5";
+var CACHE = "gridgov-shell-v6";
 var SHELL = [
   "/static/css/app.css",
   "/static/js/app.js",
