@@ -65,11 +65,27 @@ def test_four_households_fit_a_phone_and_a_tap_shows_done_online_and_offline(
     # Connected: the "connecting…" note is gone.
     leader.locator("[data-live-state=live]").wait_for()
     assert not leader.locator("[data-live-status]").is_visible()
+    # The socket lost: "reconnecting" shows, and goes again once it is back.
+    leader.evaluate("window.gridgov.events.socket.close(1000)")
+    leader.wait_for_function(
+        "text => { const note = document.querySelector('[data-live-status]');"
+        " return !note.hidden && note.textContent.includes(text); }",
+        arg="正在重连",
+    )
+    leader.wait_for_function(
+        "() => document.querySelector('[data-live][data-live-state=live]') !== null"
+        " && document.querySelector('[data-live-status]').hidden"
+    )
 
     # Four cards, from the first one's top to the fourth one's bottom.
     first, fourth = cards.nth(0).bounding_box(), cards.nth(3).bounding_box()
     span = fourth["y"] + fourth["height"] - first["y"]
     assert span < MAX_FOUR_CARDS, span
+    # The counts (of the leader's unit) read at 360 px: the node's name on one line, the
+    # table no wider than the screen.
+    name = leader.locator(".rollcall-counts tbody th[scope=row]").first.bounding_box()
+    assert name["width"] > 100 and name["height"] < 40, name
+    assert leader.locator(".rollcall-counts").bounding_box()["width"] <= 360
     # The rare choices are folded away until asked for.
     assert not cards.nth(0).locator("[data-tap=needs_help]").is_visible()
     cards.nth(0).locator("[data-more]").click()
