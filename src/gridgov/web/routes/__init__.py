@@ -21,6 +21,7 @@ from gridgov.web.routes import (
     residents,
     roll_calls,
     settings,
+    shelters,
     signin,
     territories,
     territory_map,
@@ -54,4 +55,5 @@ ROUTERS: list[APIRouter] = [
     visits.router,
     # Emergency roll-call pages (start, live counts, one-tap confirmation, shelters).
     roll_calls.router,
+    shelters.router,
 ]

@@ -1,7 +1,12 @@
 """The roll-call pages: /roll-calls (the caller's roll-calls and, for a town official or
 village secretary, the start form), /roll-calls/{id} (live counts per child node, the
 unconfirmed list by priority, the map of households by status, one-tap confirmation, the
-shelters, all-clear and close, the closing report) and /shelters.
+shelters, all-clear and close, the closing report); /shelters is web/routes/shelters.py.
+
+Each household is a compact card (web/rollcall_cards.py): its head's name and phone
+(masked; revealed to call, audited, where the policy lets), the common statuses as big
+buttons, the rest behind "more"; after a tap the page comes back at the card (``?done=``)
+showing its status, who and when. Counts are of the caller's own node (counts_node).
 
 They call the emergency package's actions and queries with the page caller's Principal,
 as the API does. Live: the counts and the unconfirmed list are ``data-live-fragment``s of
@@ -31,8 +36,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from gridgov import clock
-from gridgov.access.policy import allows, may, scope_filter
-from gridgov.accounts.models import RoleAssignment, User
+from gridgov.access.policy import allows
 from gridgov.emergency import closing, queries, shelters
 from gridgov.emergency.confirm import check_confirm
 from gridgov.emergency.live import stream_of
@@ -41,14 +45,11 @@ from gridgov.emergency.roster import export_roster
 from gridgov.emergency.schemas import (
     ConfirmationCreate,
     RollCallCreate,
-    ShelterCreate,
-    ShelterUpdate,
 )
 from gridgov.emergency.start import MAX_MINUTES, check_start_roll_call
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.http.sessions import SessionDep
 from gridgov.i18n import N_, Message
-from gridgov.territory.codes import CODE_LENGTH
 from gridgov.territory.models import Territory
 from gridgov.territory.queries import node_names
 from gridgov.web.auth import CallerDep
@@ -60,11 +61,12 @@ from gridgov.web.maps import map_settings
 from gridgov.web.rendering import page_language, render
 from gridgov.web.rollcall_cards import Card, cards_of, line_of, reveal_phone_to_call
 from gridgov.web.rollcall_labels import COMMON_STATUSES, LABELS, TAP_STATUSES
-from gridgov.web.routes.groups import is_htmx, live_context
+from gridgov.web.routes.groups import live_context
 from gridgov.web.routing import page_router
 
 router = page_router()
 MAX_KEY = 128
+MAX_VILLAGES = 500  # villages offered in a form (the shelter form, the list filter)
 LIST_SIZE = 100  # roll-calls, unconfirmed lines, shelters shown
 TAP_SIZE = 50  # households offered one-tap buttons
 STARTERS = ("town_official", "village_secretary")
@@ -121,7 +123,7 @@ class Place:
     nested: bool = False
 
 
-def _names(session: Session, codes: list[str], language: str) -> dict[str, str]:
+def place_names(session: Session, codes: list[str], language: str) -> dict[str, str]:
     """Nodes' names in the reader's language (the Chinese name when there is no other)."""
     return node_names(session, codes, language)
 
@@ -147,7 +149,7 @@ def start_places(session: Session, caller: PageCaller, language: str) -> list[Pl
                     .order_by(Territory.code)
                 )
             )
-        names = _names(session, [code, *villages], language)
+        names = place_names(session, [code, *villages], language)
         places.append(Place(code, names.get(code) or code))
         places += [Place(v, names.get(v) or v, nested=True) for v in villages]
     return places
@@ -408,7 +410,7 @@ def _leader_lists(
             continue
         if (scope.role, node) not in posts:
             posts.append((scope.role, node))
-    names = _names(session, [node for _, node in posts], language)
+    names = place_names(session, [node for _, node in posts], language)
     found = []
     for role, node in posts:
         lines, total = queries.list_households(
@@ -489,7 +491,7 @@ def _filter_places(session: Session, node: str | None, language: str) -> list[Pl
             .limit(MAX_VILLAGES)
         )
     )
-    names = _names(session, codes, language)
+    names = place_names(session, codes, language)
     return [Place(code, names.get(code) or code, nested=len(code) > level) for code in codes]
 
 
@@ -572,7 +574,7 @@ def _report_names(session: Session, roll_call: RollCall, language: str) -> dict[
     """The names of the closing report's villages and grids (the tree's, as they are now)."""
     report = roll_call.report or {}
     codes = [*report.get("villages", {}), *report.get("grids", {})]
-    return _names(session, codes, language)
+    return place_names(session, codes, language)
 
 
 @router.get("/roll-calls/{roll_call_id}")
@@ -703,159 +705,3 @@ def roster(request: Request, roll_call_id: str, session: SessionDep, caller: Cal
         media_type=XLSX_TYPE,
         headers={"Content-Disposition": f'attachment; filename="roll-call-{roll_call.id}.xlsx"'},
     )
-
-
-KEEPER_ROLES = ("village_secretary", "grid_leader", "unit_leader")
-MAX_VILLAGES = 500  # villages offered in the shelter form
-
-
-@dataclass(frozen=True)
-class Keeper:
-    user_id: str
-    label: str
-    village_code: str
-
-
-def _shelter_villages(session: Session, caller: PageCaller, language: str) -> list[Place]:
-    """The active villages the caller may add a shelter to, by name."""
-    if not may(caller.principal, "create", "shelter"):
-        return []
-    codes = list(
-        session.scalars(
-            select(Territory.code)
-            .where(
-                Territory.level == "village",
-                Territory.status == "active",
-                scope_filter(caller.principal, "create", "shelter", Territory.code),
-            )
-            .order_by(Territory.code)
-            .limit(MAX_VILLAGES)
-        )
-    )
-    names = _names(session, codes, language)
-    return [Place(code, names.get(code) or code) for code in codes]
-
-
-def _keepers(session: Session, villages: list[str]) -> list[Keeper]:
-    """Who may keep a shelter: the users holding a leader's post in its village today."""
-    if not villages:
-        return []
-    village = func.substr(RoleAssignment.territory_code, 1, CODE_LENGTH["village"])
-    rows = session.execute(
-        select(User.id, User.display_name, User.username, village)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(
-            RoleAssignment.role.in_(KEEPER_ROLES),
-            village.in_(villages),
-            User.is_active.is_(True),
-            *RoleAssignment.in_force(clock.today()),
-        )
-        .distinct()
-        .order_by(village, User.username)
-    ).all()
-    return [Keeper(uid, name or username, code) for uid, name, username, code in rows]
-
-
-def _shelters_page(
-    request: Request,
-    session: Session,
-    caller: PageCaller,
-    *,
-    values: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
-    editing: str | None = None,
-    status: int = 200,
-) -> Response:
-    language = page_language(request, caller)
-    loads, total = shelters.list_shelters(
-        session, territory=None, principal=caller.principal, limit=LIST_SIZE, offset=0
-    )
-    villages = _shelter_villages(session, caller, language)
-    editable = {
-        load.shelter.id
-        for load in loads
-        if allows(caller.principal, "update", "shelter", load.shelter.village_code)
-    }
-    shown = {load.shelter.village_code for load in loads} | {v.code for v in villages}
-    keepers = _keepers(session, sorted(shown))
-    names = _names(session, sorted(shown), language)
-    kept = {load.shelter.keeper_user_id for load in loads if load.shelter.keeper_user_id}
-    keeper_names = {
-        uid: name or username
-        for uid, name, username in session.execute(
-            select(User.id, User.display_name, User.username).where(User.id.in_(kept))
-        )
-    }
-    context = {
-        "shelters": loads,
-        "total": total,
-        "is_htmx": is_htmx(request),
-        "villages": villages,
-        "village_names": names,
-        "keepers": keepers,
-        "keeper_names": keeper_names,
-        "editable": editable,
-        "editing": editing,
-        "values": values or {},
-        "errors": errors or {},
-    }
-    return render(request, "rollcalls/shelters.html", context, status=status)
-
-
-@router.get("/shelters")
-def shelters_page(request: Request, session: SessionDep, caller: CallerDep) -> Response:
-    """The shelters the caller may see, with arrivals and free places; for a village
-    secretary or town official, the form adding one and each one's capacity and keeper."""
-    return _shelters_page(request, session, caller)
-
-
-@router.post("/shelters")
-def create_shelter(
-    request: Request, session: SessionDep, caller: CallerDep, form: FormDep
-) -> Response:
-    """Add a shelter (the API's rules), or the form again with each bad field named (4xx)."""
-    values = form_values(form)
-    try:
-        with session.begin_nested():
-            body = parse_form(ShelterCreate, values)
-            shelters.check_create_shelter(
-                session, **body.model_dump(), principal=caller.principal, actor=caller.actor
-            )
-    except (ValidationFailed, NotFound) as refused:
-        if isinstance(refused, NotFound) and not refused.fields:
-            raise
-        errors = dict(refused.fields or {"form": refused.message})
-        code = 404 if isinstance(refused, NotFound) else 422
-        return _shelters_page(request, session, caller, values=values, errors=errors, status=code)
-    return redirect(request, "/shelters")
-
-
-@router.post("/shelters/{shelter_id}")
-def update_shelter(
-    request: Request, shelter_id: str, session: SessionDep, caller: CallerDep, form: FormDep
-) -> Response:
-    """Change a shelter's capacity and keeper, or its form again naming the bad field."""
-    values = form_values(form)
-    try:
-        with session.begin_nested():
-            body = parse_form(ShelterUpdate, values)
-            shelters.check_update_shelter(
-                session,
-                shelter_id,
-                capacity=body.capacity,
-                keeper_user_id=body.keeper_user_id,
-                principal=caller.principal,
-                actor=caller.actor,
-            )
-    except ValidationFailed as refused:
-        errors = dict(refused.fields or {"form": refused.message})
-        return _shelters_page(
-            request,
-            session,
-            caller,
-            values=values,
-            errors=errors,
-            editing=shelter_id,
-            status=422,
-        )
-    return redirect(request, f"/shelters#shelter-{shelter_id}")
