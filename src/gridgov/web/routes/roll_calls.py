@@ -375,6 +375,7 @@ class LeaderList:
     name: str
     lines: list[queries.Line]
     total: int
+    done: list[queries.Line] = field(default_factory=list)  # just confirmed, shown first
     cards: list[Card] = field(default_factory=list)
 
 
@@ -430,7 +431,7 @@ def _leader_lists(
             for line in done
             if line.row.territory_code.startswith(node) and line.row.household_id not in shown
         ]
-        found.append(LeaderList(role, node, names.get(node) or node, kept + lines, total))
+        found.append(LeaderList(role, node, names.get(node) or node, lines, total, kept))
     return found
 
 
@@ -534,7 +535,10 @@ def _detail(
     )
     tap_cards = cards_of(session, principal, tap_lines, revealed=revealed)
     leader_lists = [
-        replace(found, cards=cards_of(session, principal, found.lines, revealed=revealed))
+        replace(
+            found,
+            cards=cards_of(session, principal, found.done + found.lines, revealed=revealed),
+        )
         for found in leader_lists
     ]
     context = {
