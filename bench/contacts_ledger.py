@@ -74,6 +74,7 @@ from cases import (  # bench/cases.py: the schema, COPY and territory helpers
 from gridgov import clock
 from gridgov.contacts.due import due_list
 from gridgov.contacts.report import contact_report
+from gridgov.contacts.state import fill_states
 from gridgov.database.sessions import session_factory
 from gridgov.ids import new_id
 
@@ -181,9 +182,9 @@ def visit_rows(world: World, count: int, rng: random.Random, stamp: dt.datetime)
         )  # fmt: skip
 
 
-def with_contact_state(pairs: list[tuple[tuple, list]]) -> list[tuple[str, dt.date]]:
-    """What the ledger's writes keep (contacts.state): each visit row's household's visit
-    day before its own (appended to the row), and each household's last visit day."""
+def with_previous_days(pairs: list[tuple[tuple, list]]) -> None:
+    """What the ledger's writes keep on each visit row (contacts.state): its household's
+    visit day before its own (appended to the row)."""
     days: dict[str, list[dt.date]] = {}
     for _, row in pairs:
         days.setdefault(row[1], []).append(row[3])
@@ -192,7 +193,6 @@ def with_contact_state(pairs: list[tuple[tuple, list]]) -> list[tuple[str, dt.da
         found = ordered[row[1]]
         position = bisect.bisect_left(found, row[3])
         row.append(found[position - 1] if position else None)
-    return [(household_id, found[-1]) for household_id, found in ordered.items()]
 
 
 def load(engine: Engine, households: int, visits: int) -> World:
@@ -210,10 +210,11 @@ def load(engine: Engine, households: int, visits: int) -> World:
     copy_rows(engine, "party_members", MEMBER_COLUMNS, member_rows(world, members, stamp))
     copy_rows(engine, "contact_assignments", LINK_COLUMNS, link_rows(world, members, stamp))
     pairs = list(visit_rows(world, visits, rng, stamp))
-    states = with_contact_state(pairs)
+    with_previous_days(pairs)
     copy_rows(engine, "visits", VISIT_COLUMNS, (visit for visit, _ in pairs))
     copy_rows(engine, "visit_households", VISIT_HOUSEHOLD_COLUMNS, (row for _, row in pairs))
-    copy_rows(engine, "contact_states", ("household_id", "last_visit_on"), states)
+    with engine.begin() as connection:  # the contact states, as migration 0019 fills them
+        fill_states(connection)
     vacuum(
         engine, "territories", "households", "residents", "resident_key_groups",
         "party_members", "contact_assignments", "visits", "visit_households", "contact_states",
