@@ -261,16 +261,17 @@ def fill_states(connection: Connection) -> None:
 
 def fill_statements(dialect: str) -> list[str]:
     present = ", ".join(f"'{status}'" for status in PRESENT)
+    since, days = "COALESCE(v.last_on, a.started_on)", f"COALESCE(r.days, {DEFAULT_DAYS})"
     if dialect == "postgresql":
-        due = "COALESCE(last_visit_on, started_on) + rhythm_days"
+        due = f"{since} + {days}"
     else:
-        due = "date(COALESCE(last_visit_on, started_on), '+' || rhythm_days || ' days')"
+        due = f"date({since}, '+' || {days} || ' days')"
     return [
         "DELETE FROM contact_states",
         f"""INSERT INTO contact_states (household_id, last_visit_on, territory_code, active,
     member_id, started_on, rhythm_days, next_due_on)
 SELECT h.id, v.last_on, h.territory_code, h.status = 'active', a.member_id, a.started_on,
-       COALESCE(r.days, {DEFAULT_DAYS}), NULL
+       {days}, CASE WHEN h.status = 'active' AND a.member_id IS NOT NULL THEN {due} END
 FROM households AS h
 LEFT JOIN (SELECT household_id, max(visited_on) AS last_on FROM visit_households
            GROUP BY household_id) AS v ON v.household_id = h.id
@@ -282,8 +283,6 @@ LEFT JOIN (SELECT res.household_id, min(COALESCE(cr.days, {KEY_GROUP_DAYS})) AS 
            WHERE res.residence_status IN ({present})
            GROUP BY res.household_id) AS r ON r.household_id = h.id
 WHERE v.last_on IS NOT NULL OR a.member_id IS NOT NULL""",
-        f"""UPDATE contact_states SET next_due_on = {due}
-WHERE active AND member_id IS NOT NULL""",
     ]
 
 
