@@ -18,8 +18,8 @@ from gridgov.contacts.assigning import check_pin_assignment, check_run_assignmen
 from gridgov.contacts.due import due_list
 from gridgov.contacts.ledger import check_edit_visit, check_record_visit
 from gridgov.contacts.models import ContactRhythm, ContactState, VisitHousehold
-from gridgov.contacts.state import fill_states
 from gridgov.contacts.report import _coverage_rows
+from gridgov.contacts.state import fill_states
 from gridgov.registry.actions import check_change_unit, check_update_resident
 from gridgov.registry.life_events import check_record_death, check_record_move_out
 from gridgov.registry.moves import do_move_households
