@@ -26,19 +26,36 @@ town 1,555 ms against 12 ms. A first full run at load 12.2: (a) 1,016 / 130 ms, 
 county 10,459 / 175 ms, town 3,092 / 21 ms. At --households 100000 --visits 100000 (load
 9.1): (a) 75 / 21 ms, (b) county 418 / 15 ms, town 107 / 1 ms.
 
-Still over the aims, by about 4x (a) and 13x (b, county). EXPLAIN ANALYZE at full scale
-shows no visit aggregate left (the due list of today reads no visit row; the report reads
-the 123,000 visit rows since ``from``, 0.7 s of 13.7 s under EXPLAIN), but each figure is
-per household and joins live: the town's 50,000 households with their links (a hash join
-scanning all 1,000,000 contact_assignments, ~0.3-0.8 s) and with their rhythm (present
-residents x resident_key_groups aggregated per household: ~0.5 s in a town, ~1.7 s in
-the county); the county report is four 1,000,000-row hash joins (households, links,
-rhythms, states) on 2 loaded cores. What would meet the aims: the rhythm days, the member,
-the link's start and the node kept on the state too (one row per assigned household,
-written by the assignment, by the registry's key-group, residence-status and move writes
-and by a change of ``contact_rhythms``), so that the due list is one index range scan;
-for the county report even one scan of 1,000,000 such rows is near the aim on this
-machine (the baseline alone: 129-175 ms), so per-node counters would be needed.
+Then over the aims, by about 4x (a) and 13x (b, county): each figure was per household and
+joined live the households with their links (all 1,000,000 contact_assignments hashed) and
+their rhythms (present residents x resident_key_groups aggregated per household).
+
+Measured 2026-12-07 with the contact state carrying each household's node, active flag,
+member, link start, rhythm days and next due day (migration 0019; kept by a session flush
+listener and the registry's households-changed hook): the due list is an index range scan
+on (node, next due day) plus the visit rows after the day, counted in SQL (only the page's
+rows are read); the report counts the active households per child and scans the states once
+with the visit rows since ``from``. Full scale, load average 10.4 at the start of the load,
+13.1 at the measures (other work on the 2 cores): (a) 227 ms against a 201 ms baseline
+(1.1x; 9,268 due); (b) county 3,054 ms against 197 ms (15.5x), town 1,076 ms against 31 ms.
+At --households 100000 --visits 100000 (load 10.7): (a) 31 / 27 ms, (b) county 304 / 23 ms,
+town 79 / 1 ms.
+
+(a) is at its baseline (a count of the town's visit rows), over the aim by the load; under
+EXPLAIN ANALYZE (load 10) its two queries take 54 + 42 ms. (b) is still over, 6x for the
+county and 2x for the town. EXPLAIN ANALYZE at full scale (load 10, a cold cache): the
+county's household count per town is a parallel scan of 1,000,000 households (394 ms); the
+scan of the states is 1,838 ms, of which the 123,000 visit rows since ``from`` aggregated
+per household take ~690 ms (computed once in EACH parallel worker, spilling to disk at the
+default work_mem of 4 MB), the states' own scan ~330 ms, and JIT compilation 349 ms; the
+visits' confirmed count 231 ms. The town: 58 + 638 (of which the visits since ``from``
+455 ms) + 209 ms. What would meet (b): no live aggregate of the period's visit rows (keep
+per household its first visit in the period and its last before it only for the periods
+asked, or per-node daily counters of the time-bound figures), a state row for every
+household (to drop the households scan), and ``jit = off`` for these short reports. (These
+runs loaded the states with an INSERT then an UPDATE of every row, whose dead versions a
+VACUUM could not drop while other work held snapshots: the index scans read 100,000 entries
+for the town's 50,000 states; contacts.state.fill_states now writes them in one INSERT.)
 
     python bench/contacts_ledger.py                       # 1,000,000 households and visits
     python bench/contacts_ledger.py --households 100000 --visits 100000   # a smaller run
@@ -74,6 +91,7 @@ from cases import (  # bench/cases.py: the schema, COPY and territory helpers
 from gridgov import clock
 from gridgov.contacts.due import due_list
 from gridgov.contacts.report import contact_report
+from gridgov.contacts.state import fill_states
 from gridgov.database.sessions import session_factory
 from gridgov.ids import new_id
 
@@ -181,9 +199,9 @@ def visit_rows(world: World, count: int, rng: random.Random, stamp: dt.datetime)
         )  # fmt: skip
 
 
-def with_contact_state(pairs: list[tuple[tuple, list]]) -> list[tuple[str, dt.date]]:
-    """What the ledger's writes keep (contacts.state): each visit row's household's visit
-    day before its own (appended to the row), and each household's last visit day."""
+def with_previous_days(pairs: list[tuple[tuple, list]]) -> None:
+    """What the ledger's writes keep on each visit row (contacts.state): its household's
+    visit day before its own (appended to the row)."""
     days: dict[str, list[dt.date]] = {}
     for _, row in pairs:
         days.setdefault(row[1], []).append(row[3])
@@ -192,7 +210,6 @@ def with_contact_state(pairs: list[tuple[tuple, list]]) -> list[tuple[str, dt.da
         found = ordered[row[1]]
         position = bisect.bisect_left(found, row[3])
         row.append(found[position - 1] if position else None)
-    return [(household_id, found[-1]) for household_id, found in ordered.items()]
 
 
 def load(engine: Engine, households: int, visits: int) -> World:
@@ -210,10 +227,11 @@ def load(engine: Engine, households: int, visits: int) -> World:
     copy_rows(engine, "party_members", MEMBER_COLUMNS, member_rows(world, members, stamp))
     copy_rows(engine, "contact_assignments", LINK_COLUMNS, link_rows(world, members, stamp))
     pairs = list(visit_rows(world, visits, rng, stamp))
-    states = with_contact_state(pairs)
+    with_previous_days(pairs)
     copy_rows(engine, "visits", VISIT_COLUMNS, (visit for visit, _ in pairs))
     copy_rows(engine, "visit_households", VISIT_HOUSEHOLD_COLUMNS, (row for _, row in pairs))
-    copy_rows(engine, "contact_states", ("household_id", "last_visit_on"), states)
+    with engine.begin() as connection:  # the contact states, as migration 0019 fills them
+        fill_states(connection)
     vacuum(
         engine, "territories", "households", "residents", "resident_key_groups",
         "party_members", "contact_assignments", "visits", "visit_households", "contact_states",

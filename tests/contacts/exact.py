@@ -187,3 +187,76 @@ def coverage_rows(
         child: dict(zip(HOUSEHOLD_FIGURES, values, strict=True))
         for child, *values in session.execute(query)
     }
+
+
+STATE_FIELDS = (
+    "last_visit_on",
+    "territory_code",
+    "active",
+    "member_id",
+    "started_on",
+    "rhythm_days",
+    "next_due_on",
+)
+PRESENT_STATUSES = ("living_here", "working_away", "incoming_migrant")
+
+
+def states(session: Session) -> dict[str, tuple]:
+    """Every household's contact state computed from scratch in Python, from the rows it
+    derives from (households, links, residents, key groups, rhythms, visit rows): one
+    entry per household assigned or visited, the fields in STATE_FIELDS' order."""
+    from gridgov.contacts.models import ContactRhythm
+    from gridgov.registry.models import Resident, ResidentKeyGroup
+
+    per_tag = dict(session.execute(select(ContactRhythm.key_group_code, ContactRhythm.days)).all())
+    tags: dict[str, list[str]] = {}
+    for resident_id, code in session.execute(
+        select(ResidentKeyGroup.resident_id, ResidentKeyGroup.key_group_code)
+    ):
+        tags.setdefault(resident_id, []).append(code)
+    days: dict[str, int] = {}
+    for resident_id, household_id, status in session.execute(
+        select(Resident.id, Resident.household_id, Resident.residence_status)
+    ):
+        if status in PRESENT_STATUSES:
+            for code in tags.get(resident_id, ()):
+                rhythm = per_tag.get(code, KEY_GROUP_DAYS)
+                days[household_id] = min(rhythm, days.get(household_id, rhythm))
+    links = {
+        household_id: (member_id, started_on)
+        for household_id, member_id, started_on, ended_at in session.execute(
+            select(
+                ContactAssignment.household_id,
+                ContactAssignment.member_id,
+                ContactAssignment.started_on,
+                ContactAssignment.ended_at,
+            )
+        )
+        if ended_at is None
+    }
+    last: dict[str, dt.date] = {}
+    for household_id, day in session.execute(
+        select(VisitHousehold.household_id, VisitHousehold.visited_on)
+    ):
+        last[household_id] = max(day, last.get(household_id, day))
+    found = {}
+    for household_id, code, status in session.execute(
+        select(Household.id, Household.territory_code, Household.status)
+    ):
+        member_id, started_on = links.get(household_id, (None, None))
+        if member_id is None and household_id not in last:
+            continue
+        rhythm = days.get(household_id, DEFAULT_DAYS)
+        since = last.get(household_id) or started_on
+        active = status == "active"
+        next_due = since + dt.timedelta(days=rhythm) if active and member_id and since else None
+        found[household_id] = (
+            last.get(household_id),
+            code,
+            active,
+            member_id,
+            started_on,
+            rhythm,
+            next_due,
+        )
+    return found

@@ -65,7 +65,8 @@ def test_the_ledger_gets_its_contact_state(fresh_database) -> None:
             session, visits[4], version=1, changes={"visited_on": D(2026, 7, 1)}, actor=ACTOR
         )
     by_ledger = _state(engine)
-    assert by_ledger[0] == {h[1].id: D(2026, 10, 3), h[2].id: D(2026, 10, 3)}
+    # Household 3 is assigned, never visited: its state (migration 0019) has no last day.
+    assert by_ledger[0] == {h[1].id: D(2026, 10, 3), h[2].id: D(2026, 10, 3), h[3].id: None}
     assert (visits[1].id, h[1].id, D(2026, 9, 1)) in by_ledger[1]
     assert (visits[3].id, h[2].id, D(2026, 7, 1)) in by_ledger[1]
     assert (visits[4].id, h[2].id, None) in by_ledger[1]

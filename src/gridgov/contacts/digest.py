@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from gridgov import clock
 from gridgov.accounts.models import User
 from gridgov.contacts.due import moment_rows, rhythm_rows
-from gridgov.contacts.models import ContactAssignment, ContactDigest, PartyMember
+from gridgov.contacts.models import ContactAssignment, ContactDigest, ContactState, PartyMember
 from gridgov.i18n import Message
 from gridgov.notify.outbox import enqueue
 
@@ -25,10 +25,9 @@ def week_of(day: dt.date) -> dt.date:
 
 def member_counts(session: Session, member: PartyMember, day: dt.date) -> tuple[int, int]:
     """(due, overdue) of the member's households: rhythm and open moments."""
-    mine = [ContactAssignment.member_id == member.id]
     village = member.territory_code[:12]
-    rows = rhythm_rows(session, village, day, mine).subquery()
-    moments = moment_rows(village, day, mine).subquery()
+    rows = rhythm_rows(session, village, day, [ContactState.member_id == member.id]).subquery()
+    moments = moment_rows(village, day, [ContactAssignment.member_id == member.id]).subquery()
     due = overdue = 0
     for table in (rows, moments):
         for state, count in session.execute(

@@ -30,12 +30,12 @@ from gridgov.contacts.models import (
 )
 from gridgov.contacts.party_groups import led_households, led_member_ids
 from gridgov.contacts.rhythm import DEFAULT_DAYS, KEY_GROUP_DAYS
-from gridgov.contacts.state import last_visit_as_of, visits_after
+from gridgov.contacts.state import PRESENT, last_visit_as_of, visits_after
 from gridgov.registry.models import Household, Resident, ResidentKeyGroup
 from gridgov.territory.scope import within
 
 SOON_DAYS = 7  # "due now": the rhythm comes round within a week
-PRESENT = ("living_here", "working_away", "incoming_migrant")
+GRID_LENGTH, VILLAGE_LENGTH = 15, 12
 
 
 def rhythms(session: Session) -> dict[str, int]:
@@ -69,39 +69,46 @@ def cutoff(days_column: Any, all_days: Sequence[int], day: dt.date, extra: int =
 
 def rhythm_rows(
     session: Session, territory: str, day: dt.date, conditions: Sequence[ColumnElement[bool]]
-) -> Select[Any]:
-    """Every assigned household under ``territory`` (and ``conditions``) with its member, its
-    node, the day it is counted from and its state: ``overdue``, ``due`` or ``ok``."""
+) -> Any:
+    """Every assigned household under ``territory`` (and ``conditions``, on ContactState's
+    columns) that may be due as of ``day``, with its member, its node, the day it is counted
+    from and its state: ``overdue``, ``due`` or ``ok``.
+
+    From the contact state alone: its ``next_due_on`` counts from its last visit, so a
+    household may be due when that day falls before ``day`` and a week (one index range
+    scan on node and day), or when it has a visit after ``day`` (its last visit as of
+    ``day`` is earlier: the few visit rows after ``day``); every other one is ``ok``."""
+    state_row = ContactState
     after = visits_after(territory, day)
-    days_of = household_rhythms(territory)
-    days = func.coalesce(days_of.c.days, DEFAULT_DAYS)
-    since = func.coalesce(last_visit_as_of(ContactState, after), ContactAssignment.started_on)
+    soon = day + dt.timedelta(days=SOON_DAYS)
+    since = func.coalesce(last_visit_as_of(state_row, after), state_row.started_on)
+    days = state_row.rhythm_days
     all_days = [DEFAULT_DAYS, KEY_GROUP_DAYS, *rhythms(session).values()]
     state = case(
         (since < cutoff(days, all_days, day), "overdue"),
         (since < cutoff(days, all_days, day, SOON_DAYS), "due"),
         else_="ok",
     )
-    return (
-        select(
-            Household.id.label("household_id"),
-            Household.territory_code.label("territory_code"),
-            ContactAssignment.member_id.label("member_id"),
-            since.label("since"),
-            days.label("days"),
-            state.label("state"),
-        )
-        .join(ContactAssignment, ContactAssignment.household_id == Household.id)
-        .outerjoin(ContactState, ContactState.household_id == Household.id)
-        .outerjoin(after, after.c.household_id == Household.id)
-        .outerjoin(days_of, days_of.c.household_id == Household.id)
-        .where(
-            ContactAssignment.ended_at.is_(None),
-            Household.status == "active",
-            within(Household.territory_code, territory),
-            *conditions,
-        )
+    columns = (
+        state_row.household_id.label("household_id"),
+        state_row.territory_code.label("territory_code"),
+        state_row.member_id.label("member_id"),
+        since.label("since"),
+        days.label("days"),
+        state.label("state"),
     )
+    where = (within(state_row.territory_code, territory), *conditions)
+    by_day = (
+        select(*columns)
+        .outerjoin(after, after.c.household_id == state_row.household_id)
+        .where(state_row.next_due_on < soon, *where)
+    )
+    visited_after = (
+        select(*columns)
+        .join(after, after.c.household_id == state_row.household_id)
+        .where(state_row.next_due_on >= soon, *where)  # not null: active and assigned
+    )
+    return union_all(by_day, visited_after)
 
 
 def moment_rows(
@@ -152,14 +159,10 @@ class DueList:
     by_village: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def _reach(principal: Principal | None) -> list[ColumnElement[bool]]:
+def _reach(principal: Principal | None, code: Any, household: Any) -> list[ColumnElement[bool]]:
     if principal is None:
         return []
-    return [
-        scope_filter(
-            principal, "read", "contact", Household.territory_code, household_column=Household.id
-        )
-    ]
+    return [scope_filter(principal, "read", "contact", code, household_column=household)]
 
 
 def due_list(
@@ -173,12 +176,18 @@ def due_list(
 ) -> DueList:
     """The due and overdue contacts under ``territory`` as of ``day`` (overdue first); a
     party group leader also sees those of their group's members (contacts.party_groups)."""
-    reach = _reach(principal)
     led = led_member_ids(session, principal)
-    if reach and led:
-        reach = [or_(reach[0], led_households(led, Household.id))]
-    rhythm = rhythm_rows(session, territory, day, reach).subquery("rhythm")
-    moment = moment_rows(territory, day, reach).subquery("moment")
+    reaches = []
+    for code, household in (
+        (ContactState.territory_code, ContactState.household_id),
+        (Household.territory_code, Household.id),
+    ):
+        reach = _reach(principal, code, household)
+        if reach and led:
+            reach = [or_(reach[0], led_households(led, household))]
+        reaches.append(reach)
+    rhythm = rhythm_rows(session, territory, day, reaches[0]).subquery("rhythm")
+    moment = moment_rows(territory, day, reaches[1]).subquery("moment")
     rhythm_due = select(
         rhythm.c.household_id,
         rhythm.c.territory_code,
@@ -200,15 +209,16 @@ def due_list(
         moment.c.state,
     )
     pending = union_all(rhythm_due, moment_due).subquery("pending")
-    # One pass: every pending row in the page's order; the counts and the page from it.
+    # Counted in SQL (per member, grid and state); only the page's rows are read.
+    by_member, by_grid, by_village = _counts(session, pending)
+    total = sum(sum(counts.values()) for counts in by_village.values())
     rows = session.execute(
-        select(pending).order_by(
-            pending.c.state.desc(), pending.c.territory_code, pending.c.household_id
-        )
+        select(pending)
+        .order_by(pending.c.state.desc(), pending.c.territory_code, pending.c.household_id)
+        .limit(limit)
+        .offset(offset)
     ).all()
-    by_member, by_grid, by_village = _counts(rows)
-    items = [_item(row) for row in rows[offset : offset + limit]]
-    return DueList(items, len(rows), by_member, by_grid, by_village)
+    return DueList([_item(row) for row in rows], total, by_member, by_grid, by_village)
 
 
 def _item(row: Any) -> DueItem:
@@ -230,19 +240,23 @@ def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-def _counts(rows: Sequence[Any]) -> tuple[dict[str, dict[str, int]], ...]:
+def _counts(session: Session, pending: Any) -> tuple[dict[str, dict[str, int]], ...]:
     """Due and overdue per member, grid and village of the pending rows."""
+    grid = func.substr(pending.c.territory_code, 1, GRID_LENGTH)
     by_member: dict[str, dict[str, int]] = {}
     by_grid: dict[str, dict[str, int]] = {}
     by_village: dict[str, dict[str, int]] = {}
-    for row in rows:
-        grid_code = row.territory_code[:15]
+    for member_id, grid_code, state, count in session.execute(
+        select(pending.c.member_id, grid, pending.c.state, func.count()).group_by(
+            pending.c.member_id, grid, pending.c.state
+        )
+    ):
         for table, key in (
-            (by_member, row.member_id or ""),
+            (by_member, member_id or ""),
             (by_grid, grid_code),
-            (by_village, grid_code[:12]),
+            (by_village, grid_code[:VILLAGE_LENGTH]),
         ):
-            table.setdefault(key, {"due": 0, "overdue": 0})[row.state] += 1
+            table.setdefault(key, {"due": 0, "overdue": 0})[state] += count
     return by_member, by_grid, by_village
 
 

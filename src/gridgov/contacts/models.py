@@ -188,17 +188,38 @@ class VisitHousehold(Base):
 
 
 class ContactState(Base):
-    """A visited household's contact state: the day of its last visit (the latest
-    ``visited_on`` of its visit rows), kept by contacts.state whenever the ledger writes
-    its visit rows. A household never visited has no row."""
+    """A household's contact state, one row per household that is assigned or was ever
+    visited, kept by contacts.state on every write that changes it (visits, links, key
+    groups, residence, moves, household status, rhythms):
+
+    - ``last_visit_on``: the latest ``visited_on`` of its visit rows (none: never visited);
+    - ``territory_code`` and ``active``: the household's node and whether it is active;
+    - ``member_id`` and ``started_on``: its current link (none: unassigned);
+    - ``rhythm_days``: days between visits (the shortest rhythm of its present residents'
+      key groups, else the default);
+    - ``next_due_on``: ``(last_visit_on or started_on) + rhythm_days`` for an active,
+      assigned household (else none), so that "due by day D under node N" is one index
+      range scan on (``territory_code``, ``next_due_on``).
+    """
 
     __tablename__ = "contact_states"
-    __audited__ = False  # derived from the visits, whose audit rows name them
+    __audited__ = False  # derived from the visits, links and registry rows, audited there
+    __table_args__ = (
+        Index("ix_contact_states_territory_code_next_due_on", "territory_code", "next_due_on"),
+    )
 
     household_id: Mapped[str] = mapped_column(
         String(32), ForeignKey("households.id"), primary_key=True
     )
-    last_visit_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    last_visit_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    territory_code: Mapped[str] = mapped_column(code_string(), nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    member_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("party_members.id"), nullable=True
+    )
+    started_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    rhythm_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    next_due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
 
 class VisitMember(Base):

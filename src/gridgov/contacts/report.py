@@ -13,11 +13,12 @@ before it. Over the period ``[from, to]``:
 - ``visits_with_cases`` and the states of the cases raised from visits in the period;
 - ``members``: for a village or smaller, each member's households, visits and mean rating.
 
-Household figures come from ONE grouped query per report (the child nodes and, summed,
-the total). The last visit of each household comes from its contact state (contacts.state):
-the state's day, and the visit rows since ``from`` only, whose ``prev_visit_on`` give the
-last visit before ``from`` and, when visits follow ``to``, the last up to ``to``. No
-aggregate over a territory's whole visit history: set-based at any size.
+Household figures come from two grouped queries per report (the child nodes and, summed,
+the total): the active households counted per child, and one scan of the contact states
+(contacts.state: each assigned or visited household's node, member, link start, rhythm and
+last visit) joined with the visit rows since ``from`` only, whose ``prev_visit_on`` give
+the last visit before ``from`` and, when visits follow ``to``, the last up to ``to``. No
+live join of households, links, rhythms and visit history: set-based at any size.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from gridgov.access.policy import scope_filter
 from gridgov.access.principal import Principal
 from gridgov.cases.models import Case
 from gridgov.contacts.days import day_number, number_of
-from gridgov.contacts.due import SOON_DAYS, household_rhythms
+from gridgov.contacts.due import SOON_DAYS
 from gridgov.contacts.models import (
     ContactAssignment,
     ContactState,
@@ -45,7 +46,6 @@ from gridgov.contacts.models import (
     VisitHousehold,
     VisitMember,
 )
-from gridgov.contacts.rhythm import DEFAULT_DAYS
 from gridgov.contacts.state import period_days, period_visits
 from gridgov.errors import ValidationFailed
 from gridgov.i18n import Message
@@ -96,22 +96,22 @@ class ContactReport:
         return None if self.visits == 0 else self.confirmed / self.visits
 
 
-def _household_figures(territory: str, start: dt.date, end: dt.date) -> list[Any]:
+def _state_figures(territory: str, start: dt.date, end: dt.date) -> list[Any]:
+    """The figures after ``households``, from the contact state (assigned or visited
+    households; every other household counts in none of them)."""
+    state = ContactState
     visits = period_visits(territory, start, end)
-    before, last = period_days(ContactState, visits)
-    rhythm = household_rhythms(territory)
-    days = func.coalesce(rhythm.c.days, DEFAULT_DAYS)
-    assigned = ContactAssignment.id.is_not(None)
+    before, last = period_days(state, visits)
+    days = state.rhythm_days
+    assigned = state.member_id.is_not(None)
     to_n, from_n = number_of(end), number_of(start)
     last_n = day_number(last)
-    due_at_end = day_number(func.coalesce(last, ContactAssignment.started_on)) + days
-    due_in_period = day_number(func.coalesce(before, ContactAssignment.started_on)) + days
+    due_at_end = day_number(func.coalesce(last, state.started_on)) + days
+    due_in_period = day_number(func.coalesce(before, state.started_on)) + days
     in_period = and_(assigned, due_in_period >= from_n, due_in_period <= to_n)
     count = func.count
     return [
         visits,
-        rhythm,
-        count(),
         count().filter(assigned),
         count().filter(last_n > to_n - 30),
         count().filter(last_n > to_n - 90),
@@ -127,30 +127,45 @@ def _coverage_rows(
     territory: str,
     start: dt.date,
     end: dt.date,
-    reach: list[Any],
+    principal: Principal | None,
     child_length: int,
 ) -> dict[str, dict[str, int]]:
-    visits, rhythm, *figures = _household_figures(territory, start, end)
+    """Per child node: its active households (one index scan of households), and the other
+    figures from one grouped scan of its contact states."""
+
+    def reach(column: Any) -> list[Any]:
+        return [] if principal is None else [scope_filter(principal, "read", "report", column)]
+
     key = func.substr(Household.territory_code, 1, child_length).label("child")
-    query = (
-        select(key, *figures)
-        .select_from(Household)
-        .outerjoin(
-            ContactAssignment,
-            and_(
-                ContactAssignment.household_id == Household.id,
-                ContactAssignment.ended_at.is_(None),
-            ),
+    households = session.execute(
+        select(key, func.count())
+        .where(
+            Household.status == "active",
+            within(Household.territory_code, territory),
+            *reach(Household.territory_code),
         )
-        .outerjoin(ContactState, ContactState.household_id == Household.id)
-        .outerjoin(visits, visits.c.household_id == Household.id)
-        .outerjoin(rhythm, rhythm.c.household_id == Household.id)
-        .where(Household.status == "active", within(Household.territory_code, territory), *reach)
         .group_by(key)
-    )
+    ).all()
+    visits, *figures = _state_figures(territory, start, end)
+    state_key = func.substr(ContactState.territory_code, 1, child_length).label("child")
+    states = {
+        child: values
+        for child, *values in session.execute(
+            select(state_key, *figures)
+            .select_from(ContactState)
+            .outerjoin(visits, visits.c.household_id == ContactState.household_id)
+            .where(
+                ContactState.active.is_(True),
+                within(ContactState.territory_code, territory),
+                *reach(ContactState.territory_code),
+            )
+            .group_by(state_key)
+        )
+    }
+    zeros = [0] * (len(HOUSEHOLD_FIGURES) - 1)
     return {
-        child: dict(zip(HOUSEHOLD_FIGURES, values, strict=True))
-        for child, *values in session.execute(query)
+        child: dict(zip(HOUSEHOLD_FIGURES, [count, *states.get(child, zeros)], strict=True))
+        for child, count in households
     }
 
 
@@ -173,12 +188,7 @@ def contact_report(
     node = session.get(Territory, territory_code) or _node(session, territory_code)
     child_level = CHILD_LEVEL[as_level(node.level)]
     child_length = CODE_LENGTH[child_level] if child_level else len(territory_code)
-    reach = (
-        [scope_filter(principal, "read", "report", Household.territory_code)]
-        if principal is not None
-        else []
-    )
-    rows = _coverage_rows(session, territory_code, start, end, reach, child_length)
+    rows = _coverage_rows(session, territory_code, start, end, principal, child_length)
     names = dict(
         session.execute(
             select(Territory.code, Territory.name_zh).where(Territory.parent_code == territory_code)

@@ -19,6 +19,8 @@ and provider of the platform, installed in one place.
   households are left to reassign; a death or a birth makes the household due a visit;
 - resolved cases (cases.resolutions): a resolved dispute makes follow-up visits due;
 - key groups entered (registry.events): a household entering a hardship group is due a visit.
+- the contact state (contacts.state): a session listener refreshes the state of households
+  whose rows a flush wrote; the registry's set-based writes call its households-changed hook.
 - realtime streams: a socket receives the roll-calls its caller may see (emergency.live).
 
 :func:`install` runs whenever :func:`gridgov.database.sessions.session_factory` builds the
@@ -34,6 +36,7 @@ from gridgov.accounts.principal import set_party_loader
 from gridgov.audit.recorder import record_bulk
 from gridgov.cases.resolutions import on_resolved
 from gridgov.cases.status_hooks import subscribe_status
+from gridgov.contacts import state as contact_state
 from gridgov.contacts.members import end_membership_of_leaver, party_member_users
 from gridgov.contacts.moments import (
     moments_of_hardship,
@@ -54,7 +57,12 @@ from gridgov.posts.actions import end_posts_of_leaver
 from gridgov.posts.events import subscribe_posts
 from gridgov.posts.queries import own_posts
 from gridgov.registry import own_data
-from gridgov.registry.events import LIFE_EVENTS, subscribe, subscribe_key_groups_entered
+from gridgov.registry.events import (
+    LIFE_EVENTS,
+    subscribe,
+    subscribe_households_changed,
+    subscribe_key_groups_entered,
+)
 from gridgov.registry.guards import refuse_retiring_with_active_households
 from gridgov.territory.creation_hooks import add_creation_hook
 from gridgov.territory.recording import set_bulk_recorder
@@ -94,4 +102,6 @@ def _install_contacts() -> None:
     subscribe("birth", moments_of_life_event)
     on_resolved(moments_of_resolved_dispute)
     subscribe_key_groups_entered(moments_of_hardship)
+    contact_state.install()
+    subscribe_households_changed(contact_state.refresh_changed_households)
     register_streams(roll_call_streams)

@@ -22,7 +22,13 @@ from gridgov import clock
 from gridgov.errors import Conflict, ValidationFailed
 from gridgov.i18n import Message
 from gridgov.privacy import PERSONAL_FIELDS, mask
-from gridgov.registry.events import LIFE_EVENTS, LifeEvent, publish, publish_key_groups_entered
+from gridgov.registry.events import (
+    LIFE_EVENTS,
+    LifeEvent,
+    publish,
+    publish_households_changed,
+    publish_key_groups_entered,
+)
 from gridgov.registry.models import (
     Household,
     KeyGroup,
@@ -670,6 +676,7 @@ def check_update_resident(
     if sorted(new_codes) != old_codes:
         changes["key_groups"] = [old_codes, sorted(new_codes)]
         _replace_key_groups(session, resident.id, new_codes)
+        publish_households_changed(session, [resident.household_id])
         entered = sorted(set(new_codes) - set(old_codes))
         if entered:
             publish_key_groups_entered(

@@ -11,7 +11,7 @@ holds no post); groups, contacts and emergency will. Subscriptions are made in o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,3 +84,26 @@ def publish_key_groups_entered(
             key_groups=key_groups,
             actor=actor,
         )
+
+
+# --- households changed by set-based writes -------------------------------------------------
+
+# fn(session, household_ids): rows these households derive from were written by a set-based
+# statement the ORM does not see (moves, imported residents, a resident's key groups
+# replaced); contacts refreshes their contact state.
+HouseholdsSubscriber = Callable[[Session, list[str]], None]
+_household_subscribers: list[HouseholdsSubscriber] = []
+
+
+def subscribe_households_changed(subscriber: HouseholdsSubscriber) -> None:
+    """Call ``subscriber`` after every set-based write of households' rows (once)."""
+    if subscriber not in _household_subscribers:
+        _household_subscribers.append(subscriber)
+
+
+def publish_households_changed(session: Session, household_ids: Iterable[str]) -> None:
+    ids = sorted(set(household_ids))
+    if not ids:
+        return
+    for subscriber in tuple(_household_subscribers):
+        subscriber(session, ids)

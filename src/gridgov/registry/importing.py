@@ -28,6 +28,7 @@ from gridgov.ids import new_id
 from gridgov.registry import import_rules as rules
 from gridgov.registry.bulk_insert import Progress, bulk_insert
 from gridgov.registry.columns import with_column_codes
+from gridgov.registry.events import publish_households_changed
 from gridgov.registry.models import Household, KeyGroup, Resident, ResidentKeyGroup, personal_hash
 from gridgov.registry.spreadsheets import EXTRA_CELLS, TableRows, read_table, read_table_bytes
 from gridgov.territory.codes import common_ancestor
@@ -471,12 +472,14 @@ def _insert_residents(
 ) -> None:
     now = clock.now()
     tags: list[dict[str, str]] = []
+    touched: set[str] = set()  # households with new residents: their contact state
 
     def records() -> Iterator[dict[str, Any]]:
         for row in parsed:
             village_code, household_no = row.village_code, row.household_no
             assert village_code is not None and household_no is not None  # else rejected
             household_id, territory_code = households[(village_code, household_no)]
+            touched.add(household_id)
             resident_id = new_id()
             tags.extend({"resident_id": resident_id, "key_group_code": c} for c in row.key_groups)
             yield {
@@ -500,3 +503,4 @@ def _insert_residents(
 
     bulk_insert(session, Resident.__table__, records(), progress)
     bulk_insert(session, ResidentKeyGroup.__table__, iter(tags), None)
+    publish_households_changed(session, touched)

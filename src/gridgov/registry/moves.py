@@ -27,7 +27,7 @@ from gridgov.audit.recorder import RowChange, record_bulk
 from gridgov.errors import Conflict, NotFound
 from gridgov.i18n import Message
 from gridgov.ids import new_id
-from gridgov.registry.events import LifeEvent, publish
+from gridgov.registry.events import LifeEvent, publish, publish_households_changed
 from gridgov.registry.models import Household, RegistryEvent, Resident
 from gridgov.storage.bulk import expire_loaded, insert_rows, table_of, update_rows
 
@@ -89,6 +89,7 @@ def do_move_households(
     _record_events(session, moving, moved.households, occurred_on, details, now, actor)
     _audit(session, moving, moved, residents, actor=actor)
     _expire_loaded(session, moving, residents)
+    publish_households_changed(session, moving)
     return moved
 
 
