@@ -216,3 +216,77 @@ def test_the_contact_cards_of_a_grid(client: TestClient, session: Session) -> No
     client.post("/signout", data={"csrf_token": csrf_of(client.get("/").text)})
     sign_in(client, "villager.contacts")
     assert client.get(f"/contacts/cards.pdf?territory={grid.code}").status_code == 403
+
+
+def _between(html: str, start: str, end: str) -> str:
+    return html.split(start, 1)[1].split(end, 1)[0]
+
+
+def test_a_bad_visit_names_the_field_in_the_reader_s_words(
+    client: TestClient, session: Session
+) -> None:
+    _place(session)
+    sign_in(client, "member.contacts")
+    csrf, key = _visit_form(client)
+    data = {"csrf_token": csrf, "idempotency_key": key, "visited_on": clock.today().isoformat()}
+    answer = client.post("/visits/new", data={**data, "method": "home_visit"})
+    assert answer.status_code == 422
+    problem = _between(answer.text, 'data-field="household_ids">', "</li>")
+    assert problem == "走访的住户: 必填项"  # the form's own label and the catalog's reason
+    assert "household_ids:" not in answer.text and "Field required" not in answer.text
+
+
+def test_the_visit_list_says_which_household_and_leaders_get_no_dead_end(
+    client: TestClient, session: Session
+) -> None:
+    place = _place(session)
+    sign_in(client, "member.contacts")
+    csrf, key = _visit_form(client)
+    _record(client, csrf, key, place.households[0].id)
+    listing = client.get("/visits")
+    shown = _between(listing.text, "data-households>", "</span>")
+    household = place.households[0]
+    assert shown == f"{household.household_no} {household.address}"
+    assert "data-record" in client.get("/contacts").text  # a member records visits
+    client.post("/signout", data={"csrf_token": csrf_of(listing.text)})
+    sign_in(client, "secretary.contacts")
+    page = client.get("/contacts")
+    # a leader looks after no household: no "record a visit" leading to an empty form,
+    # but the way to coverage and assignments
+    assert "data-record" not in page.text
+    village = place.tree.villages[0].code
+    assert f'href="/contacts/coverage/{village}"' in page.text
+
+
+def test_the_assignment_page_stays_small_and_offers_the_run_only_where_it_runs(
+    client: TestClient, session: Session
+) -> None:
+    place = _place(session)
+    village = place.tree.villages[0].code
+    grids = place.tree.all_grids()
+    make_person(session, "grid.contacts", role="grid_leader", territory_code=grids[0].code)
+    session.commit()
+    sign_in(client, "secretary.contacts")
+    page = client.get(f"/contacts/assignments?territory={village}").text
+    assert "data-run" in page and "data-run-elsewhere" not in page
+    places = _between(page, "data-places>", "</nav>")
+    assert [f"/contacts/assignments?territory={grid.code}" for grid in grids] == re.findall(
+        r'href="([^"]+)"', places
+    )
+    # household 0 (grid 0) is looked after by member 0, who lives in grid 1: its row offers
+    # the members of its own grid (none) and its current member, not all of the village
+    row = _between(page, f'<li data-household-id="{place.households[0].id}"', "</li>")
+    assert re.findall(r'<option value="([0-9a-f]+)"', row) == [place.members[0].id]
+    # one form below offers every member of the village, with their grid
+    anyone = _between(page, "data-pin-any>", "</form>")
+    offered = re.findall(r'<option value="([0-9a-f]+)">([^<]+)</option>', anyone)
+    assert {member.id for member in place.members} <= {member_id for member_id, _ in offered}
+    assert all(
+        grids[1].name_zh in label
+        for member_id, label in offered
+        if member_id in {member.id for member in place.members}
+    )
+    client.post("/signout", data={"csrf_token": csrf_of(page)})
+    sign_in(client, "grid.contacts")
+    page = client.get("/contacts/assignments").text
+    assert "data-run-elsewhere" in page and 'action="/contacts/assignments/run"' not in page

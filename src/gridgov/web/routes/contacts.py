@@ -105,6 +105,7 @@ def my_contacts(request: Request, session: SessionDep, caller: CallerDep) -> Res
         "total": total,
         "territory": territory,
         "due_total": found.total,
+        "is_member": bool(principal.contact_household_ids),
         **LABELS,
     }
     return render(request, "contacts/households.html", context)
@@ -145,16 +146,33 @@ def coverage(request: Request, code: str, session: SessionDep, caller: CallerDep
     return render(request, "contacts/coverage.html", context)
 
 
-def _members(session: Session, territory: str) -> list[tuple[str, str]]:
-    """Current members under ``territory`` (village and below), as (id, name)."""
+GRID = CODE_LENGTH["grid"]
+
+
+def _members(session: Session, territory: str) -> list[tuple[str, str, str]]:
+    """Current members under ``territory``'s village, as (id, name, grid code)."""
     village = territory[:VILLAGE]
     rows = session.execute(
-        select(PartyMember.id, Resident.name)
+        select(PartyMember.id, Resident.name, PartyMember.territory_code)
         .join(Resident, Resident.id == PartyMember.resident_id)
         .where(PartyMember.ended_on.is_(None), PartyMember.territory_code.startswith(village))
         .order_by(Resident.name, PartyMember.id)
     ).all()
-    return [(row.id, row.name) for row in rows]
+    return [(row.id, row.name, row.territory_code[:GRID]) for row in rows]
+
+
+def _child_nodes(session: Session, territory: str) -> list[Territory]:
+    """The active child nodes of a village or a town (its grids or villages): the page
+    lists one place at a time below them."""
+    if len(territory) >= GRID:
+        return []
+    return list(
+        session.scalars(
+            select(Territory)
+            .where(Territory.parent_code == territory, Territory.status == "active")
+            .order_by(Territory.code)
+        )
+    )
 
 
 def _assignments(
@@ -166,26 +184,45 @@ def _assignments(
     result: Any = None,
     status: int = 200,
 ) -> Response:
+    """The links of one place. A row offers the members of the household's own grid (and
+    its current and suggested members); one form below offers every member of the
+    village, so that a page of a grid stays small on a phone."""
     territory = _territory(request, caller.principal)
     links, total = queries.list_assignments(
         session, principal=caller.principal, territory=territory, limit=LIST_SIZE, offset=0
     )
     households = _households(session, [link.household_id for link, *_ in links])
     members = _members(session, territory)
+    by_grid: dict[str, list[tuple[str, str]]] = {}
+    for member_id, name, grid in members:
+        by_grid.setdefault(grid, []).append((member_id, name))
+    grids = dict(
+        session.execute(
+            select(Territory.code, Territory.name_zh).where(
+                Territory.code.in_({grid for *_, grid in members})
+            )
+        ).all()
+    )
     suggested = (
         {item.household_id: item.suggested_member_ids for item in result.unassigned}
         if result
         else {}
     )
+    without = _without_member(session, caller.principal, territory)
     context = {
-        "without": _without_member(session, caller.principal, territory),
+        "without": without,
         "suggested": suggested,
         "links": links,
         "households": households,
         "total": total,
         "territory": territory,
-        "members": members,
-        "member_names": dict(members),
+        "members": [(member_id, name, grids.get(grid, grid)) for member_id, name, grid in members],
+        "members_by_grid": by_grid,
+        "member_names": {member_id: name for member_id, name, _ in members},
+        "places": _child_nodes(session, territory),
+        "can_run": len(territory) in (VILLAGE, CODE_LENGTH["town"])
+        and allows(caller.principal, "create", "contact", territory),
+        "per_grid_cards": len(territory) >= GRID,
         "errors": errors or {},
         "result": result,
         **LABELS,

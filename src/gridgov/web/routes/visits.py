@@ -137,9 +137,13 @@ def visit_list(request: Request, session: SessionDep, caller: CallerDep) -> Resp
     visits, total = queries.list_visits(
         session, principal=caller.principal, territory=None, limit=PAGE_SIZE, offset=offset
     )
+    parts = queries.visit_parts(session, visits)
+    ids = {row.household_id for part in parts.values() for row in part.households}
+    households = {h.id: h for h in session.query(Household).filter(Household.id.in_(ids))}
     context = {
         "visits": visits,
-        "parts": queries.visit_parts(session, visits),
+        "parts": parts,
+        "households": households,
         "total": total,
         "offset": offset,
         "page_size": PAGE_SIZE,
