@@ -15,10 +15,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
+from gridgov.cases.models import Case
 from gridgov.contacts.assigning import check_pin_assignment
 from gridgov.contacts.members import check_mark_member
-from gridgov.contacts.models import ContactAssignment, PartyMember, Visit, VisitHousehold
+from gridgov.contacts.models import (
+    ContactAssignment,
+    PartyMember,
+    Visit,
+    VisitCase,
+    VisitHousehold,
+)
 from gridgov.registry.models import Household, Resident
+from tests.factories.cases import make_categories
 from tests.factories.registry import make_household, make_resident
 from tests.factories.territory import Tree, make_tree
 from tests.web.helpers import csrf_of, make_person, sign_in
@@ -290,3 +298,33 @@ def test_the_assignment_page_stays_small_and_offers_the_run_only_where_it_runs(
     sign_in(client, "grid.contacts")
     page = client.get("/contacts/assignments").text
     assert "data-run-elsewhere" in page and 'action="/contacts/assignments/run"' not in page
+
+
+def test_a_visit_raises_a_case_from_the_form(client: TestClient, session: Session) -> None:
+    make_categories(session)
+    place = _place(session)
+    sign_in(client, "member.contacts")
+    form = client.get("/visits/new").text
+    assert '<option value="facility.streetlight">' in form  # the categories in the form
+    csrf, key = _visit_form(client)
+    household = place.households[0]
+    fields = {"case_category": "facility.streetlight", "case_description": "村口路灯坏了"}
+    refused = _record(client, csrf, key, household.id, case_category="no.such.category")
+    assert refused.status_code == 422 and _visits(session) == 0
+    problem = _between(refused.text, 'data-field="category_code">', "</li>")
+    assert problem.startswith("事件类别: ")  # named by the form's label; nothing stored
+    answer = _record(client, csrf, key, household.id, **fields)
+    assert answer.status_code == 303
+    again = _record(client, csrf, key, household.id, **fields)  # a draft sent twice
+    assert again.headers["location"] == answer.headers["location"]
+    session.expire_all()
+    (case,) = session.scalars(select(Case)).all()  # one visit, one case
+    assert (case.category_code, case.description, case.channel) == (
+        "facility.streetlight",
+        "村口路灯坏了",
+        "visit",
+    )
+    assert case.household_id == household.id
+    assert session.scalar(select(VisitCase.case_id)) == case.id
+    page = client.get(answer.headers["location"]).text
+    assert f'href="/cases/{case.id}"' in _between(page, "data-cases>", "</dd>")

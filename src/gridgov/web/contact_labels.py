@@ -58,6 +58,12 @@ FIELD_LABELS = {
     "hazards": N_("Hazards found"),
     "member_ids": N_("Party members"),
     "rating": N_("Rating"),
+    # a case raised with the visit: the form's checks, then case intake's own fields
+    "cases.category_code": N_("Category of the case"),
+    "cases.description": N_("What the case is about"),
+    "cases.household_id": N_("Households visited"),
+    "category_code": N_("Category of the case"),
+    "description": N_("What the case is about"),
 }
 LABELS = {
     "FIELD_LABELS": FIELD_LABELS,
