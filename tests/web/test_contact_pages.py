@@ -328,3 +328,23 @@ def test_a_visit_raises_a_case_from_the_form(client: TestClient, session: Sessio
     assert session.scalar(select(VisitCase.case_id)) == case.id
     page = client.get(answer.headers["location"]).text
     assert f'href="/cases/{case.id}"' in _between(page, "data-cases>", "</dd>")
+
+
+def test_the_member_sees_when_each_household_is_next_due_and_how_often(
+    client: TestClient, session: Session
+) -> None:
+    place = _place(session)
+    make_resident(session, household=place.households[2], key_groups=("elderly_alone",))
+    session.commit()
+    sign_in(client, "member.contacts")
+    csrf, key = _visit_form(client)
+    visited = clock.today() - dt.timedelta(days=5)
+    _record(client, csrf, key, place.households[0].id, visited_on=visited.isoformat())
+    page = client.get("/contacts").text
+    first = _between(page, f'data-household-id="{place.households[0].id}"', "</li>")
+    assert f'data-next="{(visited + dt.timedelta(days=90)).isoformat()}"' in first
+    assert "上次走访" in first and "每 90 天联系一次" in first
+    # never visited, with an elderly resident living alone: 30 days from the link
+    second = _between(page, f'data-household-id="{place.households[2].id}"', "</li>")
+    assert f'data-next="{(clock.today() + dt.timedelta(days=30)).isoformat()}"' in second
+    assert "尚未走访" in second and "重点人群户，每 30 天联系一次" in second

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -26,11 +27,12 @@ from gridgov.access.principal import Principal
 from gridgov.contacts import assigning, due, queries
 from gridgov.contacts.card_data import contact_cards
 from gridgov.contacts.cards import render_cards
-from gridgov.contacts.models import ContactAssignment, PartyMember
+from gridgov.contacts.models import ContactAssignment, PartyMember, VisitHousehold
 from gridgov.contacts.report import contact_report
+from gridgov.contacts.rhythm import interval_days, next_due
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.http.sessions import SessionDep
-from gridgov.registry.models import Household, Resident
+from gridgov.registry.models import Household, Resident, ResidentKeyGroup
 from gridgov.territory.codes import CODE_LENGTH
 from gridgov.territory.models import Territory
 from gridgov.territory.scope import within
@@ -70,6 +72,50 @@ def _households(session: Session, ids: list[str]) -> dict[str, Household]:
     return {h.id: h for h in session.scalars(select(Household).where(Household.id.in_(ids)))}
 
 
+@dataclass
+class Rhythm:
+    """A household's regular contact: its last visit, the next due day, how often."""
+
+    last_visit: dt.date | None
+    next_on: dt.date
+    days: int
+    key_group: bool
+
+
+def _rhythms(session: Session, links: list[ContactAssignment]) -> dict[str, Rhythm]:
+    """The rhythm of each linked household (a page's worth: two grouped queries)."""
+    ids = [link.household_id for link in links]
+    if not ids:
+        return {}
+    last = dict(
+        session.execute(
+            select(VisitHousehold.household_id, func.max(VisitHousehold.visited_on))
+            .where(VisitHousehold.household_id.in_(ids))
+            .group_by(VisitHousehold.household_id)
+        ).all()
+    )
+    groups: dict[str, set[str]] = {}
+    for household_id, code in session.execute(
+        select(Resident.household_id, ResidentKeyGroup.key_group_code)
+        .join(ResidentKeyGroup, ResidentKeyGroup.resident_id == Resident.id)
+        .where(Resident.household_id.in_(ids), Resident.residence_status.in_(due.PRESENT))
+    ):
+        groups.setdefault(household_id, set()).add(code)
+    per_tag = due.rhythms(session)
+    found = {}
+    for link in links:
+        tags = groups.get(link.household_id, set())
+        days = interval_days(tags, per_tag)
+        visited = last.get(link.household_id)
+        found[link.household_id] = Rhythm(
+            last_visit=visited,
+            next_on=next_due(visited, link.started_on, days),
+            days=days,
+            key_group=bool(tags),
+        )
+    return found
+
+
 @router.get("/contacts")
 def my_contacts(request: Request, session: SessionDep, caller: CallerDep) -> Response:
     """The households in the caller's reach with their member, due ones first, and why."""
@@ -90,12 +136,14 @@ def my_contacts(request: Request, session: SessionDep, caller: CallerDep) -> Res
     for item in found.items:
         due_of.setdefault(item.household_id, []).append(item)
     households = _households(session, [link.household_id for link, *_ in links])
+    rhythm_of = _rhythms(session, [link for link, *_ in links])
     rows = [
         {
             "link": link,
             "household": households.get(link.household_id),
             "member": name,
             "due": due_of.get(link.household_id, []),
+            "rhythm": rhythm_of.get(link.household_id),
         }
         for link, _code, _no, name in links
     ]
