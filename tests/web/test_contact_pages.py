@@ -348,3 +348,29 @@ def test_the_member_sees_when_each_household_is_next_due_and_how_often(
     second = _between(page, f'data-household-id="{place.households[2].id}"', "</li>")
     assert f'data-next="{(clock.today() + dt.timedelta(days=30)).isoformat()}"' in second
     assert "尚未走访" in second and "重点人群户，每 30 天联系一次" in second
+
+
+def test_the_household_finds_the_visits_it_should_confirm(
+    client: TestClient, session: Session
+) -> None:
+    place = _place(session)
+    sign_in(client, "member.contacts")
+    csrf, key = _visit_form(client)
+    location = _record(client, csrf, key, place.households[0].id).headers["location"]
+    visit_id = location.rsplit("/", 1)[1]
+    assert "visits-to-confirm" not in client.get("/").text  # who made it has none
+    client.post("/signout", data={"csrf_token": csrf_of(client.get("/").text)})
+    sign_in(client, "villager.contacts")
+    home = client.get("/").text
+    tile = _between(home, 'id="visits-to-confirm"', "</section>")
+    assert f'href="/visits/{visit_id}"' in tile
+    listing = client.get("/visits").text
+    row = _between(listing, f'data-visit-id="{visit_id}"', "</li>")
+    assert "data-to-confirm" in row
+    page = client.get(location).text
+    client.post(
+        f"{location}/confirm",
+        data={"csrf_token": csrf_of(page), "household_id": place.households[0].id},
+    )
+    assert "visits-to-confirm" not in client.get("/").text
+    assert "data-to-confirm" not in client.get("/visits").text

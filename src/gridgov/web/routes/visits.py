@@ -28,7 +28,7 @@ from gridgov.cases.models import Case
 from gridgov.contacts import confirm, ledger, queries, replay
 from gridgov.contacts.models import HAZARDS, METHODS, Visit
 from gridgov.contacts.schemas import VisitConfirm, VisitCreate
-from gridgov.errors import ValidationFailed
+from gridgov.errors import PermissionDenied, ValidationFailed
 from gridgov.http.idempotency import idempotency_owner
 from gridgov.http.sessions import SessionDep
 from gridgov.registry.models import Household
@@ -182,6 +182,7 @@ def visit_list(request: Request, session: SessionDep, caller: CallerDep) -> Resp
     households = {h.id: h for h in session.query(Household).filter(Household.id.in_(ids))}
     context = {
         "visits": visits,
+        "waiting": {visit.id for visit in visits if _confirmable(session, visit, caller.principal)},
         "parts": parts,
         "households": households,
         "total": total,
@@ -206,6 +207,23 @@ def _confirmable(session: Session, visit: Visit, principal: Principal) -> set[st
         ):
             found.add(row.household_id)
     return found
+
+
+def visits_to_confirm(session: Session, principal: Principal) -> list[Visit]:
+    """The latest unconfirmed visits the caller may confirm now (a household's resident,
+    a unit leader for a household without an account), newest first."""
+    try:
+        visits, _ = queries.list_visits(
+            session,
+            principal=principal,
+            territory=None,
+            confirmed=False,
+            limit=PAGE_SIZE,
+            offset=0,
+        )
+    except PermissionDenied:  # a user with no role reads no visit
+        return []
+    return [visit for visit in visits if _confirmable(session, visit, principal)]
 
 
 def _visit_page(
