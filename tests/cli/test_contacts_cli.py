@@ -86,3 +86,11 @@ def test_due_names_the_household_the_member_and_the_reason(session, cli_bound, m
         "--territory",
         f"no territory has code {unknown}",
     )
+
+
+def test_report_names_to_when_the_period_ends_before_it_starts(session, cli_bound) -> None:
+    world = make_world(session)
+    session.commit()
+    period = ["--from", "2026-12-07", "--to", "2026-11-01"]
+    answer = runner.invoke(app, ["contacts", "report", "--territory", world.village, *period])
+    _refused(answer, "--to", "is before --from")

@@ -147,6 +147,8 @@ def report(
 
     end = to_day.date() if to_day else clock.today()
     start = from_day.date() if from_day else end - dt.timedelta(days=89)
+    if start > end:
+        raise typer.BadParameter(f"{end} is before --from {start}", param_hint="--to")
     with transaction() as session:
         out = ContactReportOut.of_report(
             contact_report(session, territory_code=territory, start=start, end=end)
