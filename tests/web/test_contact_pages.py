@@ -348,6 +348,7 @@ def test_the_member_sees_when_each_household_is_next_due_and_how_often(
     second = _between(page, f'data-household-id="{place.households[2].id}"', "</li>")
     assert f'data-next="{(clock.today() + dt.timedelta(days=30)).isoformat()}"' in second
     assert "尚未走访" in second and "重点人群户，每 30 天联系一次" in second
+    assert 'class="member"' not in page  # not the member's own name on every row
 
 
 def test_the_household_finds_the_visits_it_should_confirm(

@@ -24,6 +24,7 @@ from gridgov import clock
 from gridgov.access.checks import reach_territory, require_target
 from gridgov.access.policy import allows, scope_filter
 from gridgov.access.principal import Principal
+from gridgov.access.roles import LEADS
 from gridgov.contacts import assigning, due, queries
 from gridgov.contacts.card_data import contact_cards
 from gridgov.contacts.cards import render_cards
@@ -154,6 +155,8 @@ def my_contacts(request: Request, session: SessionDep, caller: CallerDep) -> Res
         "territory": territory,
         "due_total": found.total,
         "is_member": bool(principal.contact_household_ids),
+        # a member alone reads their own households: their own name on each row says nothing
+        "show_member": not principal.contact_household_ids or bool(principal.roles & set(LEADS)),
         **LABELS,
     }
     return render(request, "contacts/households.html", context)
