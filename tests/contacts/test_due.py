@@ -86,6 +86,8 @@ def test_a_death_makes_a_visit_due_within_3_days_and_tells_the_member(session, w
     assert items[(h[2].id, "death")].due_on == TODAY + dt.timedelta(days=3)
     notice = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "contact_must_visit"))
     assert notice.recipients == [world.member_users[0].id]
+    # the member's message says which household (the grid group's post never does)
+    assert h[2].household_no in notice.payload["title"] and h[2].address in notice.payload["title"]
     assert _due(session, world, TODAY + dt.timedelta(days=4))[0][(h[2].id, "death")].overdue
     member = principal_of(session, world.member_users[0])
     visit = check_record_visit(

@@ -5,11 +5,15 @@ leaves their households to reassign."""
 
 from __future__ import annotations
 
+from unittest.mock import ANY
+
+import pytest
 from sqlalchemy import func, select
 
 from gridgov import clock
 from gridgov.contacts.assigning import check_run_assignment
 from gridgov.contacts.models import ContactAssignment
+from gridgov.errors import NotFound, ValidationFailed
 from gridgov.registry.life_events import check_record_death
 from gridgov.registry.models import Resident
 from tests.contacts.world import ACTOR, link, make_world
@@ -88,3 +92,18 @@ def test_a_member_who_dies_leaves_households_to_reassign(session):
         session, territory_code=world.village, capacity=10, dry_run=False, actor=ACTOR
     )
     assert rerun.added == len(held)
+
+
+def test_a_run_refuses_a_grid_or_an_unknown_code_naming_the_territory(session):
+    world = make_world(session)
+    grid = world.households[0].territory_code[:15]
+    with pytest.raises(ValidationFailed) as refused:
+        check_run_assignment(session, territory_code=grid, capacity=10, dry_run=True, actor=ACTOR)
+    assert refused.value.fields == {"territory": ANY}
+    assert "not a village or a town" in str(refused.value.fields["territory"])
+    unknown = world.village[:9] + "999"
+    with pytest.raises(NotFound) as missing:
+        check_run_assignment(
+            session, territory_code=unknown, capacity=10, dry_run=True, actor=ACTOR
+        )
+    assert unknown in str(missing.value.message)

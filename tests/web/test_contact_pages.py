@@ -15,10 +15,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
+from gridgov.cases.models import Case
 from gridgov.contacts.assigning import check_pin_assignment
 from gridgov.contacts.members import check_mark_member
-from gridgov.contacts.models import ContactAssignment, PartyMember, Visit, VisitHousehold
+from gridgov.contacts.models import (
+    ContactAssignment,
+    PartyMember,
+    Visit,
+    VisitCase,
+    VisitHousehold,
+)
 from gridgov.registry.models import Household, Resident
+from tests.factories.cases import make_categories
 from tests.factories.registry import make_household, make_resident
 from tests.factories.territory import Tree, make_tree
 from tests.web.helpers import csrf_of, make_person, sign_in
@@ -216,3 +224,154 @@ def test_the_contact_cards_of_a_grid(client: TestClient, session: Session) -> No
     client.post("/signout", data={"csrf_token": csrf_of(client.get("/").text)})
     sign_in(client, "villager.contacts")
     assert client.get(f"/contacts/cards.pdf?territory={grid.code}").status_code == 403
+
+
+def _between(html: str, start: str, end: str) -> str:
+    return html.split(start, 1)[1].split(end, 1)[0]
+
+
+def test_a_bad_visit_names_the_field_in_the_reader_s_words(
+    client: TestClient, session: Session
+) -> None:
+    _place(session)
+    sign_in(client, "member.contacts")
+    csrf, key = _visit_form(client)
+    data = {"csrf_token": csrf, "idempotency_key": key, "visited_on": clock.today().isoformat()}
+    answer = client.post("/visits/new", data={**data, "method": "home_visit"})
+    assert answer.status_code == 422
+    problem = _between(answer.text, 'data-field="household_ids">', "</li>")
+    assert problem == "走访的住户: 必填项"  # the form's own label and the catalog's reason
+    assert "household_ids:" not in answer.text and "Field required" not in answer.text
+
+
+def test_the_visit_list_says_which_household_and_leaders_get_no_dead_end(
+    client: TestClient, session: Session
+) -> None:
+    place = _place(session)
+    sign_in(client, "member.contacts")
+    csrf, key = _visit_form(client)
+    _record(client, csrf, key, place.households[0].id)
+    listing = client.get("/visits")
+    shown = _between(listing.text, "data-households>", "</span>")
+    household = place.households[0]
+    assert shown == f"{household.household_no} {household.address}"
+    assert "data-record" in client.get("/contacts").text  # a member records visits
+    client.post("/signout", data={"csrf_token": csrf_of(listing.text)})
+    sign_in(client, "secretary.contacts")
+    page = client.get("/contacts")
+    # a leader looks after no household: no "record a visit" leading to an empty form,
+    # but the way to coverage and assignments
+    assert "data-record" not in page.text
+    village = place.tree.villages[0].code
+    assert f'href="/contacts/coverage/{village}"' in page.text
+
+
+def test_the_assignment_page_stays_small_and_offers_the_run_only_where_it_runs(
+    client: TestClient, session: Session
+) -> None:
+    place = _place(session)
+    village = place.tree.villages[0].code
+    grids = place.tree.all_grids()
+    make_person(session, "grid.contacts", role="grid_leader", territory_code=grids[0].code)
+    session.commit()
+    sign_in(client, "secretary.contacts")
+    page = client.get(f"/contacts/assignments?territory={village}").text
+    assert "data-run" in page and "data-run-elsewhere" not in page
+    places = _between(page, "data-places>", "</nav>")
+    assert [f"/contacts/assignments?territory={grid.code}" for grid in grids] == re.findall(
+        r'href="([^"]+)"', places
+    )
+    # household 0 (grid 0) is looked after by member 0, who lives in grid 1: its row offers
+    # the members of its own grid (none) and its current member, not all of the village
+    row = _between(page, f'<li data-household-id="{place.households[0].id}"', "</li>")
+    assert re.findall(r'<option value="([0-9a-f]+)"', row) == [place.members[0].id]
+    # one form below offers every member of the village, with their grid
+    anyone = _between(page, "data-pin-any>", "</form>")
+    offered = re.findall(r'<option value="([0-9a-f]+)">([^<]+)</option>', anyone)
+    assert {member.id for member in place.members} <= {member_id for member_id, _ in offered}
+    assert all(
+        grids[1].name_zh in label
+        for member_id, label in offered
+        if member_id in {member.id for member in place.members}
+    )
+    client.post("/signout", data={"csrf_token": csrf_of(page)})
+    sign_in(client, "grid.contacts")
+    page = client.get("/contacts/assignments").text
+    assert "data-run-elsewhere" in page and 'action="/contacts/assignments/run"' not in page
+
+
+def test_a_visit_raises_a_case_from_the_form(client: TestClient, session: Session) -> None:
+    make_categories(session)
+    place = _place(session)
+    sign_in(client, "member.contacts")
+    form = client.get("/visits/new").text
+    assert '<option value="facility.streetlight">' in form  # the categories in the form
+    csrf, key = _visit_form(client)
+    household = place.households[0]
+    fields = {"case_category": "facility.streetlight", "case_description": "村口路灯坏了"}
+    refused = _record(client, csrf, key, household.id, case_category="no.such.category")
+    assert refused.status_code == 422 and _visits(session) == 0
+    problem = _between(refused.text, 'data-field="category_code">', "</li>")
+    assert problem.startswith("事件类别: ")  # named by the form's label; nothing stored
+    answer = _record(client, csrf, key, household.id, **fields)
+    assert answer.status_code == 303
+    again = _record(client, csrf, key, household.id, **fields)  # a draft sent twice
+    assert again.headers["location"] == answer.headers["location"]
+    session.expire_all()
+    (case,) = session.scalars(select(Case)).all()  # one visit, one case
+    assert (case.category_code, case.description, case.channel) == (
+        "facility.streetlight",
+        "村口路灯坏了",
+        "visit",
+    )
+    assert case.household_id == household.id
+    assert session.scalar(select(VisitCase.case_id)) == case.id
+    page = client.get(answer.headers["location"]).text
+    assert f'href="/cases/{case.id}"' in _between(page, "data-cases>", "</dd>")
+
+
+def test_the_member_sees_when_each_household_is_next_due_and_how_often(
+    client: TestClient, session: Session
+) -> None:
+    place = _place(session)
+    make_resident(session, household=place.households[2], key_groups=("elderly_alone",))
+    session.commit()
+    sign_in(client, "member.contacts")
+    csrf, key = _visit_form(client)
+    visited = clock.today() - dt.timedelta(days=5)
+    _record(client, csrf, key, place.households[0].id, visited_on=visited.isoformat())
+    page = client.get("/contacts").text
+    first = _between(page, f'data-household-id="{place.households[0].id}"', "</li>")
+    assert f'data-next="{(visited + dt.timedelta(days=90)).isoformat()}"' in first
+    assert "上次走访" in first and "每 90 天联系一次" in first
+    # never visited, with an elderly resident living alone: 30 days from the link
+    second = _between(page, f'data-household-id="{place.households[2].id}"', "</li>")
+    assert f'data-next="{(clock.today() + dt.timedelta(days=30)).isoformat()}"' in second
+    assert "尚未走访" in second and "重点人群户，每 30 天联系一次" in second
+    assert 'class="member"' not in page  # not the member's own name on every row
+
+
+def test_the_household_finds_the_visits_it_should_confirm(
+    client: TestClient, session: Session
+) -> None:
+    place = _place(session)
+    sign_in(client, "member.contacts")
+    csrf, key = _visit_form(client)
+    location = _record(client, csrf, key, place.households[0].id).headers["location"]
+    visit_id = location.rsplit("/", 1)[1]
+    assert "visits-to-confirm" not in client.get("/").text  # who made it has none
+    client.post("/signout", data={"csrf_token": csrf_of(client.get("/").text)})
+    sign_in(client, "villager.contacts")
+    home = client.get("/").text
+    tile = _between(home, 'id="visits-to-confirm"', "</section>")
+    assert f'href="/visits/{visit_id}"' in tile
+    listing = client.get("/visits").text
+    row = _between(listing, f'data-visit-id="{visit_id}"', "</li>")
+    assert "data-to-confirm" in row
+    page = client.get(location).text
+    client.post(
+        f"{location}/confirm",
+        data={"csrf_token": csrf_of(page), "household_id": place.households[0].id},
+    )
+    assert "visits-to-confirm" not in client.get("/").text
+    assert "data-to-confirm" not in client.get("/visits").text

@@ -10,13 +10,27 @@ from pathlib import Path
 import typer
 from rich import box
 from rich.table import Table
+from sqlalchemy import select
 
 from gridgov import clock
 from gridgov.cli.common import cli_actor, console, new_typer, transaction
 from gridgov.contacts.assigning import DEFAULT_CAPACITY, check_run_assignment
-from gridgov.contacts.due import due_list
+from gridgov.contacts.due import due_list, member_names
 from gridgov.contacts.exporting import ledger_file
 from gridgov.contacts.report import contact_report
+from gridgov.errors import GridgovError
+from gridgov.registry.models import Household
+from gridgov.territory.models import Territory
+
+# Why a household is due, in the due table (the API and --json keep the codes).
+REASONS = {
+    "rhythm": "regular contact",
+    "death": "a death in the household",
+    "birth": "a birth in the household",
+    "dispute_followup": "follow-up of a dispute",
+    "key_group": "entered a key group",
+    "hospital": "stay in hospital",
+}
 
 app = new_typer("Party members' contact households: assignment, due contacts, coverage.")
 DATE = ["%Y-%m-%d"]
@@ -36,7 +50,14 @@ def assign(
 
     if (village is None) == (town is None):
         raise typer.BadParameter("give --village or --town (one of them)")
+    option, code = ("--village", village) if village is not None else ("--town", town)
     with transaction() as session:
+        level = session.scalar(select(Territory.level).where(Territory.code == code))
+        wanted = option.removeprefix("--")
+        if level is None:
+            raise typer.BadParameter(f"no territory has code {code}", param_hint=option)
+        if level != wanted:
+            raise typer.BadParameter(f"{code} is a {level}, not a {wanted}", param_hint=option)
         result = check_run_assignment(
             session,
             territory_code=village or town,
@@ -67,9 +88,22 @@ def due(
 ) -> None:
     """Households due a visit (rhythm or a "must visit" moment) and overdue, as of today."""
     with transaction() as session:
+        if session.scalar(select(Territory.id).where(Territory.code == territory)) is None:
+            raise GridgovError(f"--territory: no territory has code {territory}")
         found = due_list(
             session, territory=territory, day=clock.today(), principal=None, limit=limit, offset=0
         )
+        by_id = {
+            h.id: h
+            for h in session.scalars(
+                select(Household).where(
+                    Household.id.in_([item.household_id for item in found.items])
+                )
+            )
+        }
+        households = [by_id.get(item.household_id) for item in found.items]
+        names = member_names(session, [i.member_id for i in found.items if i.member_id])
+        members = [names.get(item.member_id or "", "-") for item in found.items]
     if as_json:
         typer.echo(
             json.dumps(
@@ -87,14 +121,14 @@ def due(
         )
         return
     table = Table(title=f"Due contacts under {territory}: {found.total}", box=box.SIMPLE_HEAD)
-    for heading in ("household", "node", "member", "reason", "due on", "overdue"):
+    for heading in ("household", "address", "member", "reason", "due on", "overdue"):
         table.add_column(heading)
-    for item in found.items:
+    for item, household, member in zip(found.items, households, members, strict=True):
         table.add_row(
-            item.household_id,
-            item.territory_code,
-            item.member_id or "-",
-            item.reason,
+            household.household_no if household else item.household_id,
+            household.address if household else "",
+            member,
+            REASONS.get(item.reason, item.reason),
             item.due_on.isoformat(),
             "yes" if item.overdue else "",
         )
@@ -113,6 +147,8 @@ def report(
 
     end = to_day.date() if to_day else clock.today()
     start = from_day.date() if from_day else end - dt.timedelta(days=89)
+    if start > end:
+        raise typer.BadParameter(f"{end} is before --from {start}", param_hint="--to")
     with transaction() as session:
         out = ContactReportOut.of_report(
             contact_report(session, territory_code=territory, start=start, end=end)
@@ -156,7 +192,7 @@ def export(
             end=to_day.date() if to_day else None,
             principal=None,
         )
-    out.write_bytes(content)
+    _write(out, content)
     console.print(f"wrote {out}")
 
 
@@ -179,5 +215,13 @@ def cards(
             session, territory_code=territory, principal=None, issued=clock.today()
         )
         pdf = render_cards(found, title=territory, language=language)
-    out.write_bytes(pdf)
+    _write(out, pdf)
     console.print(f"wrote {out}: {len(found)} cards")
+
+
+def _write(out: Path, content: bytes) -> None:
+    """``content`` into ``out``, or an error naming --out (a missing folder, no right)."""
+    try:
+        out.write_bytes(content)
+    except OSError as exc:
+        raise GridgovError(f"--out: cannot write {out} ({exc.strerror or exc})") from exc

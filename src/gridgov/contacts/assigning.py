@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from gridgov import clock
 from gridgov.contacts.models import ContactAssignment, PartyMember
 from gridgov.contacts.scope import grid_of
-from gridgov.errors import Conflict, ValidationFailed
+from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.i18n import Message
 from gridgov.registry.models import Household, Resident, ResidentKeyGroup
 from gridgov.territory.models import Territory
@@ -354,9 +354,24 @@ def check_run_assignment(
         raise ValidationFailed.field(
             "capacity", Message("between 1 and %(limit)s", limit=MAX_CAPACITY)
         )
-    if len(territory_code) == 12:
+    level = session.scalar(select(Territory.level).where(Territory.code == territory_code))
+    if level is None:
+        raise NotFound(
+            Message("no territory has code %(territory)s", territory=territory_code),
+            fields={"territory": Message("not found")},
+        )
+    if level not in ("village", "town"):
+        raise ValidationFailed.field(
+            "territory",
+            Message(
+                "%(code)s is not a village or a town: the assignment runs for a whole "
+                "village (or each village of a town)",
+                code=territory_code,
+            ),
+        )
+    if level == "village":
         villages = [territory_code]
-    elif len(territory_code) == 9:
+    else:
         villages = list(
             session.scalars(
                 select(Territory.code)
@@ -364,8 +379,6 @@ def check_run_assignment(
                 .order_by(Territory.code)
             )
         )
-    else:
-        raise ValidationFailed.field("territory", Message("a village or a town code"))
     total = RunResult(territory_code=territory_code, dry_run=dry_run)
     for village in villages:
         total.add(run_village(session, village, capacity=capacity, dry_run=dry_run, actor=actor))

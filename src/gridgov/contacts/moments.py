@@ -38,6 +38,8 @@ from gridgov.territory.models import Territory
 MAX_NOTE = 255
 GROUP_LANGUAGE = "zh-CN"  # what a grid group reads
 GRID_LENGTH = CODE_LENGTH["grid"]
+# The title of the notices stored before they named the household: still translated.
+EARLIER_TITLES = (N_("Visit due by %(due_on)s"),)
 
 
 def do_add_moments(
@@ -73,7 +75,14 @@ def do_add_moments(
 
 
 def _announce(session: Session, moment: MustVisit) -> None:
-    title = Message("Visit due by %(due_on)s", due_on=moment.due_on.isoformat())
+    # The member's own message names the household (they look after it; the group's
+    # post below never does).
+    household = session.get(Household, moment.household_id)
+    title = Message(
+        "Visit household %(household)s by %(due_on)s",
+        household=f"{household.household_no} {household.address}" if household else "",
+        due_on=moment.due_on.isoformat(),
+    )
     body = Message(MOMENT_WORDS.get(moment.reason, moment.reason))
     enqueue(
         session,

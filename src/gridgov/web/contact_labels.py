@@ -43,7 +43,30 @@ FIGURE_LABELS = {
     "due_now": N_("Due now"),
     "overdue": N_("Overdue"),
 }
+# The visit form's fields, for its error list (the form's own labels).
+FIELD_LABELS = {
+    "household_ids": N_("Households visited"),
+    "visited_on": N_("Day of the visit"),
+    "start_time": N_("From"),
+    "end_time": N_("To"),
+    "method": N_("How"),
+    "disputes": N_("Disputes"),
+    "requests": N_("Requests"),
+    "suggestions": N_("Suggestions"),
+    "other_matters": N_("Other matters"),
+    "matters_text": N_("What was said"),
+    "hazards": N_("Hazards found"),
+    "member_ids": N_("Party members"),
+    "rating": N_("Rating"),
+    # a case raised with the visit: the form's checks, then case intake's own fields
+    "cases.category_code": N_("Category of the case"),
+    "cases.description": N_("What the case is about"),
+    "cases.household_id": N_("Households visited"),
+    "category_code": N_("Category of the case"),
+    "description": N_("What the case is about"),
+}
 LABELS = {
+    "FIELD_LABELS": FIELD_LABELS,
     "METHOD_LABELS": METHOD_LABELS,
     "HAZARD_LABELS": HAZARD_LABELS,
     "REASON_LABELS": REASON_LABELS,

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -23,14 +24,16 @@ from gridgov import clock
 from gridgov.access.checks import reach_territory, require_target
 from gridgov.access.policy import allows, scope_filter
 from gridgov.access.principal import Principal
+from gridgov.access.roles import LEADS
 from gridgov.contacts import assigning, due, queries
 from gridgov.contacts.card_data import contact_cards
 from gridgov.contacts.cards import render_cards
-from gridgov.contacts.models import ContactAssignment, PartyMember
+from gridgov.contacts.models import ContactAssignment, PartyMember, VisitHousehold
 from gridgov.contacts.report import contact_report
+from gridgov.contacts.rhythm import interval_days, next_due
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.http.sessions import SessionDep
-from gridgov.registry.models import Household, Resident
+from gridgov.registry.models import Household, Resident, ResidentKeyGroup
 from gridgov.territory.codes import CODE_LENGTH
 from gridgov.territory.models import Territory
 from gridgov.territory.scope import within
@@ -70,6 +73,50 @@ def _households(session: Session, ids: list[str]) -> dict[str, Household]:
     return {h.id: h for h in session.scalars(select(Household).where(Household.id.in_(ids)))}
 
 
+@dataclass
+class Rhythm:
+    """A household's regular contact: its last visit, the next due day, how often."""
+
+    last_visit: dt.date | None
+    next_on: dt.date
+    days: int
+    key_group: bool
+
+
+def _rhythms(session: Session, links: list[ContactAssignment]) -> dict[str, Rhythm]:
+    """The rhythm of each linked household (a page's worth: two grouped queries)."""
+    ids = [link.household_id for link in links]
+    if not ids:
+        return {}
+    last = dict(
+        session.execute(
+            select(VisitHousehold.household_id, func.max(VisitHousehold.visited_on))
+            .where(VisitHousehold.household_id.in_(ids))
+            .group_by(VisitHousehold.household_id)
+        ).all()
+    )
+    groups: dict[str, set[str]] = {}
+    for household_id, code in session.execute(
+        select(Resident.household_id, ResidentKeyGroup.key_group_code)
+        .join(ResidentKeyGroup, ResidentKeyGroup.resident_id == Resident.id)
+        .where(Resident.household_id.in_(ids), Resident.residence_status.in_(due.PRESENT))
+    ):
+        groups.setdefault(household_id, set()).add(code)
+    per_tag = due.rhythms(session)
+    found = {}
+    for link in links:
+        tags = groups.get(link.household_id, set())
+        days = interval_days(tags, per_tag)
+        visited = last.get(link.household_id)
+        found[link.household_id] = Rhythm(
+            last_visit=visited,
+            next_on=next_due(visited, link.started_on, days),
+            days=days,
+            key_group=bool(tags),
+        )
+    return found
+
+
 @router.get("/contacts")
 def my_contacts(request: Request, session: SessionDep, caller: CallerDep) -> Response:
     """The households in the caller's reach with their member, due ones first, and why."""
@@ -90,12 +137,14 @@ def my_contacts(request: Request, session: SessionDep, caller: CallerDep) -> Res
     for item in found.items:
         due_of.setdefault(item.household_id, []).append(item)
     households = _households(session, [link.household_id for link, *_ in links])
+    rhythm_of = _rhythms(session, [link for link, *_ in links])
     rows = [
         {
             "link": link,
             "household": households.get(link.household_id),
             "member": name,
             "due": due_of.get(link.household_id, []),
+            "rhythm": rhythm_of.get(link.household_id),
         }
         for link, _code, _no, name in links
     ]
@@ -105,6 +154,9 @@ def my_contacts(request: Request, session: SessionDep, caller: CallerDep) -> Res
         "total": total,
         "territory": territory,
         "due_total": found.total,
+        "is_member": bool(principal.contact_household_ids),
+        # a member alone reads their own households: their own name on each row says nothing
+        "show_member": not principal.contact_household_ids or bool(principal.roles & set(LEADS)),
         **LABELS,
     }
     return render(request, "contacts/households.html", context)
@@ -145,16 +197,33 @@ def coverage(request: Request, code: str, session: SessionDep, caller: CallerDep
     return render(request, "contacts/coverage.html", context)
 
 
-def _members(session: Session, territory: str) -> list[tuple[str, str]]:
-    """Current members under ``territory`` (village and below), as (id, name)."""
+GRID = CODE_LENGTH["grid"]
+
+
+def _members(session: Session, territory: str) -> list[tuple[str, str, str]]:
+    """Current members under ``territory``'s village, as (id, name, grid code)."""
     village = territory[:VILLAGE]
     rows = session.execute(
-        select(PartyMember.id, Resident.name)
+        select(PartyMember.id, Resident.name, PartyMember.territory_code)
         .join(Resident, Resident.id == PartyMember.resident_id)
         .where(PartyMember.ended_on.is_(None), PartyMember.territory_code.startswith(village))
         .order_by(Resident.name, PartyMember.id)
     ).all()
-    return [(row.id, row.name) for row in rows]
+    return [(row.id, row.name, row.territory_code[:GRID]) for row in rows]
+
+
+def _child_nodes(session: Session, territory: str) -> list[Territory]:
+    """The active child nodes of a village or a town (its grids or villages): the page
+    lists one place at a time below them."""
+    if len(territory) >= GRID:
+        return []
+    return list(
+        session.scalars(
+            select(Territory)
+            .where(Territory.parent_code == territory, Territory.status == "active")
+            .order_by(Territory.code)
+        )
+    )
 
 
 def _assignments(
@@ -166,26 +235,45 @@ def _assignments(
     result: Any = None,
     status: int = 200,
 ) -> Response:
+    """The links of one place. A row offers the members of the household's own grid (and
+    its current and suggested members); one form below offers every member of the
+    village, so that a page of a grid stays small on a phone."""
     territory = _territory(request, caller.principal)
     links, total = queries.list_assignments(
         session, principal=caller.principal, territory=territory, limit=LIST_SIZE, offset=0
     )
     households = _households(session, [link.household_id for link, *_ in links])
     members = _members(session, territory)
+    by_grid: dict[str, list[tuple[str, str]]] = {}
+    for member_id, name, grid in members:
+        by_grid.setdefault(grid, []).append((member_id, name))
+    grids = dict(
+        session.execute(
+            select(Territory.code, Territory.name_zh).where(
+                Territory.code.in_({grid for *_, grid in members})
+            )
+        ).all()
+    )
     suggested = (
         {item.household_id: item.suggested_member_ids for item in result.unassigned}
         if result
         else {}
     )
+    without = _without_member(session, caller.principal, territory)
     context = {
-        "without": _without_member(session, caller.principal, territory),
+        "without": without,
         "suggested": suggested,
         "links": links,
         "households": households,
         "total": total,
         "territory": territory,
-        "members": members,
-        "member_names": dict(members),
+        "members": [(member_id, name, grids.get(grid, grid)) for member_id, name, grid in members],
+        "members_by_grid": by_grid,
+        "member_names": {member_id: name for member_id, name, _ in members},
+        "places": _child_nodes(session, territory),
+        "can_run": len(territory) in (VILLAGE, CODE_LENGTH["town"])
+        and allows(caller.principal, "create", "contact", territory),
+        "per_grid_cards": len(territory) >= GRID,
         "errors": errors or {},
         "result": result,
         **LABELS,

@@ -19,6 +19,7 @@ from gridgov.web.errors import redirect
 from gridgov.web.labels import CASE_STATE_LABELS, LEVEL_LABELS, ROLE_LABELS
 from gridgov.web.nav import widest_role
 from gridgov.web.rendering import render
+from gridgov.web.routes.visits import visits_to_confirm
 from gridgov.web.routing import page_router
 
 router = page_router()
@@ -33,6 +34,7 @@ def home(request: Request, session: SessionDep, caller: CallerDep) -> Response:
         "role": widest_role(principal),
         "leads": bool(principal.roles & set(LEADS)),
         "needs": needs,
+        "visits_to_confirm": visits_to_confirm(session, principal),
         **_notifications(session, caller),
         "password_changed": request.query_params.get("password") == "changed",
         "now": clock.now(),

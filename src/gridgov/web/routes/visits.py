@@ -23,10 +23,12 @@ from starlette.responses import Response
 
 from gridgov import clock
 from gridgov.access.principal import Principal
-from gridgov.contacts import confirm, queries, replay
+from gridgov.cases.categories import list_categories
+from gridgov.cases.models import Case
+from gridgov.contacts import confirm, ledger, queries, replay
 from gridgov.contacts.models import HAZARDS, METHODS, Visit
 from gridgov.contacts.schemas import VisitConfirm, VisitCreate
-from gridgov.errors import ValidationFailed
+from gridgov.errors import PermissionDenied, ValidationFailed
 from gridgov.http.idempotency import idempotency_owner
 from gridgov.http.sessions import SessionDep
 from gridgov.registry.models import Household
@@ -35,7 +37,7 @@ from gridgov.web.caller import PageCaller
 from gridgov.web.contact_labels import LABELS
 from gridgov.web.errors import redirect
 from gridgov.web.forms import FormDep, form_values, parse_form
-from gridgov.web.rendering import render
+from gridgov.web.rendering import page_language, render
 from gridgov.web.routing import page_router
 
 router = page_router()
@@ -61,6 +63,41 @@ def _choices(session: Session, principal: Principal) -> list[dict[str, str]]:
     ]
 
 
+def _categories(session: Session, language: str) -> list[tuple[str, str]]:
+    """The active case categories as (code, name), each group followed by its own."""
+    zh = language.startswith("zh")
+    found = list_categories(session)
+    codes = {c.code for c in found}
+    name = {c.code: (c.name_zh if zh else c.name_en) for c in found}
+    rows: list[tuple[str, str]] = []
+    for group in (c for c in found if c.parent_code is None or c.parent_code not in codes):
+        rows.append((group.code, name[group.code]))
+        rows.extend(
+            (c.code, f"{name[group.code]} · {name[c.code]}")
+            for c in found
+            if c.parent_code == group.code
+        )
+    return rows
+
+
+def _cases_of(values: dict[str, Any]) -> None:
+    """The form's optional case (a category and what it is about) as the API's ``cases``:
+    reported for the first household ticked, its description the visit's words if left
+    empty."""
+    category = str(values.pop("case_category", "") or "")
+    description = str(values.pop("case_description", "") or "")
+    if not category:
+        return
+    households = values.get("household_ids") or [""]
+    values["cases"] = [
+        {
+            "category_code": category,
+            "description": description or values.get("matters_text", ""),
+            "household_id": households[0] if isinstance(households, list) else "",
+        }
+    ]
+
+
 def _form(
     request: Request,
     session: Session,
@@ -80,6 +117,7 @@ def _form(
         "errors": errors or {},
         "methods": METHODS,
         "hazards": HAZARDS,
+        "categories": _categories(session, page_language(request, caller)),
         **LABELS,
     }
     return render(request, "contacts/visit_form.html", context, status=status)
@@ -104,6 +142,8 @@ def record_visit(
     key = key.strip()[:MAX_KEY] or secrets.token_hex(16)
     values.pop("idempotency_key", None)
     values["follow_up"] = "follow_up" in values
+    shown = {**values, "idempotency_key": key}
+    _cases_of(values)
     earlier = visit_id_for(caller.user.id, key)
     if session.get(Visit, earlier) is not None:
         return redirect(request, f"/visits/{earlier}")  # a draft queued before keys were kept
@@ -116,12 +156,12 @@ def record_visit(
                 key=key,
                 household_ids=body.household_ids,
                 member_ids=body.member_ids,
+                cases=[ledger.CaseRequest(**case.model_dump()) for case in body.cases],
                 principal=caller.principal,
                 actor=caller.actor,
                 **body.model_dump(exclude={"household_ids", "member_ids", "cases"}),
             )
     except ValidationFailed as refused:
-        shown = {**values, "idempotency_key": key}
         errors = dict(refused.fields or {"form": refused.message})
         return _form(request, session, caller, values=shown, errors=errors, status=422)
     return redirect(request, f"/visits/{visit.id}")
@@ -137,9 +177,14 @@ def visit_list(request: Request, session: SessionDep, caller: CallerDep) -> Resp
     visits, total = queries.list_visits(
         session, principal=caller.principal, territory=None, limit=PAGE_SIZE, offset=offset
     )
+    parts = queries.visit_parts(session, visits)
+    ids = {row.household_id for part in parts.values() for row in part.households}
+    households = {h.id: h for h in session.query(Household).filter(Household.id.in_(ids))}
     context = {
         "visits": visits,
-        "parts": queries.visit_parts(session, visits),
+        "waiting": {visit.id for visit in visits if _confirmable(session, visit, caller.principal)},
+        "parts": parts,
+        "households": households,
         "total": total,
         "offset": offset,
         "page_size": PAGE_SIZE,
@@ -164,6 +209,23 @@ def _confirmable(session: Session, visit: Visit, principal: Principal) -> set[st
     return found
 
 
+def visits_to_confirm(session: Session, principal: Principal) -> list[Visit]:
+    """The latest unconfirmed visits the caller may confirm now (a household's resident,
+    a unit leader for a household without an account), newest first."""
+    try:
+        visits, _ = queries.list_visits(
+            session,
+            principal=principal,
+            territory=None,
+            confirmed=False,
+            limit=PAGE_SIZE,
+            offset=0,
+        )
+    except PermissionDenied:  # a user with no role reads no visit
+        return []
+    return [visit for visit in visits if _confirmable(session, visit, principal)]
+
+
 def _visit_page(
     request: Request,
     session: Session,
@@ -181,6 +243,7 @@ def _visit_page(
         "parts": parts,
         "households": households,
         "confirmable": _confirmable(session, visit, caller.principal),
+        "cases": [session.get(Case, case_id) for case_id in parts.case_ids],
         "confirmed": request.query_params.get("confirmed") == "1",
         "errors": errors or {},
         **LABELS,
