@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -28,9 +28,8 @@ from gridgov.access.roles import LEADS
 from gridgov.contacts import assigning, due, queries
 from gridgov.contacts.card_data import contact_cards
 from gridgov.contacts.cards import render_cards
-from gridgov.contacts.models import ContactAssignment, PartyMember, VisitHousehold
+from gridgov.contacts.models import ContactAssignment, ContactState, PartyMember
 from gridgov.contacts.report import contact_report
-from gridgov.contacts.rhythm import interval_days, next_due
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.http.sessions import SessionDep
 from gridgov.registry.models import Household, Resident, ResidentKeyGroup
@@ -84,37 +83,34 @@ class Rhythm:
 
 
 def _rhythms(session: Session, links: list[ContactAssignment]) -> dict[str, Rhythm]:
-    """The rhythm of each linked household (a page's worth: two grouped queries)."""
+    """The rhythm of each linked household, as the contact state keeps it (contacts.state:
+    last visit, days between visits, next due day), and whether a present resident is in
+    a key group (a page's worth: two queries)."""
     ids = [link.household_id for link in links]
     if not ids:
         return {}
-    last = dict(
-        session.execute(
-            select(VisitHousehold.household_id, func.max(VisitHousehold.visited_on))
-            .where(VisitHousehold.household_id.in_(ids))
-            .group_by(VisitHousehold.household_id)
-        ).all()
-    )
-    groups: dict[str, set[str]] = {}
-    for household_id, code in session.execute(
-        select(Resident.household_id, ResidentKeyGroup.key_group_code)
-        .join(ResidentKeyGroup, ResidentKeyGroup.resident_id == Resident.id)
-        .where(Resident.household_id.in_(ids), Resident.residence_status.in_(due.PRESENT))
-    ):
-        groups.setdefault(household_id, set()).add(code)
-    per_tag = due.rhythms(session)
-    found = {}
-    for link in links:
-        tags = groups.get(link.household_id, set())
-        days = interval_days(tags, per_tag)
-        visited = last.get(link.household_id)
-        found[link.household_id] = Rhythm(
-            last_visit=visited,
-            next_on=next_due(visited, link.started_on, days),
-            days=days,
-            key_group=bool(tags),
+    states = session.scalars(
+        select(ContactState).where(
+            ContactState.household_id.in_(ids), ContactState.next_due_on.is_not(None)
         )
-    return found
+    ).all()
+    keyed = set(
+        session.scalars(
+            select(Resident.household_id)
+            .join(ResidentKeyGroup, ResidentKeyGroup.resident_id == Resident.id)
+            .where(Resident.household_id.in_(ids), Resident.residence_status.in_(due.PRESENT))
+        )
+    )
+    return {
+        state.household_id: Rhythm(
+            last_visit=state.last_visit_on,
+            next_on=state.next_due_on,
+            days=state.rhythm_days,
+            key_group=state.household_id in keyed,
+        )
+        for state in states
+        if state.next_due_on is not None
+    }
 
 
 @router.get("/contacts")
