@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +44,7 @@ from gridgov.emergency.schemas import (
     ShelterUpdate,
 )
 from gridgov.emergency.start import MAX_MINUTES, check_start_roll_call
-from gridgov.errors import NotFound, ValidationFailed
+from gridgov.errors import DomainError, ValidationFailed
 from gridgov.http.sessions import SessionDep
 from gridgov.i18n import N_, Message
 from gridgov.territory.codes import CODE_LENGTH
@@ -52,7 +53,7 @@ from gridgov.territory.queries import node_names
 from gridgov.web.auth import CallerDep
 from gridgov.web.caller import PageCaller
 from gridgov.web.errors import redirect
-from gridgov.web.forms import FormDep, form_values, parse_form
+from gridgov.web.forms import FormDep, form_values, parse_form, save_or_show
 from gridgov.web.labels import CASE_STATE_LABELS
 from gridgov.web.maps import map_settings
 from gridgov.web.rendering import page_language, render
@@ -631,25 +632,49 @@ def shelters_page(request: Request, session: SessionDep, caller: CallerDep) -> R
     return _shelters_page(request, session, caller)
 
 
+def _shelter_form_again(
+    request: Request,
+    session: Session,
+    caller: PageCaller,
+    values: dict[str, object],
+    *,
+    editing: str | None = None,
+) -> Callable[[DomainError], Response]:
+    """The shelters page again with the form's values and each bad field named (its
+    status the refusal's: 422, or 404 for a keeper or village out of reach)."""
+
+    def again(refused: DomainError) -> Response:
+        errors = dict(refused.fields or {"form": refused.message})
+        return _shelters_page(
+            request,
+            session,
+            caller,
+            values=values,
+            errors=errors,
+            editing=editing,
+            status=refused.status,
+        )
+
+    return again
+
+
 @router.post("/shelters")
 def create_shelter(
     request: Request, session: SessionDep, caller: CallerDep, form: FormDep
 ) -> Response:
     """Add a shelter (the API's rules), or the form again with each bad field named (4xx)."""
     values = form_values(form)
-    try:
-        with session.begin_nested():
-            body = parse_form(ShelterCreate, values)
-            shelters.check_create_shelter(
-                session, **body.model_dump(), principal=caller.principal, actor=caller.actor
-            )
-    except (ValidationFailed, NotFound) as refused:
-        if isinstance(refused, NotFound) and not refused.fields:
-            raise
-        errors = dict(refused.fields or {"form": refused.message})
-        code = 404 if isinstance(refused, NotFound) else 422
-        return _shelters_page(request, session, caller, values=values, errors=errors, status=code)
-    return redirect(request, "/shelters")
+
+    def save() -> None:
+        body = parse_form(ShelterCreate, values)
+        shelters.check_create_shelter(
+            session, **body.model_dump(), principal=caller.principal, actor=caller.actor
+        )
+
+    again = _shelter_form_again(request, session, caller, values)
+    return save_or_show(
+        request, session, save, done_url="/shelters", refused=again, not_found=again
+    )
 
 
 @router.post("/shelters/{shelter_id}")
@@ -658,26 +683,22 @@ def update_shelter(
 ) -> Response:
     """Change a shelter's capacity and keeper, or its form again naming the bad field."""
     values = form_values(form)
-    try:
-        with session.begin_nested():
-            body = parse_form(ShelterUpdate, values)
-            shelters.check_update_shelter(
-                session,
-                shelter_id,
-                capacity=body.capacity,
-                keeper_user_id=body.keeper_user_id,
-                principal=caller.principal,
-                actor=caller.actor,
-            )
-    except ValidationFailed as refused:
-        errors = dict(refused.fields or {"form": refused.message})
-        return _shelters_page(
-            request,
+
+    def save() -> None:
+        body = parse_form(ShelterUpdate, values)
+        shelters.check_update_shelter(
             session,
-            caller,
-            values=values,
-            errors=errors,
-            editing=shelter_id,
-            status=422,
+            shelter_id,
+            capacity=body.capacity,
+            keeper_user_id=body.keeper_user_id,
+            principal=caller.principal,
+            actor=caller.actor,
         )
-    return redirect(request, f"/shelters#shelter-{shelter_id}")
+
+    return save_or_show(
+        request,
+        session,
+        save,
+        done_url=f"/shelters#shelter-{shelter_id}",
+        refused=_shelter_form_again(request, session, caller, values, editing=shelter_id),
+    )
