@@ -128,3 +128,25 @@ def test_an_archived_group_answers_archived_in_the_api(client, session) -> None:
     )
     assert refused.status_code == 409, refused.text
     assert "group" in refused.json()["error"]["fields"]
+
+
+def test_a_division_plan_archives_the_groups_of_what_it_retires_and_rollback_re_opens(
+    session,
+) -> None:
+    from gridgov.groups.models import Group
+    from gridgov.partition.apply import check_apply_plan, check_rollback_plan
+    from tests.partition.plan_helpers import located_village, plan_village
+
+    village = located_village(session, households=60, unlocated=1)
+    grids = [grid.code for grid in village.tree.grids[village.village.code]]
+    groups = {code: check_create_group(session, territory_code=code, actor=ACTOR) for code in grids}
+    plan = plan_village(session, village)
+    retired = set(plan.proposal["retire"]) & set(grids)
+    assert retired  # the plan redraws the old grids
+    check_apply_plan(session, plan, actor="test")
+    statuses = {code: group.status for code, group in groups.items()}
+    assert statuses == {code: "archived" if code in retired else "active" for code in grids}
+    archived = session.scalars(select(Group.territory_code).where(Group.status == "archived"))
+    assert set(archived) == retired  # the village's own groups stay open
+    check_rollback_plan(session, plan, actor="test:rollback")
+    assert {group.status for group in groups.values()} == {"active"}
