@@ -14,10 +14,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -35,6 +36,22 @@ from tests.factories.access import make_user
 from tests.web.browser.harness import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+Result = TypeVar("Result")
+
+
+def run_client(scenario: Coroutine[Any, Any, Result]) -> Result:
+    """``asyncio.run(scenario)``, also when this thread already runs an event loop (after a
+    browser test, Playwright's sync API keeps one running in the main thread, and
+    asyncio.run refuses to start from there): the scenario then runs on a loop of its own
+    in a thread of its own, and its result or exception comes back here."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(scenario)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="socket-client") as pool:
+        return pool.submit(asyncio.run, scenario).result()
+
+
 WAIT = 10.0  # seconds any single expected frame may take on this busy machine
 # The opening handshake once took over 10 s in CI's faketime pass (the server thread shares the
 # GIL with a test process 3,000 tests old): a handshake gets longer, a failing one still fails.

@@ -26,6 +26,7 @@ from tests.api.events_live import (
     publish_now,
     receive,
     receive_events,
+    run_client,
     until_caught_up,
 )
 
@@ -56,7 +57,7 @@ def test_a_token_in_the_first_frame_authenticates(server) -> None:
         )
         await socket.close()
 
-    asyncio.run(scenario())
+    run_client(scenario())
 
 
 def test_the_session_cookie_authenticates_from_the_same_origin_only(server) -> None:
@@ -72,7 +73,7 @@ def test_the_session_cookie_authenticates_from_the_same_origin_only(server) -> N
         assert [e["payload"] for e in await receive_events(socket, 1)] == [{"n": 1}]
         await socket.close()
 
-    asyncio.run(scenario())
+    run_client(scenario())
 
 
 def test_a_foreign_origin_is_closed_with_4403(server) -> None:
@@ -91,7 +92,7 @@ def test_a_foreign_origin_is_closed_with_4403(server) -> None:
         ) as socket:
             return await close_code(socket)
 
-    assert asyncio.run(scenario()) == (4403, "cross-origin connection refused")
+    assert run_client(scenario()) == (4403, "cross-origin connection refused")
 
 
 @pytest.mark.parametrize(
@@ -118,7 +119,7 @@ def test_no_valid_authentication_is_closed_with_4401_or_4400(server, first_frame
                 await socket.send(text)
             return await close_code(socket)
 
-    code, reason = asyncio.run(scenario())
+    code, reason = run_client(scenario())
     if first_frame == "not json":
         assert (code, reason) == (4400, "not JSON")
     elif first_frame is None:
@@ -146,7 +147,7 @@ def test_a_bad_resume_or_frame_is_closed_with_4400(server) -> None:
         codes.append(await close_code(socket))
         return codes
 
-    assert [code for code, _ in asyncio.run(scenario())] == [4400, 4400, 4400, 4400]
+    assert [code for code, _ in run_client(scenario())] == [4400, 4400, 4400, 4400]
 
 
 def test_resuming_after_a_disconnect_loses_and_repeats_nothing(server) -> None:
@@ -173,7 +174,7 @@ def test_resuming_after_a_disconnect_loses_and_repeats_nothing(server) -> None:
         assert [e["payload"]["n"] for e in await receive_events(socket, 1)] == [9]
         await socket.close()
 
-    asyncio.run(scenario())
+    run_client(scenario())
 
 
 def test_an_event_committed_late_reaches_a_client_resuming_after_a_later_one(
@@ -201,7 +202,7 @@ def test_an_event_committed_late_reaches_a_client_resuming_after_a_later_one(
         assert [e["payload"] for e in await until_caught_up(socket)] == [{"tx": "A, written first"}]
         await socket.close()
 
-    asyncio.run(scenario())
+    run_client(scenario())
 
 
 def test_registered_resolvers_give_a_caller_more_streams(server) -> None:
@@ -223,7 +224,7 @@ def test_registered_resolvers_give_a_caller_more_streams(server) -> None:
             await member.close()
             await outsider.close()
 
-        asyncio.run(scenario())
+        run_client(scenario())
     finally:
         remove()
 
@@ -238,7 +239,7 @@ def test_heartbeats_come_at_the_interval(server) -> None:
         await socket.close()
         return caught_up + beats
 
-    frames = asyncio.run(scenario())
+    frames = run_client(scenario())
     assert [f["type"] for f in frames] == ["heartbeat", "heartbeat"]
 
 
@@ -269,7 +270,7 @@ def test_a_slow_client_does_not_hold_up_a_fast_one(fresh_database, tmp_path) -> 
             return len(fast_events), await close_code(slow, timeout=30)
 
         try:
-            received, (code, reason) = asyncio.run(scenario())
+            received, (code, reason) = run_client(scenario())
         finally:
             remove()
         assert received == 60
@@ -305,7 +306,7 @@ def test_two_server_processes_each_deliver_every_event(fresh_database, tmp_path)
             await on_a.close()
             await on_b.close()
 
-        asyncio.run(scenario())
+        run_client(scenario())
     finally:
         for process in servers:
             process.stop()
@@ -328,7 +329,7 @@ def test_a_client_resuming_from_a_pruned_position_is_told_to_reset(server) -> No
         await socket.close()
         return [first, *rest]
 
-    reset, *events = asyncio.run(scenario())
+    reset, *events = run_client(scenario())
     assert reset == {"type": "reset", "position": pruned}
     assert [e["payload"] for e in events] == [{"n": 2}]
 
@@ -363,7 +364,7 @@ def test_a_reconnect_event_closes_the_users_sockets_and_streams_are_resolved_aga
             await socket.close()
             return closed, [reconnect, *events]
 
-        closed, events = asyncio.run(scenario())
+        closed, events = run_client(scenario())
     finally:
         remove()
     assert closed == (4000, "reconnect: streams or sign-in changed")
@@ -396,6 +397,6 @@ def test_logging_out_closes_the_tokens_socket_and_it_cannot_come_back(server) ->
             await again.send(json.dumps({"type": "auth", "token": caller.token}))
             return closed, await close_code(again)
 
-    closed, refused = asyncio.run(scenario())
+    closed, refused = run_client(scenario())
     assert closed == (4000, "reconnect: streams or sign-in changed")
     assert refused == (4401, "the token is unknown, expired or revoked")

@@ -279,3 +279,29 @@ def test_the_chat_page_carries_the_events_socket(client, session) -> None:
     assert 'data-events-url="/api/v1/events"' in page.text
     assert re.search(r'data-events-position="\d+"', page.text)
     assert '<script src="/static/js/chat.js" defer></script>' in page.text
+
+
+def test_an_archived_group_is_listed_as_archived_and_its_chat_is_read_only(client, session) -> None:
+    from gridgov import clock
+    from gridgov.groups.actions import check_create_group
+    from gridgov.registry.moves import do_move_households
+    from gridgov.territory.actions import check_retire_territory
+    from tests.factories.access import ACTOR
+
+    tree = make_tree(session, villages=1, grids_per_village=1, units_per_grid=2)
+    kept, retired = tree.all_units()
+    household = make_household(session, unit=retired)
+    resident = make_resident(session, household=household)
+    villager = make_person(session, "archived.groups", resident_id=resident.id)
+    group = check_create_group(session, territory_code=retired.code, actor=ACTOR)
+    _post(session, group, villager, "这条记录要留着")
+    do_move_households(session, [(household.id, kept.code)], occurred_on=clock.today(), actor=ACTOR)
+    check_retire_territory(session, retired, actor=ACTOR)
+    session.commit()
+    sign_in(client, "archived.groups")
+    listed = client.get("/groups").text
+    assert re.search(rf'class="group-row archived" data-group-id="{group.id}"', listed)
+    chat = client.get(f"/groups/{group.id}")
+    assert chat.status_code == 200
+    assert "这条记录要留着" in chat.text and "data-archived" in chat.text
+    assert "data-composer" not in chat.text

@@ -311,7 +311,7 @@ def _apply(
     event_details = dict(details)
     if outcome.escalated:
         event_details["escalated_to"] = case.handler_code
-    _append_event(
+    event = _append_event(
         session,
         case,
         action=outcome.recorded_as,
@@ -327,8 +327,13 @@ def _apply(
         session,
         case,
         StatusChange(
-            action=outcome.recorded_as, from_state=from_state, to_state=case.state, actor=actor
+            action=outcome.recorded_as,
+            from_state=from_state,
+            to_state=case.state,
+            actor=actor,
+            escalated=outcome.escalated,
         ),
+        event_seq=event.seq,
     )
     if outcome.action == "resolve":
         announce_resolved(

@@ -38,6 +38,7 @@ def list_groups(
                 "territory_code": group.territory_code,
                 "name": group.name,
                 "mode": group.mode,
+                "status": group.status,
                 "members": members,
                 "messages": group.last_seq,
             }
@@ -46,13 +47,13 @@ def list_groups(
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
-    table = Table("id", "kind", "territory", "name", "mode", "members", "messages")
+    table = Table("id", "kind", "territory", "name", "mode", "status", "members", "messages")
     for row in rows:
         table.add_row(*(str(row[key]) for key in COLUMNS))
     console.print(table)
 
 
-COLUMNS = ("id", "kind", "territory_code", "name", "mode", "members", "messages")
+COLUMNS = ("id", "kind", "territory_code", "name", "mode", "status", "members", "messages")
 
 
 @app.command("post")

@@ -7,11 +7,12 @@ and provider of the platform, installed in one place.
 - own-data sections: posts add a resident's posts to their own-data export;
 - groups: every message with text is indexed for search as it is flushed; a case made from
   a message posts its status changes back into the group (cases.status_hooks);
-- grid groups: a new village gets its groups (territory creation hook); members follow the
-  registry's life events, the posts' start and end (and role assignments: posts.events) and
-  accounts linked to a resident (accounts.events); the policy's MEMBER rule asks the groups'
-  membership; a member's messages join their own-data export; the events socket's streams
-  include the caller's groups (``group:<id>``).
+- grid groups: a new village gets its groups (territory creation hook); the groups of a
+  retired node are archived, re-opened if it is re-activated (territory status hook);
+  members follow the registry's life events, the posts' start and end (and role
+  assignments: posts.events) and accounts linked to a resident (accounts.events); the
+  policy's MEMBER rule asks the groups' membership; a member's messages join their
+  own-data export; the events socket's streams include the caller's groups (``group:<id>``).
 - the policy's CONTACT households (access.providers): the households assigned to a party
   member (contacts.scope), carried by their principal (accounts.principal's party loader);
 - grid groups: a village's party members belong in its leaders' group (groups.membership);
@@ -46,7 +47,7 @@ from gridgov.contacts.moments import (
 from gridgov.contacts.scope import AssignedHouseholds, party_reach
 from gridgov.emergency.live import roll_call_streams
 from gridgov.groups import membership as group_membership
-from gridgov.groups.actions import create_village_groups
+from gridgov.groups.actions import create_village_groups, follow_node_status
 from gridgov.groups.events import group_streams
 from gridgov.groups.membership import add_leaders_group_source
 from gridgov.groups.queries import GroupMembers, own_messages
@@ -64,7 +65,7 @@ from gridgov.registry.events import (
     subscribe_key_groups_entered,
 )
 from gridgov.registry.guards import refuse_retiring_with_active_households
-from gridgov.territory.creation_hooks import add_creation_hook
+from gridgov.territory.creation_hooks import add_creation_hook, add_status_hook
 from gridgov.territory.recording import set_bulk_recorder
 from gridgov.territory.retire_guards import add_retire_guard
 
@@ -81,6 +82,7 @@ def install() -> None:
 
 def _install_groups() -> None:
     add_creation_hook(create_village_groups)
+    add_status_hook(follow_node_status)
     for kind in LIFE_EVENTS:  # after posts: a leaver's posts end first
         subscribe(kind, group_membership.follow_life_event)
     subscribe_posts(group_membership.follow_post_event)

@@ -81,6 +81,34 @@ def create_village_groups(session: Session, nodes: Sequence[CreatedNode], actor:
             membership.resync_group(session, group, reason="group created")
 
 
+def follow_node_status(session: Session, codes: Sequence[str], status: str, actor: str) -> None:
+    """Territory status hook: the groups of retired nodes are archived (read-only, their
+    members and read pointers kept as they were); a node re-activated re-opens its groups,
+    whose members follow the registry and posts again."""
+    wanted, was = ("archived", "active") if status == "retired" else ("active", "archived")
+    groups = session.scalars(
+        select(Group)
+        .where(Group.territory_code.in_(sorted(set(codes))), Group.status == was)
+        .order_by(Group.id)
+    ).all()
+    for group in groups:
+        group.status = wanted
+    session.flush()
+    if wanted == "active":
+        for group in groups:
+            membership.resync_group(session, group, reason="territory re-activated")
+
+
+def check_open(group: Group) -> None:
+    """An archived group (its node retired) is read-only: no posts, joins or moderation;
+    its history stays readable by its former members and its leaders."""
+    if group.status != "active":
+        raise Conflict(
+            Message("group %(name)s is archived: its place was retired", name=group.name),
+            fields={"group": Message("archived")},
+        )
+
+
 def check_create_group(session: Session, *, territory_code: str, actor: str) -> Group:
     """Open the group of a grid or a unit (its leaders do, on demand); a node has one."""
     refuse_bad_text("territory_code", territory_code)
@@ -267,6 +295,7 @@ def _check_may_post(
     leader = moderates(principal, group)
     if member is None and not leader:
         raise NotFound(Message("no group has id %(group_id)s", group_id=group.id))
+    check_open(group)
     now = clock.now()
     if member is not None and member.muted_until is not None and member.muted_until > now:
         raise PermissionDenied(
@@ -324,6 +353,7 @@ def _write_message(
     mentions: list[dict[str, Any]],
     reached: set[str],
 ) -> GroupMessage:
+    check_open(group)  # every post, the platform's and other modules' too
     seq = next_seq(session, group)
     message = GroupMessage(
         group_id=group.id,
@@ -373,10 +403,11 @@ def check_post_message(
 
 
 def do_post_system_message(
-    session: Session, group: Group, text: str, *, actor: str
+    session: Session, group: Group, text: str, *, actor: str, reply_to: str | None = None
 ) -> GroupMessage:
-    """A message from the platform (a case's status change): no author, no limits."""
-    draft = Draft(text=_check_text(text))
+    """A message from the platform (a case's status change): no author, no limits;
+    ``reply_to``: in the thread of that message of the group."""
+    draft = Draft(text=_check_text(text), reply_to_id=reply_to)
     return _write_message(
         session, group, kind="system", author=None, draft=draft, mentions=[], reached=set()
     )
@@ -397,6 +428,7 @@ def check_upload_image(
         principal, group
     ):
         raise NotFound(Message("no group has id %(group_id)s", group_id=group.id))
+    check_open(group)
     if group.attachment_bytes + len(data) > quota_bytes:
         raise QuotaExceeded(
             Message(
@@ -467,6 +499,7 @@ def check_mute_member(
     session: Session, group: Group, *, user_id: str, minutes: int, actor: str
 ) -> GroupMember:
     """Mute a member for ``minutes`` (0 lifts it); they read but do not post."""
+    check_open(group)
     if not 0 <= minutes <= 60 * 24 * 30:
         raise ValidationFailed.field("minutes", Message("between 0 and 43200 (30 days)"))
     member = _member_row(session, group, user_id)
@@ -480,6 +513,7 @@ def check_remove_member(
 ) -> GroupMember:
     """Remove a member; the registry does not bring them back (a leader may re-add them
     by an invitation)."""
+    check_open(group)
     refuse_bad_text("reason", reason)
     member = _member_row(session, group, user_id)
     member.left_at = clock.now()
@@ -492,6 +526,7 @@ def check_remove_member(
 
 def check_recall_message(session: Session, message: GroupMessage, *, actor: str) -> GroupMessage:
     """Recall: hidden from members, kept with who and when for the audit."""
+    check_open(_group_of(session, message))
     if message.recalled_at is not None:
         raise Conflict(Message("the message is already recalled"))
     message.recalled_at, message.recalled_by = clock.now(), actor
@@ -506,6 +541,7 @@ def check_recall_message(session: Session, message: GroupMessage, *, actor: str)
 def check_pin_message(
     session: Session, message: GroupMessage, *, pinned: bool, actor: str
 ) -> GroupMessage:
+    check_open(_group_of(session, message))
     if message.recalled_at is not None:
         raise Conflict(Message("a recalled message cannot be pinned"))
     message.pinned_at, message.pinned_by = (clock.now(), actor) if pinned else (None, None)
@@ -516,7 +552,14 @@ def check_pin_message(
     return message
 
 
+def _group_of(session: Session, message: GroupMessage) -> Group:
+    group = session.get(Group, message.group_id)
+    assert group is not None
+    return group
+
+
 def check_set_mode(session: Session, group: Group, *, mode: str, actor: str) -> Group:
+    check_open(group)
     if mode not in GROUP_MODES:
         raise ValidationFailed.field(
             "mode", Message("one of %(modes)s", modes=", ".join(GROUP_MODES))
@@ -531,6 +574,7 @@ def check_set_mode(session: Session, group: Group, *, mode: str, actor: str) -> 
 
 def check_create_invitation(session: Session, group: Group, *, actor: str) -> GroupInvitation:
     """A code a leader hands to someone not in the registry (valid 7 days)."""
+    check_open(group)
     invitation = GroupInvitation(
         group_id=group.id,
         code=secrets.token_hex(5).upper(),
@@ -555,6 +599,7 @@ def check_redeem_invitation(
         raise NotFound(
             Message("no open invitation has this code"), fields={"code": Message("not found")}
         )
+    check_open(_invited_group(session, invitation))
     invitation.status = "requested"
     invitation.requested_by = principal.user_id
     invitation.requested_at = clock.now()
@@ -572,6 +617,8 @@ def check_decide_invitation(
                 "the invitation is %(status)s, not waiting for a decision", status=invitation.status
             )
         )
+    if approve:
+        check_open(_invited_group(session, invitation))
     invitation.status = "approved" if approve else "refused"
     invitation.decided_by, invitation.decided_at = actor, clock.now()
     if approve:
@@ -579,6 +626,12 @@ def check_decide_invitation(
         members_changed(session, [invitation.requested_by])
     session.flush()
     return invitation
+
+
+def _invited_group(session: Session, invitation: GroupInvitation) -> Group:
+    group = session.get(Group, invitation.group_id)
+    assert group is not None
+    return group
 
 
 def _join_by_invitation(session: Session, group_id: str, user_id: str) -> None:

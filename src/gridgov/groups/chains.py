@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from gridgov import clock
 from gridgov.accounts.models import User
 from gridgov.errors import Conflict, NotFound, ValidationFailed
-from gridgov.groups.actions import do_post_special_message
+from gridgov.groups.actions import check_open, do_post_special_message
 from gridgov.groups.chain_models import ChainEntry, ChainList
 from gridgov.groups.models import Group
 from gridgov.i18n import Message
@@ -120,6 +120,9 @@ def check_sign_chain(
     session: Session, chain: ChainList, *, user: User, values: Mapping[str, str]
 ) -> ChainEntry:
     """Add the member's line, or edit it if they have one (its place kept)."""
+    group = session.get(Group, chain.group_id)
+    assert group is not None
+    check_open(group)
     cleaned = _check_values(chain, values)
     if clock.now() >= chain.closes_at:
         raise Conflict(

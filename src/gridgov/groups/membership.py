@@ -124,9 +124,12 @@ def wanted_members(session: Session, group: Group) -> dict[str, str]:
 
 
 def resync_group(session: Session, group: Group, *, reason: str) -> Resync:
-    """Make the members who follow the registry and the posts those wanted now."""
+    """Make the members who follow the registry and the posts those wanted now. An
+    archived group's members stay as they were (its history is theirs to read)."""
     session.flush()
-    wanted = wanted_members(session, group) if group.status == "active" else {}
+    if group.status != "active":
+        return Resync((), ())
+    wanted = wanted_members(session, group)
     rows = {
         row.user_id: row
         for row in session.scalars(select(GroupMember).where(GroupMember.group_id == group.id))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from gridgov import clock
@@ -46,9 +46,14 @@ class GroupMembers:
 
 def readable(principal: Principal) -> ColumnElement[bool]:
     """The groups the principal may read: their own (membership is not a role: someone who
-    joined by an invitation holds none), and the groups they moderate."""
+    joined by an invitation holds none), the archived groups they were ever a member of
+    (not removed), and the groups they moderate."""
+    former = select(GroupMember.group_id).where(
+        GroupMember.user_id == principal.user_id, GroupMember.removed.is_(False)
+    )
     return or_(
         member_scope().condition(principal, Group.id),
+        and_(Group.status == "archived", Group.id.in_(former)),
         scope_filter(principal, "read", "group", Group.territory_code, group_column=Group.id),
         scope_filter(principal, "update", "group", Group.territory_code),
     )
@@ -108,8 +113,8 @@ def groups_of_territory(session: Session, code: str) -> Sequence[Group]:
 def all_groups(
     session: Session, *, territory: str | None = None, limit: int = 200
 ) -> list[tuple[Group, int]]:
-    """Every active group (on ``territory`` and under it) with its member count, for the
-    operator's CLI (no principal: the CLI acts for the platform)."""
+    """Every group, active or archived (on ``territory`` and under it), with its member
+    count, for the operator's CLI (no principal: the CLI acts for the platform)."""
     if territory is not None:
         reach_territory(session, None, "read", "group", territory)
     members = (
@@ -119,7 +124,7 @@ def all_groups(
         .correlate(Group)
         .scalar_subquery()
     )
-    query = select(Group, members).where(Group.status == "active")
+    query = select(Group, members)
     if territory is not None:
         query = query.where(within(Group.territory_code, territory))
     rows = session.execute(query.order_by(Group.territory_code, Group.kind).limit(limit))
@@ -183,9 +188,9 @@ def list_groups(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[GroupListed], int]:
-    """The groups the principal may read, with their unread and mention counts (zero in a
-    group they moderate without being a member)."""
-    conditions = [readable(principal), Group.status == "active"]
+    """The groups the principal may read, archived ones included, with their unread and
+    mention counts (zero in a group they moderate without being a member)."""
+    conditions = [readable(principal)]
     if territory is not None:
         in_reach = reaches(principal, "update", "group", territory) or _member_under(
             session, principal, territory

@@ -19,6 +19,7 @@ class GroupOut(BaseModel):
     village_code: str
     name: str
     mode: str
+    archived: bool = Field(description="its place was retired: read-only, history kept")
     last_seq: int
     is_member: bool
     read_seq: int
@@ -36,6 +37,7 @@ class GroupOut(BaseModel):
             village_code=group.village_code,
             name=group.name,
             mode=group.mode,
+            archived=group.status == "archived",
             last_seq=group.last_seq,
             is_member=listed.is_member,
             read_seq=listed.read_seq,

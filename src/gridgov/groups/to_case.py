@@ -1,11 +1,13 @@
 """Message to case: a leader turns a message into a case, its category suggested from the
 text, its place from the message's location (else the author's household), its image carried
 over as the case's report photo; the message and the case link to each other. Later status
-changes of the case post a short system message back into the group (a subscription to
+changes of the case (accepted, escalated, resolved, closed, declined) post a short system
+message back into the group, in the message's thread (a subscription to
 cases.status_hooks, installed by database/hooks.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import select
@@ -32,6 +34,7 @@ from gridgov.territory.models import Territory
 # language: the message is stored once for every member).
 STATUS_TEXTS = {
     "accepted": N_("Reported problem #%(ref)s was accepted by %(handler)s"),
+    "escalated": N_("Reported problem #%(ref)s was escalated to %(handler)s"),
     "resolved": N_("Reported problem #%(ref)s was resolved by %(handler)s"),
     "closed": N_("Reported problem #%(ref)s is closed"),
     "rejected": N_("Reported problem #%(ref)s was declined by %(handler)s"),
@@ -41,7 +44,11 @@ GROUP_LANGUAGE = "zh-CN"
 
 def case_reference(case: Case) -> str:
     """A short reference people can say aloud (the id's last six characters)."""
-    return case.id[-6:].upper()
+    return case_reference_of(case.id)
+
+
+def case_reference_of(case_id: str) -> str:
+    return case_id[-6:].upper()
 
 
 def _active_categories(session: Session) -> list[tuple[str, str]]:
@@ -148,21 +155,35 @@ def handler_name(session: Session, code: str) -> str:
     return "".join(names.get(c, "") for c in codes) or code
 
 
-def post_case_status(session: Session, case: Case, change: StatusChange) -> None:
-    """The status-hook subscriber: a system message in the group the case came from."""
-    template = STATUS_TEXTS.get(change.to_state)
-    if template is None or change.from_state == change.to_state:
+def _status_text(change: StatusChange) -> str | None:
+    if change.escalated:
+        return STATUS_TEXTS["escalated"]
+    if change.from_state == change.to_state:
+        return None
+    return STATUS_TEXTS.get(change.to_state)
+
+
+def post_case_status(session: Session, changes: Sequence[StatusChange]) -> None:
+    """The status-hook subscriber: a system message in the thread of the message each case
+    came from (a reply to it: the group's members see it, with nothing of the reporter but
+    what their message said), once per change (keyed on the case's timeline event)."""
+    told = {change.case_id: change for change in changes if _status_text(change) is not None}
+    if not told:
         return
-    link = session.scalar(select(MessageCase).where(MessageCase.case_id == case.id))
-    if link is None:
-        return
-    group = session.get(Group, link.group_id)
-    if group is None or group.status != "active":
-        return
-    text = translate(
-        GROUP_LANGUAGE,
-        template,
-        ref=case_reference(case),
-        handler=handler_name(session, case.handler_code),
-    )
-    do_post_system_message(session, group, text, actor=change.actor)
+    links = session.scalars(select(MessageCase).where(MessageCase.case_id.in_(sorted(told))))
+    for link in sorted(links, key=lambda link: link.case_id):
+        change = told[link.case_id]
+        group = session.get(Group, link.group_id)
+        if group is None or group.status != "active" or change.event_seq <= link.posted_event_seq:
+            continue
+        template = _status_text(change)
+        assert template is not None
+        text = translate(
+            GROUP_LANGUAGE,
+            template,
+            ref=case_reference_of(change.case_id),
+            handler=handler_name(session, change.handler_code),
+        )
+        do_post_system_message(session, group, text, actor=change.actor, reply_to=link.message_id)
+        link.posted_event_seq = change.event_seq
+    session.flush()

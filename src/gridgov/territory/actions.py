@@ -17,7 +17,7 @@ from gridgov.i18n import Message
 from gridgov.ids import new_id
 from gridgov.storage.bulk import expire_loaded, insert_rows, table_of, update_rows
 from gridgov.territory.codes import PARENT_LEVEL, as_level, problem_with
-from gridgov.territory.creation_hooks import CreatedNode, run_creation_hooks
+from gridgov.territory.creation_hooks import CreatedNode, run_creation_hooks, run_status_hooks
 from gridgov.territory.models import Territory
 from gridgov.territory.recording import record_rows
 from gridgov.territory.retire_guards import check_retire_guards
@@ -201,6 +201,7 @@ def check_retire_territory(session: Session, node: Territory, *, actor: str) -> 
     node.retired_at = clock.now()
     node.updated_by = actor
     session.flush()
+    run_status_hooks(session, [node.code], "retired", actor=actor)  # e.g. groups archived
     return node
 
 
@@ -470,6 +471,7 @@ def check_retire_territories(session: Session, codes: Sequence[str], *, actor: s
         {code: {"status": "retired", "retired_at": now} for code in codes},
         actor=actor,
     )
+    run_status_hooks(session, list(codes), "retired", actor=actor)
 
 
 def do_restore_territories(
@@ -505,4 +507,5 @@ def do_restore_territories(
     }
     for group in changes.values():
         _versioned_update(session, current, group, actor=actor)
+    run_status_hooks(session, list(reactivated), "active", actor=actor)  # groups re-open
     return reactivated

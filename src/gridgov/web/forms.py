@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from gridgov.errors import Conflict, ValidationFailed
+from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.web.errors import redirect
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -81,20 +81,29 @@ def save_or_show(
     save: Callable[[], object],
     *,
     done_url: str,
-    conflict: Callable[[Conflict], Response],
+    conflict: Callable[[Conflict], Response] | None = None,
     refused: Callable[[ValidationFailed], Response] | None = None,
+    not_found: Callable[[NotFound], Response] | None = None,
 ) -> Response:
     """A form's writes, in a savepoint: done, a redirect to ``done_url``; a Conflict (a
     stale version, a state that does not allow it) undoes them and answers ``conflict(it)``
-    (the page again, 409); a refused field likewise ``refused(it)`` (the form again, 422),
-    or the page error when the form has no ``refused``."""
+    (the page again, 409); a refused field likewise ``refused(it)`` (the form again, 422);
+    a NotFound naming a field (a keeper, a village the form named that the caller cannot
+    reach) ``not_found(it)`` (the form again, 404). Each one the form does not handle, and
+    a NotFound naming no field, is the page error."""
     try:
         with session.begin_nested():
             save()
     except Conflict as exc:
+        if conflict is None:
+            raise
         return conflict(exc)
     except ValidationFailed as exc:
         if refused is None:
             raise
         return refused(exc)
+    except NotFound as exc:
+        if not_found is None or not exc.fields:
+            raise
+        return not_found(exc)
     return redirect(request, done_url)

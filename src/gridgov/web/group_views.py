@@ -228,6 +228,7 @@ class GroupRow:
     unread: int
     mentions: int
     last_text: str | None
+    archived: bool = False
 
 
 def _last_texts(session: Session, group_ids: list[str]) -> dict[str, str | None]:
@@ -261,11 +262,14 @@ def group_rows(session: Session, listed: Sequence[GroupListed]) -> list[GroupRow
             unread=item.unread,
             mentions=item.mentions,
             last_text=texts.get(item.group.id),
+            archived=item.group.status == "archived",
         )
         for item in listed
     ]
     member = {item.group.id: item.is_member for item in listed}
-    return sorted(rows, key=lambda row: (not member[row.id], -row.mentions, -row.unread))
+    return sorted(
+        rows, key=lambda row: (row.archived, not member[row.id], -row.mentions, -row.unread)
+    )
 
 
 def pinned_messages(session: Session, group: Group) -> list[GroupMessage]:

@@ -33,6 +33,7 @@ from gridgov import clock
 from gridgov.audit.recorder import record_bulk
 from gridgov.cases.models import Case, CaseEvent
 from gridgov.cases.notices import AUDIENCE, HANDLERS, notices_for
+from gridgov.cases.status_hooks import StatusChange, statuses_changed
 from gridgov.cases.timers.rules import WRITTEN, Planned, Planner, TimerCase
 from gridgov.cases.timers.sweep import Sweep
 from gridgov.errors import Conflict
@@ -94,6 +95,23 @@ def _write(
         for step in written
     ]
     insert_rows(connection, table_of(CaseEvent), events)
+    statuses_changed(
+        session,
+        [
+            StatusChange(
+                action=event["action"],
+                from_state=step.case.state,
+                to_state=step.after.state,
+                actor=actor,
+                escalated=step.outcome.escalated,
+                case_id=step.case.id,
+                handler_code=step.after.handler_code,
+                event_seq=event["seq"],
+            )
+            for step, event in zip(written, events, strict=True)
+            if step.outcome.escalated or step.after.state != step.case.state
+        ],
+    )
     insert_rows(connection, table_of(OutboxMessage), _messages(session, written, sweep, stamp))
     record_bulk(
         session,

@@ -139,13 +139,14 @@ def posting_rights(
     muted = member.muted_until if member is not None else None
     if muted is not None and muted <= clock.now():
         muted = None
-    may_write = (member is not None or rights.moderator) and muted is None
+    open_group = group.status == "active"  # an archived group is read-only
+    may_write = (member is not None or rights.moderator) and muted is None and open_group
     return {
         "moderator": rights.moderator,
         "can_post": may_write and (group.mode == "open" or rights.moderator),
         "can_reply": may_write and group.mode == "announcements",
         "can_mention_all": rights.moderator,
-        "can_notice": rights.moderator,
+        "can_notice": rights.moderator and open_group,
         "muted_until": muted,
     }
 

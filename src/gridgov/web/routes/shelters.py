@@ -4,6 +4,7 @@ keeper (the emergency package's shelters actions, with the caller's Principal)."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,14 +18,13 @@ from gridgov.access.policy import allows, may, scope_filter
 from gridgov.accounts.models import RoleAssignment, User
 from gridgov.emergency import shelters
 from gridgov.emergency.schemas import ShelterCreate, ShelterUpdate
-from gridgov.errors import NotFound, ValidationFailed
+from gridgov.errors import DomainError
 from gridgov.http.sessions import SessionDep
 from gridgov.territory.codes import CODE_LENGTH
 from gridgov.territory.models import Territory
 from gridgov.web.auth import CallerDep
 from gridgov.web.caller import PageCaller
-from gridgov.web.errors import redirect
-from gridgov.web.forms import FormDep, form_values, parse_form
+from gridgov.web.forms import FormDep, form_values, parse_form, save_or_show
 from gridgov.web.rendering import page_language, render
 from gridgov.web.routes.groups import is_htmx
 from gridgov.web.routes.roll_calls import LIST_SIZE, MAX_VILLAGES, Place, place_names
@@ -135,25 +135,49 @@ def shelters_page(request: Request, session: SessionDep, caller: CallerDep) -> R
     return _shelters_page(request, session, caller)
 
 
+def _shelter_form_again(
+    request: Request,
+    session: Session,
+    caller: PageCaller,
+    values: dict[str, object],
+    *,
+    editing: str | None = None,
+) -> Callable[[DomainError], Response]:
+    """The shelters page again with the form's values and each bad field named (its
+    status the refusal's: 422, or 404 for a keeper or village out of reach)."""
+
+    def again(refused: DomainError) -> Response:
+        errors = dict(refused.fields or {"form": refused.message})
+        return _shelters_page(
+            request,
+            session,
+            caller,
+            values=values,
+            errors=errors,
+            editing=editing,
+            status=refused.status,
+        )
+
+    return again
+
+
 @router.post("/shelters")
 def create_shelter(
     request: Request, session: SessionDep, caller: CallerDep, form: FormDep
 ) -> Response:
     """Add a shelter (the API's rules), or the form again with each bad field named (4xx)."""
     values = form_values(form)
-    try:
-        with session.begin_nested():
-            body = parse_form(ShelterCreate, values)
-            shelters.check_create_shelter(
-                session, **body.model_dump(), principal=caller.principal, actor=caller.actor
-            )
-    except (ValidationFailed, NotFound) as refused:
-        if isinstance(refused, NotFound) and not refused.fields:
-            raise
-        errors = dict(refused.fields or {"form": refused.message})
-        code = 404 if isinstance(refused, NotFound) else 422
-        return _shelters_page(request, session, caller, values=values, errors=errors, status=code)
-    return redirect(request, "/shelters")
+
+    def save() -> None:
+        body = parse_form(ShelterCreate, values)
+        shelters.check_create_shelter(
+            session, **body.model_dump(), principal=caller.principal, actor=caller.actor
+        )
+
+    again = _shelter_form_again(request, session, caller, values)
+    return save_or_show(
+        request, session, save, done_url="/shelters", refused=again, not_found=again
+    )
 
 
 @router.post("/shelters/{shelter_id}")
@@ -162,26 +186,22 @@ def update_shelter(
 ) -> Response:
     """Change a shelter's capacity and keeper, or its form again naming the bad field."""
     values = form_values(form)
-    try:
-        with session.begin_nested():
-            body = parse_form(ShelterUpdate, values)
-            shelters.check_update_shelter(
-                session,
-                shelter_id,
-                capacity=body.capacity,
-                keeper_user_id=body.keeper_user_id,
-                principal=caller.principal,
-                actor=caller.actor,
-            )
-    except ValidationFailed as refused:
-        errors = dict(refused.fields or {"form": refused.message})
-        return _shelters_page(
-            request,
+
+    def save() -> None:
+        body = parse_form(ShelterUpdate, values)
+        shelters.check_update_shelter(
             session,
-            caller,
-            values=values,
-            errors=errors,
-            editing=shelter_id,
-            status=422,
+            shelter_id,
+            capacity=body.capacity,
+            keeper_user_id=body.keeper_user_id,
+            principal=caller.principal,
+            actor=caller.actor,
         )
-    return redirect(request, f"/shelters#shelter-{shelter_id}")
+
+    return save_or_show(
+        request,
+        session,
+        save,
+        done_url=f"/shelters#shelter-{shelter_id}",
+        refused=_shelter_form_again(request, session, caller, values, editing=shelter_id),
+    )

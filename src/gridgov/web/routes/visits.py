@@ -36,7 +36,7 @@ from gridgov.web.auth import CallerDep
 from gridgov.web.caller import PageCaller
 from gridgov.web.contact_labels import LABELS
 from gridgov.web.errors import redirect
-from gridgov.web.forms import FormDep, form_values, parse_form
+from gridgov.web.forms import FormDep, form_values, parse_form, save_or_show
 from gridgov.web.rendering import page_language, render
 from gridgov.web.routing import page_router
 
@@ -263,18 +263,22 @@ def confirm_visit(
 ) -> Response:
     """The household confirms the visit, with a rating of its member (1-5, optional)."""
     visit = queries.access_visit(session, visit_id, caller.principal)
-    try:
-        with session.begin_nested():
-            body = parse_form(VisitConfirm, form_values(form))
-            confirm.check_confirm_visit(
-                session,
-                visit,
-                household_id=body.household_id,
-                rating=body.rating,
-                principal=caller.principal,
-                actor=caller.actor,
-            )
-    except ValidationFailed as refused:
+
+    def save() -> None:
+        body = parse_form(VisitConfirm, form_values(form))
+        confirm.check_confirm_visit(
+            session,
+            visit,
+            household_id=body.household_id,
+            rating=body.rating,
+            principal=caller.principal,
+            actor=caller.actor,
+        )
+
+    def again(refused: ValidationFailed) -> Response:
         errors = dict(refused.fields or {"form": refused.message})
         return _visit_page(request, session, caller, visit, errors=errors, status=422)
-    return redirect(request, f"/visits/{visit.id}?confirmed=1")
+
+    return save_or_show(
+        request, session, save, done_url=f"/visits/{visit.id}?confirmed=1", refused=again
+    )
