@@ -367,6 +367,26 @@ def test_an_idempotency_key_gives_back_the_first_answer_and_stores_nothing_twice
     assert line["confirmations"] == 4
 
 
+def test_a_confirmation_key_is_owned_as_cases_and_visits_own_theirs(
+    client, session, island
+) -> None:
+    """The confirmation's id comes from the shared owner ("user:<id>",
+    gridgov.http.idempotency), not from the bare user id."""
+    from gridgov.emergency.confirm import confirmation_id_for
+    from gridgov.http.idempotency import idempotency_owner
+
+    rid = _start(client, session, island)["id"]
+    leader = island.users["unit_leader"]
+    answer = client.post(
+        f"{API}/roll-calls/{rid}/confirmations",
+        json={"household_id": island.households["plain"].id, "status": "away"},
+        headers=bearer(session, leader) | {"Idempotency-Key": "tap-owner"},
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["id"] == confirmation_id_for(idempotency_owner(leader.id), "tap-owner")
+    assert answer.json()["id"] != confirmation_id_for(leader.id, "tap-owner")
+
+
 def test_a_bad_idempotency_key_is_refused_naming_it(client, session, island) -> None:
     rid = _start(client, session, island)["id"]
     leader = headers(session, island, "unit_leader")

@@ -89,7 +89,12 @@ class Confirmed:
 
 def confirmation_id_for(owner: str, key: str) -> str:
     """The id of the confirmation a caller's idempotency key makes (32 hex characters, as
-    ids are); ``owner`` is the user's id (the page and the API meet on the same key)."""
+    ids are); ``owner`` is the key's owner as cases and visits name it
+    (gridgov.http.idempotency.idempotency_owner: ``user:<id>``), so the page and the API meet
+    on the same key."""
+    # Until 2026-12 the owner was the bare user id: a resend after that deploy, within a
+    # key's life (a phone's offline queue), makes another id once and is recorded as a
+    # second confirmation of the same household: history only, the later stands as ever.
     return hashlib.sha256(f"rollcall\x00{owner}\x00{key}".encode()).hexdigest()[:32]
 
 
@@ -380,7 +385,8 @@ def check_confirm(
     idempotency_key: str | None = None,
 ) -> Confirmed:
     """Record a confirmation of one household (see the module doc). With an
-    ``idempotency_key`` (and its ``idempotency_owner``, the user), a resend gets the first
+    ``idempotency_key`` (and its ``idempotency_owner``, ``user:<id>`` from
+    gridgov.http.idempotency), a resend gets the first
     confirmation back (``created`` False) and stores nothing."""
     received = clock.now()
     row = access_roll_call_household(session, roll_call, household_id, principal, lock=True)

@@ -32,7 +32,7 @@ from gridgov.emergency.schemas import (
     ShelterOut,
 )
 from gridgov.emergency.start import check_start_roll_call
-from gridgov.http.idempotency import IdempotencyKey
+from gridgov.http.idempotency import IdempotencyKey, idempotency_owner
 from gridgov.http.language import ApiLanguageDep
 from gridgov.registry.models import Resident
 
@@ -195,7 +195,7 @@ def confirm_household(
         principal=principal,
         actor=actor,
         channel="api",
-        idempotency_owner=principal.user_id,
+        idempotency_owner=idempotency_owner(principal.user_id),
         idempotency_key=idempotency_key or None,
     )
     if not confirmed.created:

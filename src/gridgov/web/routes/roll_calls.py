@@ -11,7 +11,7 @@ the stream ``rollcall:<id>`` (static/js/chat.js refreshes them on a ``counts`` o
 Offline: each one-tap form carries an idempotency key and the time it was tapped
 (``confirmed_at``, static/js/rollcall.js); report-queue.js keeps a confirmation made
 without a connection in IndexedDB and posts it later with its ``Idempotency-Key``; the
-confirmation's id is made from (user, key) (emergency.confirm.confirmation_id_for, as the
+confirmation's id is made from ("user:<id>", key) (emergency.confirm.confirmation_id_for, as the
 API's ``Idempotency-Key`` does): a resend finds the first and records nothing.
 """
 
@@ -44,6 +44,7 @@ from gridgov.emergency.schemas import (
 )
 from gridgov.emergency.start import MAX_MINUTES, check_start_roll_call
 from gridgov.errors import NotFound, ValidationFailed
+from gridgov.http.idempotency import idempotency_owner
 from gridgov.http.sessions import SessionDep
 from gridgov.i18n import N_, Message
 from gridgov.territory.codes import CODE_LENGTH
@@ -477,7 +478,7 @@ def confirm(
                 principal=caller.principal,
                 actor=caller.actor,
                 channel="api",
-                idempotency_owner=caller.user.id,
+                idempotency_owner=idempotency_owner(caller.user.id),
                 idempotency_key=key,
             )  # a tap that arrived before is given back, not recorded again
     except ValidationFailed as refused:
