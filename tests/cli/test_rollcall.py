@@ -49,7 +49,7 @@ def test_start_status_confirm_all_clear_close_export(session, cli_bound, tmp_pat
         ],
     )
     assert confirmed.exit_code == 0, confirmed.output
-    assert json.loads(confirmed.output)["confirmer"] == "leader"
+    assert json.loads(confirmed.output)["confirmer"] == "system"
     bad = runner.invoke(
         app,
         [

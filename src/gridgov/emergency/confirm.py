@@ -71,10 +71,12 @@ MAX_PEOPLE = 999
 _CONFIRMER_ROLES = (
     ("unit_leader", "unit_leader"),
     ("grid_leader", "grid_leader"),
-    ("village_secretary", "leader"),
-    ("town_official", "leader"),
+    ("village_secretary", "village_official"),
+    ("town_official", "town_official"),
     ("administrator", "leader"),
 )
+# No principal: the CLI, or the demo's simulation.
+SYSTEM_CONFIRMER = "system"
 
 
 @dataclass(frozen=True)
@@ -141,9 +143,9 @@ def access_roll_call_household(
 
 def confirmer_of(principal: Principal | None, row: RollCallHousehold) -> str:
     """Who confirms: the household itself, its unit or grid leader, a contact party member,
-    or a leader (the CLI counts as a leader)."""
+    a village or town official, another leader; ``system`` for the CLI (no principal)."""
     if principal is None:
-        return "leader"
+        return SYSTEM_CONFIRMER
     if principal.household_id == row.household_id:
         return "household"
     for role, confirmer in _CONFIRMER_ROLES:

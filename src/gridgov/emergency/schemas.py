@@ -24,6 +24,17 @@ Status = Literal[
     "returned",
 ]
 Method = Literal["in_person", "phone", "message"]
+# Who confirmed (models.CONFIRMERS; a test keeps the two the same).
+Confirmer = Literal[
+    "household",
+    "unit_leader",
+    "grid_leader",
+    "contact",
+    "leader",
+    "village_official",
+    "town_official",
+    "system",
+]
 
 
 class _Input(Input):
@@ -152,7 +163,7 @@ class RollCallHouseholdOut(BaseModel):
     confirmed_at: LocalTimestamp | None
     received_at: LocalTimestamp | None
     confirmed_by: str | None
-    confirmer: str | None
+    confirmer: Confirmer | None
     method: str | None
     moved_people: int | None
     shelter_id: str | None
@@ -177,7 +188,7 @@ class ConfirmationOut(BaseModel):
     household_id: str
     status: str
     method: str
-    confirmer: str
+    confirmer: Confirmer
     confirmed_by: str
     confirmed_at: LocalTimestamp
     received_at: LocalTimestamp
