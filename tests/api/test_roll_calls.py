@@ -420,3 +420,25 @@ def test_the_evacuation_ends_with_the_all_clear_then_close(client, session, isla
     assert back.status_code == 422, back.text
     assert list(back.json()["error"]["fields"]) == ["status"]
     assert client.post(f"{API}/roll-calls/{rid}/close", headers=town).status_code == 200
+
+
+def test_a_help_case_and_its_roll_call_link_both_ways(client, session, island) -> None:
+    rid = _start(client, session, island)["id"]
+    answer = _confirm(
+        client, session, island, rid, "grid_leader", "pregnant", status="needs_help", help="临产"
+    )
+    case_id = answer.json()["help_case_id"]
+    secretary = headers(session, island, "secretary")
+    picture = client.get(f"{API}/roll-calls/{rid}", headers=secretary).json()
+    assert [(c["case_id"], c["household_no"], c["help"]) for c in picture["help_cases"]] == [
+        (case_id, "A003", "临产")
+    ]
+    # Another village's secretary reads the town's counts, not this village's help cases.
+    other = client.get(
+        f"{API}/roll-calls/{rid}", headers=headers(session, island, "other_secretary")
+    )
+    assert other.status_code == 200 and other.json()["help_cases"] == []
+    case = client.get(f"{API}/cases/{case_id}", headers=secretary).json()
+    assert case["roll_call_id"] == rid
+    assert case["address"] == island.households["pregnant"].address
+    assert case["reporter_name"] and "*" in case["reporter_contact"]  # the head's phone, masked

@@ -13,6 +13,7 @@ from gridgov.emergency.confirm import check_confirm, confirmations_of
 from gridgov.emergency.models import RollCall, RollCallHousehold
 from gridgov.emergency.shelters import list_shelters
 from gridgov.errors import Conflict, NotFound, ValidationFailed
+from gridgov.registry.models import Resident
 from tests.emergency.rollcall_world import Island, make_island, minutes, start
 
 
@@ -165,6 +166,19 @@ def test_needs_help_opens_a_grid_case_due_in_minutes(session, island, roll_call)
     assert case.household_id == island.households["elderly"].id
     assert case.deadlines == {"grid": {"minutes": 30}}
     assert case.due_at == roll_call.started_at + minutes(33)  # wall-clock, whatever the hour
+    # What the responder needs: where, whom to call, how many people, what help; and the
+    # roll-call it came from.
+    household = island.households["elderly"]
+    head = session.scalars(
+        select(Resident).where(
+            Resident.household_id == household.id, Resident.relation_to_head == "head"
+        )
+    ).one()
+    assert household.address and case.address == household.address
+    assert head.phone and (case.reporter_name, case.reporter_contact) == (head.name, head.phone)
+    assert "老人行动不便，需要抬离" in case.description
+    assert "户内人数：1" in case.description
+    assert case.roll_call_id == roll_call.id
     with clock.frozen(roll_call.started_at + minutes(5)):
         again = confirm(
             session,

@@ -75,7 +75,10 @@ def status(
     with transaction() as session:
         roll_call = queries.access_roll_call(session, roll_call_id, None)
         node = queries.node_within(roll_call, territory)
-        out = LivePictureOut.of_picture(queries.live_picture(session, roll_call, node=node))
+        out = LivePictureOut.of_picture(
+            queries.live_picture(session, roll_call, node=node),
+            queries.help_cases(session, roll_call, None),
+        )
     if as_json:
         _echo_json(out.model_dump(mode="json"))
         return

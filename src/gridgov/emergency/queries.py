@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from gridgov.access.checks import reach_territory, require
 from gridgov.access.policy import reach_filter, reaches, scope_filter
 from gridgov.access.principal import Principal
+from gridgov.cases.models import Case
 from gridgov.emergency.counters import COUNTED
 from gridgov.emergency.models import (
     ESCALATION_LEVELS,
@@ -351,3 +352,37 @@ def geojson(session: Session, roll_call: RollCall, principal: Principal | None) 
         "properties": {"roll_call_id": roll_call.id, "drill": roll_call.drill},
         "features": features,
     }
+
+
+@dataclass(frozen=True)
+class HelpCase:
+    """A help case the roll-call opened (a household that needs help) and how it stands."""
+
+    case_id: str
+    household_id: str
+    household_no: str
+    territory_code: str
+    state: str
+    due_at: Any
+    help: str | None
+
+
+def help_cases(
+    session: Session, roll_call: RollCall, principal: Principal | None
+) -> list[HelpCase]:
+    """The roll-call's help cases on the households the caller may read, oldest first."""
+    rows = session.execute(
+        select(
+            Case.id,
+            RollCallHousehold.household_id,
+            RollCallHousehold.household_no,
+            RollCallHousehold.territory_code,
+            Case.state,
+            Case.due_at,
+            RollCallHousehold.help,
+        )
+        .join(Case, Case.id == RollCallHousehold.help_case_id)
+        .where(RollCallHousehold.roll_call_id == roll_call.id, _line_filter(principal))
+        .order_by(Case.created_at, Case.id)
+    ).all()
+    return [HelpCase(*row) for row in rows]

@@ -135,10 +135,13 @@ def read_roll_call(
     territory: TerritoryFilter = None,
 ) -> LivePictureOut:
     """The roll-call and its live counts, with a row per child node (of ``territory``
-    inside the roll-call when given)."""
+    inside the roll-call when given), and the help cases it opened (``help_cases``)."""
     roll_call = queries.access_roll_call(session, roll_call_id, principal)
     node = queries.node_within(roll_call, territory)
-    return LivePictureOut.of_picture(queries.live_picture(session, roll_call, node=node))
+    return LivePictureOut.of_picture(
+        queries.live_picture(session, roll_call, node=node),
+        queries.help_cases(session, roll_call, principal),
+    )
 
 
 @router.get("/roll-calls/{roll_call_id}/households", response_model=Page[RollCallHouseholdOut])
