@@ -161,18 +161,53 @@ def test_an_offline_confirmation_keeps_its_confirmed_at(client, session, island)
 def test_geojson_masks_points_out_of_reach(client, session, island) -> None:
     rid = _start(client, session, island)["id"]
     answer = client.get(
-        f"{API}/roll-calls/{rid}.geojson", headers=headers(session, island, "unit_leader")
+        f"{API}/roll-calls/{rid}.geojson",
+        params={"territory": island.grid},
+        headers=headers(session, island, "unit_leader"),
     )
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("application/geo+json")
+    assert answer.json()["properties"]["kind"] == "households"
     features = answer.json()["features"]
-    assert len(features) == 7
+    assert len(features) == 5  # the grid's households: its two units
     mine = [f for f in features if not f["properties"].get("masked")]
     assert sorted(f["properties"]["household_no"] for f in mine) == ["A001", "A002", "A005"]
     plain = next(f for f in mine if f["properties"]["household_no"] == "A001")
     assert plain["geometry"]["coordinates"] == [119.111, 25.001]
     masked = [f for f in features if f["properties"].get("masked")]
     assert all("household_id" not in f["properties"] for f in masked)
+
+
+def test_geojson_above_a_grid_is_counts_per_node(client, session, island) -> None:
+    """A town's map gets a point per village with its counts, not every household; a
+    village's, a point per grid; ``level`` asks for finer nodes."""
+    rid = _start(client, session, island)["id"]
+    _confirm(client, session, island, rid, "grid_leader", "pregnant", status="needs_help", help="x")
+    leader = headers(session, island, "unit_leader")
+    path = f"{API}/roll-calls/{rid}.geojson"
+    town = client.get(path, headers=leader).json()
+    assert town["properties"]["kind"] == "nodes"
+    by_code = {f["properties"]["code"]: f["properties"] for f in town["features"]}
+    assert set(by_code) == {island.village, island.other_village}
+    village = by_code[island.village]
+    assert (village["households"], village["unconfirmed"], village["needs_help"]) == (6, 5, 1)
+    assert village["statuses"] == {"unconfirmed": 5, "needs_help": 1}
+    assert village["priority_unconfirmed"] == 2  # A002 and A004 (A003 needs help)
+    assert not any("household_id" in f["properties"] for f in town["features"])
+    grids = client.get(path, params={"territory": island.village}, headers=leader).json()
+    assert {f["properties"]["code"] for f in grids["features"]} == {
+        grid.code for grid in island.tree.grids[island.village]
+    }
+    units = client.get(path, params={"level": "unit"}, headers=leader).json()
+    assert sum(f["properties"]["households"] for f in units["features"]) == 7
+    assert {len(f["properties"]["code"]) for f in units["features"]} == {17}
+    for params, field in (
+        ({"level": "town"}, "level"),
+        ({"level": "village", "territory": island.village}, "level"),
+        ({"territory": "350305999"}, "territory"),
+    ):
+        bad = client.get(path, params=params, headers=leader)
+        assert bad.status_code == 422 and field in bad.json()["error"]["fields"], bad.text
 
 
 def test_all_clear_close_and_roster(client, session, island) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from gridgov.cases.models import Case
 from gridgov.privacy import mask_phone
+from gridgov.territory.actions import check_update_territory
 from tests.cases.case_world import quick_password_hashing
 from tests.emergency.rollcall_world import Island, make_island, start
 from tests.emergency.test_confirm import confirm
@@ -55,3 +56,35 @@ def test_the_help_case_page_shows_whom_to_call_and_links_its_roll_call(
     assert case.reporter_name in page and mask_phone(case.reporter_contact) in page
     assert case.reporter_contact not in page  # the phone masked
     assert island.households["pregnant"].address in page
+
+
+def test_the_page_map_shows_counts_per_grid_then_a_grids_households(
+    client: TestClient, session: Session, island: Island
+) -> None:
+    # The grid has a centre of its own; the other grid none: the mean of its units' centres.
+    grid, other_grid = island.tree.grids[island.village]
+    check_update_territory(session, grid, center_lon=119.1, center_lat=25.0, actor="test")
+    for n, unit in enumerate(island.tree.units[other_grid.code]):
+        check_update_territory(
+            session, unit, center_lon=119.2 + n / 10, center_lat=25.2, actor="test"
+        )
+    roll_call = start(session, island, territory=island.village, by="secretary")
+    session.commit()
+    signed_in(client, "rc_secretary")
+    page = client.get(f"/roll-calls/{roll_call.id}").text
+    assert f'data-points="/roll-calls/{roll_call.id}/map.geojson"' in page
+    nodes = client.get(f"/roll-calls/{roll_call.id}/map.geojson").json()
+    assert nodes["properties"]["kind"] == "nodes"
+    labels = {f["properties"]["code"]: f["properties"]["label"] for f in nodes["features"]}
+    assert labels[island.grid] == "共 5 户，未确认 5 户，需帮助 0 户"
+    where = {f["properties"]["code"]: f["geometry"]["coordinates"] for f in nodes["features"]}
+    assert where[grid.code] == [119.1, 25.0]
+    assert where[other_grid.code] == pytest.approx([119.25, 25.2])
+    points = client.get(
+        f"/roll-calls/{roll_call.id}/map.geojson", params={"territory": island.grid}
+    ).json()
+    assert points["properties"]["kind"] == "households"
+    hrefs = {f["properties"].get("href") for f in points["features"]}
+    assert f"/households/{island.households['plain'].id}" in hrefs
+    bad = client.get(f"/roll-calls/{roll_call.id}/map.geojson", params={"territory": "x"})
+    assert bad.status_code in (400, 422)

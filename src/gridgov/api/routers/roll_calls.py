@@ -6,7 +6,7 @@ roll-call's; household lines and exact points only where the caller may read the
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -87,12 +87,25 @@ def list_roll_calls(
     responses={200: {"content": {GEOJSON_TYPE: {}}}},
     response_class=Response,
 )
-def roll_call_geojson(roll_call_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
-    """Households by status, for the map; a point the caller may not see is its unit's centre."""
+def roll_call_geojson(
+    roll_call_id: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    territory: TerritoryFilter = None,
+    level: Annotated[
+        Literal["village", "grid", "unit"] | None,
+        Query(description="counts per node of this level (below the node) instead"),
+    ] = None,
+) -> Response:
+    """What the map needs of the roll-call's node (or of ``territory`` inside it): a grid's
+    or unit's households by status (a point the caller may not see is its unit's centre);
+    above a grid, one point per child node (or per node of ``level``) at its centre with
+    its counts by status (``properties.kind``: ``households`` or ``nodes``)."""
     import json
 
     roll_call = queries.access_roll_call(session, roll_call_id, principal)
-    body = json.dumps(queries.geojson(session, roll_call, principal), ensure_ascii=False)
+    collection = queries.geojson(session, roll_call, principal, territory=territory, level=level)
+    body = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
     return Response(content=body, media_type=GEOJSON_TYPE)
 
 

@@ -438,18 +438,31 @@ def unconfirmed_fragment(
 
 
 @router.get("/roll-calls/{roll_call_id}/map.geojson")
-def roll_call_points(roll_call_id: str, session: SessionDep, caller: CallerDep) -> Response:
-    """The roll-call's GeoJSON (households by status, masked where the caller may not read
-    them) for the page's map, each readable one linking to its household page."""
+def roll_call_points(
+    request: Request, roll_call_id: str, session: SessionDep, caller: CallerDep
+) -> Response:
+    """The page's map data (emergency.queries.geojson): above a grid, a point per child node
+    with its counts (``label`` in the page's language; a click asks for the node's own,
+    ``?territory=CODE``); in a grid or unit (``?territory=``), the households by status,
+    masked where the caller may not read them, each readable one linking to its page."""
     roll_call = queries.access_roll_call(session, roll_call_id, caller.principal)
-    collection = queries.geojson(session, roll_call, caller.principal)
+    territory = request.query_params.get("territory") or None
+    collection = queries.geojson(session, roll_call, caller.principal, territory=territory)
     collection["features"] = [f for f in collection["features"] if f["geometry"] is not None]
+    language = page_language(request, caller)
     for feature in collection["features"]:
         properties = feature["properties"]
         if "household_id" in properties:
             properties["id"] = properties["household_id"]
             properties["href"] = f"/households/{properties['household_id']}"
-    body = json.dumps(collection, ensure_ascii=False)
+        elif "code" in properties:
+            properties["label"] = Message(
+                "%(unconfirmed)s of %(households)s households unconfirmed, %(help)s need help",
+                unconfirmed=properties["unconfirmed"],
+                households=properties["households"],
+                help=properties["needs_help"],
+            ).render(language)
+    body = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
     return Response(content=body, media_type="application/geo+json")
 
 
