@@ -161,18 +161,53 @@ def test_an_offline_confirmation_keeps_its_confirmed_at(client, session, island)
 def test_geojson_masks_points_out_of_reach(client, session, island) -> None:
     rid = _start(client, session, island)["id"]
     answer = client.get(
-        f"{API}/roll-calls/{rid}.geojson", headers=headers(session, island, "unit_leader")
+        f"{API}/roll-calls/{rid}.geojson",
+        params={"territory": island.grid},
+        headers=headers(session, island, "unit_leader"),
     )
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("application/geo+json")
+    assert answer.json()["properties"]["kind"] == "households"
     features = answer.json()["features"]
-    assert len(features) == 7
+    assert len(features) == 5  # the grid's households: its two units
     mine = [f for f in features if not f["properties"].get("masked")]
     assert sorted(f["properties"]["household_no"] for f in mine) == ["A001", "A002", "A005"]
     plain = next(f for f in mine if f["properties"]["household_no"] == "A001")
     assert plain["geometry"]["coordinates"] == [119.111, 25.001]
     masked = [f for f in features if f["properties"].get("masked")]
     assert all("household_id" not in f["properties"] for f in masked)
+
+
+def test_geojson_above_a_grid_is_counts_per_node(client, session, island) -> None:
+    """A town's map gets a point per village with its counts, not every household; a
+    village's, a point per grid; ``level`` asks for finer nodes."""
+    rid = _start(client, session, island)["id"]
+    _confirm(client, session, island, rid, "grid_leader", "pregnant", status="needs_help", help="x")
+    leader = headers(session, island, "unit_leader")
+    path = f"{API}/roll-calls/{rid}.geojson"
+    town = client.get(path, headers=leader).json()
+    assert town["properties"]["kind"] == "nodes"
+    by_code = {f["properties"]["code"]: f["properties"] for f in town["features"]}
+    assert set(by_code) == {island.village, island.other_village}
+    village = by_code[island.village]
+    assert (village["households"], village["unconfirmed"], village["needs_help"]) == (6, 5, 1)
+    assert village["statuses"] == {"unconfirmed": 5, "needs_help": 1}
+    assert village["priority_unconfirmed"] == 2  # A002 and A004 (A003 needs help)
+    assert not any("household_id" in f["properties"] for f in town["features"])
+    grids = client.get(path, params={"territory": island.village}, headers=leader).json()
+    assert {f["properties"]["code"] for f in grids["features"]} == {
+        grid.code for grid in island.tree.grids[island.village]
+    }
+    units = client.get(path, params={"level": "unit"}, headers=leader).json()
+    assert sum(f["properties"]["households"] for f in units["features"]) == 7
+    assert {len(f["properties"]["code"]) for f in units["features"]} == {17}
+    for params, field in (
+        ({"level": "town"}, "level"),
+        ({"level": "village", "territory": island.village}, "level"),
+        ({"territory": "350305999"}, "territory"),
+    ):
+        bad = client.get(path, params=params, headers=leader)
+        assert bad.status_code == 422 and field in bad.json()["error"]["fields"], bad.text
 
 
 def test_all_clear_close_and_roster(client, session, island) -> None:
@@ -367,6 +402,26 @@ def test_an_idempotency_key_gives_back_the_first_answer_and_stores_nothing_twice
     assert line["confirmations"] == 4
 
 
+def test_a_confirmation_key_is_owned_as_cases_and_visits_own_theirs(
+    client, session, island
+) -> None:
+    """The confirmation's id comes from the shared owner ("user:<id>",
+    gridgov.http.idempotency), not from the bare user id."""
+    from gridgov.emergency.confirm import confirmation_id_for
+    from gridgov.http.idempotency import idempotency_owner
+
+    rid = _start(client, session, island)["id"]
+    leader = island.users["unit_leader"]
+    answer = client.post(
+        f"{API}/roll-calls/{rid}/confirmations",
+        json={"household_id": island.households["plain"].id, "status": "away"},
+        headers=bearer(session, leader) | {"Idempotency-Key": "tap-owner"},
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["id"] == confirmation_id_for(idempotency_owner(leader.id), "tap-owner")
+    assert answer.json()["id"] != confirmation_id_for(leader.id, "tap-owner")
+
+
 def test_a_bad_idempotency_key_is_refused_naming_it(client, session, island) -> None:
     rid = _start(client, session, island)["id"]
     leader = headers(session, island, "unit_leader")
@@ -400,3 +455,25 @@ def test_the_evacuation_ends_with_the_all_clear_then_close(client, session, isla
     assert back.status_code == 422, back.text
     assert list(back.json()["error"]["fields"]) == ["status"]
     assert client.post(f"{API}/roll-calls/{rid}/close", headers=town).status_code == 200
+
+
+def test_a_help_case_and_its_roll_call_link_both_ways(client, session, island) -> None:
+    rid = _start(client, session, island)["id"]
+    answer = _confirm(
+        client, session, island, rid, "grid_leader", "pregnant", status="needs_help", help="临产"
+    )
+    case_id = answer.json()["help_case_id"]
+    secretary = headers(session, island, "secretary")
+    picture = client.get(f"{API}/roll-calls/{rid}", headers=secretary).json()
+    assert [(c["case_id"], c["household_no"], c["help"]) for c in picture["help_cases"]] == [
+        (case_id, "A003", "临产")
+    ]
+    # Another village's secretary reads the town's counts, not this village's help cases.
+    other = client.get(
+        f"{API}/roll-calls/{rid}", headers=headers(session, island, "other_secretary")
+    )
+    assert other.status_code == 200 and other.json()["help_cases"] == []
+    case = client.get(f"{API}/cases/{case_id}", headers=secretary).json()
+    assert case["roll_call_id"] == rid
+    assert case["address"] == island.households["pregnant"].address
+    assert case["reporter_name"] and "*" in case["reporter_contact"]  # the head's phone, masked

@@ -49,7 +49,7 @@ def test_start_status_confirm_all_clear_close_export(session, cli_bound, tmp_pat
         ],
     )
     assert confirmed.exit_code == 0, confirmed.output
-    assert json.loads(confirmed.output)["confirmer"] == "leader"
+    assert json.loads(confirmed.output)["confirmer"] == "system"
     bad = runner.invoke(
         app,
         [
@@ -86,3 +86,23 @@ def test_the_demo_drill_confirms_through_several_roles(session) -> None:
     rows = session.scalars(select(RollCallConfirmation)).all()
     assert len(rows) == 6
     assert summary.escalated == 1  # the one left unconfirmed, 120 minutes on
+
+
+def test_status_fits_80_columns_with_codes_whole(session, cli_bound, monkeypatch) -> None:
+    """Unit codes (17 characters) were cut at 80 columns: now never, the table fits."""
+    from rich.cells import cell_len
+
+    from gridgov.cli import common
+    from tests.emergency.rollcall_world import start
+
+    monkeypatch.setattr(common.console, "width", 80)
+    island = make_island(session)
+    roll_call = start(session, island, territory=island.village, by="secretary")
+    shown = runner.invoke(app, ["rollcall", "status", roll_call.id, "--territory", island.grid])
+    assert shown.exit_code == 0, shown.output
+    for unit in island.tree.units[island.grid]:
+        assert unit.code in shown.output, shown.output
+    assert max(cell_len(line) for line in shown.output.splitlines()) <= 80
+    assert "[open]" in shown.output  # the state, not eaten as markup
+    as_json = runner.invoke(app, ["rollcall", "status", roll_call.id, "--json"])
+    assert json.loads(as_json.output)["households"] == 6

@@ -226,7 +226,7 @@ def test_roster_writes_words_not_codes(session: Session, island: Island) -> None
     assert rows["A001"][7:10] == ("村小学", "已转移到安置点", "单元长 王单元")
     assert rows["A002"][7:9] == ("亲友家", "已投亲靠友")
     assert rows["A002"][9].startswith("网格长")
-    assert rows["A003"][7:10] == ("离岛", "已转移出岛", "村干部")
+    assert rows["A003"][7:10] == ("离岛", "已转移出岛", "系统（命令行）")  # confirmed from the CLI
     assert rows["A005"][7:9] == (None, "需要帮助")  # an empty cell
     assert rows["A004"][8] == "在家安全"
     assert rows["户号"][7:10] == ("位置", "状态", "确认人")

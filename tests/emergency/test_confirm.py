@@ -13,6 +13,7 @@ from gridgov.emergency.confirm import check_confirm, confirmations_of
 from gridgov.emergency.models import RollCall, RollCallHousehold
 from gridgov.emergency.shelters import list_shelters
 from gridgov.errors import Conflict, NotFound, ValidationFailed
+from gridgov.registry.models import Resident
 from tests.emergency.rollcall_world import Island, make_island, minutes, start
 
 
@@ -54,9 +55,9 @@ def row_of(session: Session, roll_call: RollCall, household_id: str) -> RollCall
     [
         ("unit_leader", "plain", "unit_leader"),
         ("grid_leader", "pregnant", "grid_leader"),
-        ("secretary", "other_grid", "leader"),
+        ("secretary", "other_grid", "village_official"),
         ("resident", "plain", "household"),
-        ("town_official", "other_village", "leader"),
+        ("town_official", "other_village", "town_official"),
     ],
 )
 def test_who_may_confirm(session, island, roll_call, who, household, confirmer) -> None:
@@ -165,6 +166,19 @@ def test_needs_help_opens_a_grid_case_due_in_minutes(session, island, roll_call)
     assert case.household_id == island.households["elderly"].id
     assert case.deadlines == {"grid": {"minutes": 30}}
     assert case.due_at == roll_call.started_at + minutes(33)  # wall-clock, whatever the hour
+    # What the responder needs: where, whom to call, how many people, what help; and the
+    # roll-call it came from.
+    household = island.households["elderly"]
+    head = session.scalars(
+        select(Resident).where(
+            Resident.household_id == household.id, Resident.relation_to_head == "head"
+        )
+    ).one()
+    assert household.address and case.address == household.address
+    assert head.phone and (case.reporter_name, case.reporter_contact) == (head.name, head.phone)
+    assert "老人行动不便，需要抬离" in case.description
+    assert "户内人数：1" in case.description
+    assert case.roll_call_id == roll_call.id
     with clock.frozen(roll_call.started_at + minutes(5)):
         again = confirm(
             session,
@@ -277,3 +291,33 @@ def test_a_party_member_confirms_the_households_assigned_to_them(session, island
             confirm(session, island, roll_call, "member", "plain")
     finally:
         register_household_scope(CONTACT, saved)
+
+
+def test_every_confirmer_has_a_label_and_is_in_the_api_enum() -> None:
+    """Each confirmer code reads as its own words (village and town officials and the CLI
+    are no longer all "village cadre"), and the API answers only codes it declares."""
+    import typing
+
+    from gridgov.emergency.labels import CONFIRMER_LABELS
+    from gridgov.emergency.models import CONFIRMERS
+    from gridgov.emergency.schemas import Confirmer
+    from gridgov.i18n import Message
+
+    assert set(typing.get_args(Confirmer)) == set(CONFIRMERS) == set(CONFIRMER_LABELS)
+    words = {code: Message(CONFIRMER_LABELS[code]).render("zh-CN") for code in CONFIRMERS}
+    # "leader" (before the officials had codes, and administrators) keeps its old words.
+    new = [code for code in CONFIRMERS if code != "leader"]
+    assert len({words[code] for code in new}) == len(new), words
+    assert words["town_official"] == "镇干部" and words["village_official"] == "村干部"
+
+
+def test_the_cli_confirms_as_the_system(session, island, roll_call) -> None:
+    done = check_confirm(
+        session,
+        roll_call,
+        household_id=island.households["plain"].id,
+        status="safe_at_home",
+        principal=None,
+        actor="cli:ops",
+    )
+    assert done.confirmation.confirmer == "system" == done.row.confirmer

@@ -100,3 +100,43 @@ def test_a_help_case_past_its_minutes_escalates_at_night_too(
     session.refresh(case)
     assert case.level == "village" and case.escalations == 1
     assert case.due_at == night + minutes(40)  # the grid's minutes again, at the village
+
+
+def test_one_message_per_recipient_per_sweep_whatever_their_nodes(
+    session: Session, island: Island
+) -> None:
+    """A grid leader of two grids (and a secretary of two villages) gets ONE message a sweep
+    listing every node's households, not one per node."""
+    from gridgov.accounts.actions import check_assign_role
+
+    second_grid = island.tree.grids[island.village][1].code
+    for user, role, code in (
+        ("grid_leader", "grid_leader", second_grid),
+        ("secretary", "village_secretary", island.other_village),
+    ):
+        check_assign_role(
+            session,
+            user_id=island.users[user].id,
+            role=role,
+            territory_code=code,
+            start_date=clock.today(),
+            actor="test",
+        )
+    roll_call = start(session, island)
+    t0 = roll_call.started_at
+    assert run_rollcall_escalation_step(session, now=t0 + minutes(60)) == 7
+    grid_leader = island.users["grid_leader"].id
+    theirs = [m for m in _messages(session) if grid_leader in m.recipients]
+    assert len(theirs) == 1
+    assert theirs[0].payload["household_nos"] == ["A001", "A002", "A003", "A004", "A005", "B001"]
+    assert [entry["node"] for entry in theirs[0].payload["nodes"]] == [island.grid, second_grid]
+    assert "6 households still unconfirmed 60 minutes" in theirs[0].payload["body"]
+    assert run_rollcall_escalation_step(session, now=t0 + minutes(90)) == 7
+    secretary = island.users["secretary"].id
+    to_secretary = [m for m in _messages(session) if secretary in m.recipients]
+    assert len(to_secretary) == 1
+    assert [entry["node"] for entry in to_secretary[0].payload["nodes"]] == [
+        island.village,
+        island.other_village,
+    ]
+    assert len(to_secretary[0].payload["household_nos"]) == 7

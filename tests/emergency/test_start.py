@@ -3,10 +3,14 @@ the lists to unit leaders (or grid leaders), the notice, and who may start one."
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov import clock
+from gridgov.accounts.actions import check_assign_role
 from gridgov.emergency.models import RollCallHousehold
 from gridgov.emergency.priority import reasons_of
 from gridgov.emergency.start import unit_names
@@ -15,6 +19,7 @@ from gridgov.i18n import Message
 from gridgov.notify.models import OutboxMessage
 from gridgov.territory.models import Territory
 from tests.emergency.rollcall_world import Island, make_island, start
+from tests.factories.registry import make_household, make_resident
 
 
 @pytest.fixture
@@ -88,6 +93,64 @@ def test_unit_leaders_get_their_list_priority_first_and_a_leaderless_unit_goes_t
     ).one()
     assert island.users["secretary"].id in notice.recipients
     assert "台风" in notice.payload["title"]
+
+
+def test_one_list_per_recipient_and_village_priority_first_grouped_by_unit(
+    session: Session, island: Island
+) -> None:
+    """A village secretary got 397 lists for one roll-call, one per unit without a leader:
+    now one per village, holding all of them (priority first, grouped by unit); a grid
+    leader one for all their leaderless units."""
+    tree = island.tree
+    second_grid = tree.grids[island.village][1]
+    # Grid 2 of village 1 has neither unit leaders nor a grid leader: its units' lists go to
+    # the village secretary; give both of its units households, one a priority.
+    first, second = tree.units[second_grid.code]
+    h1 = make_household(session, unit=second, household_no="B101")
+    make_resident(session, household=h1)
+    h2 = make_household(session, unit=second, household_no="B102")
+    make_resident(session, household=h2, key_groups=["disabled"])
+    # A second leaderless grid-1 unit is not possible (two units a grid): the grid leader
+    # also leads grid 2 of the other village, whose units have no unit leader.
+    other_grid = tree.grids[island.other_village][1]
+    check_assign_role(
+        session,
+        user_id=island.users["grid_leader"].id,
+        role="grid_leader",
+        territory_code=other_grid.code,
+        start_date=clock.today(),
+        actor="test",
+    )
+    for n, unit in enumerate(tree.units[other_grid.code]):
+        house = make_household(session, unit=unit, household_no=f"D00{n}")
+        make_resident(session, household=house)
+    roll_call = start(session, island)
+    lists = [
+        message
+        for message in session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "rollcall_households")
+        )
+        if message.payload["roll_call_id"] == roll_call.id
+    ]
+    per_recipient = Counter(
+        (user, message.payload["units"][0]["code"][:12])
+        for message in lists
+        for user in message.recipients
+    )
+    assert set(per_recipient.values()) == {1}, per_recipient
+    secretary = island.users["secretary"].id
+    (theirs,) = [message for message in lists if secretary in message.recipients]
+    assert [unit["code"] for unit in theirs.payload["units"]] == [first.code, second.code]
+    assert [entry[1] for entry in theirs.payload["households"]] == ["B102", "B001", "B101"]
+    assert theirs.payload["node"] == island.village
+    grid_leader = island.users["grid_leader"].id
+    grid_lists = [message for message in lists if grid_leader in message.recipients]
+    assert len(grid_lists) == 2  # one per village: their leaderless unit here, two there
+    there = [m for m in grid_lists if m.payload["node"] != island.leaderless_unit]
+    assert [u["code"] for u in there[0].payload["units"]] == [
+        unit.code for unit in tree.units[other_grid.code]
+    ]
+    assert there[0].payload["body_message"]["id"].startswith("%(count)s households in")
 
 
 def test_a_drill_says_so_on_its_notice(session: Session, island: Island) -> None:

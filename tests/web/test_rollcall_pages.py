@@ -418,7 +418,11 @@ def test_a_grid_leader_and_a_secretary_confirm_the_unconfirmed_with_one_tap(
     session.expire_all()
     row = session.get(RollCallHousehold, (roll_call.id, h["dangerous"].id))
     assert row is not None
-    assert (row.status, row.method, row.confirmer) == ("moved_relatives", "in_person", "leader")
+    assert (row.status, row.method, row.confirmer) == (
+        "moved_relatives",
+        "in_person",
+        "village_official",
+    )
     listed = _leader_list(client.get(f"/roll-calls/{roll_call.id}").text, "village_secretary")
     assert 'data-leader-total="4"' in listed and h["dangerous"].id not in listed
 

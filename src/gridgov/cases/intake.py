@@ -340,10 +340,12 @@ def check_report_case(
     principal: Principal | None = None,
     level: str | None = None,
     deadlines: dict[str, Any] | None = None,
+    roll_call_id: str | None = None,
 ) -> tuple[Case, bool]:
     """Report a case; ``(case, True)`` when created now, ``(case, False)`` when this
     owner's ``idempotency_key`` already created it. ``level`` and ``deadlines`` replace the
-    category's starting level and limits (a roll-call's help case: the grid, in minutes)."""
+    category's starting level and limits (a roll-call's help case: the grid, in minutes);
+    ``roll_call_id`` links a roll-call's help case to its roll-call."""
     refuse_bad_texts(
         {
             "category_code": category_code,
@@ -406,6 +408,7 @@ def check_report_case(
         case.deadlines = dict(deadlines)
     case.channel, case.created_by = channel, actor
     case.reporter_user_id = reporter_user_id
+    case.roll_call_id = roll_call_id
     case.idempotency_owner, case.idempotency_key = replay_key or (None, None)
     now = clock.now()
     _set_timers(session, case, now)

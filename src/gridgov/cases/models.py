@@ -118,6 +118,7 @@ class Case(Base):
         Index("ix_cases_handler_code_state", "handler_code", "state"),
         Index("ix_cases_category_code", "category_code"),
         Index("ix_cases_reporter_user_id", "reporter_user_id"),
+        Index("ix_cases_roll_call_id", "roll_call_id"),
         Index("ix_cases_created_at", "created_at"),
         Index("ix_cases_closed_at", "closed_at"),
         # The timers: only rows whose timer is set are in these indexes.
@@ -194,6 +195,9 @@ class Case(Base):
     duplicate_of_id: Mapped[str | None] = mapped_column(
         String(32), ForeignKey("cases.id"), nullable=True
     )
+    # A roll-call's help case (a household that needs help): the roll-call's id. No foreign
+    # key: cases sit below the roll-calls (gridgov.emergency), which point back at their cases.
+    roll_call_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     # Idempotency-Key of the request that created it, per caller (user id, api key id, cli).
     idempotency_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True)

@@ -114,6 +114,9 @@ class CaseOut(BaseModel):
     lat: float | None
     address: str
     household_id: str | None
+    roll_call_id: str | None = Field(
+        default=None, description="a roll-call's help case: the roll-call (/roll-calls/{id})"
+    )
     territory_code: str
     located_by: str
     level: str

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from gridgov.cli.common import cli_actor, console, new_typer, transaction
@@ -75,25 +77,49 @@ def status(
     with transaction() as session:
         roll_call = queries.access_roll_call(session, roll_call_id, None)
         node = queries.node_within(roll_call, territory)
-        out = LivePictureOut.of_picture(queries.live_picture(session, roll_call, node=node))
+        out = LivePictureOut.of_picture(
+            queries.live_picture(session, roll_call, node=node),
+            queries.help_cases(session, roll_call, None),
+        )
     if as_json:
         _echo_json(out.model_dump(mode="json"))
         return
-    names = (
-        "households",
-        "confirmed",
-        "unconfirmed",
-        "moved",
-        "needs_help",
-        "priority_unconfirmed",
-    )
+    console.print(_status_table(out))
+
+
+# Short two-line headings: a town's table fits 80 columns with its codes whole.
+_STATUS_COLUMNS = (
+    ("households", "house-\nholds"),
+    ("confirmed", "con-\nfirmed"),
+    ("unconfirmed", "uncon-\nfirmed"),
+    ("moved", "moved"),
+    ("needs_help", "needs\nhelp"),
+    ("priority_unconfirmed", "prio.\nuncon."),
+)
+
+
+def _status_table(out: LivePictureOut) -> Table:
+    """The counts per child node: a code is never cut (no_wrap, its full width), a long
+    name wraps in its own column, numbers stay on one line; text is escaped (no markup)."""
+    title = f"{out.title} [{out.state}]" + (" DRILL" if out.drill else "")
     table = Table(
-        "node", "name", *names, title=f"{out.title} [{out.state}]" + (" DRILL" if out.drill else "")
+        title=escape(title),
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+        padding=(0, 1),
     )
+    longest = max([len(row.code) for row in out.children] + [len("total")])
+    table.add_column("node", no_wrap=True, min_width=longest)
+    table.add_column("name", overflow="fold", ratio=1, min_width=8)
+    for _, heading in _STATUS_COLUMNS:
+        table.add_column(heading, justify="right", no_wrap=True)
     for row in out.children:
-        table.add_row(row.code, row.name, *(str(getattr(row, name)) for name in names))
-    table.add_row("total", "", *(str(getattr(out, name)) for name in names))
-    console.print(table)
+        table.add_row(
+            row.code, escape(row.name), *(str(getattr(row, name)) for name, _ in _STATUS_COLUMNS)
+        )
+    table.add_row("total", "", *(str(getattr(out, name)) for name, _ in _STATUS_COLUMNS))
+    return table
 
 
 def _when(value: str | None) -> dt.datetime | None:

@@ -55,6 +55,7 @@ from gridgov.emergency.models import (
 )
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.i18n import Message
+from gridgov.registry.models import Household, Resident
 from gridgov.storage.bulk import table_of
 from gridgov.territory.codes import CODE_LENGTH
 from gridgov.validation import Problems, clean_lon_lat, clean_text, refuse_bad_texts
@@ -66,15 +67,19 @@ HELP_CATEGORIES = {
     "other": "safety",
 }
 MAX_PEOPLE = 999
+# The language a help case's description is written in (the cadres read it in Chinese).
+CASE_LANGUAGE = "zh-CN"
 # Roles from the nearest to the household to the widest: the first that reaches it names
 # the confirmer.
 _CONFIRMER_ROLES = (
     ("unit_leader", "unit_leader"),
     ("grid_leader", "grid_leader"),
-    ("village_secretary", "leader"),
-    ("town_official", "leader"),
+    ("village_secretary", "village_official"),
+    ("town_official", "town_official"),
     ("administrator", "leader"),
 )
+# No principal: the CLI, or the demo's simulation.
+SYSTEM_CONFIRMER = "system"
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,12 @@ class Confirmed:
 
 def confirmation_id_for(owner: str, key: str) -> str:
     """The id of the confirmation a caller's idempotency key makes (32 hex characters, as
-    ids are); ``owner`` is the user's id (the page and the API meet on the same key)."""
+    ids are); ``owner`` is the key's owner as cases and visits name it
+    (gridgov.http.idempotency.idempotency_owner: ``user:<id>``), so the page and the API meet
+    on the same key."""
+    # Until 2026-12 the owner was the bare user id: a resend after that deploy, within a
+    # key's life (a phone's offline queue), makes another id once and is recorded as a
+    # second confirmation of the same household: history only, the later stands as ever.
     return hashlib.sha256(f"rollcall\x00{owner}\x00{key}".encode()).hexdigest()[:32]
 
 
@@ -136,9 +146,9 @@ def access_roll_call_household(
 
 def confirmer_of(principal: Principal | None, row: RollCallHousehold) -> str:
     """Who confirms: the household itself, its unit or grid leader, a contact party member,
-    or a leader (the CLI counts as a leader)."""
+    a village or town official, another leader; ``system`` for the CLI (no principal)."""
     if principal is None:
-        return "leader"
+        return SYSTEM_CONFIRMER
     if principal.household_id == row.household_id:
         return "household"
     for role, confirmer in _CONFIRMER_ROLES:
@@ -288,12 +298,31 @@ def _stand(
     return True
 
 
+def household_head(session: Session, household_id: str) -> Resident | None:
+    """The household's head (the first, should bad data give two)."""
+    return session.scalars(
+        select(Resident)
+        .where(Resident.household_id == household_id, Resident.relation_to_head == "head")
+        .order_by(Resident.id)
+        .limit(1)
+    ).first()
+
+
+def help_description(help_text: str, people: int) -> str:
+    """A help case's description: the help needed and the people in the household, in the
+    cadres' language (the case's text is stored, not translated per reader)."""
+    return Message(
+        "Help needed: %(help)s\nPeople in the household: %(people)s", help=help_text, people=people
+    ).render(CASE_LANGUAGE)
+
+
 def _open_help_case(
     session: Session,
     roll_call: RollCall,
     row: RollCallHousehold,
     help_text: str,
     *,
+    people: int | None,
     principal: Principal | None,
     actor: str,
     channel: str,
@@ -307,17 +336,26 @@ def _open_help_case(
     if row.help_case_id is not None:
         return row.help_case_id
     level = "grid" if len(row.territory_code) >= CODE_LENGTH["grid"] else "village"
+    household = session.get(Household, row.household_id)
+    head = household_head(session, row.household_id)
+    # The responder calls the household head: the head's name and phone are stored where a
+    # case keeps its reporter's (the phone encrypted, masked in answers unless revealed);
+    # the confirmer who raised it is the case's reporter user.
     created, _ = check_report_case(
         session,
         category_code=HELP_CATEGORIES[roll_call.kind],
-        description=help_text,
+        description=help_description(help_text, people if people is not None else row.people),
         title=f"{roll_call.title}: {row.household_no}"[:200],
         channel=channel,
         actor=actor,
         reporter_user_id=principal.user_id if principal else None,
+        reporter_name=head.name[:64] if head is not None else "",
+        reporter_contact=head.phone if head is not None and head.phone else None,
         household_id=row.household_id,
+        address=household.address if household is not None else "",
         level=level,
         deadlines={level: {"minutes": roll_call.help_minutes}},
+        roll_call_id=roll_call.id,
     )
     table = table_of(RollCallHousehold)
     session.execute(
@@ -380,7 +418,8 @@ def check_confirm(
     idempotency_key: str | None = None,
 ) -> Confirmed:
     """Record a confirmation of one household (see the module doc). With an
-    ``idempotency_key`` (and its ``idempotency_owner``, the user), a resend gets the first
+    ``idempotency_key`` (and its ``idempotency_owner``, ``user:<id>`` from
+    gridgov.http.idempotency), a resend gets the first
     confirmation back (``created`` False) and stores nothing."""
     received = clock.now()
     row = access_roll_call_household(session, roll_call, household_id, principal, lock=True)
@@ -454,6 +493,7 @@ def check_confirm(
             roll_call,
             row,
             values["help"],
+            people=values["people"],
             principal=principal,
             actor=actor,
             channel=channel,

@@ -5,13 +5,15 @@ secretary; each time with the reason.
 A timer is a row (``roll_call_households.escalate_at``): the job step claims the due rows
 (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two workers never take one row), moves each one
 level up in ONE set-based UPDATE, and tells each grid leader or village secretary once per
-sweep how many of their households came up and why. A confirmation clears the timer.
+sweep and roll-call (one message, whatever the number of their nodes) how many of their
+households came up, which, and why. A confirmation clears the timer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -105,26 +107,61 @@ def _tell(
     roll_calls: dict[str, RollCall],
     now: dt.datetime,
 ) -> None:
-    """One outbox message per node and roll-call: how many, which, and why."""
+    """ONE outbox message per recipient and roll-call in a sweep, whatever the number of
+    their nodes (a grid leader of two grids, a secretary who also leads a grid): how many,
+    which (per node), and why. Recipients of the same nodes share one row."""
     by_level: dict[str, set[str]] = defaultdict(set)
     for _, level, node in shown:
         by_level[level].add(node)
     leaders = {
         level: handlers_of_nodes(session, sorted(nodes), level) for level, nodes in by_level.items()
     }
-    for (roll_call_id, level, node), numbers in sorted(shown.items()):
-        roll_call = roll_calls[roll_call_id]
-        minutes = int((now - roll_call.started_at).total_seconds() // 60)
-        reason = Message(
-            "%(count)s households still unconfirmed %(minutes)s minutes after the start",
-            count=len(numbers),
-            minutes=minutes,
-        )
-        title = Message("Unconfirmed households: %(title)s", title=notice_title(roll_call))
-        enqueue(
-            session,
-            "rollcall_escalated",
-            leaders[level][node],
-            payload(roll_call, title, reason)
-            | {"node": node, "level": level, "household_nos": sorted(numbers)},
-        )
+    # (roll-call, user) -> the (level, node) entries shown to that user
+    per_user: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for roll_call_id, level, node in sorted(shown):
+        for user in leaders[level][node]:
+            per_user[(roll_call_id, user)].append((level, node))
+    messages: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = defaultdict(list)
+    for (roll_call_id, user), listed in sorted(per_user.items()):
+        messages[(roll_call_id, tuple(listed))].append(user)
+    for (roll_call_id, entries), users in sorted(messages.items()):
+        nodes = [
+            {
+                "node": node,
+                "level": level,
+                "household_nos": sorted(shown[(roll_call_id, level, node)]),
+            }
+            for level, node in entries
+        ]
+        _enqueue_one(session, roll_calls[roll_call_id], users, nodes, now)
+
+
+def _enqueue_one(
+    session: Session,
+    roll_call: RollCall,
+    users: list[str],
+    nodes: list[dict[str, Any]],
+    now: dt.datetime,
+) -> None:
+    numbers = sorted(number for entry in nodes for number in entry["household_nos"])
+    minutes = int((now - roll_call.started_at).total_seconds() // 60)
+    reason = Message(
+        "%(count)s households still unconfirmed %(minutes)s minutes after the start",
+        count=len(numbers),
+        minutes=minutes,
+    )
+    title = Message("Unconfirmed households: %(title)s", title=notice_title(roll_call))
+    # ``node`` and ``level``: the one node, or (several) the widest level's first node.
+    widest = min(nodes, key=lambda entry: (len(entry["node"]), entry["node"]))
+    enqueue(
+        session,
+        "rollcall_escalated",
+        users,
+        payload(roll_call, title, reason)
+        | {
+            "node": widest["node"],
+            "level": widest["level"],
+            "household_nos": numbers,
+            "nodes": nodes,
+        },
+    )

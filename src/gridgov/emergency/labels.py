@@ -15,14 +15,17 @@ STATUS_LABELS = {
     "needs_help": N_("Needs help"),
     "returned": N_("Returned home"),
 }
-# Who confirmed (RollCallHousehold.confirmer): the CLI and any leader above the grid count
-# as "leader".
+# Who confirmed (RollCallHousehold.confirmer): "leader" is any other leader, and every
+# leader confirmed before the officials had codes of their own.
 CONFIRMER_LABELS = {
     "household": N_("The household head himself"),
     "unit_leader": N_("Unit leader"),
     "grid_leader": N_("Grid leader"),
     "contact": N_("Contact party member"),
-    "leader": N_("Village cadre"),
+    "leader": N_("Cadre"),  # administrators, and user confirmations before 0020
+    "village_official": N_("Village official"),
+    "town_official": N_("Town official"),
+    "system": N_("System (command line)"),
 }
 # Where people went, for the moves that are not to a shelter (a shelter: its name).
 WHERE_LABELS = {

@@ -42,7 +42,17 @@ STATUSES = (
 )
 MOVED = ("moved_shelter", "moved_relatives", "moved_off_island")
 METHODS = ("in_person", "phone", "message")
-CONFIRMERS = ("household", "unit_leader", "grid_leader", "contact", "leader")
+# "leader": any other leader, and every leader before 0020 (when all shared it).
+CONFIRMERS = (
+    "household",
+    "unit_leader",
+    "grid_leader",
+    "contact",
+    "leader",
+    "village_official",
+    "town_official",
+    "system",  # the CLI and the demo's simulation: no user
+)
 ESCALATION_LEVELS = ("grid", "village")
 
 

@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from gridgov.emergency.confirm import Confirmed
 from gridgov.emergency.models import RollCall, RollCallConfirmation
-from gridgov.emergency.queries import Counts, Line, Picture
+from gridgov.emergency.queries import Counts, HelpCase, Line, Picture
 from gridgov.emergency.shelters import ShelterLoad
 from gridgov.timestamps import LocalTimestamp
 from gridgov.validation import Input, MultiLine
@@ -24,6 +24,17 @@ Status = Literal[
     "returned",
 ]
 Method = Literal["in_person", "phone", "message"]
+# Who confirmed (models.CONFIRMERS; a test keeps the two the same).
+Confirmer = Literal[
+    "household",
+    "unit_leader",
+    "grid_leader",
+    "contact",
+    "leader",
+    "village_official",
+    "town_official",
+    "system",
+]
 
 
 class _Input(Input):
@@ -118,6 +129,22 @@ class CountsOut(BaseModel):
         return cls.model_validate(counts, from_attributes=True)
 
 
+class HelpCaseOut(BaseModel):
+    """A help case the roll-call opened (``/api/v1/cases/{case_id}``)."""
+
+    case_id: str
+    household_id: str
+    household_no: str
+    territory_code: str
+    state: str
+    due_at: LocalTimestamp | None
+    help: str | None
+
+    @classmethod
+    def of(cls, found: HelpCase) -> HelpCaseOut:
+        return cls.model_validate(found, from_attributes=True)
+
+
 class LivePictureOut(RollCallOut):
     """The roll-call, its counts (``households``, ``confirmed``, ...) and one row per
     child node (``children``)."""
@@ -132,12 +159,23 @@ class LivePictureOut(RollCallOut):
     priority_unconfirmed: int
     escalated: int
     children: list[CountsOut]
+    help_cases: list[HelpCaseOut] = Field(
+        default_factory=list,
+        description="the help cases it opened, on the households the caller may read",
+    )
 
     @classmethod
-    def of_picture(cls, picture: Picture) -> LivePictureOut:
+    def of_picture(
+        cls, picture: Picture, help_cases: list[HelpCase] | None = None
+    ) -> LivePictureOut:
         base = RollCallOut.of(picture.roll_call).model_dump()
         counts = CountsOut.of(picture.total).model_dump(exclude={"code", "name"})
-        return cls(**base, **counts, children=[CountsOut.of(child) for child in picture.children])
+        return cls(
+            **base,
+            **counts,
+            children=[CountsOut.of(child) for child in picture.children],
+            help_cases=[HelpCaseOut.of(found) for found in help_cases or []],
+        )
 
 
 class RollCallHouseholdOut(BaseModel):
@@ -152,7 +190,7 @@ class RollCallHouseholdOut(BaseModel):
     confirmed_at: LocalTimestamp | None
     received_at: LocalTimestamp | None
     confirmed_by: str | None
-    confirmer: str | None
+    confirmer: Confirmer | None
     method: str | None
     moved_people: int | None
     shelter_id: str | None
@@ -177,7 +215,7 @@ class ConfirmationOut(BaseModel):
     household_id: str
     status: str
     method: str
-    confirmer: str
+    confirmer: Confirmer
     confirmed_by: str
     confirmed_at: LocalTimestamp
     received_at: LocalTimestamp

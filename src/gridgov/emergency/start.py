@@ -258,9 +258,12 @@ def unit_names(session: Session, codes: list[str]) -> dict[str, str]:
 
 
 def _send_lists(session: Session, roll_call: RollCall, *, actor: str) -> None:
-    """The urgent notice to every leader under the node, and to each unit's leaders (else
-    its grid leaders) the list of its households, priority first: one outbox row per
-    unit, written in one statement."""
+    """The urgent notice to every leader under the node, and the lists of households to
+    confirm: ONE list per recipient and village (a unit leader: their unit; a grid leader:
+    all their units without a unit leader; a village secretary: every unit of the village
+    left to them), priority households first, then by unit and number, with the same
+    households grouped by unit. Recipients of the same list share one outbox row; all rows
+    are written in one statement."""
     rows = session.execute(
         select(
             RollCallHousehold.territory_code,
@@ -279,30 +282,65 @@ def _send_lists(session: Session, roll_call: RollCall, *, actor: str) -> None:
     for code, household_id, household_no, priority in rows:
         by_node[code].append([household_id, household_no, bool(priority)])
     recipients = list_recipients(session, sorted(by_node))
-    names = unit_names(session, list(by_node))
-    title = Message("Households to confirm: %(title)s", title=notice_title(roll_call))
+    # (village, the nodes one recipient gets there) -> the recipients of that list
+    lists: dict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
+    for (user, village), codes in sorted(_nodes_per_recipient(recipients).items()):
+        lists[(village, tuple(sorted(codes)))].append(user)
+    names = unit_names(session, [*by_node, *{village for village, _ in lists}])
     now = clock.now()
-    outbox: list[dict[str, Any]] = []
-    for code, households in by_node.items():
-        users = sorted(set(recipients[code]))
-        if not users:
-            continue
-        body = Message(
-            "%(count)s households at %(node)s, priority first",
-            count=len(households),
-            node=names.get(code, code),
-        )
-        message = payload(roll_call, title, body) | {"node": code, "households": households}
-        outbox.append(
-            {
-                "id": new_id(),
-                "kind": "rollcall_households",
-                "recipients": users,
-                "payload": message,
-                "created_at": now,
-                "attempts": 0,
-            }
-        )
+    outbox = [
+        {
+            "id": new_id(),
+            "kind": "rollcall_households",
+            "recipients": users,
+            "payload": _list_payload(roll_call, village, codes, by_node, names),
+            "created_at": now,
+            "attempts": 0,
+        }
+        for (village, codes), users in sorted(lists.items())
+    ]
     insert_rows(session.connection(), table_of(OutboxMessage), outbox)
     leaders = sorted({user for users in recipients.values() for user in users})
     send_urgent_notice(session, roll_call, recipients=leaders, actor=actor)
+
+
+def _nodes_per_recipient(recipients: dict[str, list[str]]) -> dict[tuple[str, str], set[str]]:
+    """(user, village) -> the nodes whose list goes to that user in that village."""
+    nodes: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for code, users in recipients.items():
+        for user in set(users):
+            nodes[(user, code[: CODE_LENGTH["village"]])].add(code)
+    return nodes
+
+
+def _list_payload(
+    roll_call: RollCall,
+    village: str,
+    codes: tuple[str, ...],
+    by_node: dict[str, list[list[Any]]],
+    names: dict[str, str],
+) -> dict[str, Any]:
+    """One recipient's list in one village: ``households`` ([id, number, priority, node])
+    priority first, then by node and number; ``units`` the same grouped by node."""
+    units = [
+        {"code": code, "name": names.get(code, code), "households": by_node[code]} for code in codes
+    ]
+    flat = [[*entry, code] for code in codes for entry in by_node[code]]
+    flat.sort(key=lambda entry: (not entry[2], entry[3], entry[1]))
+    title = Message("Households to confirm: %(title)s", title=notice_title(roll_call))
+    if len(codes) == 1:
+        node = codes[0]
+        body = Message(
+            "%(count)s households at %(node)s, priority first",
+            count=len(flat),
+            node=names.get(node, node),
+        )
+    else:
+        node = village
+        body = Message(
+            "%(count)s households in %(units)s places of %(node)s, priority first",
+            count=len(flat),
+            units=len(codes),
+            node=names.get(village, village),
+        )
+    return payload(roll_call, title, body) | {"node": node, "units": units, "households": flat}

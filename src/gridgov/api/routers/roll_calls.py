@@ -6,7 +6,7 @@ roll-call's; household lines and exact points only where the caller may read the
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -32,7 +32,7 @@ from gridgov.emergency.schemas import (
     ShelterOut,
 )
 from gridgov.emergency.start import check_start_roll_call
-from gridgov.http.idempotency import IdempotencyKey
+from gridgov.http.idempotency import IdempotencyKey, idempotency_owner
 from gridgov.http.language import ApiLanguageDep
 from gridgov.registry.models import Resident
 
@@ -87,12 +87,25 @@ def list_roll_calls(
     responses={200: {"content": {GEOJSON_TYPE: {}}}},
     response_class=Response,
 )
-def roll_call_geojson(roll_call_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
-    """Households by status, for the map; a point the caller may not see is its unit's centre."""
+def roll_call_geojson(
+    roll_call_id: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    territory: TerritoryFilter = None,
+    level: Annotated[
+        Literal["village", "grid", "unit"] | None,
+        Query(description="counts per node of this level (below the node) instead"),
+    ] = None,
+) -> Response:
+    """What the map needs of the roll-call's node (or of ``territory`` inside it): a grid's
+    or unit's households by status (a point the caller may not see is its unit's centre);
+    above a grid, one point per child node (or per node of ``level``) at its centre with
+    its counts by status (``properties.kind``: ``households`` or ``nodes``)."""
     import json
 
     roll_call = queries.access_roll_call(session, roll_call_id, principal)
-    body = json.dumps(queries.geojson(session, roll_call, principal), ensure_ascii=False)
+    collection = queries.geojson(session, roll_call, principal, territory=territory, level=level)
+    body = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
     return Response(content=body, media_type=GEOJSON_TYPE)
 
 
@@ -135,10 +148,13 @@ def read_roll_call(
     territory: TerritoryFilter = None,
 ) -> LivePictureOut:
     """The roll-call and its live counts, with a row per child node (of ``territory``
-    inside the roll-call when given)."""
+    inside the roll-call when given), and the help cases it opened (``help_cases``)."""
     roll_call = queries.access_roll_call(session, roll_call_id, principal)
     node = queries.node_within(roll_call, territory)
-    return LivePictureOut.of_picture(queries.live_picture(session, roll_call, node=node))
+    return LivePictureOut.of_picture(
+        queries.live_picture(session, roll_call, node=node),
+        queries.help_cases(session, roll_call, principal),
+    )
 
 
 @router.get("/roll-calls/{roll_call_id}/households", response_model=Page[RollCallHouseholdOut])
@@ -195,7 +211,7 @@ def confirm_household(
         principal=principal,
         actor=actor,
         channel="api",
-        idempotency_owner=principal.user_id,
+        idempotency_owner=idempotency_owner(principal.user_id),
         idempotency_key=idempotency_key or None,
     )
     if not confirmed.created:

@@ -27,6 +27,7 @@ from gridgov.cases.queries import INBOX_TABS, access_case, case_photos, case_tim
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.http.sessions import SessionDep
 from gridgov.i18n import N_
+from gridgov.privacy import mask_phone
 from gridgov.territory.queries import get_territory
 from gridgov.web.auth import CallerDep
 from gridgov.web.case_labels import ACTION_LABELS, EVENT_LABELS, NOTE_PROMPTS, problems_of
@@ -123,6 +124,10 @@ def case_context(
         "conflict": False,
         "values": {},
         "done": None,
+        # A roll-call's help case: whom to call (the household head, the phone masked).
+        "head_contact": (case.reporter_name, mask_phone(case.reporter_contact))
+        if case.roll_call_id
+        else None,
         **LABELS,
     }
 

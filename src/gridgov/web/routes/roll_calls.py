@@ -16,7 +16,7 @@ the stream ``rollcall:<id>`` (static/js/chat.js refreshes them on a ``counts`` o
 Offline: each one-tap form carries an idempotency key and the time it was tapped
 (``confirmed_at``, static/js/rollcall.js); report-queue.js keeps a confirmation made
 without a connection in IndexedDB and posts it later with its ``Idempotency-Key``; the
-confirmation's id is made from (user, key) (emergency.confirm.confirmation_id_for, as the
+confirmation's id is made from ("user:<id>", key) (emergency.confirm.confirmation_id_for, as the
 API's ``Idempotency-Key`` does): a resend finds the first and records nothing.
 """
 
@@ -48,6 +48,7 @@ from gridgov.emergency.schemas import (
 )
 from gridgov.emergency.start import MAX_MINUTES, check_start_roll_call
 from gridgov.errors import NotFound, ValidationFailed
+from gridgov.http.idempotency import idempotency_owner
 from gridgov.http.sessions import SessionDep
 from gridgov.i18n import N_, Message
 from gridgov.territory.models import Territory
@@ -619,18 +620,31 @@ def reveal_phone(
 
 
 @router.get("/roll-calls/{roll_call_id}/map.geojson")
-def roll_call_points(roll_call_id: str, session: SessionDep, caller: CallerDep) -> Response:
-    """The roll-call's GeoJSON (households by status, masked where the caller may not read
-    them) for the page's map, each readable one linking to its household page."""
+def roll_call_points(
+    request: Request, roll_call_id: str, session: SessionDep, caller: CallerDep
+) -> Response:
+    """The page's map data (emergency.queries.geojson): above a grid, a point per child node
+    with its counts (``label`` in the page's language; a click asks for the node's own,
+    ``?territory=CODE``); in a grid or unit (``?territory=``), the households by status,
+    masked where the caller may not read them, each readable one linking to its page."""
     roll_call = queries.access_roll_call(session, roll_call_id, caller.principal)
-    collection = queries.geojson(session, roll_call, caller.principal)
+    territory = request.query_params.get("territory") or None
+    collection = queries.geojson(session, roll_call, caller.principal, territory=territory)
     collection["features"] = [f for f in collection["features"] if f["geometry"] is not None]
+    language = page_language(request, caller)
     for feature in collection["features"]:
         properties = feature["properties"]
         if "household_id" in properties:
             properties["id"] = properties["household_id"]
             properties["href"] = f"/households/{properties['household_id']}"
-    body = json.dumps(collection, ensure_ascii=False)
+        elif "code" in properties:
+            properties["label"] = Message(
+                "%(unconfirmed)s of %(households)s households unconfirmed, %(help)s need help",
+                unconfirmed=properties["unconfirmed"],
+                households=properties["households"],
+                help=properties["needs_help"],
+            ).render(language)
+    body = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
     return Response(content=body, media_type="application/geo+json")
 
 
@@ -661,7 +675,7 @@ def confirm(
                 principal=caller.principal,
                 actor=caller.actor,
                 channel="api",
-                idempotency_owner=caller.user.id,
+                idempotency_owner=idempotency_owner(caller.user.id),
                 idempotency_key=key,
             )  # a tap that arrived before is given back, not recorded again
     except ValidationFailed as refused:

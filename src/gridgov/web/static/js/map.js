@@ -4,7 +4,9 @@
 //   data-values    JSON by code: {name, open, overdue, href} (colours, tooltips, links)
 //   data-colour    "cases" (by overdue/open cases), "plan" (kept/new parts), "coverage"
 //                  (by value.share: households contacted, 0-1) or "" (plain)
-//   data-points    optional URL of points (households: household_no, address, href)
+//   data-points    optional URL of points (households: household_no, address, href); a
+//                  roll-call's above a grid are nodes instead (code, name, label, counts):
+//                  a click on one loads that node's own (URL?territory=CODE)
 //   data-outline   optional URL of an outline drawn under the polygons
 //   data-tile-url  optional tile URL template (GRIDGOV_MAP_TILE_URL); empty: no tiles
 // When drawn, the element gets data-ready="true", data-features and data-points-count
@@ -157,10 +159,33 @@
     away: "#616161", returned: "#2e7d32"
   };
 
-  function pointLayer(element, data) {
+  // A node's point (a roll-call's village, grid or unit with its counts): sized by its
+  // households, red while any is unconfirmed.
+  function nodeMarker(properties, latlng) {
+    var households = properties.households || 0;
+    return L.circleMarker(latlng, {
+      radius: Math.min(26, 7 + Math.sqrt(households)), color: "#ffffff", weight: 2,
+      fillColor: properties.unconfirmed ? STATUS_COLOURS.unconfirmed : STATUS_COLOURS.safe_at_home,
+      fillOpacity: 0.85
+    });
+  }
+
+  function nodePopup(properties) {
+    var box = document.createElement("div");
+    box.appendChild(line(properties.name || properties.code, "map-tip-name"));
+    if (properties.label) box.appendChild(line(properties.label));
+    return box;
+  }
+
+  function withTerritory(url, code) {
+    return url + (url.indexOf("?") >= 0 ? "&" : "?") + "territory=" + encodeURIComponent(code);
+  }
+
+  function pointLayer(element, data, map) {
     return L.geoJSON(data, {
       pointToLayer: function (feature, latlng) {
         var status = (feature.properties || {}).status;
+        if ((feature.properties || {}).code) return nodeMarker(feature.properties, latlng);
         return L.circleMarker(latlng, {
           radius: 6, color: "#ffffff", weight: 1.5,
           fillColor: STATUS_COLOURS[status] || COLOURS.point, fillOpacity: 0.9
@@ -168,6 +193,15 @@
       },
       onEachFeature: function (feature, layer) {
         var properties = feature.properties || {};
+        if (properties.code) {
+          layer.bindTooltip(nodePopup(properties));
+          layer.on("add", function () {
+            var marker = layer.getElement && layer.getElement();
+            if (marker) marker.setAttribute("data-node", properties.code);
+          });
+          if (map) layer.on("click", function () { showPoints(element, map, properties.code); });
+          return;
+        }
         layer.bindPopup(popupFor(element, properties));
         layer.on("add", function () {
           var marker = layer.getElement && layer.getElement();
@@ -175,6 +209,22 @@
           if (marker && properties.status) marker.setAttribute("data-status", properties.status);
         });
       }
+    });
+  }
+
+  // The map's points: the first answer, then a node's own when one is clicked (one layer
+  // at a time).
+  function showPoints(element, map, code) {
+    var url = code ? withTerritory(element.dataset.points, code) : element.dataset.points;
+    return fetchJson(url).then(function (data) {
+      if (element._pointLayer) map.removeLayer(element._pointLayer);
+      var layer = pointLayer(element, data, map);
+      element._pointLayer = layer;
+      layer.addTo(map);
+      if (code && layer.getLayers().length) map.fitBounds(layer.getBounds(), { padding: [24, 24], maxZoom: 17 });
+      element.dataset.pointsCount = String((data.features || []).length);
+      element.dataset.pointsKind = (data.properties || {}).kind || "";
+      return layer;
     });
   }
 
@@ -219,7 +269,11 @@
       var layers = [];
       if (answers[0]) layers.push(outlineLayer(answers[0]));
       layers.push(polygonLayer(element, answers[1], values));
-      if (answers[2]) layers.push(pointLayer(element, answers[2]));
+      if (answers[2]) {
+        element._pointLayer = pointLayer(element, answers[2], map);
+        element.dataset.pointsKind = (answers[2].properties || {}).kind || "";
+        layers.push(element._pointLayer);
+      }
       layers.forEach(function (layer) {
         layer.addTo(map);
         if (layer.getLayers().length) bounds.extend(layer.getBounds());
