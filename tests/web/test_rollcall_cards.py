@@ -269,5 +269,16 @@ def test_leaders_see_the_households_that_need_help_with_what_they_need(
     assert _head(session, elderly).name in helped
     assert "data-tap-form" not in helped
     assert ("演练不立案" in helped) is drill
+    help_case = session.scalar(
+        select(RollCallHousehold.help_case_id).where(
+            RollCallHousehold.roll_call_id == roll_call.id,
+            RollCallHousehold.household_id == elderly,
+        )
+    )
+    assert (help_case is None) is drill  # a drill opens no case; a real one links its case
+    if help_case is not None:
+        assert f'href="/cases/{help_case}" data-help-case' in helped
+    else:
+        assert "data-help-case" not in helped
     signed_in(client, "rc_resident")
     assert "data-needs-help-list" not in client.get(f"/roll-calls/{roll_call.id}").text
