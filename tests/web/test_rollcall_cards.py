@@ -80,10 +80,12 @@ def test_a_grid_leaders_card_names_the_head_and_reveals_the_phone_to_call_audite
     assert theirs.status_code == 404
 
 
-def test_a_unit_leader_sees_the_head_and_a_masked_phone_and_may_not_reveal(
+def test_a_unit_leader_reveals_the_phone_of_their_units_households_only(
     client: TestClient, session: Session, island: Island
 ) -> None:
-    """The policy gives a unit leader no reveal of a roll-call's phones (access.policy)."""
+    """The unit leader is the first to phone a household in an emergency: they reveal
+    (audited) the phones of their own unit's households, as for cases (access.policy),
+    and of no other unit's."""
     roll_call = start(session, island, territory=island.village, by="secretary")
     session.commit()
     plain = island.households["plain"].id
@@ -91,14 +93,24 @@ def test_a_unit_leader_sees_the_head_and_a_masked_phone_and_may_not_reveal(
     signed_in(client, "rc_unit")
     page = client.get(f"/roll-calls/{roll_call.id}").text
     card = _household_item(page, plain)
-    assert head.name in card and mask_phone(head.phone) in card
-    assert "data-reveal-phone" not in card and "tel:" not in card
+    assert head.name in card and mask_phone(head.phone) in card and head.phone not in card
+    assert "data-reveal-phone" in card and "tel:" not in card
     answer = client.post(
         f"/roll-calls/{roll_call.id}/households/{plain}/phone",
         data={"csrf_token": csrf_of(page)},
     )
-    assert answer.status_code == 403
-    assert head.phone not in answer.text
+    assert answer.status_code == 200, answer.text
+    assert f'href="tel:{head.phone}"' in _household_item(answer.text, plain)
+    session.expire_all()
+    assert session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "reveal", AuditEntry.object_id == head.id)
+    ).one()
+    # The leaderless unit next door is the grid leader's: out of this unit leader's reach.
+    theirs = client.post(
+        f"/roll-calls/{roll_call.id}/households/{island.households['pregnant'].id}/phone",
+        data={"csrf_token": csrf_of(page)},
+    )
+    assert theirs.status_code == 404
 
 
 def test_a_card_keeps_the_rare_choices_behind_more_and_shows_done_after_a_tap(

@@ -43,7 +43,8 @@ read the groups they moderate.
 ``roll_call``: emergency roll-calls, checked on each household's node in it (read: see the
 household's line and its details; create: start a roll-call over a node; update: confirm a
 household, and give the all-clear and close a roll-call one may start; reveal: phones in the
-roster). Everyone under a roll-call's node sees the roll-call and its counts (policy.reaches).
+roster and on the cards, to call: a unit leader too, for their unit's households, as for
+cases). Everyone under a roll-call's node sees the roll-call and its counts (policy.reaches).
 ``shelter``: the places people move to, by village (every signed-in user reads them).
 
 :func:`may` answers "can this principal EVER do it" (else 403); :func:`scope_filter` is the
@@ -259,7 +260,7 @@ POLICY: Final[dict[str, dict[str, tuple[Rule, Rule, Rule, Rule, Rule]]]] = {
         "town_official":     (SUB,    SUB,    SUB,    _,      SUB),
         "village_secretary": (SUB,    SUB,    SUB,    _,      SUB),
         "grid_leader":       (SUB,    _,      SUB,    _,      SUB),
-        "unit_leader":       (SUB,    _,      SUB,    _,      _),
+        "unit_leader":       (SUB,    _,      SUB,    _,      SUB),
         "party_member":      (CONTACT, _,     CONTACT, _,     _),
         "resident":          (OWN,    _,      OWN,    _,      _),
     },
