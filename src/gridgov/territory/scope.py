@@ -14,7 +14,8 @@ from gridgov.territory.codes import level_of
 def clean_territory_filter(code: str, *, field: str = "territory") -> str:
     if level_of(code) is None:
         raise ValidationFailed.field(
-            field, Message("%(code)r is not a territory code (6-17 digits)", code=code)
+            field,
+            Message("%(code)r is not a territory code (6, 9, 12, 15 or 17 digits)", code=code),
         )
     return code
 
