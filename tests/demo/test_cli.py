@@ -92,3 +92,26 @@ def test_after_the_demo_every_party_member_with_an_account_is_in_the_leaders_gro
         assert row is not None and row.left_at is None, (user_id, code)
         if user_id == party.id:  # no post: there as a party member, not as a leader
             assert row.source == "party"
+
+
+def test_the_demo_resident_is_looked_after_by_the_demo_party_member(session) -> None:
+    """The trial needed a hand change before demo_resident could confirm demo_party's visit:
+    the resident's household is now one the member looks after."""
+    from gridgov.accounts.models import User
+    from gridgov.contacts.models import ContactAssignment, PartyMember
+    from gridgov.registry.models import Resident
+
+    result = runner.invoke(app, ["demo", "--if-empty", "--seed", "7", "--scale", "0.03"])
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    party, resident = (
+        session.scalar(select(User).where(User.username == name))
+        for name in ("demo_party", "demo_resident")
+    )
+    household = session.get(Resident, resident.resident_id).household_id
+    looked_after_by = session.scalar(
+        select(PartyMember.resident_id)
+        .join(ContactAssignment, ContactAssignment.member_id == PartyMember.id)
+        .where(ContactAssignment.household_id == household, ContactAssignment.ended_at.is_(None))
+    )
+    assert looked_after_by == party.resident_id

@@ -17,12 +17,14 @@ from rich.table import Table
 
 from gridgov import clock
 from gridgov.accounts.demo import GRID as DEMO_GRID
+from gridgov.accounts.demo import UNIT as DEMO_UNIT
 from gridgov.accounts.demo import create_demo_accounts
 from gridgov.cli.common import cli_actor, console, err_console, transaction
 from gridgov.demo.generate import build_demo_island
 from gridgov.demo.load import (
     Advance,
     LoadSummary,
+    demo_contact_pair,
     demo_party_member,
     has_territories,
     load_demo_island,
@@ -63,10 +65,13 @@ def build_and_load(*, seed: int, if_empty: bool, scale: float) -> None:
             return lambda steps: progress.advance(task, steps)
 
         summary = load_demo_island(session, island, actor=cli_actor(), progress=stage)
-        party = demo_party_member(session, DEMO_GRID)
-        accounts = create_demo_accounts(
-            session, actor=cli_actor(), residents={"demo_party": party} if party else None
-        )
+        pair = demo_contact_pair(session, DEMO_GRID, DEMO_UNIT)
+        if pair is not None:  # the resident's household is the party member's to visit
+            chosen = {"demo_party": pair[0], "demo_resident": pair[1]}
+        else:
+            party = demo_party_member(session, DEMO_GRID)
+            chosen = {"demo_party": party} if party else {}
+        accounts = create_demo_accounts(session, actor=cli_actor(), residents=chosen or None)
         resync_leaders_groups(session)
     _print_summary(summary, seed=seed, seconds=time.monotonic() - started)
     _print_division_exceptions(island.division_exceptions)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from gridgov.cases.setup import seed_case_settings
 from gridgov.contacts.assigning import DEFAULT_CAPACITY, check_run_assignment
 from gridgov.contacts.members import check_mark_member
-from gridgov.contacts.models import PartyMember
+from gridgov.contacts.models import ContactAssignment, PartyMember
 from gridgov.demo.generate import TOWN_CODE, DemoIsland
 from gridgov.groups.membership import resync_leaders_group
 from gridgov.posts.actions import check_start_post
@@ -206,6 +206,34 @@ def demo_party_member(session: Session, grid_code: str) -> str | None:
         .order_by(Resident.id)
         .limit(1)
     )
+
+
+def demo_contact_pair(session: Session, grid_code: str, unit_code: str) -> tuple[str, str] | None:
+    """A party member of the demo grid who holds no post and looks after a household of
+    the demo unit, and a present resident of that household who holds no post (for the
+    ``demo_party`` and ``demo_resident`` accounts: the resident confirms and rates the
+    member's visits), by resident ids; the first by ids, so the same seed gives the same
+    pair. None when no member of the grid looks after a household of the unit."""
+    member_resident = Resident.__table__.alias("member_resident")
+    found = session.execute(
+        select(member_resident.c.id, Resident.id)
+        .select_from(ContactAssignment)
+        .join(PartyMember, PartyMember.id == ContactAssignment.member_id)
+        .join(member_resident, member_resident.c.id == PartyMember.resident_id)
+        .join(Resident, Resident.household_id == ContactAssignment.household_id)
+        .where(
+            ContactAssignment.ended_at.is_(None),
+            PartyMember.ended_on.is_(None),
+            member_resident.c.territory_code.like(f"{grid_code}%"),
+            ~member_resident.c.id.in_(select(Post.resident_id)),
+            Resident.territory_code == unit_code,
+            Resident.residence_status == "living_here",
+            ~Resident.id.in_(select(Post.resident_id)),
+        )
+        .order_by(member_resident.c.id, Resident.id)
+        .limit(1)
+    ).first()
+    return (found[0], found[1]) if found is not None else None
 
 
 def resync_leaders_groups(session: Session, town_code: str = TOWN_CODE) -> int:
