@@ -259,3 +259,29 @@ def test_a_move_in_is_recorded_and_a_stale_one_records_nothing(client, session, 
     assert moved is not None and moved.household_id == island.household.id
     event = session.scalar(select(RegistryEvent).where(RegistryEvent.resident_id == moved.id))
     assert event is not None and event.kind == "moved_in" and event.actor == "user:grid.reg"
+
+
+def test_the_history_names_what_changed_in_words_and_counts_ids(client, session, island) -> None:
+    """A history row read "must_visits 01a2…" (the trial): keys are words, id lists a count."""
+    from gridgov import clock
+
+    ids = ["0" * 31 + "1", "0" * 31 + "2"]
+    session.add(
+        RegistryEvent(
+            kind="death",
+            occurred_on=clock.today(),
+            household_id=island.household.id,
+            resident_id=island.head.id,
+            territory_code=island.household.territory_code,
+            details={"note": "病故", "must_visits": ids},
+            actor="test",
+            recorded_at=clock.now(),
+        )
+    )
+    session.commit()
+    sign_in(client, "sec.reg")
+    page = client.get(f"/households/{island.household.id}").text
+    begin = page.index('data-detail="must_visits"')
+    counted = page[begin : page.index("</span> ", page.index("</span>", begin) + 1)]
+    assert "2" in counted and not any(one in page for one in ids)
+    assert "<code>must_visits</code>" not in page and "<code>note</code>" not in page

@@ -64,8 +64,23 @@ FIELD_LABELS = {
     "file": N_("File"),
     "kind": N_("What the file holds"),
     "household_id": N_("Household"),
+    "resident_ids": N_("Residents"),
     "form": N_("Form"),
 }
+# The keys of a registry event's details, in its history table (the rest: the form fields'
+# words above, else the key itself).
+DETAIL_LABELS = {
+    **FIELD_LABELS,
+    "address": N_("Address"),
+    "lon": N_("Longitude"),
+    "lat": N_("Latitude"),
+    "unit_code": N_("Unit"),
+    "household_no": N_("Household number"),
+    "status": N_("Status"),
+    "must_visits": N_("Must-visit moments made"),
+}
+# Details whose value is a list of ids: shown as how many, never the ids.
+COUNTED_DETAILS = frozenset({"must_visits", "resident_ids"})
 REGISTRY_LABELS = {
     "SEX_LABELS": SEX_LABELS,
     "RESIDENCE_STATUS_LABELS": RESIDENCE_STATUS_LABELS,
@@ -73,4 +88,6 @@ REGISTRY_LABELS = {
     "RELATION_LABELS": RELATION_LABELS,
     "EVENT_LABELS": EVENT_LABELS,
     "FIELD_LABELS": FIELD_LABELS,
+    "DETAIL_LABELS": DETAIL_LABELS,
+    "COUNTED_DETAILS": COUNTED_DETAILS,
 }
