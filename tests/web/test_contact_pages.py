@@ -135,6 +135,7 @@ def test_the_household_confirms_once_and_rates(client: TestClient, session: Sess
     sign_in(client, "villager.contacts")
     page = client.get(location)
     assert page.status_code == 200 and "data-confirm-form" in page.text
+    assert "data-for-household" not in page.text  # their own household: "rate your member"
     data = {"csrf_token": csrf_of(page.text), "household_id": place.households[0].id}
     answer = client.post(
         f"{location}/confirm", data={**data, "rating": "4"}, follow_redirects=False
@@ -146,6 +147,29 @@ def test_the_household_confirms_once_and_rates(client: TestClient, session: Sess
     assert "data-confirm-form" not in client.get(location).text
     twice = client.post(f"{location}/confirm", data=data, follow_redirects=False)
     assert twice.status_code == 409
+
+
+def test_the_unit_leader_confirms_for_a_household_without_an_account(
+    client: TestClient, session: Session
+) -> None:
+    """The unit leader is told they confirm for the household, not asked to rate "your"
+    party member (the trial's finding)."""
+    place = _place(session)
+    make_person(
+        session,
+        "unit.contacts",
+        role="unit_leader",
+        territory_code=place.households[2].territory_code,
+    )
+    session.commit()
+    sign_in(client, "member.contacts")
+    csrf, key = _visit_form(client)
+    location = _record(client, csrf, key, place.households[2].id).headers["location"]
+    client.post("/signout", data={"csrf_token": csrf_of(client.get("/").text)})
+    sign_in(client, "unit.contacts")
+    page = client.get(location)
+    assert page.status_code == 200 and "data-confirm-form" in page.text
+    assert "data-for-household" in page.text
 
 
 def test_a_visit_out_of_reach_is_not_found(client: TestClient, session: Session) -> None:

@@ -243,6 +243,7 @@ def _visit_page(
         "parts": parts,
         "households": households,
         "confirmable": _confirmable(session, visit, caller.principal),
+        "own_household_id": caller.principal.household_id,
         "cases": [session.get(Case, case_id) for case_id in parts.case_ids],
         "confirmed": request.query_params.get("confirmed") == "1",
         "errors": errors or {},
