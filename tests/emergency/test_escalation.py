@@ -75,6 +75,27 @@ def test_unconfirmed_go_to_the_grid_leader_then_the_village_secretary(
     assert kept_counts(session, roll_call)[island.unit]["escalated"] == 1  # A005
 
 
+def test_a_grid_without_a_grid_leader_goes_to_the_village_secretary_at_the_grid_step(
+    session: Session, island: Island
+) -> None:
+    """B001's grid has no grid leader: at 60 minutes its household is shown to the
+    secretary (it was shown to nobody until the village step)."""
+    roll_call = start(session, island, territory=island.village, by="secretary")
+    t0 = roll_call.started_at
+    assert run_rollcall_escalation_step(session, now=t0 + minutes(60)) == 6
+    second_grid = island.tree.grids[island.village][1].code
+    to_secretary = [m for m in _messages(session) if island.users["secretary"].id in m.recipients]
+    assert len(to_secretary) == 1
+    assert to_secretary[0].payload["household_nos"] == ["B001"]
+    assert [(e["node"], e["level"]) for e in to_secretary[0].payload["nodes"]] == [
+        (second_grid, "grid")
+    ]
+    to_grid_leader = [
+        m for m in _messages(session) if island.users["grid_leader"].id in m.recipients
+    ]
+    assert "B001" not in to_grid_leader[0].payload["household_nos"]
+
+
 def test_minutes_are_set_per_roll_call(session: Session, island: Island) -> None:
     roll_call = start(session, island, grid_after_minutes=15, village_after_minutes=5)
     t0 = roll_call.started_at
@@ -131,9 +152,14 @@ def test_one_message_per_recipient_per_sweep_whatever_their_nodes(
     assert theirs[0].payload["household_nos"] == ["A001", "A002", "A003", "A004", "A005", "B001"]
     assert [entry["node"] for entry in theirs[0].payload["nodes"]] == [island.grid, second_grid]
     assert "6 households still unconfirmed 60 minutes" in theirs[0].payload["body"]
-    assert run_rollcall_escalation_step(session, now=t0 + minutes(90)) == 7
     secretary = island.users["secretary"].id
-    to_secretary = [m for m in _messages(session) if secretary in m.recipients]
+    # The other village's grids have no grid leader: the secretary had them at 60 minutes.
+    before = {m.id for m in _messages(session) if secretary in m.recipients}
+    assert len(before) == 1
+    assert run_rollcall_escalation_step(session, now=t0 + minutes(90)) == 7
+    to_secretary = [
+        m for m in _messages(session) if secretary in m.recipients and m.id not in before
+    ]
     assert len(to_secretary) == 1
     assert [entry["node"] for entry in to_secretary[0].payload["nodes"]] == [
         island.village,

@@ -1,6 +1,6 @@
 """Escalation in minutes: a household still unconfirmed ``grid_after_minutes`` after the
-start is shown to its grid leader; ``village_after_minutes`` later, to its village
-secretary; each time with the reason.
+start is shown to its grid leader (a grid without one: to its village secretary);
+``village_after_minutes`` later, to its village secretary; each time with the reason.
 
 A timer is a row (``roll_call_households.escalate_at``): the job step claims the due rows
 (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two workers never take one row), moves each one
@@ -116,6 +116,14 @@ def _tell(
     leaders = {
         level: handlers_of_nodes(session, sorted(nodes), level) for level, nodes in by_level.items()
     }
+    # A grid with no grid leader: its households go to the village's secretary at once, not
+    # to nobody until the village step.
+    leaderless = sorted(node for node in by_level.get("grid", ()) if not leaders["grid"][node])
+    if leaderless:
+        village_of = {node: node[: CODE_LENGTH["village"]] for node in leaderless}
+        secretaries = handlers_of_nodes(session, sorted(set(village_of.values())), "village")
+        for node in leaderless:
+            leaders["grid"][node] = secretaries[village_of[node]]
     # (roll-call, user) -> the (level, node) entries shown to that user
     per_user: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     for roll_call_id, level, node in sorted(shown):
