@@ -399,3 +399,19 @@ def test_the_household_finds_the_visits_it_should_confirm(
     )
     assert "visits-to-confirm" not in client.get("/").text
     assert "data-to-confirm" not in client.get("/visits").text
+
+
+def test_a_resident_s_home_says_whom_to_call(client: TestClient, session: Session) -> None:
+    """The contact card on screen: the household's party member with a tap-to-call phone
+    (the trial: a resident saw their member only on the printed card)."""
+    place = _place(session)
+    member = session.get(Resident, place.members[0].resident_id)
+    assert member is not None and member.phone
+    sign_in(client, "villager.contacts")
+    page = client.get("/").text
+    begin = page.index("data-my-card")
+    tile = page[begin : page.index("</section>", begin)]
+    assert member.name in tile and f'href="tel:{member.phone}"' in tile
+    client.post("/signout", data={"csrf_token": csrf_of(page)})
+    sign_in(client, "secretary.contacts")  # no household of their own: no card
+    assert "data-my-card" not in client.get("/").text

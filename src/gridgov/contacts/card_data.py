@@ -150,6 +150,25 @@ def contact_cards(
         require(principal, "read", "contact")
     reach_territory(session, principal, "read", "contact", territory_code)
     households = _households(session, territory_code, principal)
+    return _cards(session, households, issued=issued, group_of=group_of)
+
+
+def own_card(session: Session, household_id: str | None, *, issued: dt.date) -> ContactCard | None:
+    """The card of a resident's own household (``principal.household_id``), as it was
+    handed to them on paper: whom to call. None without an active household."""
+    household = session.get(Household, household_id) if household_id else None
+    if household is None or household.status != "active":
+        return None
+    return _cards(session, [household], issued=issued, group_of=None)[0]
+
+
+def _cards(
+    session: Session,
+    households: list[Household],
+    *,
+    issued: dt.date,
+    group_of: GroupLookup | None,
+) -> list[ContactCard]:
     ids = [h.id for h in households]
     places = {h.id: _places(h.territory_code) for h in households}
     codes = {code for place in places.values() for code in place if code}

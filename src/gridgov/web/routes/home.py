@@ -10,6 +10,7 @@ from starlette.responses import Response
 from gridgov import clock
 from gridgov.access.roles import LEADS
 from gridgov.cases.queries import what_needs_me
+from gridgov.contacts.card_data import own_card
 from gridgov.http.sessions import SessionDep
 from gridgov.notify.actions import do_mark_all_read
 from gridgov.notify.queries import list_notifications, unread_count
@@ -35,6 +36,8 @@ def home(request: Request, session: SessionDep, caller: CallerDep) -> Response:
         "leads": bool(principal.roles & set(LEADS)),
         "needs": needs,
         "visits_to_confirm": visits_to_confirm(session, principal),
+        # A resident's own contact card, on screen: their party member and leaders to call.
+        "my_card": own_card(session, principal.household_id, issued=clock.today()),
         **_notifications(session, caller),
         "password_changed": request.query_params.get("password") == "changed",
         "now": clock.now(),
