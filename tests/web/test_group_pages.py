@@ -305,3 +305,4 @@ def test_an_archived_group_is_listed_as_archived_and_its_chat_is_read_only(clien
     assert chat.status_code == 200
     assert "这条记录要留着" in chat.text and "data-archived" in chat.text
     assert "data-composer" not in chat.text
+    assert "/recall" not in chat.text  # their own message: no recall offered (409 if tried)

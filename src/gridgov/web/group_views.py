@@ -43,6 +43,7 @@ class Rights:
 
     user_id: str
     moderator: bool  # a leader of the group's node: recall anyone's, pin, mute, make a case
+    open: bool = True  # False: an archived group (read-only): no action is offered
 
 
 @dataclass
@@ -210,7 +211,7 @@ def _view(
             view.voice_seconds = round(seconds, 1) if seconds is not None else None
         else:
             view.image_url = attachment_url(row)
-    is_user_message = row.kind != "system"
+    is_user_message = row.kind != "system" and rights.open
     view.can_recall = is_user_message and (mine or rights.moderator)
     view.can_pin = is_user_message and rights.moderator
     view.can_case = is_user_message and rights.moderator

@@ -76,7 +76,11 @@ def live_context(session: Session) -> dict[str, Any]:
 
 
 def rights_of(caller: PageCaller, group: Group) -> Rights:
-    return Rights(user_id=caller.user.id, moderator=moderates(caller.principal, group))
+    return Rights(
+        user_id=caller.user.id,
+        moderator=moderates(caller.principal, group),
+        open=group.status != "archived",
+    )
 
 
 def _seq(value: str | None) -> int | None:
