@@ -19,6 +19,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    and_,
     bindparam,
     case,
     func,
@@ -483,7 +484,11 @@ class HelpCase:
 def help_cases(
     session: Session, roll_call: RollCall, principal: Principal | None
 ) -> list[HelpCase]:
-    """The roll-call's help cases on the households the caller may read, oldest first."""
+    """The roll-call's help cases on the households the caller may read, oldest first.
+
+    From the few cases of the roll-call (``ix_cases_roll_call_id``) to their lines by key:
+    starting from the lines read all of a town's 100,000 on every GET of the roll-call
+    (bench/rollcall.py's live counts went from p99 18 ms to 110 ms)."""
     rows = session.execute(
         select(
             Case.id,
@@ -494,8 +499,16 @@ def help_cases(
             Case.due_at,
             RollCallHousehold.help,
         )
-        .join(Case, Case.id == RollCallHousehold.help_case_id)
-        .where(RollCallHousehold.roll_call_id == roll_call.id, _line_filter(principal))
+        .select_from(Case)
+        .join(
+            RollCallHousehold,
+            and_(
+                RollCallHousehold.roll_call_id == Case.roll_call_id,
+                RollCallHousehold.household_id == Case.household_id,
+                RollCallHousehold.help_case_id == Case.id,
+            ),
+        )
+        .where(Case.roll_call_id == roll_call.id, _line_filter(principal))
         .order_by(Case.created_at, Case.id)
     ).all()
     return [HelpCase(*row) for row in rows]
